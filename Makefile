@@ -1,0 +1,71 @@
+# Kennisborg: `make run` serves the registry with demo data; `make test` runs linters and tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+VENDOR := static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint install assets translations extract-messages bench clean e2e-deps
+
+run: install assets translations
+	$(BIN)/registry db upgrade
+	$(BIN)/registry demo --if-empty
+	@echo
+	@echo "Kennisborg is running on http://$(HOST):$(PORT) — log in with one of the accounts above"
+	@echo "(run 'make demo-accounts' for a new password if you lost them). Stop with Ctrl+C."
+	$(BIN)/registry run --host $(HOST) --port $(PORT)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The NL Design System stylesheets, copied from npm packages: nothing is loaded from a CDN.
+assets: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)/utrecht $(VENDOR)/voorbeeld-design-tokens
+	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht/index.css
+	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css \
+	   $(VENDOR)/voorbeeld-design-tokens/theme.css
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d registry/translations 2>&1 | grep -v '^compiling' || true
+
+# Refresh the catalogues after changing user-visible strings, then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project Kennisborg -o registry/translations/messages.pot .
+	$(BIN)/pybabel update -q -N -i registry/translations/messages.pot -d registry/translations --width 100
+
+# Browser tests use Debian's Chromium; Playwright never downloads a browser here.
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed: browser tests will be skipped"; }
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check registry tests scripts
+
+test: $(TEST_STAMP) assets translations e2e-deps lint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/registry bench
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) registry/translations/*/LC_MESSAGES/*.mo

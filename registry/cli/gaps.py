@@ -1,0 +1,5 @@
+"""`registry gaps`: the gap report."""
+
+
+def register(app) -> None:
+    """Filled in by the gap-analysis work."""

@@ -1,0 +1,40 @@
+"""`registry users …`: account administration from the command line."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from registry.database import immediate_writes
+from registry.domain.permissions import ROLES
+from registry.extensions import db
+from registry.services import audit, users
+
+group = AppGroup("users", help="Manage login accounts.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@group.command("create")
+@click.option("--email", required=True, help="E-mail address used to log in.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="Role of the account.")
+@click.option("--name", default="", help="Display name.")
+def create(email: str, role: str, name: str) -> None:
+    """Create an account; the password is read from standard input or prompted twice."""
+    password = _read_password()
+    immediate_writes()
+    try:
+        user = users.create_user(audit.Actor.system("cli"), email, role, password, name=name)
+    except users.UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
+def register(app) -> None:
+    app.cli.add_command(group)

@@ -1,0 +1,28 @@
+"""The role table of DESIGN.md, as one mapping. Every route check goes through `can`."""
+
+from enum import StrEnum
+
+ROLES = ("admin", "editor", "manager", "auditor")
+
+
+class Permission(StrEnum):
+    """What a role may do; each names one row of the role table."""
+
+    READ = "read"  # read everything, including reports and exports
+    EDIT_REGISTRY = "edit_registry"  # catalogue, services, requirements, people, … import
+    EDIT_MITIGATIONS = "edit_mitigations"
+    AUDIT = "audit"  # audit log and chain verification
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "admin": frozenset(Permission),
+    "editor": frozenset({Permission.READ, Permission.EDIT_REGISTRY, Permission.EDIT_MITIGATIONS}),
+    "manager": frozenset({Permission.READ, Permission.EDIT_MITIGATIONS}),
+    "auditor": frozenset({Permission.READ, Permission.AUDIT}),
+}
+
+
+def can(role: str | None, permission: Permission) -> bool:
+    """Whether `role` grants `permission`; unknown roles and anonymous visitors get nothing."""
+    return permission in ROLE_PERMISSIONS.get(role or "", frozenset())

@@ -1,0 +1,52 @@
+"""The competence catalogue: frameworks with their level labels, and competences."""
+
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, Versioned
+
+LEVELS = (1, 2, 3, 4, 5)
+
+
+class Framework(Versioned, Base):
+    """A competence framework (e-CF 4.0, Feeny–Willcocks, BiSL, the organisation's own)."""
+
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    label_1: Mapped[str | None] = mapped_column(String(100))
+    label_2: Mapped[str | None] = mapped_column(String(100))
+    label_3: Mapped[str | None] = mapped_column(String(100))
+    label_4: Mapped[str | None] = mapped_column(String(100))
+    label_5: Mapped[str | None] = mapped_column(String(100))
+
+    competences: Mapped[list["Competence"]] = relationship(back_populates="framework")
+
+    def level_label(self, level: int) -> str | None:
+        """The framework's own name for a proficiency level, if it has one."""
+        return getattr(self, f"label_{level}", None) if level in LEVELS else None
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.key}>"
+
+
+class Competence(Versioned, Base):
+    """A commissioning competence; retired ones are kept for history."""
+
+    __tablename__ = "competences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"), index=True)
+    area: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    framework: Mapped[Framework | None] = relationship(back_populates="competences")
+
+    def __repr__(self) -> str:
+        return f"<Competence {self.code}>"

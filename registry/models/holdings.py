@@ -1,0 +1,39 @@
+"""Holdings: a person's assessed proficiency in a competence."""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, Versioned
+from registry.models.catalogue import Competence
+from registry.models.org import Person
+
+
+class Holding(Versioned, Base):
+    """A person holds a competence at a level (1–5), valid from assessment until expiry."""
+
+    __tablename__ = "holdings"
+    __table_args__ = (
+        UniqueConstraint("person_id", "competence_id"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        CheckConstraint(
+            "expires_on IS NULL OR assessed_on IS NULL OR expires_on >= assessed_on",
+            name="expires_after_assessed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"), index=True)
+    level: Mapped[int]
+    assessed_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+    assessed_by: Mapped[str | None] = mapped_column(String(200))
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+    competence: Mapped[Competence] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Holding {self.person_id}:{self.competence_id}@{self.level}>"

@@ -1,0 +1,67 @@
+"""Organisation: providers, the org-unit tree and the people (staff records)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import ENUM_KW, Base, Versioned
+
+PROVIDER_KINDS = ("cooperative", "shared_service_centre", "supplier", "internal")
+
+
+class Provider(Versioned, Base):
+    """A service provider (dienstverlener): a cooperative, an SSC, a supplier, or internal."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str | None] = mapped_column(Enum(*PROVIDER_KINDS, name="kind", **ENUM_KW))
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.name}>"
+
+
+class OrgUnit(Versioned, Base):
+    """A node in the tree directorate › department › team; `path` is its unique full name."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["OrgUnit"]] = relationship(back_populates="parent")
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.path}>"
+
+
+class Person(Versioned, Base):
+    """A member of staff (medewerker). People are never deleted: they get a leave date."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint(
+            "leave_date IS NULL OR start_date IS NULL OR leave_date >= start_date",
+            name="leave_after_start",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date | None]
+    leave_date: Mapped[date | None] = mapped_column(index=True)
+    anonymised_at: Mapped[datetime | None]
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Person {self.employee_number}>"

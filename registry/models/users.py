@@ -1,0 +1,49 @@
+"""Login accounts. These are not staff records; a user may be linked to a Person."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.domain.permissions import ROLES, can
+from registry.models.base import ENUM_KW, Base, Versioned, utcnow
+from registry.models.org import OrgUnit, Person
+
+
+class User(UserMixin, Versioned, Base):
+    """An account with one role of the role table."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    role: Mapped[str] = mapped_column(Enum(*ROLES, name="role", **ENUM_KW))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Bumped by logout, password change and deactivation: every other session ends.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        """The session remembers id and session version; a newer version invalidates it."""
+        return f"{self.id}:{self.session_version}"
+
+    def can(self, permission) -> bool:
+        """Whether this user's role grants `permission` (see domain.permissions)."""
+        return can(self.role, permission)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

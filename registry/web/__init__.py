@@ -1,0 +1,1 @@
+"""The HTML interface: one blueprint per area, thin views over registry.services."""

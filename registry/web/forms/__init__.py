@@ -1,0 +1,1 @@
+"""WTForms, one per use case. Labels and messages are lazily translated."""

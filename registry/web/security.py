@@ -1,0 +1,88 @@
+"""Session handling and response hardening: who is logged in, for how long, and the headers
+every response carries."""
+
+import time
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from registry.database import sqlite_immediate
+from registry.extensions import db, login_manager
+from registry.models import User
+
+# Endpoints an anonymous visitor may reach; everything else requires a login.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Restore the user from `id:session_version`; a bumped version ends old sessions."""
+    id_text, _, version = user_id.partition(":")
+    if not id_text.isdigit():
+        return None
+    user = db.session.get(User, int(id_text))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session at login, with the clocks for the idle and absolute timeouts."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    now = int(time.time())
+    session["_iat"] = now
+    session["_seen"] = now
+
+
+def _expired(now: int) -> bool:
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    issued, seen = session.get("_iat", 0), session.get("_seen", 0)
+    return now - seen > idle or now - issued > absolute
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our own session version does this job
+
+    @app.before_request
+    def _before():
+        sqlite_immediate.set(request.method not in SAFE_METHODS)
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        now = int(time.time())
+        if _expired(now):
+            logout_user()
+            session.clear()
+            flash(_l("Your session has expired. Please log in again."), "info")
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        session["_seen"] = now
+        g.user = current_user
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if current_app.config["HTTPS"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,166 @@
+"""Fixtures: one migrated database per test session, emptied after every test; an app,
+a client, a CLI runner, and one user per role.
+
+`TEST_DATABASE_URL` selects PostgreSQL; otherwise the tests use a temporary SQLite file.
+"""
+
+import contextvars
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from registry import create_app
+from registry.database import sqlite_immediate
+from registry.domain.audit_chain import GENESIS
+from registry.extensions import db
+from registry.models import AuditHead, Base
+from tests import factories
+
+PASSWORD = "correct horse battery"
+ROLES = ("admin", "editor", "manager", "auditor")
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return _database_url(tmp_path_factory)
+
+
+def test_config(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    return config
+
+
+class IsolatedClient(FlaskClient):
+    """Runs every request in a context of its own, as a real server would.
+
+    Without this, requests would share the test's app context: its `g` (Flask-Login's cached
+    user) and its database session. Before a request the test's pending changes are committed
+    (the request must see them); afterwards its session is rolled back, so it reads fresh rows.
+    """
+
+    def open(self, *args, **kwargs):
+        outer = db.session if _has_app_context() else None
+        if outer is not None:
+            if outer.new or outer.dirty or outer.deleted:
+                outer.commit()
+            else:
+                outer.rollback()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            if outer is not None:
+                outer.rollback()
+
+
+def _has_app_context() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Reset the test database and bring it to the newest migration, once."""
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_database() -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.add(AuditHead(id=1, count=0, hash=GENESIS))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(_schema):
+    """Build an app on the test database with extra settings (e.g. CSRF on)."""
+    apps = []
+
+    def _make(**overrides):
+        app = create_app(test_config(_schema, **overrides))
+        app.test_client_class = IsolatedClient
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    sqlite_immediate.set(False)  # a CLI test may have marked this thread as a writer
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_database()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app):
+    """One active account per role, all with the password PASSWORD."""
+    made = {role: factories.make_user(role=role, password=PASSWORD) for role in ROLES}
+    db.session.commit()
+    return made
+
+
+def login(client, user, password: str = PASSWORD):
+    """Log `client` in as `user` through the real login form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def client_as(app, users):
+    """client_as('editor') → a test client logged in with that role."""
+
+    def _client(role: str):
+        c = app.test_client()
+        login(c, users[role])
+        return c
+
+    return _client

@@ -1,0 +1,109 @@
+"""Factories for test data: each makes a valid record with sensible defaults, adds and flushes
+it, and lets a test override any field."""
+
+import itertools
+from datetime import date
+
+from werkzeug.security import generate_password_hash
+
+from registry.extensions import db
+from registry.models import (
+    Assignment,
+    Competence,
+    Framework,
+    Holding,
+    OrgUnit,
+    Person,
+    Provider,
+    Requirement,
+    Service,
+    User,
+)
+
+_seq = itertools.count(1)
+# Hashing is deliberately slow; tests share one cheap hash per password.
+_hashes: dict[str, str] = {}
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def _save(obj):
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def make_user(role="editor", password="correct horse battery", **kw) -> User:
+    if password not in _hashes:
+        _hashes[password] = generate_password_hash(password, method="scrypt:1024:8:1")
+    n = _n()
+    kw.setdefault("email", f"{role}{n}@example.org")
+    kw.setdefault("name", f"{role.title()} {n}")
+    return _save(User(role=role, password_hash=_hashes[password], **kw))
+
+
+def make_framework(**kw) -> Framework:
+    n = _n()
+    kw.setdefault("key", f"fw-{n}")
+    kw.setdefault("name", f"Framework {n}")
+    return _save(Framework(**kw))
+
+
+def make_competence(**kw) -> Competence:
+    n = _n()
+    kw.setdefault("code", f"C{n}")
+    kw.setdefault("name", f"Competence {n}")
+    return _save(Competence(**kw))
+
+
+def make_provider(**kw) -> Provider:
+    n = _n()
+    kw.setdefault("name", f"Provider {n}")
+    kw.setdefault("kind", "supplier")
+    return _save(Provider(**kw))
+
+
+def make_org_unit(**kw) -> OrgUnit:
+    n = _n()
+    kw.setdefault("name", f"Unit {n}")
+    kw.setdefault("path", kw["name"])
+    return _save(OrgUnit(**kw))
+
+
+def make_person(**kw) -> Person:
+    n = _n()
+    kw.setdefault("employee_number", f"E{n:05d}")
+    kw.setdefault("name", f"Person {n}")
+    kw.setdefault("start_date", date(2020, 1, 1))
+    return _save(Person(**kw))
+
+
+def make_service(**kw) -> Service:
+    n = _n()
+    kw.setdefault("code", f"service-{n}")
+    kw.setdefault("name", f"Service {n}")
+    kw.setdefault("criticality", "medium")
+    kw.setdefault("status", "active")
+    return _save(Service(**kw))
+
+
+def make_requirement(service=None, competence=None, **kw) -> Requirement:
+    service = service or make_service()
+    competence = competence or make_competence()
+    kw.setdefault("required_level", 3)
+    kw.setdefault("min_holders", 2)
+    return _save(Requirement(service=service, competence=competence, **kw))
+
+
+def make_assignment(person=None, service=None, **kw) -> Assignment:
+    return _save(Assignment(person=person or make_person(), service=service or make_service(),
+                            **kw))
+
+
+def make_holding(person=None, competence=None, **kw) -> Holding:
+    kw.setdefault("level", 3)
+    kw.setdefault("assessed_on", date(2025, 1, 1))
+    return _save(Holding(person=person or make_person(), competence=competence or
+                         make_competence(), **kw))
