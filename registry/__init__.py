@@ -45,9 +45,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry.web import auth, main
+    from registry.web import (
+        audit,
+        auth,
+        competences,
+        dossiers,
+        main,
+        people,
+        reports,
+        services,
+        transfer,
+        users,
+    )
 
-    for module in (auth, main):
+    for module in (auth, main, reports, dossiers, services, competences, people, users, audit,
+                   transfer):
         app.register_blueprint(module.bp)
 
 

@@ -9,6 +9,7 @@ from registry.extensions import db
 from registry.models import User
 from registry.models.base import utcnow
 from registry.services import audit
+from registry.services.errors import ServiceError
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -16,12 +17,8 @@ PASSWORD_MAX = 128
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class UserError(ValueError):
+class UserError(ServiceError):
     """A refused account change; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def hash_password(password: str) -> str:

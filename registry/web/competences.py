@@ -1,0 +1,14 @@
+"""Competence frameworks and competences (placeholder)."""
+
+from flask import Blueprint, render_template
+
+from registry.domain.permissions import Permission
+from registry.web.decorators import permission_required
+
+bp = Blueprint("competences", __name__, url_prefix="/competences")
+
+
+@bp.route("/")
+@permission_required(Permission.READ)
+def index():
+    return render_template("_placeholder.html", title="competences")
