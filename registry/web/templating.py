@@ -37,6 +37,53 @@ NAVIGATION = (
 )
 
 
+# Labels for stored codes; templates call label('status', row.status) and the like.
+LABELS = {
+    "gap_status": {
+        "unassigned": _l("unassigned"), "leaving": _l("leaving"),
+        "undercovered": _l("undercovered"), "covered": _l("covered"),
+    },
+    "criticality": {
+        "low": _l("low"), "medium": _l("medium"), "high": _l("high"), "critical": _l("critical"),
+    },
+    "service_status": {"planned": _l("planned"), "active": _l("active"), "retired": _l("retired")},
+    "provider_kind": {
+        "cooperative": _l("cooperative"), "shared_service_centre": _l("shared service centre"),
+        "supplier": _l("supplier"), "internal": _l("internal"),
+    },
+    "mitigation_kind": {
+        "training": _l("training"), "knowledge_transfer": _l("knowledge transfer"),
+        "hire": _l("hire"), "provider_agreement": _l("agreement with provider"),
+        "accept_risk": _l("accept risk"),
+    },
+    "mitigation_status": {
+        "open": _l("open"), "in_progress": _l("in progress"), "done": _l("done"),
+        "cancelled": _l("cancelled"),
+    },
+    "level": {
+        1: _l("1 aware"), 2: _l("2 knowledgeable"), 3: _l("3 competent"), 4: _l("4 expert"),
+        5: _l("5 authority"),
+    },
+}
+# The NL Design System status badge variant for each gap status (text is always shown too).
+STATUS_BADGE = {"unassigned": "danger", "leaving": "danger", "undercovered": "warning",
+                "covered": "success"}
+
+
+def label(kind: str, code) -> str:
+    """The translated label of a stored code; unknown codes are shown as they are."""
+    if code is None:
+        return ""
+    return str(LABELS.get(kind, {}).get(code, code))
+
+
+def choices(kind: str):
+    """(code, label) pairs for a select field, in the table's order."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(code, text) for code, text in LABELS[kind].items()]
+
+
 @dataclass(frozen=True)
 class NavItem:
     url: str
@@ -71,5 +118,6 @@ def compact(mapping: dict) -> dict:
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals.update(navigation=navigation, role_label=role_label)
+    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, label=label,
+                                 status_badge=STATUS_BADGE)
     app.jinja_env.filters["compact"] = compact
