@@ -39,6 +39,7 @@ class Defaults:
     # Served over HTTPS behind a proxy: set REGISTRY_HTTPS=true for Secure cookies and HSTS.
     HTTPS = False
     PAGE_SIZE = 50
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads (interchange files, zip)
 
 
 def _sqlite_url(instance_path: str) -> str:

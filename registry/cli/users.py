@@ -36,5 +36,25 @@ def create(email: str, role: str, name: str) -> None:
     click.echo(f"Created {user.role} account {user.email}.")
 
 
+@group.command("set-password")
+@click.option("--email", required=True, help="E-mail address of the account.")
+def set_password(email: str) -> None:
+    """Set a new password (from standard input or prompted twice); ends the user's sessions."""
+    password = _read_password()
+    immediate_writes()
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail address {email}.")
+    try:
+        users.check_password_rules(password)
+    except users.UserError as error:
+        raise click.ClickException(str(error)) from None
+    user.password_hash = users.hash_password(password)
+    users.end_other_sessions(user)
+    audit.record(audit.Actor.system("cli"), "reset_password", "user", user.id)
+    db.session.commit()
+    click.echo(f"Password of {email} changed; the account's sessions have ended.")
+
+
 def register(app) -> None:
     app.cli.add_command(group)
