@@ -15,7 +15,7 @@ run: install assets translations
 	$(BIN)/registry demo --if-empty
 	@echo
 	@echo "Kennisborg is running on http://$(HOST):$(PORT) — log in with one of the accounts above"
-	@echo "(run 'make demo-accounts' for a new password if you lost them). Stop with Ctrl+C."
+	@echo "(lost a password? .venv/bin/registry users set-password --email beheerder@voorbeeldstad.example). Stop with Ctrl+C."
 	$(BIN)/registry run --host $(HOST) --port $(PORT)
 
 $(BIN)/python:

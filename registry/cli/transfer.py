@@ -1,5 +1,124 @@
-"""`registry import`, `registry export` and `registry demo` (the interchange format)."""
+"""`registry import`, `registry export` and `registry demo` (the interchange format).
+
+`import DIR [--dry-run]` reads every *.csv file of DIR, prints what it creates and changes per
+file, and writes everything in one transaction, or nothing: on any problem it prints each as
+`file:line: message` to standard error and exits with status 1.
+
+`export DIR` writes the six files into DIR (created when needed). It never silently replaces
+a file with different contents: when DIR already holds one, it stops and names the files
+unless `--overwrite` is given. Files that would be written unchanged are fine, so exporting
+twice into the same folder just works. Other files in DIR are left alone.
+
+`demo [--if-empty]` loads Gemeente Voorbeeldstad into an empty database and prints the demo
+accounts with their generated passwords, once.
+"""
+
+import sys
+from pathlib import Path
+
+import click
+from flask_babel import gettext as _
+
+from registry.database import immediate_writes
+from registry.extensions import db
+from registry.services import audit, demo, interchange
+from registry.services.errors import ServiceError
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
+    for name, counts in plan.counts.items():
+        click.echo(_("%(file)s: %(create)s new, %(update)s changed, %(unchanged)s unchanged",
+                     file=name, create=counts.create, update=counts.update,
+                     unchanged=counts.unchanged))
+    labels = {"framework": _("new frameworks"), "provider": _("new providers"),
+              "org_unit": _("new org units")}
+    for kind, names in plan.new_references.items():
+        click.echo(f"{labels[kind]}: {len(names)}")
+    if dry_run:
+        click.echo(_("Dry run: nothing was written."))
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write "
+              "nothing.")
+def import_command(directory: Path, dry_run: bool) -> None:
+    """Import the interchange CSV files of DIRECTORY: all of them, or nothing."""
+    files = interchange.read_folder(directory)
+    if not files:
+        _fail([_("%(folder)s holds no CSV files.", folder=str(directory))])
+    if not dry_run:
+        immediate_writes()
+    try:
+        plan = interchange.plan_import(files)
+        if not plan.ok:
+            db.session.rollback()
+            _fail([str(problem) for problem in plan.problems] + [
+                _("Problems found: %(count)s; nothing was imported.",
+                  count=len(plan.problems))])
+        if not dry_run:
+            interchange.apply_import(audit.Actor.system("cli"), plan)
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        raise
+    _print_counts(plan, dry_run)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace files in DIRECTORY that differ.")
+def export_command(directory: Path, overwrite: bool) -> None:
+    """Write every interchange file into DIRECTORY (created when needed)."""
+    files = interchange.export_files()
+    db.session.rollback()
+    conflicts = [] if overwrite or not directory.exists() else \
+        interchange.conflicting_files(directory, files)
+    if conflicts:
+        _fail([_("%(folder)s already holds other versions of: %(files)s. Choose an empty "
+                 "folder, or use --overwrite to replace them.", folder=str(directory),
+                 files=", ".join(conflicts))])
+    interchange.write_folder(directory, files)
+    click.echo(_("Wrote %(count)s files to %(folder)s.", count=len(files),
+                 folder=str(directory)))
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database "
+              "already has data.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo municipality Gemeente Voorbeeldstad into an empty database."""
+    immediate_writes()
+    try:
+        if not demo.database_is_empty():
+            db.session.rollback()
+            if if_empty:
+                click.echo(_("The database already has data; demo not loaded."))
+                return
+            raise click.ClickException(_("The database already has data; the demo is only "
+                                         "loaded into an empty database."))
+        accounts = demo.load_demo(audit.Actor.system("cli"))
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(_("Gemeente Voorbeeldstad is loaded. Demo accounts (the passwords are shown "
+                 "only now):"))
+    for email, role, password in accounts:
+        click.echo(f"  {role:<8} {email:<36} {password}")
 
 
 def register(app) -> None:
-    """Filled in by the import/export work."""
+    for command in (import_command, export_command, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,499 @@
+"""The interchange format of DESIGN.md, pure: file specs, reading CSV bytes, typed rows, problems.
+
+A folder of CSV files, one per kind of record, each with a header row naming its columns (key
+first). Reading accepts what Excel writes: UTF-8 with or without a byte-order mark, CRLF or LF
+line ends, and comma or semicolon as separator (recognised from the header line). Cells are
+stripped of surrounding spaces and an empty cell is empty. Every problem is a value with the
+file, the line and a message; nothing stops at the first one.
+
+Formulas: exports neutralise cells that a spreadsheet would run as a formula (starting with
+= + - @, a tab or a line break) by putting an apostrophe in front, as every spreadsheet export of
+the registry does. To keep round trips lossless the rule is reversible: `escape` adds one
+apostrophe to a value that matches `'*[=+-@…]` (any apostrophes, then a formula character) and
+`unescape` removes one from such a value. Values like "'s-Hertogenbosch" are never touched.
+
+Pure Python: no Flask, no database. Messages are marked with `N_` and translated by the caller;
+their %(name)s values travel in `Problem.params`.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the layer that shows it translates it."""
+    return message
+
+
+# --- the format ---------------------------------------------------------------------------
+
+TEXT, DATE, LEVEL, HOLDERS, BOOL, CHOICE, PATH = (
+    "text", "date", "level", "holders", "bool", "choice", "path")
+CRITICALITIES = ("low", "medium", "high", "critical")
+SERVICE_STATUSES = ("planned", "active", "retired")
+MAX_HOLDERS = 99
+PATH_SEPARATOR = " / "
+
+# The same rules as the forms (services.catalogue), so imported codes work as page addresses.
+SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
+RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. `required`: a record cannot do without a value (no default). `default`:
+    what an empty cell, or a missing column on a new record, means for a column that cannot
+    be empty. `reference`: the kind of record the value names."""
+
+    name: str
+    kind: str = TEXT
+    max_length: int | None = None
+    required: bool = False
+    default: object = None
+    choices: tuple = ()
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file of the format: its name, the audit entity, the columns (key first)."""
+
+    name: str
+    entity: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # (earlier column, later column): the later date may not be before the earlier one.
+    ordering: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+COMPETENCES = FileSpec("competences.csv", "competence", (
+    Column("code", max_length=40),
+    Column("name", max_length=200, required=True),
+    Column("framework", max_length=200, reference="framework"),
+    Column("area", max_length=120),
+    Column("description"),
+    Column("retired", BOOL, default=False),
+), key=("code",))
+
+PEOPLE = FileSpec("people.csv", "person", (
+    Column("employee_number", max_length=40),
+    Column("name", max_length=200, required=True),
+    Column("email", max_length=254),
+    Column("org_unit", PATH, max_length=1000, reference="org_unit"),
+    Column("job_title", max_length=200),
+    Column("start_date", DATE),
+    Column("leave_date", DATE),
+), key=("employee_number",), ordering=(("start_date", "leave_date"),))
+
+SERVICES = FileSpec("services.csv", "service", (
+    Column("code", max_length=80),
+    Column("name", max_length=200, required=True),
+    Column("provider", max_length=200, reference="provider"),
+    Column("criticality", CHOICE, default="medium", choices=CRITICALITIES),
+    Column("status", CHOICE, default="active", choices=SERVICE_STATUSES),
+    Column("contract_start", DATE),
+    Column("contract_end", DATE),
+    Column("owner", max_length=40, reference="person"),
+    Column("description"),
+), key=("code",), ordering=(("contract_start", "contract_end"),))
+
+REQUIREMENTS = FileSpec("requirements.csv", "requirement", (
+    Column("service", max_length=80, reference="service"),
+    Column("competence", max_length=40, reference="competence"),
+    Column("required_level", LEVEL, default=3),
+    Column("min_holders", HOLDERS, default=2),
+    Column("rationale"),
+), key=("service", "competence"))
+
+ASSIGNMENTS = FileSpec("assignments.csv", "assignment", (
+    Column("employee_number", max_length=40, reference="person"),
+    Column("service", max_length=80, reference="service"),
+    Column("role", max_length=120),
+    Column("start_on", DATE),
+    Column("end_on", DATE),
+), key=("employee_number", "service"), ordering=(("start_on", "end_on"),))
+
+HOLDINGS = FileSpec("holdings.csv", "holding", (
+    Column("employee_number", max_length=40, reference="person"),
+    Column("competence", max_length=40, reference="competence"),
+    Column("level", LEVEL, required=True),
+    Column("assessed_on", DATE),
+    Column("expires_on", DATE),
+    Column("assessed_by", max_length=200),
+    Column("evidence"),
+), key=("employee_number", "competence"), ordering=(("assessed_on", "expires_on"),))
+
+# In DESIGN's order, which is also the order of import: references point backwards.
+FILES: tuple[FileSpec, ...] = (COMPETENCES, PEOPLE, SERVICES, REQUIREMENTS, ASSIGNMENTS,
+                               HOLDINGS)
+SPECS: dict[str, FileSpec] = {spec.name: spec for spec in FILES}
+
+# --- messages -----------------------------------------------------------------------------
+
+NOT_UTF8 = N_("The file is not UTF-8 text; save it as \"CSV UTF-8\".")
+EMPTY_FILE = N_("The file is empty; its first line must name the columns.")
+UNKNOWN_COLUMN = N_("Unknown column %(column)s; the columns of %(file)s are: %(columns)s.")
+DUPLICATE_COLUMN = N_("Column %(column)s appears more than once.")
+MISSING_KEY_COLUMN = N_("The key column %(column)s is missing.")
+BAD_CSV = N_("This line cannot be read as CSV: %(error)s.")
+CELL_COUNT = N_("This row has %(found)s cells, but the first line names %(expected)s columns.")
+REQUIRED = N_("%(column)s must not be empty.")
+REQUIRED_FOR_NEW = N_("%(column)s is required for a new record (%(key)s is not in the "
+                      "registry yet).")
+BAD_DATE = N_("%(column)s: %(value)s is not a date; write dates as YYYY-MM-DD.")
+IMPOSSIBLE_DATE = N_("%(column)s: %(value)s is an impossible date.")
+BAD_LEVEL = N_("%(column)s: %(value)s is not a level; use a whole number from 1 to 5.")
+BAD_HOLDERS = N_("%(column)s: %(value)s is not a number of holders; use a whole number from 1 "
+                 "to %(max)s.")
+BAD_BOOL = N_("%(column)s: %(value)s is neither true nor false.")
+BAD_CHOICE = N_("%(column)s: %(value)s is not one of %(choices)s.")
+TOO_LONG = N_("%(column)s is longer than %(max)s characters.")
+BAD_PATH = N_("%(column)s: %(value)s has an empty part; write a path as \"Directie A / "
+              "Afdeling B\".")
+BAD_SERVICE_CODE = N_("%(column)s: %(value)s is not a valid service code; use only lowercase "
+                      "letters, digits and hyphens (for example zaaksysteem-dimpact).")
+BAD_COMPETENCE_CODE = N_("%(column)s: %(value)s is not a valid competence code; use letters, "
+                         "digits, dots, hyphens and underscores, without spaces.")
+RESERVED_CODE = N_("%(column)s: %(value)s is a reserved word; choose another code.")
+DUPLICATE_KEY = N_("Duplicate key %(key)s: it is also on line %(line)s.")
+OUT_OF_ORDER = N_("%(later_column)s %(later)s is before %(earlier_column)s %(earlier)s.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an interchange file; `line` is None for the file as a whole."""
+
+    file: str
+    line: int | None
+    message: str  # untranslated, with %(name)s placeholders
+    params: dict = field(default_factory=dict)
+
+    def text(self, translate=lambda message: message) -> str:
+        """The message with its values filled in, through `translate`."""
+        return translate(self.message) % self.params if self.params else translate(self.message)
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.text()}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """A data row: its first line in the file, its key and the typed values of the columns
+    the file has (a column the file lacks is absent, not None)."""
+
+    line: int
+    key: tuple
+    values: dict
+
+
+@dataclass
+class ParsedFile:
+    """The rows of one file that could be read, and every problem found."""
+
+    spec: FileSpec
+    columns: tuple[str, ...] = ()
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Every key found in the file, also of rows with problems (their references still count).
+    keys: set = field(default_factory=set)
+
+
+# --- cells --------------------------------------------------------------------------------
+
+FORMULA_START = "=+-@\t\r\n"
+_FORMULA = re.compile(r"'*[" + re.escape(FORMULA_START) + "]")
+_NEUTRALISED = re.compile(r"'+[" + re.escape(FORMULA_START) + "]")
+
+
+def escape(text: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula (reversed by `unescape`)."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape(text: str) -> str:
+    """Undo `escape`: drop the apostrophe in front of a neutralised formula."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+# Dutch Excel shows ISO dates as d-m-yyyy and saves them that way; day first, never ambiguous.
+_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})\Z")
+_TRUE = frozenset({"true", "waar", "ja", "yes", "1"})
+_FALSE = frozenset({"false", "onwaar", "nee", "no", "0"})
+
+
+def format_cell(value) -> str:
+    """A typed value as the text of an exported cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape(str(value))
+
+
+def normalise_path(text: str) -> tuple[str, ...]:
+    """The parts of an org-unit path: "Directie A / Afdeling B" → ("Directie A", "Afdeling B")."""
+    return tuple(part.strip() for part in text.split("/"))
+
+
+def _parse_date(text: str):
+    match = _ISO_DATE.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _DUTCH_DATE.match(text)
+        if not match:
+            return None, BAD_DATE
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, IMPOSSIBLE_DATE
+
+
+def _parse_int(text: str, low: int, high: int):
+    if not re.fullmatch(r"\d{1,4}", text):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def parse_cell(column: Column, text: str):
+    """(typed value, problem message or None) for the stripped, unescaped text of a cell.
+    Empty means None, or the column's default."""
+    if text == "":
+        if column.required:
+            return None, REQUIRED
+        return column.default, None
+    if column.max_length and len(text) > column.max_length:
+        return None, TOO_LONG
+    if column.kind == DATE:
+        return _parse_date(text)
+    if column.kind == LEVEL:
+        number = _parse_int(text, 1, 5)
+        return (number, None) if number is not None else (None, BAD_LEVEL)
+    if column.kind == HOLDERS:
+        number = _parse_int(text, 1, MAX_HOLDERS)
+        return (number, None) if number is not None else (None, BAD_HOLDERS)
+    if column.kind == BOOL:
+        word = text.lower()
+        if word in _TRUE:
+            return True, None
+        return (False, None) if word in _FALSE else (None, BAD_BOOL)
+    if column.kind == CHOICE:
+        code = text.lower()
+        return (code, None) if code in column.choices else (None, BAD_CHOICE)
+    if column.kind == PATH:
+        parts = normalise_path(text)
+        if not all(parts):
+            return None, BAD_PATH
+        if any(len(part) > 200 for part in parts):
+            return None, TOO_LONG
+        return PATH_SEPARATOR.join(parts), None
+    return text, None
+
+
+def _check_code(spec: FileSpec, column: str, value) -> str | None:
+    if value is None or column != "code":
+        return None
+    if spec is SERVICES:
+        if not SERVICE_CODE.match(value):
+            return BAD_SERVICE_CODE
+        return RESERVED_CODE if value in RESERVED_SERVICE_CODES else None
+    if spec is COMPETENCES:
+        if not COMPETENCE_CODE.match(value):
+            return BAD_COMPETENCE_CODE
+        return RESERVED_CODE if value.lower() in RESERVED_COMPETENCE_CODES else None
+    return None
+
+
+def key_text(key: tuple) -> str:
+    """A key as users write it: "P01" or "zaaksysteem / A.2"."""
+    return PATH_SEPARATOR.join(str(part) for part in key)
+
+
+def check_order(spec: FileSpec, values: dict) -> list[tuple[str, dict]]:
+    """(message, params) for each pair of dates in the wrong order, the same rules as the
+    database's check constraints (equal dates are allowed)."""
+    found = []
+    for earlier, later in spec.ordering:
+        first, last = values.get(earlier), values.get(later)
+        if first is not None and last is not None and last < first:
+            found.append((OUT_OF_ORDER, {"later_column": later, "later": last.isoformat(),
+                                         "earlier_column": earlier,
+                                         "earlier": first.isoformat()}))
+    return found
+
+
+# --- reading a file -----------------------------------------------------------------------
+
+
+def decode(spec_name: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """The text of a file (byte-order mark dropped), or the problem that stops reading it."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        return None, Problem(spec_name, line, NOT_UTF8)
+    if not text.strip():
+        return None, Problem(spec_name, 1, EMPTY_FILE)
+    return text, None
+
+
+def detect_separator(text: str) -> str:
+    """Semicolon when the header line has more semicolons than commas (Dutch Excel)."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _records(text: str, separator: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(first line number, cells, error) for each CSV record; multi-line cells are allowed."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield line, None, str(error)
+            return
+        yield line, cells, None
+        line = reader.line_num + 1
+
+
+def _header(spec: FileSpec, cells: list[str], problems: list[Problem]):
+    names = [unescape(cell.strip()).lower() for cell in cells]
+    known = spec.column_names
+    seen: set[str] = set()
+    for name in names:
+        if name not in known and name not in seen:
+            problems.append(Problem(spec.name, 1, UNKNOWN_COLUMN, {
+                "column": name or '""', "file": spec.name, "columns": ", ".join(known)}))
+        elif name in known and name in seen:
+            problems.append(Problem(spec.name, 1, DUPLICATE_COLUMN, {"column": name}))
+        seen.add(name)
+    missing = [key for key in spec.key if key not in names]
+    for key in missing:
+        problems.append(Problem(spec.name, 1, MISSING_KEY_COLUMN, {"column": key}))
+    return names, not missing
+
+
+def _row(spec: FileSpec, names: list[str], line: int, cells: list[str],
+         problems: list[Problem]) -> Row | None:
+    values, ok = {}, True
+    for name, raw in zip(names, cells, strict=True):
+        if name not in spec.column_names or name in values:
+            continue  # unknown or repeated column: reported with the header
+        column = spec.column(name)
+        text = unescape(raw.strip())
+        value, message = parse_cell(column, text)
+        message = message or _check_code(spec, name, value)
+        if name in spec.key and value is None and message is None:
+            message = REQUIRED
+        if message:
+            ok = False
+            problems.append(Problem(spec.name, line, message, {
+                "column": name, "value": text, "max": column.max_length or MAX_HOLDERS,
+                "choices": ", ".join(column.choices)}))
+            continue
+        values[name] = value
+    if not ok:
+        return None
+    for message, params in check_order(spec, values):
+        problems.append(Problem(spec.name, line, message, params))
+        ok = False
+    return Row(line, tuple(values[k] for k in spec.key), values) if ok else None
+
+
+def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
+    """Read one file into typed rows, collecting every problem. Rows with a problem are left
+    out of `rows` (their keys still count as present in the file)."""
+    parsed = ParsedFile(spec)
+    text, problem = decode(spec.name, data)
+    if problem:
+        parsed.problems.append(problem)
+        return parsed
+    records = _records(text, detect_separator(text))
+    _, header, error = next(records)
+    if error:
+        parsed.problems.append(Problem(spec.name, 1, BAD_CSV, {"error": error}))
+        return parsed
+    names, readable = _header(spec, header, parsed.problems)
+    parsed.columns = tuple(n for n in dict.fromkeys(names) if n in spec.column_names)
+    if not readable:
+        return parsed
+    first_line: dict[tuple, int] = {}
+    for line, cells, error in records:
+        if error:
+            parsed.problems.append(Problem(spec.name, line, BAD_CSV, {"error": error}))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines and Excel's trailing ";;;;" rows
+        if len(cells) > len(names) and not any(c.strip() for c in cells[len(names):]):
+            cells = cells[:len(names)]  # trailing empty cells, as some spreadsheets write
+        if len(cells) != len(names):
+            parsed.problems.append(Problem(spec.name, line, CELL_COUNT, {
+                "found": len(cells), "expected": len(names)}))
+            continue
+        _register_key(parsed, names, cells, line, first_line)
+        row = _row(spec, names, line, cells, parsed.problems)
+        if row is not None and row.key in first_line and first_line[row.key] != line:
+            continue  # a duplicate: reported by _register_key
+        if row is not None:
+            parsed.rows.append(row)
+    return parsed
+
+
+def _register_key(parsed: ParsedFile, names: list[str], cells: list[str], line: int,
+                  first_line: dict[tuple, int]) -> None:
+    """Note the row's key (as text) and report a duplicate within the file."""
+    spec = parsed.spec
+    by_name = dict(zip(names, cells, strict=True))
+    key = tuple(unescape(by_name[k].strip()) for k in spec.key)
+    if not all(key):
+        return
+    parsed.keys.add(key)
+    if key in first_line:
+        parsed.problems.append(Problem(spec.name, line, DUPLICATE_KEY, {
+            "key": key_text(key), "line": first_line[key]}))
+    else:
+        first_line[key] = line
+
+
+# --- writing a file -----------------------------------------------------------------------
+
+
+def write_file(spec: FileSpec, rows: Iterable[dict]) -> bytes:
+    """A complete file: every column, UTF-8 with a byte-order mark, CRLF, formulas neutralised.
+    The caller orders the rows."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(spec.column_names)
+    for row in rows:
+        writer.writerow([format_cell(row.get(name)) for name in spec.column_names])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def slug(text: str, max_length: int = 60) -> str:
+    """A key made from a name: "European e-CF 4.0" → "european-e-cf-4.0"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^a-z0-9.]+", "-", plain.lower()).strip("-.")
+    return value[:max_length].strip("-.") or "framework"
