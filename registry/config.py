@@ -40,6 +40,9 @@ class Defaults:
     HTTPS = False
     PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads (interchange files, zip)
+    # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
+    TRANSFER_UPLOAD_FOLDER = None
+    TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
 
 
 def _sqlite_url(instance_path: str) -> str:

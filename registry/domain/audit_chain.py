@@ -1,12 +1,21 @@
-"""The audit hash chain, pure: canonical form, hashing and verification of a sequence."""
+"""The audit hash chain, pure: canonical form, hashing and verification of a sequence.
+
+`hash = sha256(prev_hash ‖ canonical event)`. The canonical form covers a digest of the
+before/after payload rather than the payload itself, so personal data can be redacted while the
+chain still verifies. A redaction is itself an event of the chain (action `redact`, entity
+`audit_event`, `after = {"events": [seq, …]}`): a payload that was changed and flagged as
+redacted without such an event is reported as tampering.
+"""
 
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 GENESIS = "0" * 64
+REDACT_ACTION = "redact"
+REDACT_ENTITY = "audit_event"
 
 # The fields the canonical form covers, in order. before/after are covered through
 # payload_digest, so personal data can be redacted while the chain still verifies.
@@ -14,6 +23,29 @@ CHAINED_FIELDS = (
     "seq", "at", "actor_id", "actor_email", "actor_role", "action", "entity", "entity_id",
     "result", "source", "payload_digest",
 )
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the layer that shows it translates it."""
+    return message
+
+
+# Why verification failed; the %(name)s values are in Verification.details.
+SEQUENCE_GAP = N_("Event %(seq)s is out of sequence: expected event %(expected)s (an event "
+                  "was deleted or events were reordered).")
+PREV_MISMATCH = N_("Event %(seq)s does not follow on from the event before it (events were "
+                   "deleted, inserted or reordered).")
+PAYLOAD_ALTERED = N_("The before/after values of event %(seq)s were altered.")
+EVENT_ALTERED = N_("Event %(seq)s was altered.")
+UNRECORDED_REDACTION = N_("Event %(seq)s is marked as redacted, but no redaction of it was "
+                          "recorded.")
+EXPECTED_DIFFERS = N_("Event %(seq)s differs from the expected head %(expected)s.")
+EXPECTED_MISSING = N_("The log holds %(count)s events, but the expected head is at event "
+                      "%(expected)s (events at the end were removed).")
+HEAD_DIFFERS = N_("Event %(seq)s differs from the head the database recorded when it was "
+                  "written.")
+HEAD_MISSING = N_("The log holds %(count)s events, but the database recorded %(expected)s "
+                  "(events at the end were removed).")
 
 
 def _default(value):
@@ -43,48 +75,122 @@ def chain_hash(prev_hash: str, event: dict) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
 
 
+def head_text(count: int, digest: str) -> str:
+    """A head as printed and accepted by `registry audit verify`: N:HASH."""
+    return f"{count}:{digest}"
+
+
+def parse_head(text: str) -> tuple[int, str] | None:
+    """(N, HASH) from `N:HASH`, or None when the text is not of that form."""
+    count, sep, digest = (text or "").strip().partition(":")
+    digest = digest.lower()
+    if not sep or not count.isascii() or not count.isdigit() or len(digest) != 64:
+        return None
+    if any(ch not in "0123456789abcdef" for ch in digest):
+        return None
+    return int(count), digest
+
+
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of verifying a chain: the head on success, the first broken event if not."""
+    """The outcome of verifying a chain.
+
+    On success `count` and `head` are the chain's head. On failure `broken_seq` names the first
+    broken event (None: the end of the log), `count`/`head` are the last good event, and
+    `reason` is a message whose %(name)s values are in `details`.
+    """
 
     ok: bool
     count: int
     head: str
     broken_seq: int | None = None
     reason: str | None = None
+    details: dict = field(default_factory=dict)
 
     @property
     def head_text(self) -> str:
-        return f"{self.count}:{self.head}"
+        return head_text(self.count, self.head)
+
+    @property
+    def message(self) -> str:
+        """The reason with its values filled in (untranslated)."""
+        return (self.reason or "") % self.details
 
 
-def verify(events: Iterable[dict], expect: tuple[int, str] | None = None) -> Verification:
+def _redacted_seqs(event: dict) -> list[int]:
+    """The events a redaction event covers (its `after` is {"events": [seq, …]})."""
+    if event.get("action") != REDACT_ACTION or event.get("entity") != REDACT_ENTITY:
+        return []
+    try:
+        payload = json.loads(event.get("after") or "{}")
+        return [int(seq) for seq in payload.get("events", [])]
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
+class _Checkpoint:
+    """A head the chain must pass through: (count, hash) with the messages to use."""
+
+    def __init__(self, head: tuple[int, str] | None, differs: str, missing: str):
+        self.count, self.hash = head if head else (None, None)
+        self.differs, self.missing = differs, missing
+        self.seen = head is None or head[0] == 0
+
+    def genesis_mismatch(self) -> bool:
+        return self.count == 0 and self.hash != GENESIS
+
+
+def verify(events: Iterable[dict], expect: tuple[int, str] | None = None,
+           recorded: tuple[int, str] | None = None) -> Verification:
     """Recompute the chain over events ordered by seq.
 
-    Detects an edited event (hash or digest mismatch), a deleted or swapped one (seq gap or
-    prev_hash mismatch), and with `expect=(n, hash)` a truncated tail.
+    Detects an edited event (hash or digest mismatch), a deleted, inserted or swapped one
+    (seq gap or prev_hash mismatch), a redaction that was not recorded, and a truncated tail:
+    with `expect=(n, hash)` (a head noted earlier) or `recorded=(n, hash)` (the head row the
+    database keeps) the chain must still pass through that head.
     """
+    checkpoints = [_Checkpoint(expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
+                   _Checkpoint(recorded, HEAD_DIFFERS, HEAD_MISSING)]
+    for point in checkpoints:
+        if point.genesis_mismatch():
+            return Verification(False, 0, GENESIS, None, point.differs,
+                                {"seq": 0, "expected": head_text(0, point.hash)})
     prev, count = GENESIS, 0
-    expected_seen = False
+    # Redacted events not (yet) covered by a redaction event: seq → hash of the event before.
+    pending_redactions: dict[int, str] = {}
+
+    def broken(seq, reason, **details):
+        return Verification(False, count, prev, seq, reason, {"seq": seq, **details})
+
     for event in events:
-        count += 1
         seq = event["seq"]
-        if seq != count:
-            return Verification(False, count - 1, prev, seq, "sequence gap or reordering")
+        if seq != count + 1:
+            return broken(seq, SEQUENCE_GAP, expected=count + 1)
         if event["prev_hash"] != prev:
-            return Verification(False, count - 1, prev, seq, "prev_hash does not match")
-        if not event.get("redacted") and payload_digest(
-            event.get("before"), event.get("after")
-        ) != event["payload_digest"]:
-            return Verification(False, count - 1, prev, seq, "before/after altered")
+            return broken(seq, PREV_MISMATCH)
+        digest_ok = payload_digest(event.get("before"), event.get("after")) == \
+            event["payload_digest"]
+        if not digest_ok and not event.get("redacted"):
+            return broken(seq, PAYLOAD_ALTERED)
         if chain_hash(prev, event) != event["hash"]:
-            return Verification(False, count - 1, prev, seq, "event altered")
-        prev = event["hash"]
-        if expect and seq == expect[0]:
-            if prev != expect[1]:
-                return Verification(False, count, prev, seq, "differs from the expected head")
-            expected_seen = True
-    if expect and not expected_seen:
-        return Verification(False, count, prev, None,
-                            f"log holds {count} events, expected at least {expect[0]}")
+            return broken(seq, EVENT_ALTERED)
+        if not digest_ok:
+            pending_redactions[seq] = prev
+        for covered in _redacted_seqs(event):
+            pending_redactions.pop(covered, None)
+        prev, count = event["hash"], seq
+        for point in checkpoints:
+            if point.count == seq:
+                if prev != point.hash:
+                    return broken(seq, point.differs,
+                                  expected=head_text(point.count, point.hash))
+                point.seen = True
+    if pending_redactions:
+        first = min(pending_redactions)
+        return Verification(False, first - 1, pending_redactions[first], first,
+                            UNRECORDED_REDACTION, {"seq": first})
+    for point in checkpoints:
+        if not point.seen:
+            return Verification(False, count, prev, None, point.missing,
+                                {"count": count, "expected": point.count})
     return Verification(True, count, prev)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text, false
+from sqlalchemy import Boolean, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
@@ -13,6 +13,8 @@ class AuditEvent(Base):
     digest of before/after, so redacting personal data keeps the chain verifiable."""
 
     __tablename__ = "audit_events"
+    # Every history tab filters on (entity, entity_id).
+    __table_args__ = (Index("ix_audit_events_entity_entity_id", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)

@@ -1,5 +1,8 @@
-"""Recording audit events in the caller's transaction, and verifying the stored chain."""
+"""Recording audit events in the caller's transaction, redacting them, and verifying the
+stored chain."""
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,7 +67,12 @@ def _head(session: Session) -> AuditHead:
             select(AuditHead).where(AuditHead.id == 1).with_for_update()
         ).scalar_one_or_none()
         if head is None:
-            head = AuditHead(id=1, count=0, hash=audit_chain.GENESIS)
+            # A database restored without its head row: continue from the last event.
+            last = session.execute(
+                select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+            ).scalar_one_or_none()
+            head = AuditHead(id=1, count=last.seq if last else 0,
+                             hash=last.hash if last else audit_chain.GENESIS)
             session.add(head)
         session.info[_HEAD_KEY] = head
     return head
@@ -117,9 +125,59 @@ def event_fields(ev: AuditEvent) -> dict:
     }
 
 
+REDACTED = "[redacted]"
+
+
+def _scrub(text: str | None, fields: Iterable[str] | None) -> str | None:
+    if text is None or fields is None:
+        return None
+    value = json.loads(text)
+    if isinstance(value, dict):
+        for name in fields:
+            if name in value and value[name] is not None:
+                value[name] = REDACTED
+    return audit_chain.dumps(value)
+
+
+def redact(actor: Actor, events: Iterable[AuditEvent], fields: Iterable[str] | None = None,
+           reason: str | None = None) -> AuditEvent | None:
+    """Remove personal data from the before/after values of `events` (all of it, or only the
+    named `fields`) and record the redaction as an event of its own, so the chain still
+    verifies. Redaction events themselves are never redacted. Flushes, never commits."""
+    fields = None if fields is None else tuple(fields)
+    seqs = []
+    for ev in events:
+        if ev.action == audit_chain.REDACT_ACTION and ev.entity == audit_chain.REDACT_ENTITY:
+            continue
+        before, after = _scrub(ev.before, fields), _scrub(ev.after, fields)
+        if (before, after) == (ev.before, ev.after):
+            continue
+        ev.before, ev.after, ev.redacted = before, after, True
+        seqs.append(ev.seq)
+    if not seqs:
+        return None
+    return record(actor, audit_chain.REDACT_ACTION, audit_chain.REDACT_ENTITY, None,
+                  after={"events": sorted(seqs), "fields": list(fields) if fields else None,
+                         "reason": reason})
+
+
+def recorded_head() -> tuple[int, str]:
+    """The head (count, hash) the database keeps in its head row, updated with every event."""
+    head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
+    if head is None:
+        return 0, audit_chain.GENESIS
+    return head.count, head.hash
+
+
 def verify_chain(expect: tuple[int, str] | None = None) -> audit_chain.Verification:
-    """Verify the whole stored chain, streaming events in seq order."""
+    """Verify the whole stored chain, streaming events in seq order.
+
+    Besides `expect` (a head noted earlier), the chain must pass through the head row the
+    database recorded, which catches a truncated tail unless the head row was forged too.
+    The head row is read first, so events appended meanwhile do not count as tampering.
+    """
+    recorded = recorded_head()
     rows = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     ).scalars()
-    return audit_chain.verify((event_fields(ev) for ev in rows), expect)
+    return audit_chain.verify((event_fields(ev) for ev in rows), expect, recorded)

@@ -1,14 +1,145 @@
-"""The audit log, for administrators and auditors (placeholder)."""
+"""The audit log for administrators and auditors: filtered listing, the history of one record,
+CSV export of exactly the filtered rows, and verification of the hash chain."""
 
-from flask import Blueprint, render_template
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
+from flask import Blueprint, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from registry.domain import audit_chain
 from registry.domain.permissions import Permission
+from registry.domain.spreadsheet import neutralise
+from registry.services import audit, audit_log
 from registry.web.decorators import permission_required
+from registry.web.forms.audit import AuditFilterForm, VerifyForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+ENTITY_LABELS = {
+    "provider": _l("provider"), "service": _l("service"), "framework": _l("framework"),
+    "competence": _l("competence"), "requirement": _l("requirement"),
+    "org_unit": _l("organisational unit"), "person": _l("person"),
+    "assignment": _l("assignment"), "holding": _l("competence holding"),
+    "mitigation": _l("mitigation"), "user": _l("user account"), "import": _l("import"),
+    "route": _l("page or action"), "audit_event": _l("audit event"),
+}
+ACTION_LABELS = {
+    "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"),
+    "retire": _l("retired"), "login": _l("logged in"), "login_failed": _l("login failed"),
+    "logout": _l("logged out"), "refused": _l("refused"), "import": _l("imported"),
+    "change_password": _l("changed password"), "redact": _l("redacted personal data"),
+}
+RESULT_LABELS = {"success": _l("success"), "failure": _l("failure"), "refused": _l("refused")}
+
+
+def _label(table: dict, code) -> str:
+    return "" if code is None else str(table.get(code, code))
+
+
+def _zone() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", audit_log.LOCAL_ZONE)
+
+
+def _filters() -> tuple[AuditFilterForm, audit_log.Filters]:
+    """The filter form from the query string, and the filters it amounts to (invalid
+    fields are ignored and shown with their error)."""
+    form = AuditFilterForm(request.args)
+    form.validate()
+    ok = {name for name, f in form._fields.items() if not f.errors}
+
+    def value(name):
+        data = form[name].data if name in ok else None
+        return data.strip() if isinstance(data, str) else data
+
+    filters = audit_log.Filters(
+        entity=value("entity") or None, entity_id=value("entity_id") or None,
+        actor=value("actor") or None, action=value("action") or None,
+        result=value("result") or None, date_from=value("date_from"),
+        date_to=value("date_to"),
+    )
+    return form, filters
+
+
+def _view_helpers() -> dict:
+    zone = _zone()
+    return {
+        "entity_label": lambda code: _label(ENTITY_LABELS, code),
+        "action_label": lambda code: _label(ACTION_LABELS, code),
+        "result_label": lambda code: _label(RESULT_LABELS, code),
+        "local_time": lambda at: audit_log.local_time(at, zone),
+        "diff": audit_log.diff,
+    }
 
 
 @bp.route("/")
 @permission_required(Permission.AUDIT)
 def index():
-    return render_template("_placeholder.html", title="audit")
+    """The audit log, filtered; with entity and entity_id it is the history of one record."""
+    form, filters = _filters()
+    form.set_choices(audit_log.filter_values(), ENTITY_LABELS, ACTION_LABELS, RESULT_LABELS)
+    number = request.args.get("page", 1, type=int)
+    events = audit_log.page(filters, max(number, 1), current_app.config["PAGE_SIZE"], _zone())
+    record_name = audit_log.describe(filters.entity, filters.entity_id) \
+        if filters.is_history else None
+    return render_template("audit/index.html", form=form, filters=filters, events=events,
+                           record_name=record_name, verify_form=VerifyForm(),
+                           export_args=request.args.to_dict(flat=True) | {"page": None},
+                           **_view_helpers())
+
+
+def _cell(value) -> str:
+    """A cell as text, with formulas neutralised for spreadsheets."""
+    return "" if value is None else neutralise(str(value))
+
+
+def generate_csv(rows) -> Iterator[str]:
+    """CSV text, one line per chunk, so a long log streams (the caller adds the BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_cell(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+@bp.route("/export.csv")
+@permission_required(Permission.AUDIT)
+def export():
+    """Exactly the filtered events as CSV (UTF-8 with BOM, formulas neutralised).
+
+    Written to a spooled temporary file (memory up to a few MB, then disk) inside the request,
+    so a long log neither fills the memory nor needs the database after the view returns.
+    """
+    _form, filters = _filters()
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
+    spool.write("\ufeff".encode())
+    for chunk in generate_csv(audit_log.csv_rows(filters, _zone())):
+        spool.write(chunk.encode())
+    spool.seek(0)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return send_file(spool, mimetype="text/csv", as_attachment=True,
+                     download_name=f"audit-log-{stamp}.csv")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@permission_required(Permission.AUDIT)
+def verify():
+    """GET explains and shows the button; POST recomputes the whole chain and shows the
+    outcome (the head N:HASH, or the first broken event). Verifying writes nothing."""
+    form = VerifyForm()
+    result = None
+    if form.validate_on_submit():
+        expect = audit_chain.parse_head(form.expect.data) if form.expect.data else None
+        result = audit.verify_chain(expect)
+    broken = None
+    if result and not result.ok and result.broken_seq:
+        broken = audit_log.event_by_seq(result.broken_seq)
+    message = _(result.reason, **result.details) if result and not result.ok else None
+    return render_template("audit/verify.html", form=form, result=result, message=message,
+                           broken=broken, **_view_helpers())

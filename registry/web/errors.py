@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from registry.database import immediate_writes
 from registry.extensions import db
 
 
@@ -46,6 +47,7 @@ def record_refusal() -> None:
     from registry.services import audit
 
     db.session.rollback()
+    immediate_writes()
     audit.record(audit.Actor.of(current_user, request.remote_addr), "refused", "route",
                  request.endpoint, after={"method": request.method, "path": request.path},
                  result="refused")

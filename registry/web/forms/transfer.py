@@ -1,0 +1,23 @@
+"""Forms of the web import: uploading the interchange files, and applying a previewed upload."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, MultipleFileField
+from wtforms.validators import DataRequired, Regexp
+
+
+class UploadForm(FlaskForm):
+    """One or more interchange CSV files, or one zip file holding them."""
+
+    files = MultipleFileField(
+        _l("Files"),
+        description=_l("Choose one or more of the CSV files named above, or one .zip file that "
+                       "holds them. Nothing is imported yet: you first see what would change."),
+        render_kw={"accept": ".csv,.zip,text/csv,application/zip"},
+    )
+
+
+class ApplyForm(FlaskForm):
+    """Apply the upload previewed under `token`."""
+
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,100}$")])
