@@ -1,26 +1,85 @@
-"""Dossiers: the service dossier, the competence page and the person page (placeholders)."""
+"""Dossiers: everything about one service, one competence or one person on a single page,
+with the gap figures as of D and at the horizon (query parameters `as_of` and `horizon`)."""
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
+from flask import Blueprint, abort, current_app
+
+from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
+from registry.services import gaps, reports
+from registry.services.gaps import GapFilter
 from registry.web.decorators import permission_required
+from registry.web.forms.reports import ReportForm
+from registry.web.reports import ListPage, page_number, read, render
 
 bp = Blueprint("dossiers", __name__)
+
+SUGGESTIONS_SHOWN = 5
 
 
 @bp.route("/services/<code>")
 @permission_required(Permission.READ)
 def service(code):
-    return render_template("_placeholder.html", title=code)
+    form = read(ReportForm())
+    as_of, horizon = form.period()
+    record = reports.find_service(code)
+    if record is None:
+        abort(404)
+    end = reports.horizon_end(as_of, horizon)
+    rows = {row.requirement_id: row
+            for row in gaps.analyse(as_of, horizon, GapFilter(service_ids=(record.id,)))}
+    ids = list(rows)
+    gap_ids = [rid for rid, row in rows.items() if row.status != rules.COVERED]
+    # The worst first, so the first screen shows what is at risk; not analysed ones last.
+    requirements = sorted(reports.service_requirements(record.id), key=lambda r: (
+        -rows[r.id].severity if r.id in rows else 1, r.competence.code))
+    return render(
+        "dossiers/service.html", form, service=record, requirements=requirements, rows=rows,
+        holders_now=gaps.qualified_holders(ids, as_of),
+        holders_later=gaps.qualified_holders(ids, end),
+        suggestions=reports.suggestions_for(gap_ids, as_of, horizon),
+        suggestions_shown=SUGGESTIONS_SHOWN,
+        assignments=reports.service_assignments(record.id),
+        counts=reports.status_counts(rows.values()), coverage=gaps.coverage(list(rows.values())),
+        contract_ending=record.contract_end is not None and record.contract_end <= end,
+    )
 
 
 @bp.route("/competences/<code>")
 @permission_required(Permission.READ)
 def competence(code):
-    return render_template("_placeholder.html", title=code)
+    form = read(ReportForm())
+    as_of, horizon = form.period()
+    record = reports.find_competence(code)
+    if record is None:
+        abort(404)
+    rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
+    holders = ListPage(reports.competence_holdings(record.id), page_number(),
+                       current_app.config.get("PAGE_SIZE", 50))
+    return render(
+        "dossiers/competence.html", form, competence=record, rows=sorted(
+            rows, key=lambda r: (-r.severity, r.service_code)),
+        holders=holders, needed=reports.assignments_where_needed(record.id, as_of),
+        stale_before=as_of - timedelta(days=reports.STALE_DAYS),
+    )
 
 
 @bp.route("/people/<employee_number>")
 @permission_required(Permission.READ)
 def person(employee_number):
-    return render_template("_placeholder.html", title=employee_number)
+    form = read(ReportForm())
+    as_of, horizon = form.period()
+    record = reports.find_person(employee_number)
+    if record is None:
+        abort(404)
+    employed = rules.employed(rules.Person(record.id, record.start_date, record.leave_date),
+                              as_of)
+    impact = gaps.what_if({record.id: as_of}, None, as_of, horizon) if employed else None
+    return render(
+        "dossiers/person.html", form, person=record, employed=employed, impact=impact,
+        holdings=reports.person_holdings(record.id),
+        assignments=reports.person_assignments(record.id),
+        qualifications=reports.person_qualifications(record.id, as_of),
+        stale_before=as_of - timedelta(days=reports.STALE_DAYS),
+    )

@@ -1,14 +1,299 @@
-"""Reports: dashboard, gap list, coverage matrix and what-if (placeholder routes)."""
+"""Reports: the dashboard, the gap list and its exports, the coverage and skills matrices, and
+the what-if analysis. Every page reads its filters from the query string (bookmarkable) and
+writes nothing."""
 
-from flask import Blueprint, render_template
+import math
+from datetime import date
 
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import format_date, format_percent
+from flask_babel import gettext as _
+
+from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
+from registry.domain.spreadsheet import generate_csv, generate_xlsx
+from registry.extensions import db
+from registry.models import OrgUnit
+from registry.services import gaps, reports
+from registry.services.gaps import GapFilter
 from registry.web.decorators import permission_required
+from registry.web.forms.reports import (
+    GapFilterForm,
+    MatrixForm,
+    ReportForm,
+    SkillsForm,
+    WhatIfForm,
+)
+from registry.web.templating import choices, label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
+TOP_RISKS = 10
+
+
+# --- helpers shared with the dossiers --------------------------------------------------------
+
+def percentage(value: float | None) -> str:
+    """A coverage percentage in the user's locale; a dash when there is nothing to cover."""
+    if value is None:
+        return "—"
+    return format_percent(value / 100, format="#,##0%")
+
+
+def render(template: str, form: ReportForm, **context):
+    """Render a report page with D, H, D + H and the parameters that carry them in links."""
+    as_of, horizon = form.period()
+    return render_template(
+        template, form=form, as_of=as_of, horizon=horizon,
+        horizon_end=reports.horizon_end(as_of, horizon), period=form.period_args(),
+        format_date=format_date, percentage=percentage, **context)
+
+
+def read(form: ReportForm) -> ReportForm:
+    """Validate a filter form; errors are shown next to the fields, defaults apply."""
+    form.validate()
+    return form
+
+
+class ListPage:
+    """One page of an in-memory list, with the interface of flask_sqlalchemy's Pagination
+    (so the shared `pager` macro can render it)."""
+
+    def __init__(self, items: list, page: int, per_page: int):
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, math.ceil(self.total / per_page))
+        self.page = min(max(page, 1), self.pages)
+        start = (self.page - 1) * per_page
+        self.items = items[start:start + per_page]
+        self.first = start + 1 if self.items else 0
+        self.last = start + len(self.items)
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num = self.page - 1 if self.has_prev else None
+        self.next_num = self.page + 1 if self.has_next else None
+
+    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (n <= left_edge or self.page - left_current <= n <= self.page + right_current
+                    or n > self.pages - right_edge):
+                if last + 1 != n:
+                    yield None
+                yield n
+                last = n
+
+
+def page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# --- dashboard -------------------------------------------------------------------------------
 
 @bp.route("/")
 @permission_required(Permission.READ)
 def dashboard():
-    return render_template("_placeholder.html", title="Dashboard")
+    form = read(ReportForm())
+    as_of, horizon = form.period()
+    rows = gaps.analyse(as_of, horizon)
+    by_id = {row.requirement_id: row for row in rows}
+    departures, leaving_total = reports.leaving_people(as_of, horizon)
+    return render(
+        "reports/dashboard.html", form,
+        rows=rows, counts=reports.status_counts(rows), coverage=gaps.coverage(rows),
+        providers=reports.provider_coverage(rows),
+        top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
+        departures=[(d, sorted((by_id[r] for r in d.requirement_ids if r in by_id),
+                               key=rules_order)) for d in departures],
+        leaving_total=leaving_total,
+        contracts=reports.ending_contracts(as_of, horizon),
+        service_coverage=reports.service_coverage(rows),
+        stale=reports.stale_assessments(as_of),
+        expiring=reports.expiring_holdings(as_of, horizon),
+    )
+
+
+def rules_order(row):
+    """Report order: worst status first, then service and competence code."""
+    return (-row.severity, row.service_code, row.competence_code)
+
+
+# --- gap list and exports --------------------------------------------------------------------
+
+def gap_form() -> tuple[GapFilterForm, list]:
+    """The gap-list form with its options, and the rows it selects, highest risk first."""
+    form = GapFilterForm()
+    service_rows = reports.service_choices()
+    framework_rows = reports.framework_choices()
+    form.status.choices = choices("gap_status")
+    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
+    form.set_choices("provider", reports.provider_choices())
+    form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
+    form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
+    form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    read(form)
+    as_of, horizon = form.period()
+    service, framework = form.value("service"), form.value("framework")
+    provider, criticality, area = (form.value("provider"), form.value("criticality"),
+                                   form.value("area"))
+    filters = GapFilter(
+        statuses=form.statuses(),
+        service_ids=tuple(i for i, code, _n in service_rows if code == service),
+        provider_ids=(int(provider),) if provider else (),
+        criticalities=(criticality,) if criticality else (),
+        framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
+        areas=(area,) if area else (),
+    )
+    return form, gaps.by_risk(gaps.analyse(as_of, horizon, filters))
+
+
+@bp.route("/gaps", endpoint="gaps")
+@permission_required(Permission.READ)
+def gaps_list():
+    form, rows = gap_form()
+    page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
+    filtered = any(form.value(name) for name in
+                   ("service", "provider", "criticality", "framework", "area"))
+    return render("reports/gaps.html", form, page=page, rows=rows, filtered=filtered,
+                  statuses=form.statuses())
+
+
+def export_header() -> list[str]:
+    return [_("Service code"), _("Service"), _("Provider"), _("Criticality"),
+            _("Competence code"), _("Competence"), _("Competence framework"), _("Area"),
+            _("Required level"), _("Minimum holders"), _("Qualified now"),
+            _("Qualified at the horizon"), _("Candidates"), _("Status"), _("Risk"),
+            _("Contract end")]
+
+
+def export_row(row) -> list:
+    return [row.service_code, row.service_name, row.provider_name, label("criticality",
+            row.criticality), row.competence_code, row.competence_name, row.framework_name,
+            row.area, row.required_level, row.min_holders, row.holders_now,
+            row.holders_at_horizon, row.candidates, label("gap_status", row.status), row.risk,
+            row.contract_end]
+
+
+@bp.route("/gaps.<any(csv, xlsx):fmt>")
+@permission_required(Permission.READ)
+def gaps_export(fmt):
+    """The gap list as filtered on the page (every page of it), as CSV or XLSX."""
+    form, rows = gap_form()
+    as_of, horizon = form.period()
+    name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
+    body = [export_row(row) for row in rows]
+    if fmt == "csv":
+        data, mimetype = generate_csv(export_header(), body), "text/csv; charset=utf-8"
+    else:
+        data = generate_xlsx(export_header(), body, title=_("Gaps"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- coverage matrix -------------------------------------------------------------------------
+
+MATRIX_SERVICES_PER_PAGE = 25
+
+
+@bp.route("/matrix")
+@permission_required(Permission.READ)
+def matrix():
+    form = MatrixForm()
+    framework_rows = reports.framework_choices()
+    form.set_choices("provider", reports.provider_choices())
+    form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
+    form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
+    form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    read(form)
+    as_of, horizon = form.period()
+    provider, criticality = form.value("provider"), form.value("criticality")
+    framework, area = form.value("framework"), form.value("area")
+    rows = gaps.analyse(as_of, horizon, GapFilter(
+        provider_ids=(int(provider),) if provider else (),
+        criticalities=(criticality,) if criticality else (),
+        framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
+        areas=(area,) if area else ()))
+    services = {}
+    for row in sorted(rows, key=lambda r: r.service_code):
+        services.setdefault(row.service_id, row)
+    page = ListPage(list(services.values()), page_number(), MATRIX_SERVICES_PER_PAGE)
+    shown = {row.service_id for row in page.items}
+    cells = {(r.service_id, r.competence_id): r for r in rows if r.service_id in shown}
+    competences = {}
+    for row in sorted(cells.values(), key=lambda r: r.competence_code):
+        competences.setdefault(row.competence_id, row)
+    return render("reports/matrix.html", form, page=page, cells=cells,
+                  competences=list(competences.values()),
+                  service_coverage=reports.service_coverage(rows), coverage=gaps.coverage(rows),
+                  total=len(rows))
+
+
+# --- skills matrix ---------------------------------------------------------------------------
+
+@bp.route("/skills")
+@permission_required(Permission.READ)
+def skills():
+    form = SkillsForm()
+    service_rows = reports.service_choices()
+    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
+    form.set_choices("org_unit", reports.org_unit_choices())
+    read(form)
+    as_of, _horizon = form.period()
+    service_code, unit_id = form.value("service"), form.value("org_unit")
+    subject, matrix_ = None, None
+    if service_code:
+        service_id, _code, name = next(r for r in service_rows if r[1] == service_code)
+        subject = ("service", service_code, name)
+        matrix_ = reports.skills_for_service(service_id, as_of)
+    elif unit_id:
+        unit = db.session.get(OrgUnit, int(unit_id))
+        subject = ("org_unit", unit.id, unit.path)
+        matrix_ = reports.skills_for_org_unit(unit, as_of)
+    return render("reports/skills.html", form, subject=subject, matrix=matrix_)
+
+
+# --- what-if ---------------------------------------------------------------------------------
+
+@bp.route("/what-if")
+@permission_required(Permission.READ)
+def whatif():
+    form = WhatIfForm()
+    # D is needed for the choices, before the form is validated: read it leniently.
+    as_of = _date_arg("as_of") or date.today()
+    people = reports.assigned_people(as_of)
+    services = reports.service_choices(analysed_only=True)
+    form.set_choices([(number, name) for _id, number, name in people],
+                     [(code, name) for _id, code, name in services])
+    read(form)
+    as_of, horizon = form.period()
+    person_ids = {number: pid for pid, number, _name in people}
+    names = {number: name for _pid, number, name in people}
+    service_ids = {code: sid for sid, code, _name in services}
+    departures: dict[int, date] = {}
+    assignment_ends: dict[tuple[int, int], date] = {}
+    chosen = []
+    for change in form.changes():
+        number = change.person.data if not change.person.errors else None
+        if not number or number not in person_ids:
+            continue
+        day = (change.leave_on.data if not change.leave_on.errors else None) or as_of
+        code = change.service.data if not change.service.errors else None
+        if code and code in service_ids:
+            assignment_ends[(person_ids[number], service_ids[code])] = day
+        else:
+            departures[person_ids[number]] = day
+            code = None
+        chosen.append((number, names[number], day, code))
+    result = gaps.what_if(departures, assignment_ends, as_of, horizon) if chosen else None
+    worsened = sorted(result.worsened, key=lambda pair: (
+        -pair[1].risk, pair[1].service_code, pair[1].competence_code)) if result else []
+    service_names = {code: name for _id, code, name in services}
+    return render("reports/whatif.html", form, result=result, worsened=worsened,
+                  chosen=chosen, service_names=service_names)
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None

@@ -1,0 +1,515 @@
+"""Read-only queries behind the report pages and dossiers that are not gap figures themselves:
+departures, ending contracts, stale and expiring assessments, dossier details, skills matrices,
+and successor suggestions for several requirements at once.
+
+Every function issues a fixed number of queries, however many rows it returns (no N+1).
+Gap figures come from `registry.services.gaps`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from registry.domain import gaps as rules
+from registry.extensions import db
+from registry.models import (
+    Assignment,
+    Competence,
+    Framework,
+    Holding,
+    OrgUnit,
+    Person,
+    Provider,
+    Requirement,
+    Service,
+)
+from registry.services.gaps import GapRow, SuggestedPerson
+
+STALE_DAYS = rules.STALE_DAYS
+
+
+# --- the predicates of DESIGN.md as SQL ----------------------------------------------------
+
+def employed_on(day: date, person=Person):
+    return and_(or_(person.start_date.is_(None), person.start_date <= day),
+                or_(person.leave_date.is_(None), person.leave_date > day))
+
+
+def assigned_on(day: date, assignment=Assignment):
+    return and_(or_(assignment.start_on.is_(None), assignment.start_on <= day),
+                or_(assignment.end_on.is_(None), assignment.end_on > day))
+
+
+def valid_on(day: date, holding=Holding):
+    return and_(or_(holding.assessed_on.is_(None), holding.assessed_on <= day),
+                or_(holding.expires_on.is_(None), holding.expires_on > day))
+
+
+def analysed_requirement():
+    """Conditions for a requirement that the gap analysis covers (joined Service, Competence)."""
+    return and_(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES), Competence.retired.is_(False))
+
+
+def horizon_end(as_of: date, horizon: int) -> date:
+    return as_of + timedelta(days=horizon)
+
+
+# --- figures computed from gap rows ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoverageGroup:
+    key: object
+    name: str | None
+    total: int
+    covered: int
+
+    @property
+    def percentage(self) -> float | None:
+        return 100.0 * self.covered / self.total if self.total else None
+
+
+def status_counts(rows: list[GapRow]) -> dict[str, int]:
+    """Requirements per status, every status present (worst first)."""
+    counts = dict.fromkeys(rules.STATUSES, 0)
+    for row in rows:
+        counts[row.status] += 1
+    return counts
+
+
+def provider_coverage(rows: list[GapRow]) -> list[CoverageGroup]:
+    """Coverage per provider, lowest coverage first; services without provider last."""
+    totals: dict = defaultdict(lambda: [None, 0, 0])
+    for row in rows:
+        entry = totals[row.provider_id]
+        entry[0] = row.provider_name
+        entry[1] += 1
+        entry[2] += row.status == rules.COVERED
+    groups = [CoverageGroup(key, name, total, covered)
+              for key, (name, total, covered) in totals.items()]
+    return sorted(groups, key=lambda g: (g.key is None, g.percentage, g.name or ""))
+
+
+def service_coverage(rows: list[GapRow]) -> dict[int, CoverageGroup]:
+    """Coverage per service id."""
+    totals: dict = defaultdict(lambda: [None, 0, 0])
+    for row in rows:
+        entry = totals[row.service_id]
+        entry[0] = row.service_name
+        entry[1] += 1
+        entry[2] += row.status == rules.COVERED
+    return {key: CoverageGroup(key, name, total, covered)
+            for key, (name, total, covered) in totals.items()}
+
+
+# --- dashboard lists -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Departure:
+    """Someone leaving within the horizon and the requirements they are qualified for now."""
+
+    person_id: int
+    employee_number: str
+    name: str
+    job_title: str | None
+    leave_date: date
+    requirement_ids: tuple[int, ...]
+
+
+def qualifications(as_of: date, person_ids=None, leaving_until: date | None = None):
+    """(person id, requirement id) pairs: who is qualified for which analysed requirement on D.
+
+    Restrict to `person_ids` (a list or a subquery), or to people leaving after D and on or
+    before `leaving_until`.
+    """
+    query = (
+        select(Assignment.person_id, Requirement.id)
+        .join(Requirement, Requirement.service_id == Assignment.service_id)
+        .join(Holding, and_(Holding.person_id == Assignment.person_id,
+                            Holding.competence_id == Requirement.competence_id))
+        .join(Person, Person.id == Assignment.person_id)
+        .join(Service, Service.id == Requirement.service_id)
+        .join(Competence, Competence.id == Requirement.competence_id)
+        .where(analysed_requirement(), employed_on(as_of), assigned_on(as_of), valid_on(as_of),
+               Holding.level >= Requirement.required_level)
+    )
+    if person_ids is not None:
+        query = query.where(Assignment.person_id.in_(person_ids))
+    if leaving_until is not None:
+        query = query.where(Person.leave_date > as_of, Person.leave_date <= leaving_until)
+    return db.session.execute(query).all()
+
+
+def leaving_people(as_of: date, horizon: int) -> tuple[list[Departure], int]:
+    """People who leave within the horizon while qualified for a requirement today (by leave
+    date), and how many people leave within the horizon in all."""
+    end = horizon_end(as_of, horizon)
+    pairs = qualifications(as_of, leaving_until=end)
+    by_person: dict[int, list[int]] = defaultdict(list)
+    for person_id, requirement_id in pairs:
+        by_person[person_id].append(requirement_id)
+    leaving = (Person.leave_date > as_of, Person.leave_date <= end,
+               or_(Person.start_date.is_(None), Person.start_date <= as_of))
+    total = db.session.scalar(select(func.count()).select_from(Person).where(*leaving))
+    people = db.session.execute(
+        select(Person.id, Person.employee_number, Person.name, Person.job_title,
+               Person.leave_date)
+        .where(Person.id.in_(list(by_person)))
+        .order_by(Person.leave_date, Person.name)
+    ).all()
+    return [Departure(p.id, p.employee_number, p.name, p.job_title, p.leave_date,
+                      tuple(by_person[p.id])) for p in people], total or 0
+
+
+@dataclass(frozen=True)
+class ContractEnd:
+    service_id: int
+    code: str
+    name: str
+    provider_name: str | None
+    criticality: str
+    contract_end: date
+
+
+def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
+    """Planned or active services whose contract ends on or before D + H, soonest first."""
+    end = horizon_end(as_of, horizon)
+    rows = db.session.execute(
+        select(Service.id, Service.code, Service.name, Provider.name, Service.criticality,
+               Service.contract_end)
+        .outerjoin(Provider, Service.provider)
+        .where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
+               Service.contract_end.is_not(None), Service.contract_end <= end)
+        .order_by(Service.contract_end, Service.code)
+    ).all()
+    return [ContractEnd(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class HoldingLine:
+    person_id: int
+    employee_number: str
+    person_name: str
+    competence_code: str
+    competence_name: str
+    level: int
+    assessed_on: date | None
+    expires_on: date | None
+
+
+@dataclass
+class Listing:
+    """The first few items of a longer list, and how many there are in all."""
+
+    items: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def _holding_listing(conditions, order, limit: int) -> Listing:
+    base = (select(Holding.id).join(Person, Holding.person)
+            .join(Competence, Holding.competence).where(*conditions))
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.execute(
+        select(Person.id, Person.employee_number, Person.name, Competence.code, Competence.name,
+               Holding.level, Holding.assessed_on, Holding.expires_on)
+        .join(Person, Holding.person).join(Competence, Holding.competence)
+        .where(*conditions).order_by(*order).limit(limit)
+    ).all()
+    return Listing([HoldingLine(*row) for row in rows], total or 0)
+
+
+def stale_assessments(as_of: date, limit: int = 10) -> Listing:
+    """Holdings of current staff assessed more than 730 days before D (oldest first)."""
+    return _holding_listing(
+        (employed_on(as_of), Competence.retired.is_(False),
+         Holding.assessed_on < as_of - timedelta(days=STALE_DAYS)),
+        (Holding.assessed_on, Person.name, Competence.code), limit)
+
+
+def expiring_holdings(as_of: date, horizon: int, limit: int = 10) -> Listing:
+    """Holdings of current staff that expire after D and on or before D + H (soonest first)."""
+    return _holding_listing(
+        (employed_on(as_of), Competence.retired.is_(False), Holding.expires_on > as_of,
+         Holding.expires_on <= horizon_end(as_of, horizon)),
+        (Holding.expires_on, Person.name, Competence.code), limit)
+
+
+# --- successor suggestions for several requirements ----------------------------------------
+
+def suggestions_for(requirement_ids: list[int], as_of: date,
+                    horizon: int) -> dict[int, list[SuggestedPerson]]:
+    """Successor suggestions (DESIGN.md) for each requirement, in four queries.
+
+    Loads only the part of the registry these requirements touch and applies the pure rules,
+    so the result agrees with `registry.domain.gaps.suggestions` by construction.
+    """
+    if not requirement_ids:
+        return {}
+    requirements = [rules.Requirement(*row) for row in db.session.execute(
+        select(Requirement.id, Requirement.service_id, Requirement.competence_id,
+               Requirement.required_level, Requirement.min_holders)
+        .where(Requirement.id.in_(requirement_ids)))]
+    competence_ids = {r.competence_id for r in requirements}
+    service_ids = {r.service_id for r in requirements}
+    holdings = tuple(rules.Holding(*row) for row in db.session.execute(
+        select(Holding.person_id, Holding.competence_id, Holding.level, Holding.assessed_on,
+               Holding.expires_on).where(Holding.competence_id.in_(competence_ids))))
+    assignments = tuple(rules.Assignment(*row) for row in db.session.execute(
+        select(Assignment.person_id, Assignment.service_id, Assignment.start_on,
+               Assignment.end_on).where(Assignment.service_id.in_(service_ids))))
+    relevant = select(Holding.person_id).where(Holding.competence_id.in_(competence_ids)).union(
+        select(Assignment.person_id).where(Assignment.service_id.in_(service_ids)))
+    numbers = {}
+    people = []
+    for row in db.session.execute(
+            select(Person.id, Person.start_date, Person.leave_date, Person.name,
+                   Person.org_unit_id, Person.employee_number)
+            .where(Person.id.in_(relevant))):
+        numbers[row.id] = row.employee_number
+        people.append(rules.Person(row.id, row.start_date, row.leave_date, row.name,
+                                   row.org_unit_id))
+    registry = rules.Registry(
+        people=tuple(people),
+        services=tuple(rules.Service(sid, "") for sid in service_ids),
+        competences=tuple(rules.Competence(cid, "") for cid in competence_ids),
+        requirements=tuple(requirements), assignments=assignments, holdings=holdings)
+    names = {p.id: p.name for p in people}
+    return {
+        r.id: [SuggestedPerson(s.person_id, numbers[s.person_id], names[s.person_id], s.level,
+                               s.kind, s.shares_org_unit)
+               for s in rules.suggestions(registry, r.id, as_of, horizon)]
+        for r in requirements
+    }
+
+
+# --- dossiers --------------------------------------------------------------------------------
+
+def find_service(code: str) -> Service | None:
+    return db.session.execute(
+        select(Service).options(joinedload(Service.provider), joinedload(Service.owner))
+        .where(Service.code == code)).scalar_one_or_none()
+
+
+def service_assignments(service_id: int) -> list[Assignment]:
+    """Everyone assigned to the service (past, present, future), with the person loaded."""
+    return list(db.session.execute(
+        select(Assignment).join(Person, Assignment.person)
+        .options(joinedload(Assignment.person))
+        .where(Assignment.service_id == service_id)
+        .order_by(Person.name, Assignment.id)).scalars())
+
+
+def service_requirements(service_id: int) -> list[Requirement]:
+    """Every requirement of the service with its competence, by competence code."""
+    return list(db.session.execute(
+        select(Requirement).join(Competence, Requirement.competence)
+        .options(joinedload(Requirement.competence))
+        .where(Requirement.service_id == service_id)
+        .order_by(Competence.code)).scalars())
+
+
+def find_competence(code: str) -> Competence | None:
+    return db.session.execute(
+        select(Competence).options(joinedload(Competence.framework))
+        .where(Competence.code == code)).scalar_one_or_none()
+
+
+def competence_holdings(competence_id: int) -> list[Holding]:
+    """Everyone holding the competence, highest level first, with person and org unit."""
+    return list(db.session.execute(
+        select(Holding).join(Person, Holding.person)
+        .options(joinedload(Holding.person).joinedload(Person.org_unit))
+        .where(Holding.competence_id == competence_id)
+        .order_by(Holding.level.desc(), Person.name)).scalars())
+
+
+@dataclass(frozen=True)
+class NeededAssignment:
+    """A holder assigned (on D) to a service that requires the competence."""
+
+    service_code: str
+    service_name: str
+    required_level: int
+
+
+def assignments_where_needed(competence_id: int, as_of: date) -> dict[int, list]:
+    """For each person: the services requiring this competence they are assigned to on D."""
+    rows = db.session.execute(
+        select(Assignment.person_id, Service.code, Service.name, Requirement.required_level)
+        .join(Service, Service.id == Assignment.service_id)
+        .join(Requirement, Requirement.service_id == Service.id)
+        .where(Requirement.competence_id == competence_id, assigned_on(as_of),
+               Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
+        .order_by(Service.code)).all()
+    result: dict[int, list] = defaultdict(list)
+    for person_id, code, name, level in rows:
+        result[person_id].append(NeededAssignment(code, name, level))
+    return result
+
+
+def find_person(employee_number: str) -> Person | None:
+    return db.session.execute(
+        select(Person).options(joinedload(Person.org_unit))
+        .where(Person.employee_number == employee_number)).scalar_one_or_none()
+
+
+def person_holdings(person_id: int) -> list[Holding]:
+    return list(db.session.execute(
+        select(Holding).join(Competence, Holding.competence)
+        .options(joinedload(Holding.competence).joinedload(Competence.framework))
+        .where(Holding.person_id == person_id).order_by(Competence.code)).scalars())
+
+
+def person_assignments(person_id: int) -> list[Assignment]:
+    return list(db.session.execute(
+        select(Assignment).join(Service, Assignment.service)
+        .options(joinedload(Assignment.service))
+        .where(Assignment.person_id == person_id).order_by(Service.code)).scalars())
+
+
+@dataclass(frozen=True)
+class Qualification:
+    requirement_id: int
+    service_code: str
+    service_name: str
+    competence_code: str
+    competence_name: str
+    required_level: int
+    level: int
+
+
+def person_qualifications(person_id: int, as_of: date) -> list[Qualification]:
+    """The analysed requirements this person is qualified for on D."""
+    rows = db.session.execute(
+        select(Requirement.id, Service.code, Service.name, Competence.code, Competence.name,
+               Requirement.required_level, Holding.level)
+        .join(Service, Service.id == Requirement.service_id)
+        .join(Competence, Competence.id == Requirement.competence_id)
+        .join(Assignment, Assignment.service_id == Service.id)
+        .join(Holding, and_(Holding.person_id == Assignment.person_id,
+                            Holding.competence_id == Competence.id))
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.person_id == person_id, analysed_requirement(), employed_on(as_of),
+               assigned_on(as_of), valid_on(as_of), Holding.level >= Requirement.required_level)
+        .order_by(Service.code, Competence.code)).all()
+    return [Qualification(*row) for row in rows]
+
+
+# --- filter choices and the skills matrix ----------------------------------------------------
+
+def service_choices(analysed_only: bool = False) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the services, by name."""
+    query = select(Service.id, Service.code, Service.name).order_by(Service.name, Service.code)
+    if analysed_only:
+        query = query.where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def provider_choices() -> list[tuple[int, str]]:
+    return [tuple(row) for row in db.session.execute(
+        select(Provider.id, Provider.name).order_by(Provider.name))]
+
+
+def framework_choices() -> list[tuple[int, str, str]]:
+    """(id, key, name) of the frameworks, by name."""
+    return [tuple(row) for row in db.session.execute(
+        select(Framework.id, Framework.key, Framework.name).order_by(Framework.name))]
+
+
+def area_choices() -> list[str]:
+    return list(db.session.execute(
+        select(Competence.area).where(Competence.area.is_not(None), Competence.area != "")
+        .distinct().order_by(Competence.area)).scalars())
+
+
+def org_unit_choices() -> list[tuple[int, str]]:
+    return [tuple(row) for row in db.session.execute(
+        select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))]
+
+
+def assigned_people(as_of: date) -> list[tuple[int, str, str]]:
+    """(id, employee number, name) of staff assigned on D to a planned or active service: the
+    people whose departure can change a requirement's status."""
+    return [tuple(row) for row in db.session.execute(
+        select(Person.id, Person.employee_number, Person.name).where(
+            employed_on(as_of),
+            Person.id.in_(select(Assignment.person_id)
+                          .join(Service, Service.id == Assignment.service_id)
+                          .where(assigned_on(as_of),
+                                 Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))))
+        .order_by(Person.name, Person.employee_number))]
+
+
+@dataclass(frozen=True)
+class SkillColumn:
+    competence_id: int
+    code: str
+    name: str
+    required_level: int | None = None
+
+
+@dataclass(frozen=True)
+class SkillPerson:
+    person_id: int
+    employee_number: str
+    name: str
+    role: str | None = None
+
+
+@dataclass
+class SkillsMatrix:
+    people: list[SkillPerson]
+    columns: list[SkillColumn]
+    levels: dict[tuple[int, int], int]  # (person id, competence id) → level valid on D
+    total_people: int = 0  # more than len(people) when the list was cut off
+
+
+def _levels(person_ids, competence_ids, as_of: date) -> dict[tuple[int, int], int]:
+    if not person_ids or not competence_ids:
+        return {}
+    return {(p, c): level for p, c, level in db.session.execute(
+        select(Holding.person_id, Holding.competence_id, Holding.level)
+        .where(Holding.person_id.in_(person_ids), Holding.competence_id.in_(competence_ids),
+               valid_on(as_of)))}
+
+
+def skills_for_service(service_id: int, as_of: date) -> SkillsMatrix:
+    """People assigned to the service on D × the competences it requires."""
+    people = [SkillPerson(*row) for row in db.session.execute(
+        select(Person.id, Person.employee_number, Person.name, Assignment.role)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .where(Assignment.service_id == service_id, assigned_on(as_of), employed_on(as_of))
+        .order_by(Person.name))]
+    columns = [SkillColumn(*row) for row in db.session.execute(
+        select(Competence.id, Competence.code, Competence.name, Requirement.required_level)
+        .join(Requirement, Requirement.competence_id == Competence.id)
+        .where(Requirement.service_id == service_id, Competence.retired.is_(False))
+        .order_by(Competence.code))]
+    levels = _levels([p.person_id for p in people], [c.competence_id for c in columns], as_of)
+    return SkillsMatrix(people, columns, levels, len(people))
+
+
+def skills_for_org_unit(org_unit: OrgUnit, as_of: date, limit: int = 200) -> SkillsMatrix:
+    """Staff of the org unit and its sub-units on D × the competences they hold on D."""
+    in_unit = select(OrgUnit.id).where(or_(OrgUnit.id == org_unit.id,
+                                           OrgUnit.path.startswith(org_unit.path + " / ")))
+    staff = (Person.org_unit_id.in_(in_unit), employed_on(as_of))
+    total = db.session.scalar(select(func.count()).select_from(Person).where(*staff)) or 0
+    people = [SkillPerson(*row) for row in db.session.execute(
+        select(Person.id, Person.employee_number, Person.name, Person.job_title)
+        .where(*staff).order_by(Person.name).limit(limit))]
+    person_ids = [p.person_id for p in people]
+    columns = [SkillColumn(*row) for row in db.session.execute(
+        select(Competence.id, Competence.code, Competence.name)
+        .where(Competence.retired.is_(False), Competence.id.in_(
+            select(Holding.competence_id).where(Holding.person_id.in_(person_ids),
+                                                valid_on(as_of))))
+        .order_by(Competence.code))] if person_ids else []
+    levels = _levels(person_ids, [c.competence_id for c in columns], as_of)
+    return SkillsMatrix(people, columns, levels, total)

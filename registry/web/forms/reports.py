@@ -1,0 +1,131 @@
+"""Filter forms of the report pages. They are read from the query string (GET, no CSRF: they
+change nothing), so every view can be bookmarked and shared. A bad value gets a message next to
+its field and the page falls back to the default instead of failing."""
+
+from datetime import date
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, FormField, IntegerField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from registry.domain import gaps as rules
+
+MAX_HORIZON = 3650
+
+
+def _all(label=None) -> SelectChoice:
+    return SelectChoice("", label or _l("All"))
+
+
+class ReportForm(FlaskForm):
+    """As-of date D and horizon H, shared by every report page and dossier."""
+
+    class Meta:
+        csrf = False
+
+    as_of = DateField(_l("As of"), validators=[Optional()],
+                      description=_l("The day to look at. Empty: today."))
+    horizon = IntegerField(
+        _l("Horizon in days"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_HORIZON,
+                                            message=_l("Enter a number of days from 0 to 3650."))],
+        description=_l("How far ahead to look for departures. Empty: 90 days."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formdata", request.args)
+        super().__init__(*args, **kwargs)
+
+    def period(self) -> tuple[date, int]:
+        """(D, H) from valid input, else the defaults (today, the configured horizon)."""
+        as_of = self.as_of.data if not self.as_of.errors else None
+        horizon = self.horizon.data if not self.horizon.errors else None
+        default = current_app.config.get("DEFAULT_HORIZON_DAYS", rules.DEFAULT_HORIZON)
+        return as_of or date.today(), default if horizon is None else horizon
+
+    def period_args(self) -> dict[str, str]:
+        """The query parameters that carry D and H to other report pages (only when set)."""
+        args = {}
+        if self.as_of.data and not self.as_of.errors:
+            args["as_of"] = self.as_of.data.isoformat()
+        if self.horizon.data is not None and not self.horizon.errors:
+            args["horizon"] = str(self.horizon.data)
+        return args
+
+
+class _Choices:
+    """Select fields whose options come from the database; invalid choices are ignored."""
+
+    def set_choices(self, name: str, options) -> None:
+        getattr(self, name).choices = [_all(), *(SelectChoice(str(v), str(t))
+                                                 for v, t in options)]
+
+    def value(self, name: str) -> str | None:
+        field = getattr(self, name)
+        if field.errors:
+            return None
+        return field.data or None
+
+
+class GapFilterForm(_Choices, ReportForm):
+    status = SelectMultipleField(
+        _l("Status"), validators=[Optional()],
+        description=_l("None ticked: every requirement that is not covered."),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    service = SelectField(_l("Service"), validators=[Optional()])
+    provider = SelectField(_l("Provider"), validators=[Optional()])
+    criticality = SelectField(_l("Criticality"), validators=[Optional()])
+    framework = SelectField(_l("Competence framework"), validators=[Optional()])
+    area = SelectField(_l("Area"), validators=[Optional()])
+
+    def statuses(self) -> tuple[str, ...]:
+        chosen = tuple(s for s in (self.status.data or ()) if s in rules.STATUSES)
+        if self.status.errors or not chosen:
+            return (rules.UNASSIGNED, rules.LEAVING, rules.UNDERCOVERED)
+        return chosen
+
+
+class MatrixForm(_Choices, ReportForm):
+    provider = SelectField(_l("Provider"), validators=[Optional()])
+    criticality = SelectField(_l("Criticality"), validators=[Optional()])
+    framework = SelectField(_l("Competence framework"), validators=[Optional()])
+    area = SelectField(_l("Area"), validators=[Optional()])
+
+
+class SkillsForm(_Choices, ReportForm):
+    service = SelectField(_l("Service"), validators=[Optional()],
+                          description=_l("The people assigned to it and the competences it "
+                                         "requires."))
+    org_unit = SelectField(_l("Org unit"), validators=[Optional()],
+                           description=_l("Its staff, sub-units included, and what they hold."))
+
+
+class DepartureForm(Form):
+    """One hypothetical change: a person leaves, or only their assignment to a service ends."""
+
+    person = SelectField(_l("Person"), validators=[Optional()])
+    leave_on = DateField(_l("Leaves on"), validators=[Optional()],
+                         description=_l("Empty: on the as-of date."))
+    service = SelectField(_l("Only their assignment to"), validators=[Optional()],
+                          description=_l("Empty: they leave the organisation."))
+
+
+class WhatIfForm(ReportForm):
+    ROWS = 3
+
+    change_1 = FormField(DepartureForm, label=_l("Change 1"))
+    change_2 = FormField(DepartureForm, label=_l("Change 2"))
+    change_3 = FormField(DepartureForm, label=_l("Change 3"))
+
+    def changes(self):
+        return [self.change_1, self.change_2, self.change_3]
+
+    def set_choices(self, people, services) -> None:
+        for change in self.changes():
+            change.person.choices = [_all(_l("Choose a person")), *(
+                SelectChoice(number, f"{name} ({number})") for number, name in people)]
+            change.service.choices = [_all(_l("(leaves the organisation)")), *(
+                SelectChoice(code, name) for code, name in services)]
