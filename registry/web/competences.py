@@ -1,14 +1,192 @@
-"""Competence frameworks and competences (placeholder)."""
+"""Competence frameworks (with their level labels) and competences: lists with search, and the
+forms that keep the catalogue current.
 
-from flask import Blueprint, render_template
+Reading is for every logged-in role, changing for admins and editors; a competence that is
+still required or held is retired instead of deleted, and a hard delete is for admins only.
+"""
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from registry.domain.permissions import Permission
+from registry.extensions import db
+from registry.models import Competence, Framework
+from registry.services import catalogue
 from registry.web.decorators import permission_required
+from registry.web.forms.catalogue import (
+    CompetenceForm,
+    CompetenceSearchForm,
+    FrameworkForm,
+    SearchForm,
+)
+from registry.web.services import (
+    PER_PAGE,
+    actor,
+    confirm_page,
+    counts_by,
+    like,
+    require_hard_delete,
+    save_form,
+)
 
 bp = Blueprint("competences", __name__, url_prefix="/competences")
+
+
+def _competence_or_404(code: str) -> Competence:
+    return db.one_or_404(select(Competence).where(Competence.code == code))
+
+
+# --- competences --------------------------------------------------------------------------
 
 
 @bp.route("/")
 @permission_required(Permission.READ)
 def index():
-    return render_template("_placeholder.html", title="competences")
+    search = CompetenceSearchForm(request.args)
+    search.set_choices()
+    query = (select(Competence).outerjoin(Competence.framework)
+             .options(joinedload(Competence.framework))
+             .order_by(Competence.code))
+    q = (search.q.data or "").strip()
+    if q:
+        pattern = like(q)
+        query = query.where(or_(Competence.code.ilike(pattern, escape="\\"),
+                                Competence.name.ilike(pattern, escape="\\"),
+                                Competence.area.ilike(pattern, escape="\\"),
+                                Framework.name.ilike(pattern, escape="\\")))
+    if search.state.data == "in_use":
+        query = query.where(Competence.retired.is_(False))
+    elif search.state.data == "retired":
+        query = query.where(Competence.retired.is_(True))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("competences/index.html", page=page, search=search, q=q)
+
+
+def _fresh_competence(current):
+    form = CompetenceForm(formdata=None, obj=current)
+    form.set_choices()
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def new():
+    form = CompetenceForm()
+    form.set_choices()
+    if form.validate_on_submit():
+        return save_form(
+            form, "competences/competence_form.html",
+            lambda: catalogue.create_competence(actor(), **form.values()),
+            lambda c: url_for("dossiers.competence", code=c.code), None, competence=None)
+    return render_template("competences/competence_form.html", form=form, competence=None)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def edit(code):
+    competence = _competence_or_404(code)
+    form = CompetenceForm(obj=competence) if request.method == "GET" else CompetenceForm()
+    form.set_choices()
+    if form.validate_on_submit():
+        return save_form(
+            form, "competences/competence_form.html",
+            lambda: catalogue.update_competence(actor(), competence, form.version.data,
+                                                **form.values()),
+            lambda c: url_for("dossiers.competence", code=c.code) if c else url_for(
+                "competences.index"),
+            _fresh_competence, competence=competence)
+    return render_template("competences/competence_form.html", form=form,
+                           competence=competence)
+
+
+@bp.route("/<code>/retire", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def retire(code):
+    competence = _competence_or_404(code)
+    return confirm_page(
+        competence, "competences/retire.html",
+        lambda version: catalogue.retire_competence(actor(), competence, version),
+        lambda: url_for("dossiers.competence", code=code),
+        _("Competence %(code)s has been retired.", code=competence.code))
+
+
+@bp.route("/<code>/delete", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def delete(code):
+    require_hard_delete()
+    competence = _competence_or_404(code)
+    return confirm_page(
+        competence, "services/delete.html",
+        lambda version: catalogue.delete_competence(actor(), competence, version),
+        lambda: url_for("competences.index"),
+        _("%(name)s has been deleted.", name=competence.code),
+        references=catalogue.competence_references(competence),
+        name=f"{competence.code} {competence.name}",
+        back=url_for("dossiers.competence", code=code),
+        retire_url=None if competence.retired else url_for("competences.retire", code=code))
+
+
+# --- frameworks ---------------------------------------------------------------------------
+
+
+@bp.route("/frameworks/")
+@permission_required(Permission.READ)
+def frameworks():
+    search = SearchForm(request.args)
+    query = select(Framework).order_by(Framework.name)
+    q = (search.q.data or "").strip()
+    if q:
+        query = query.where(or_(Framework.name.ilike(like(q), escape="\\"),
+                                Framework.key.ilike(like(q), escape="\\")))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    counts = counts_by(Competence.framework_id, [f.id for f in page.items])
+    page.items = [(f, counts.get(f.id, 0)) for f in page.items]
+    return render_template("competences/frameworks.html", page=page, search=search, q=q)
+
+
+def _fresh_framework(current):
+    return FrameworkForm(formdata=None, obj=current)
+
+
+@bp.route("/frameworks/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def new_framework():
+    form = FrameworkForm()
+    back = url_for("competences.frameworks")
+    if form.validate_on_submit():
+        return save_form(
+            form, "competences/framework_form.html",
+            lambda: catalogue.create_framework(actor(), **form.values()),
+            lambda _f: back, None, framework=None)
+    return render_template("competences/framework_form.html", form=form, framework=None)
+
+
+@bp.route("/frameworks/<int:fid>/edit", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def edit_framework(fid):
+    framework = db.get_or_404(Framework, fid)
+    form = FrameworkForm(obj=framework) if request.method == "GET" else FrameworkForm()
+    back = url_for("competences.frameworks")
+    if form.validate_on_submit():
+        return save_form(
+            form, "competences/framework_form.html",
+            lambda: catalogue.update_framework(actor(), framework, form.version.data,
+                                               **form.values()),
+            lambda _f: back, _fresh_framework, framework=framework)
+    return render_template("competences/framework_form.html", form=form, framework=framework)
+
+
+@bp.route("/frameworks/<int:fid>/delete", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REGISTRY)
+def delete_framework(fid):
+    require_hard_delete()
+    framework = db.get_or_404(Framework, fid)
+    back = url_for("competences.frameworks")
+    return confirm_page(
+        framework, "services/delete.html",
+        lambda version: catalogue.delete_framework(actor(), framework, version),
+        lambda: back, _("%(name)s has been deleted.", name=framework.name),
+        references=catalogue.framework_references(framework), name=framework.name,
+        back=back, retire_url=None)

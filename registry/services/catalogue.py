@@ -1,0 +1,472 @@
+"""Maintaining the catalogue: providers, services, requirements, mitigations, frameworks and
+competences.
+
+Every use case checks its input, changes the records, flushes and records an audit event in the
+caller's transaction; the caller commits. Refused input raises `ServiceError(message, field)`,
+a change over someone else's newer version raises `StaleRecord`.
+
+History is never lost silently: a record that other records still refer to cannot be deleted
+(services and competences are retired instead), and every delete is audited with the values it
+removed.
+"""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.extensions import db
+from registry.models import (
+    Assignment,
+    Competence,
+    Framework,
+    Holding,
+    Mitigation,
+    Person,
+    Provider,
+    Requirement,
+    Service,
+)
+from registry.models.catalogue import LEVELS
+from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES
+from registry.models.org import PROVIDER_KINDS
+from registry.models.services import CRITICALITIES, SERVICE_STATUSES
+from registry.services import audit
+from registry.services.errors import ServiceError, StaleRecord, ensure_version
+
+SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+# These words are pages of their own under /services/ and /competences/.
+RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
+RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
+# A hard delete is for administrators only (DESIGN: deleting never loses history silently).
+HARD_DELETE_ROLES = frozenset({"admin"})
+SERVICE_CODE_MESSAGE = _l("Use only lowercase letters, digits and hyphens (for example "
+                          "zaaksysteem-dimpact).")
+COMPETENCE_CODE_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
+                             "spaces (for example CM-01).")
+FRAMEWORK_KEY_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
+                           "spaces (for example e-cf-4).")
+MAX_HOLDERS = 99
+
+
+def may_hard_delete(user) -> bool:
+    """Whether this user may delete records for good (administrators only)."""
+    return getattr(user, "role", None) in HARD_DELETE_ROLES
+
+
+# --- shared steps -------------------------------------------------------------------------
+
+
+def _text(value) -> str | None:
+    """Strip text input; empty means None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _required(value, field: str, length: int):
+    value = _text(value)
+    if value is None:
+        raise ServiceError(_l("This field is required."), field)
+    if len(value) > length:
+        raise ServiceError(_l("At most %(max)s characters.", max=length), field)
+    return value
+
+
+def _optional(value, field: str, length: int | None = None):
+    value = _text(value)
+    if value is not None and length is not None and len(value) > length:
+        raise ServiceError(_l("At most %(max)s characters.", max=length), field)
+    return value
+
+
+def _flush(obj) -> None:
+    """Flush; an UPDATE or DELETE that finds a newer version becomes a StaleRecord."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleRecord(obj) from error
+
+
+def _create(actor: audit.Actor, entity: str, obj):
+    db.session.add(obj)
+    _flush(obj)
+    audit.record(actor, "create", entity, obj.id, after=audit.snapshot(obj))
+    return obj
+
+
+def _update(actor: audit.Actor, action: str, entity: str, obj, before: dict, values: dict):
+    """Set `values` on `obj`; audit only the fields that really changed."""
+    for key, value in values.items():
+        setattr(obj, key, value)
+    _flush(obj)
+    old, new = audit.changes(before, audit.snapshot(obj))
+    if new:
+        audit.record(actor, action, entity, obj.id, before=old, after=new)
+    return obj
+
+
+def _delete(actor: audit.Actor, entity: str, obj) -> None:
+    before = audit.snapshot(obj)
+    db.session.delete(obj)
+    _flush(obj)
+    audit.record(actor, "delete", entity, before["id"], before=before)
+
+
+def _refuse_if_referenced(references: list[tuple[str, int]], name: str) -> None:
+    if any(count for _label, count in references):
+        raise ServiceError(
+            _l("%(name)s cannot be deleted while other records refer to it.", name=name)
+        )
+
+
+def _count(model, column, value) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(model).where(column == value)
+    ).scalar_one()
+
+
+def _taken(column, value: str, model, exclude_id: int | None) -> bool:
+    """Whether another record already uses `value` (compared without regard to case)."""
+    query = select(model.id).where(func.lower(column) == value.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _choice(value, allowed, field: str, optional: bool = False):
+    value = _text(value)
+    if value is None and optional:
+        return None
+    if value not in allowed:
+        raise ServiceError(_l("Choose one of the options."), field)
+    return value
+
+
+def _existing(model, record_id, field: str, message):
+    if record_id in (None, ""):
+        return None
+    record = db.session.get(model, int(record_id))
+    if record is None:
+        raise ServiceError(message, field)
+    return record
+
+
+def _dates_in_order(start, end, field: str, message) -> None:
+    if start is not None and end is not None and end < start:
+        raise ServiceError(message, field)
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+def _provider_values(fields: dict, provider: Provider | None) -> dict:
+    name = _required(fields.get("name"), "name", 200)
+    if _taken(Provider.name, name, Provider, provider.id if provider else None):
+        raise ServiceError(_l("A provider named %(name)s already exists.", name=name), "name")
+    kind = _choice(fields.get("kind"), PROVIDER_KINDS, "kind", optional=True)
+    return {"name": name, "kind": kind}
+
+
+def create_provider(actor: audit.Actor, **fields) -> Provider:
+    """Add a provider (name unique)."""
+    return _create(actor, "provider", Provider(**_provider_values(fields, None)))
+
+
+def update_provider(actor: audit.Actor, provider: Provider, version, **fields) -> Provider:
+    """Change a provider's name or kind."""
+    ensure_version(provider, version)
+    before = audit.snapshot(provider)
+    return _update(actor, "update", "provider", provider, before,
+                   _provider_values(fields, provider))
+
+
+def provider_references(provider: Provider) -> list[tuple[str, int]]:
+    """What still refers to this provider, as (label, count)."""
+    return [(_l("Services"), _count(Service, Service.provider_id, provider.id))]
+
+
+def delete_provider(actor: audit.Actor, provider: Provider, version) -> None:
+    """Delete a provider no service refers to."""
+    ensure_version(provider, version)
+    _refuse_if_referenced(provider_references(provider), provider.name)
+    _delete(actor, "provider", provider)
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+def _service_values(fields: dict, service: Service | None) -> dict:
+    code = _required(fields.get("code"), "code", 80)
+    if not SERVICE_CODE.match(code):
+        raise ServiceError(SERVICE_CODE_MESSAGE, "code")
+    if code in RESERVED_SERVICE_CODES:
+        raise ServiceError(_l("%(code)s is a reserved word; choose another code.", code=code),
+                           "code")
+    if _taken(Service.code, code, Service, service.id if service else None):
+        raise ServiceError(_l("Another service already has the code %(code)s.", code=code),
+                           "code")
+    provider = _existing(Provider, fields.get("provider_id"), "provider_id",
+                         _l("This provider no longer exists."))
+    owner = _existing(Person, fields.get("owner_id"), "owner_id",
+                      _l("This person no longer exists."))
+    start, end = fields.get("contract_start"), fields.get("contract_end")
+    _dates_in_order(start, end, "contract_end",
+                    _l("The contract cannot end before it starts."))
+    return {
+        "code": code,
+        "name": _required(fields.get("name"), "name", 200),
+        "provider_id": provider.id if provider else None,
+        "owner_id": owner.id if owner else None,
+        "criticality": _choice(fields.get("criticality"), CRITICALITIES, "criticality"),
+        "status": _choice(fields.get("status"), SERVICE_STATUSES, "status"),
+        "contract_start": start,
+        "contract_end": end,
+        "description": _optional(fields.get("description"), "description"),
+    }
+
+
+def create_service(actor: audit.Actor, **fields) -> Service:
+    """Add an outsourced service."""
+    return _create(actor, "service", Service(**_service_values(fields, None)))
+
+
+def update_service(actor: audit.Actor, service: Service, version, **fields) -> Service:
+    """Change a service; a new code must be unique too."""
+    ensure_version(service, version)
+    before = audit.snapshot(service)
+    return _update(actor, "update", "service", service, before,
+                   _service_values(fields, service))
+
+
+def retire_service(actor: audit.Actor, service: Service, version) -> Service:
+    """Retire a service: kept with its history, no longer analysed."""
+    ensure_version(service, version)
+    before = audit.snapshot(service)
+    return _update(actor, "retire", "service", service, before, {"status": "retired"})
+
+
+def service_references(service: Service) -> list[tuple[str, int]]:
+    """What still refers to this service, as (label, count)."""
+    return [
+        (_l("Requirements"), _count(Requirement, Requirement.service_id, service.id)),
+        (_l("Assignments"), _count(Assignment, Assignment.service_id, service.id)),
+    ]
+
+
+def delete_service(actor: audit.Actor, service: Service, version) -> None:
+    """Delete a service nothing refers to any more."""
+    ensure_version(service, version)
+    _refuse_if_referenced(service_references(service), service.code)
+    _delete(actor, "service", service)
+
+
+# --- requirements -------------------------------------------------------------------------
+
+
+def _requirement_values(fields: dict, service: Service, requirement: Requirement | None) -> dict:
+    competence = _existing(Competence, fields.get("competence_id"), "competence_id",
+                           _l("This competence no longer exists."))
+    if competence is None:
+        raise ServiceError(_l("This field is required."), "competence_id")
+    unchanged = requirement is not None and requirement.competence_id == competence.id
+    if competence.retired and not unchanged:
+        raise ServiceError(_l("%(code)s is retired and cannot be required anew.",
+                              code=competence.code), "competence_id")
+    duplicate = select(Requirement.id).where(Requirement.service_id == service.id,
+                                             Requirement.competence_id == competence.id)
+    if requirement is not None:
+        duplicate = duplicate.where(Requirement.id != requirement.id)
+    if db.session.execute(duplicate.limit(1)).first() is not None:
+        raise ServiceError(_l("%(service)s already requires %(code)s; edit that requirement "
+                              "instead.", service=service.code, code=competence.code),
+                           "competence_id")
+    level = fields.get("required_level")
+    if level not in LEVELS:
+        raise ServiceError(_l("Choose a level from 1 to 5."), "required_level")
+    holders = fields.get("min_holders")
+    if holders is None or not 1 <= holders <= MAX_HOLDERS:
+        raise ServiceError(_l("Enter a number from 1 to %(max)s.", max=MAX_HOLDERS),
+                           "min_holders")
+    return {"service_id": service.id, "competence_id": competence.id, "required_level": level,
+            "min_holders": holders, "rationale": _optional(fields.get("rationale"), "rationale")}
+
+
+def create_requirement(actor: audit.Actor, service: Service, **fields) -> Requirement:
+    """Require a competence for a service (once per service)."""
+    return _create(actor, "requirement",
+                   Requirement(**_requirement_values(fields, service, None)))
+
+
+def update_requirement(actor: audit.Actor, requirement: Requirement, version,
+                       **fields) -> Requirement:
+    """Change a requirement's competence, level, number of holders or rationale."""
+    ensure_version(requirement, version)
+    before = audit.snapshot(requirement)
+    return _update(actor, "update", "requirement", requirement, before,
+                   _requirement_values(fields, requirement.service, requirement))
+
+
+def requirement_mitigations(requirement: Requirement) -> list[Mitigation]:
+    """The mitigations planned for a requirement, oldest first."""
+    return list(db.session.execute(
+        select(Mitigation).where(Mitigation.requirement_id == requirement.id)
+        .order_by(Mitigation.id)
+    ).scalars())
+
+
+def delete_requirement(actor: audit.Actor, requirement: Requirement, version) -> None:
+    """Remove a requirement; its mitigations go with it, each audited with its values."""
+    ensure_version(requirement, version)
+    for mitigation in requirement_mitigations(requirement):
+        _delete(actor, "mitigation", mitigation)
+    _delete(actor, "requirement", requirement)
+
+
+# --- mitigations --------------------------------------------------------------------------
+
+
+def _mitigation_values(fields: dict) -> dict:
+    kind = _choice(fields.get("kind"), MITIGATION_KINDS, "kind")
+    owner = _existing(Person, fields.get("owner_id"), "owner_id",
+                      _l("This person no longer exists."))
+    expires = fields.get("risk_expires_on")
+    if kind == "accept_risk" and expires is None:
+        raise ServiceError(_l("An accepted risk needs a date on which it expires."),
+                           "risk_expires_on")
+    if kind != "accept_risk" and expires is not None:
+        raise ServiceError(_l("Only an accepted risk has an expiry date; leave this empty."),
+                           "risk_expires_on")
+    return {
+        "kind": kind,
+        "owner_id": owner.id if owner else None,
+        "due_on": fields.get("due_on"),
+        "status": _choice(fields.get("status"), MITIGATION_STATUSES, "status"),
+        "note": _optional(fields.get("note"), "note"),
+        "risk_expires_on": expires,
+    }
+
+
+def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) -> Mitigation:
+    """Plan a mitigation for a requirement's gap."""
+    mitigation = Mitigation(requirement_id=requirement.id, **_mitigation_values(fields))
+    return _create(actor, "mitigation", mitigation)
+
+
+def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version,
+                      **fields) -> Mitigation:
+    """Change a mitigation (its status, owner, due date …)."""
+    ensure_version(mitigation, version)
+    before = audit.snapshot(mitigation)
+    return _update(actor, "update", "mitigation", mitigation, before,
+                   _mitigation_values(fields))
+
+
+# --- frameworks ---------------------------------------------------------------------------
+
+
+def _framework_values(fields: dict, framework: Framework | None) -> dict:
+    exclude = framework.id if framework else None
+    key = _required(fields.get("key"), "key", 60)
+    if not COMPETENCE_CODE.match(key):
+        raise ServiceError(FRAMEWORK_KEY_MESSAGE, "key")
+    if _taken(Framework.key, key, Framework, exclude):
+        raise ServiceError(_l("Another framework already has the key %(key)s.", key=key),
+                           "key")
+    name = _required(fields.get("name"), "name", 200)
+    if _taken(Framework.name, name, Framework, exclude):
+        raise ServiceError(_l("A framework named %(name)s already exists.", name=name), "name")
+    values = {"key": key, "name": name,
+              "description": _optional(fields.get("description"), "description")}
+    for level in LEVELS:
+        values[f"label_{level}"] = _optional(fields.get(f"label_{level}"), f"label_{level}", 100)
+    return values
+
+
+def create_framework(actor: audit.Actor, **fields) -> Framework:
+    """Add a competence framework with its own names for levels 1–5."""
+    return _create(actor, "framework", Framework(**_framework_values(fields, None)))
+
+
+def update_framework(actor: audit.Actor, framework: Framework, version, **fields) -> Framework:
+    """Change a framework's key, name, description or level labels."""
+    ensure_version(framework, version)
+    before = audit.snapshot(framework)
+    return _update(actor, "update", "framework", framework, before,
+                   _framework_values(fields, framework))
+
+
+def framework_references(framework: Framework) -> list[tuple[str, int]]:
+    """What still refers to this framework, as (label, count)."""
+    return [(_l("Competences"), _count(Competence, Competence.framework_id, framework.id))]
+
+
+def delete_framework(actor: audit.Actor, framework: Framework, version) -> None:
+    """Delete a framework no competence belongs to."""
+    ensure_version(framework, version)
+    _refuse_if_referenced(framework_references(framework), framework.name)
+    _delete(actor, "framework", framework)
+
+
+# --- competences --------------------------------------------------------------------------
+
+
+def _competence_values(fields: dict, competence: Competence | None) -> dict:
+    code = _required(fields.get("code"), "code", 40)
+    if not COMPETENCE_CODE.match(code):
+        raise ServiceError(COMPETENCE_CODE_MESSAGE, "code")
+    if code.lower() in RESERVED_COMPETENCE_CODES:
+        raise ServiceError(_l("%(code)s is a reserved word; choose another code.", code=code),
+                           "code")
+    if _taken(Competence.code, code, Competence, competence.id if competence else None):
+        raise ServiceError(_l("Another competence already has the code %(code)s.", code=code),
+                           "code")
+    framework = _existing(Framework, fields.get("framework_id"), "framework_id",
+                          _l("This framework no longer exists."))
+    return {
+        "code": code,
+        "name": _required(fields.get("name"), "name", 200),
+        "framework_id": framework.id if framework else None,
+        "area": _optional(fields.get("area"), "area", 120),
+        "description": _optional(fields.get("description"), "description"),
+        "retired": bool(fields.get("retired")),
+    }
+
+
+def create_competence(actor: audit.Actor, **fields) -> Competence:
+    """Add a competence to the catalogue."""
+    return _create(actor, "competence", Competence(**_competence_values(fields, None)))
+
+
+def update_competence(actor: audit.Actor, competence: Competence, version,
+                      **fields) -> Competence:
+    """Change a competence; a new code must be unique too."""
+    ensure_version(competence, version)
+    before = audit.snapshot(competence)
+    return _update(actor, "update", "competence", competence, before,
+                   _competence_values(fields, competence))
+
+
+def retire_competence(actor: audit.Actor, competence: Competence, version) -> Competence:
+    """Retire a competence: kept for history, no longer required or analysed."""
+    ensure_version(competence, version)
+    before = audit.snapshot(competence)
+    return _update(actor, "retire", "competence", competence, before, {"retired": True})
+
+
+def competence_references(competence: Competence) -> list[tuple[str, int]]:
+    """What still refers to this competence, as (label, count)."""
+    return [
+        (_l("Requirements"), _count(Requirement, Requirement.competence_id, competence.id)),
+        (_l("Holdings"), _count(Holding, Holding.competence_id, competence.id)),
+    ]
+
+
+def delete_competence(actor: audit.Actor, competence: Competence, version) -> None:
+    """Delete a competence nothing refers to."""
+    ensure_version(competence, version)
+    _refuse_if_referenced(competence_references(competence), competence.code)
+    _delete(actor, "competence", competence)

@@ -1,0 +1,301 @@
+"""Forms for maintaining the catalogue: providers, services, requirements, mitigations,
+frameworks and competences, plus the confirmation form of retire and delete pages.
+
+Checks that need the database (uniqueness, references) live in `services.catalogue` and come
+back as field errors; the forms check what a single value can tell.
+"""
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from registry.extensions import db
+from registry.models import Competence, Framework, Person, Provider
+from registry.models.catalogue import LEVELS
+from registry.services.catalogue import (
+    COMPETENCE_CODE,
+    COMPETENCE_CODE_MESSAGE,
+    FRAMEWORK_KEY_MESSAGE,
+    MAX_HOLDERS,
+    SERVICE_CODE,
+    SERVICE_CODE_MESSAGE,
+)
+from registry.services.errors import ServiceError
+from registry.web.forms.base import VersionedForm
+from registry.web.templating import LABELS, choices
+
+SKIPPED = ("csrf_token", "version")
+
+
+def optional_int(value):
+    """Coerce a select's value to an id; the empty option means None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _none(text):
+    return SelectChoice("", text)
+
+
+class CatalogueForm(VersionedForm):
+    """An edit form whose fields map one to one onto a service call's keyword arguments."""
+
+    def values(self) -> dict:
+        """The submitted values, keyed by field name, for `services.catalogue`."""
+        return {name: f.data for name, f in self._fields.items() if name not in SKIPPED}
+
+    def show_error(self, error: ServiceError) -> bool:
+        """Put a service's refusal next to its field; False when it has no field here."""
+        target = self._fields.get(error.field) if error.field else None
+        if target is None:
+            return False
+        target.errors = [*target.errors, str(error.message)]
+        return True
+
+    def typed(self) -> list[tuple[str, str]]:
+        """What the user entered, as (label, text): shown when the save was refused."""
+        rows = []
+        for name, f in self._fields.items():
+            if name in SKIPPED:
+                continue
+            if f.type == "SelectField":
+                text = next((str(c.label) for c in f._iter_choices_normalized() if c.selected),
+                            "")
+            elif f.type == "BooleanField":
+                text = _("yes") if f.data else _("no")
+            else:
+                text = f.raw_data[0] if f.raw_data else ""
+            rows.append((str(f.label.text), text))
+        return rows
+
+
+def _date_order(start_field, end_field, message) -> None:
+    if start_field.data and end_field.data and end_field.data < start_field.data:
+        end_field.errors = [*end_field.errors, str(message)]
+
+
+def _not_left_people(current_id: int | None) -> list[SelectChoice]:
+    """People still employed (or not yet started), by name, with their employee number; the
+    current choice stays selectable even when that person has left."""
+    today = date.today()
+    query = select(Person.id, Person.name, Person.employee_number, Person.leave_date).where(
+        Person.anonymised_at.is_(None),
+        or_(Person.leave_date.is_(None), Person.leave_date > today,
+            Person.id == (current_id or 0)),
+    ).order_by(Person.name, Person.employee_number)
+    rows = []
+    for pid, name, number, leave_date in db.session.execute(query):
+        text = f"{name} ({number})"
+        if leave_date is not None and leave_date <= today:
+            text = _("%(person)s, left", person=text)
+        rows.append(SelectChoice(str(pid), text))
+    return rows
+
+
+class ProviderForm(CatalogueForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example Dimpact, GovUnited or the regional ICT "
+                                      "shared service centre."))
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+
+    def set_choices(self) -> None:
+        self.kind.choices = [_none(_("not specified")), *choices("provider_kind")]
+
+
+class ServiceForm(CatalogueForm):
+    code = StringField(
+        _l("Code"), validators=[DataRequired(), Length(max=80),
+                                Regexp(SERVICE_CODE, message=SERVICE_CODE_MESSAGE)],
+        description=_l("A short unique name for addresses and files: lowercase letters, digits "
+                       "and hyphens, for example zaaksysteem-dimpact."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    provider_id = SelectField(_l("Provider"), coerce=optional_int, validators=[Optional()])
+    owner_id = SelectField(
+        _l("Owner"), coerce=optional_int, validators=[Optional()],
+        description=_l("The person accountable for commissioning this service."))
+    criticality = SelectField(_l("Criticality"), validators=[DataRequired()], default="medium")
+    status = SelectField(_l("Status"), validators=[DataRequired()], default="active",
+                         description=_l("Only planned and active services are analysed."))
+    contract_start = DateField(_l("Contract start"), validators=[Optional()])
+    contract_end = DateField(_l("Contract end"), validators=[Optional()],
+                             description=_l("The last day of the current contract."))
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+
+    def set_choices(self, owner_id: int | None = None) -> None:
+        providers = db.session.execute(select(Provider.id, Provider.name)
+                                       .order_by(Provider.name)).all()
+        self.provider_id.choices = [_none(_("no provider chosen")),
+                                    *(SelectChoice(str(pid), name) for pid, name in providers)]
+        self.owner_id.choices = [_none(_("nobody chosen yet")), *_not_left_people(owner_id)]
+        self.criticality.choices = choices("criticality")
+        self.status.choices = choices("service_status")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        _date_order(self.contract_start, self.contract_end,
+                    _l("The contract cannot end before it starts."))
+        return ok and not self.contract_end.errors
+
+
+def level_choices(framework: Framework | None) -> list[SelectChoice]:
+    """Levels 1–5, named by the framework where it has its own names."""
+    rows = []
+    for level in LEVELS:
+        own = framework.level_label(level) if framework is not None else None
+        text = f"{level} {own}" if own else str(LABELS["level"][level])
+        rows.append(SelectChoice(str(level), text))
+    return rows
+
+
+class RequirementForm(CatalogueForm):
+    competence_id = SelectField(_l("Competence"), coerce=optional_int,
+                                validators=[InputRequired()])
+    required_level = SelectField(
+        _l("Required level"), coerce=int, default=3,
+        description=_l("The proficiency a holder needs, from 1 (aware) to 5 (authority)."))
+    min_holders = IntegerField(
+        _l("Minimum number of holders"), default=2,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_HOLDERS)],
+        description=_l("How many assigned people must hold it; two means nobody is "
+                       "irreplaceable."))
+    rationale = TextAreaField(_l("Rationale"), validators=[Optional()],
+                              description=_l("Why this service needs this competence."))
+
+    def set_choices(self, current: Competence | None = None) -> None:
+        """Competences in use, grouped by framework; levels named by the chosen competence's
+        framework when one is chosen."""
+        rows = db.session.execute(
+            select(Competence.id, Competence.code, Competence.name, Competence.retired,
+                   Framework.name)
+            .outerjoin(Framework, Competence.framework_id == Framework.id)
+            .where(or_(Competence.retired.is_(False), Competence.id == (current.id if current
+                                                                         else 0)))
+            .order_by(Framework.name.is_(None), Framework.name, Competence.code)
+        ).all()
+        no_framework = _("No framework")
+        options = [_none(_("choose a competence"))]
+        for cid, code, name, retired, framework in rows:
+            text = f"{code} {name}" + (f" ({_('retired')})" if retired else "")
+            options.append(SelectChoice(str(cid), text, optgroup=framework or no_framework))
+        self.competence_id.choices = options
+        chosen = db.session.get(Competence, self.competence_id.data) \
+            if self.competence_id.data else current
+        self.required_level.choices = level_choices(chosen.framework if chosen else None)
+
+
+class MitigationForm(CatalogueForm):
+    kind = SelectField(_l("Kind of measure"), validators=[DataRequired()])
+    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[Optional()],
+                           description=_l("Who carries it out."))
+    due_on = DateField(_l("Due on"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
+    risk_expires_on = DateField(
+        _l("Risk accepted until"), validators=[Optional()],
+        description=_l("Only for an accepted risk: the date on which it must be reviewed."))
+    note = TextAreaField(_l("Note"), validators=[Optional()])
+
+    def set_choices(self, owner_id: int | None = None) -> None:
+        self.kind.choices = choices("mitigation_kind")
+        self.status.choices = choices("mitigation_status")
+        self.owner_id.choices = [_none(_("nobody chosen yet")), *_not_left_people(owner_id)]
+
+
+class FrameworkForm(CatalogueForm):
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=60),
+                                             Regexp(COMPETENCE_CODE,
+                                                    message=FRAMEWORK_KEY_MESSAGE)],
+                      description=_l("A short unique key, for example e-cf-4."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    label_1 = StringField(_l("Name of level 1"), validators=[Optional(), Length(max=100)],
+                          description=_l("Leave empty to use the generic name: aware."))
+    label_2 = StringField(_l("Name of level 2"), validators=[Optional(), Length(max=100)],
+                          description=_l("Leave empty to use the generic name: "
+                                         "knowledgeable."))
+    label_3 = StringField(_l("Name of level 3"), validators=[Optional(), Length(max=100)],
+                          description=_l("Leave empty to use the generic name: competent."))
+    label_4 = StringField(_l("Name of level 4"), validators=[Optional(), Length(max=100)],
+                          description=_l("Leave empty to use the generic name: expert."))
+    label_5 = StringField(_l("Name of level 5"), validators=[Optional(), Length(max=100)],
+                          description=_l("Leave empty to use the generic name: authority."))
+
+    def set_choices(self) -> None:
+        """Nothing to choose from; here for symmetry with the other forms."""
+
+
+class CompetenceForm(CatalogueForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40),
+                                               Regexp(COMPETENCE_CODE,
+                                                      message=COMPETENCE_CODE_MESSAGE)],
+                       description=_l("Unique; letters, digits, dots, hyphens and underscores, "
+                                      "for example CM-01."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    framework_id = SelectField(_l("Framework"), coerce=optional_int, validators=[Optional()])
+    area = StringField(_l("Area"), validators=[Optional(), Length(max=120)],
+                       description=_l("For example contract management or information "
+                                      "security."))
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    retired = BooleanField(
+        _l("Retired"),
+        description=_l("A retired competence is kept for history but no longer required or "
+                       "analysed."))
+
+    def set_choices(self) -> None:
+        frameworks = db.session.execute(select(Framework.id, Framework.name)
+                                        .order_by(Framework.name)).all()
+        self.framework_id.choices = [_none(_("no framework")),
+                                     *(SelectChoice(str(fid), name) for fid, name in frameworks)]
+
+
+class ConfirmForm(VersionedForm):
+    """Confirms a retire or delete; carries the version the user saw."""
+
+
+class SearchForm(Form):
+    """The search box of a list page (GET, no CSRF: it changes nothing)."""
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+
+class ServiceSearchForm(SearchForm):
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def set_choices(self) -> None:
+        self.status.choices = [_none(_("all")), *choices("service_status")]
+
+
+class CompetenceSearchForm(SearchForm):
+    state = SelectField(_l("Show"), validators=[Optional()])
+
+    def set_choices(self) -> None:
+        self.state.choices = [_none(_("all")), SelectChoice("in_use", _("in use")),
+                              SelectChoice("retired", _("retired"))]
+
+
+class MitigationSearchForm(Form):
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def set_choices(self) -> None:
+        self.status.choices = [_none(_("all")), *choices("mitigation_status")]
