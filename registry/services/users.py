@@ -1,18 +1,24 @@
 """Accounts: creating users, checking passwords, ending sessions. Passwords are scrypt-hashed."""
 
+import csv
+import io
+import re
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.domain.permissions import ROLES
 from registry.extensions import db
-from registry.models import User
+from registry.models import OrgUnit, Person, User
 from registry.models.base import utcnow
 from registry.services import audit
-from registry.services.errors import ServiceError
+from registry.services.errors import ServiceError, ensure_version
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked against when the e-mail address is unknown, so both paths take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -92,3 +98,152 @@ def change_password(actor: audit.Actor, user: User, current: str, new: str) -> N
     user.password_hash = hash_password(new)
     end_other_sessions(user)
     audit.record(actor, "change_password", "user", user.id)
+
+
+# --- administration (the users pages) -------------------------------------------------------
+
+GENERATED_PASSWORD_WORDS = 4
+
+
+def generate_password() -> str:
+    """A random password that is easy to pass on: four groups of five letters and digits."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0, i)
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5))
+                    for _ in range(GENERATED_PASSWORD_WORDS))
+
+
+def active_admin_count() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    ).scalar_one()
+
+
+def _is_last_active_admin(user: User) -> bool:
+    return user.role == "admin" and user.active and active_admin_count() <= 1
+
+
+def _check_links(person_id, org_unit_id) -> None:
+    if person_id is not None and db.session.get(Person, person_id) is None:
+        raise UserError(_l("No person has this employee number."), "person")
+    if org_unit_id is not None and db.session.get(OrgUnit, org_unit_id) is None:
+        raise UserError(_l("This org unit no longer exists; choose another."), "org_unit_id")
+
+
+def _changed(actor: audit.Actor, user: User, before: dict, action: str = "update") -> None:
+    old, new = audit.changes(before, audit.snapshot(user))
+    if new:
+        audit.record(actor, action, "user", user.id, before=old, after=new)
+
+
+def create_account(actor: audit.Actor, email: str, role: str, name: str = "",
+                   password: str | None = None, person_id: int | None = None,
+                   org_unit_id: int | None = None) -> tuple[User, str | None]:
+    """Create an account from the users page. Without a password one is generated and
+    returned (to be shown once); with one, None is returned."""
+    generated = None
+    if not password:
+        password = generated = generate_password()
+    _check_links(person_id, org_unit_id)
+    if email and not EMAIL_PATTERN.match(email.strip()):
+        raise UserError(_l("Enter an e-mail address like name@example.nl."), "email")
+    user = create_user(actor, email or "", role, password, name=(name or "").strip())
+    if person_id is not None or org_unit_id is not None:
+        before = audit.snapshot(user)
+        user.person_id, user.org_unit_id = person_id, org_unit_id
+        db.session.flush()
+        _changed(actor, user, before)
+    return user, generated
+
+
+def update_account(actor: audit.Actor, user: User, version, name: str, role: str,
+                   person_id: int | None = None, org_unit_id: int | None = None) -> User:
+    """Change name, role and links of an account. The last active administrator keeps the
+    admin role, so the registry always has someone who can manage accounts."""
+    ensure_version(user, version)
+    if role not in ROLES:
+        raise UserError(_l("Unknown role %(role)s; choose one of %(roles)s.", role=role,
+                           roles=", ".join(ROLES)), "role")
+    if role != "admin" and _is_last_active_admin(user):
+        raise UserError(_l("This is the last active administrator account; make someone else "
+                           "administrator first."), "role")
+    _check_links(person_id, org_unit_id)
+    before = audit.snapshot(user)
+    # The role is read on every request, so a change takes effect at once.
+    user.name, user.role = (name or "").strip(), role
+    user.person_id, user.org_unit_id = person_id, org_unit_id
+    db.session.flush()
+    _changed(actor, user, before)
+    return user
+
+
+def set_active(actor: audit.Actor, user: User, version, active: bool) -> User:
+    """Deactivate (ending every session) or reactivate an account."""
+    ensure_version(user, version)
+    if not active and _is_last_active_admin(user):
+        raise UserError(_l("This is the last active administrator account; it cannot be "
+                           "deactivated."))
+    before = audit.snapshot(user)
+    if user.active and not active:
+        end_other_sessions(user)
+    user.active = active
+    db.session.flush()
+    _changed(actor, user, before, "reactivate" if active else "deactivate")
+    return user
+
+
+def reset_password(actor: audit.Actor, user: User, version,
+                   password: str | None = None) -> str | None:
+    """Give an account a new password (entered, or generated and returned to be shown once)
+    and end all of its sessions."""
+    ensure_version(user, version)
+    generated = None
+    if not password:
+        password = generated = generate_password()
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    end_other_sessions(user)
+    db.session.flush()
+    audit.record(actor, "reset_password", "user", user.id,
+                 after={"sessions_ended": True, "generated": generated is not None})
+    return generated
+
+
+REVIEW_COLUMNS = ("email", "name", "role", "active", "last_login_at", "created_at",
+                  "org_unit", "employee_number")
+
+
+def access_review() -> list[dict]:
+    """Every account with role, status and last login, for the yearly access review
+    (one query)."""
+    rows = db.session.execute(
+        select(User.email, User.name, User.role, User.active, User.last_login_at,
+               User.created_at, OrgUnit.path, Person.employee_number)
+        .outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
+        .outerjoin(Person, User.person_id == Person.id)
+        .order_by(User.role, func.lower(User.email)))
+    return [dict(zip(REVIEW_COLUMNS, row, strict=True)) for row in rows]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "hour") \
+            else value.isoformat()
+    text = str(value)
+    # A spreadsheet would run a cell that starts like a formula; make it plain text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def access_review_csv(rows: list[dict]) -> str:
+    """The access review as CSV text (header row, formulas neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REVIEW_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row[column]) for column in REVIEW_COLUMNS])
+    return buffer.getvalue()

@@ -1,14 +1,250 @@
-"""User accounts, for administrators (placeholder)."""
+"""User accounts, for administrators: create, change role and links, deactivate and
+reactivate, reset passwords, and the yearly access review (with a CSV export).
 
-from flask import Blueprint, render_template
+A generated password is shown once, in the response to the request that set it; it is never
+stored in the session or sent again.
+"""
 
-from registry.domain.permissions import Permission
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from registry.domain.permissions import ROLES, Permission
+from registry.extensions import db
+from registry.models import OrgUnit, User
+from registry.models.base import utcnow
+from registry.services import audit, users
+from registry.services import people as people_service
+from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
+from registry.web.forms.people import typed_values
+from registry.web.forms.users import (
+    ActivationForm,
+    EditUserForm,
+    NewUserForm,
+    ResetPasswordForm,
+    UserFilterForm,
+)
+from registry.web.templating import role_label
 
 bp = Blueprint("users", __name__, url_prefix="/users")
+CONFLICT = 409
+
+
+def _actor() -> audit.Actor:
+    return audit.Actor.of(current_user, request.remote_addr)
+
+
+def _role_choices(empty=None):
+    head = [SelectChoice("", empty)] if empty else []
+    return head + [SelectChoice(role, role_label(role)) for role in ROLES]
+
+
+def _org_unit_choices():
+    rows = db.session.execute(select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))
+    return [SelectChoice("", _("(none)"))] + [SelectChoice(str(r.id), r.path) for r in rows]
+
+
+def _account_form(form):
+    form.role.choices = _role_choices()
+    form.org_unit_id.choices = _org_unit_choices()
+    return form
+
+
+def _person_id(form) -> int | None:
+    """The linked person from the employee number typed; an unknown number is a field error."""
+    number = (form.person.data or "").strip()
+    if not number:
+        return None
+    person = people_service.person_by_number(number)
+    if person is None:
+        form.person.errors = [*form.person.errors, _("No person has this employee number.")]
+        return -1
+    return person.id
+
+
+def _show_error(form, error) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is None:
+        flash(str(error), "error")
+    else:
+        target.errors = [*target.errors, str(error)]
+
+
+def _user_data(user: User) -> dict:
+    return {"name": user.name, "role": user.role, "org_unit_id": user.org_unit_id,
+            "person": user.person.employee_number if user.person else "",
+            "version": user.version}
 
 
 @bp.route("/")
 @permission_required(Permission.MANAGE_USERS)
 def index():
-    return render_template("_placeholder.html", title="users")
+    form = UserFilterForm(formdata=request.args)
+    form.role.choices = _role_choices(_("All roles"))
+    query = select(User).options(joinedload(User.org_unit), joinedload(User.person))
+    text = (form.q.data or "").strip().lower()
+    if text:
+        query = query.where(or_(func.lower(User.email).like(f"%{text}%"),
+                                func.lower(User.name).like(f"%{text}%")))
+    if form.role.data in ROLES:
+        query = query.where(User.role == form.role.data)
+    page = db.paginate(query.order_by(func.lower(User.email)), error_out=False,
+                       per_page=50)
+    return render_template("users/index.html", form=form, page=page,
+                           filtered=bool(text or form.role.data))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def new():
+    form = _account_form(NewUserForm())
+    if request.method == "GET":
+        form.role.data = "editor"
+    if form.validate_on_submit():
+        person_id = _person_id(form)
+        if person_id != -1:
+            try:
+                user, generated = users.create_account(
+                    _actor(), form.email.data, form.role.data, name=form.name.data,
+                    password=form.password.data, person_id=person_id,
+                    org_unit_id=form.org_unit_id.data)
+            except users.UserError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                if generated:
+                    # Shown in this response only (not via flash: the session is a cookie).
+                    return render_template("users/password_shown.html", user=user,
+                                           password=generated, created=True)
+                flash(_("The account %(email)s has been created.", email=user.email),
+                      "success")
+                return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/new.html", form=form)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def edit(user_id):
+    user = db.get_or_404(User, user_id)
+    if request.method == "GET":
+        form = _account_form(EditUserForm(formdata=None, data=_user_data(user)))
+        return _render_edit(user, form)
+    form = _account_form(EditUserForm())
+    if form.validate_on_submit():
+        person_id = _person_id(form)
+        if person_id != -1:
+            try:
+                users.update_account(_actor(), user, form.version.data, form.name.data,
+                                     form.role.data, person_id=person_id,
+                                     org_unit_id=form.org_unit_id.data)
+                db.session.commit()
+            except users.UserError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            except (StaleRecord, StaleDataError):
+                db.session.rollback()
+                fresh = _account_form(EditUserForm(formdata=None, data=_user_data(user)))
+                return _render_edit(user, fresh, conflict=typed_values(form), status=CONFLICT)
+            else:
+                flash(_("The account %(email)s has been saved.", email=user.email), "success")
+                return redirect(url_for("users.edit", user_id=user.id))
+    return _render_edit(user, form)
+
+
+def _render_edit(user, form, conflict=None, status=200):
+    activation = ActivationForm(formdata=None, data={"version": user.version})
+    reset = ResetPasswordForm(formdata=None, data={"version": user.version})
+    return render_template("users/edit.html", user=user, form=form, activation=activation,
+                           reset=reset, conflict=conflict), status
+
+
+def _set_active(user_id: int, active: bool):
+    user = db.get_or_404(User, user_id)
+    form = ActivationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        users.set_active(_actor(), user, form.version.data, active)
+        db.session.commit()
+    except users.UserError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except (StaleRecord, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else changed this account after you opened it. Check it and try "
+                "again."), "error")
+        return _render_edit(user, _account_form(EditUserForm(formdata=None,
+                                                             data=_user_data(user))),
+                            conflict=[], status=CONFLICT)
+    else:
+        if active:
+            flash(_("The account %(email)s has been reactivated.", email=user.email), "success")
+        else:
+            flash(_("The account %(email)s has been deactivated; its sessions have ended.",
+                    email=user.email), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def deactivate(user_id):
+    return _set_active(user_id, False)
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def reactivate(user_id):
+    return _set_active(user_id, True)
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def reset_password(user_id):
+    user = db.get_or_404(User, user_id)
+    if request.method == "GET":
+        form = ResetPasswordForm(formdata=None, data={"version": user.version})
+        return render_template("users/reset_password.html", user=user, form=form)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            generated = users.reset_password(_actor(), user, form.version.data,
+                                             form.password.data)
+            db.session.commit()
+        except users.UserError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            fresh = ResetPasswordForm(formdata=None, data={"version": user.version})
+            return render_template("users/reset_password.html", user=user, form=fresh,
+                                   conflict=[]), CONFLICT
+        else:
+            if generated:
+                return render_template("users/password_shown.html", user=user,
+                                       password=generated, created=False)
+            flash(_("The password of %(email)s has been reset; its sessions have ended.",
+                    email=user.email), "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/reset_password.html", user=user, form=form)
+
+
+@bp.route("/review")
+@permission_required(Permission.MANAGE_USERS)
+def review():
+    """The yearly access review: every account with role, status and last login."""
+    return render_template("users/review.html", rows=users.access_review())
+
+
+@bp.route("/review.csv")
+@permission_required(Permission.MANAGE_USERS)
+def review_csv():
+    body = "\ufeff" + users.access_review_csv(users.access_review())  # BOM: Excel reads UTF-8
+    filename = f"access-review-{utcnow().date().isoformat()}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

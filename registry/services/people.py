@@ -1,0 +1,432 @@
+"""People, org units, assignments and holdings: the use cases behind the browser forms.
+
+Every function validates what only the database can know (uniqueness, references, usage),
+changes the records, flushes, and records one audit event per changed record in the caller's
+transaction. Nothing here commits. Refused input raises `ServiceError(message, field)`;
+an edit of a record that changed after the form was opened raises `StaleRecord`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from registry.extensions import db
+from registry.models import (
+    Assignment,
+    Competence,
+    Holding,
+    Mitigation,
+    OrgUnit,
+    Person,
+    Service,
+    User,
+)
+from registry.services import audit
+from registry.services.errors import ServiceError, ensure_version
+
+PATH_SEPARATOR = " / "
+ANALYSED_SERVICE_STATUSES = ("planned", "active")
+LEVELS = (1, 2, 3, 4, 5)
+
+PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
+ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
+HOLDING_FIELDS = ("level", "assessed_on", "assessed_by", "expires_on", "evidence")
+
+
+def _clean(value):
+    """Strings are stripped; empty strings become None (an empty cell is empty)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _flush(message, field: str) -> None:
+    """Flush, turning a constraint violation (a concurrent duplicate) into a field error."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise ServiceError(message, field) from error
+
+
+def _update_event(actor: audit.Actor, entity: str, record, before: dict) -> None:
+    old, new = audit.changes(before, audit.snapshot(record))
+    if new:
+        audit.record(actor, "update", entity, record.id, before=old, after=new)
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+def person_by_number(employee_number: str | None) -> Person | None:
+    """The person with this employee number (exact, surrounding spaces ignored), or None."""
+    number = _clean(employee_number)
+    if number is None:
+        return None
+    return db.session.execute(
+        select(Person).where(Person.employee_number == number)
+    ).scalar_one_or_none()
+
+
+def _check_person(values: dict, person: Person | None) -> None:
+    number = values.get("employee_number")
+    if not number:
+        raise ServiceError(_l("An employee number is required."), "employee_number")
+    if not values.get("name"):
+        raise ServiceError(_l("A name is required."), "name")
+    other = person_by_number(number)
+    if other is not None and other is not person:
+        raise ServiceError(
+            _l("Employee number %(number)s is already used by %(name)s.", number=number,
+               name=other.name), "employee_number")
+    unit_id = values.get("org_unit_id")
+    if unit_id is not None and db.session.get(OrgUnit, unit_id) is None:
+        raise ServiceError(_l("This org unit no longer exists; choose another."), "org_unit_id")
+    start = values.get("start_date")
+    leave = person.leave_date if person is not None else None
+    if start and leave and leave < start:
+        raise ServiceError(
+            _l("The start date must not be after the leave date (%(leave)s).",
+               leave=leave.isoformat()), "start_date")
+
+
+def create_person(actor: audit.Actor, **values) -> Person:
+    """Register a new member of staff (a new hire)."""
+    values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
+    _check_person(values, None)
+    person = Person(**values)
+    db.session.add(person)
+    _flush(_l("This employee number is already in use."), "employee_number")
+    audit.record(actor, "create", "person", person.id, after=audit.snapshot(person))
+    return person
+
+
+def update_person(actor: audit.Actor, person: Person, version, **values) -> Person:
+    """Change a person's details (not the leave date: that is `register_departure`)."""
+    ensure_version(person, version)
+    values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
+    _check_person(values, person)
+    before = audit.snapshot(person)
+    for key, value in values.items():
+        setattr(person, key, value)
+    _flush(_l("This employee number is already in use."), "employee_number")
+    _update_event(actor, "person", person, before)
+    return person
+
+
+def check_leave_date(person: Person, leave_date: date | None) -> None:
+    """Raise a field error unless `leave_date` is given and not before the start date."""
+    if leave_date is None:
+        raise ServiceError(_l("Enter the first day the person is no longer employed."),
+                           "leave_date")
+    if person.start_date and leave_date < person.start_date:
+        raise ServiceError(
+            _l("The leave date must be on or after the start date (%(start)s).",
+               start=person.start_date.isoformat()), "leave_date")
+
+
+def register_departure(actor: audit.Actor, person: Person, version,
+                       leave_date: date | None) -> Person:
+    """Set (or change) the leave date: the first day the person is no longer employed."""
+    ensure_version(person, version)
+    check_leave_date(person, leave_date)
+    before = audit.snapshot(person)
+    person.leave_date = leave_date
+    db.session.flush()
+    _update_event(actor, "person", person, before)
+    return person
+
+
+def withdraw_departure(actor: audit.Actor, person: Person, version) -> Person:
+    """Clear a planned leave date (the person stays after all)."""
+    ensure_version(person, version)
+    before = audit.snapshot(person)
+    person.leave_date = None
+    db.session.flush()
+    _update_event(actor, "person", person, before)
+    return person
+
+
+@dataclass(frozen=True)
+class PersonUsage:
+    """What still refers to a person; a hard delete is only possible when all are zero."""
+
+    assignments: int
+    holdings: int
+    services_owned: int
+    mitigations_owned: int
+    accounts: int
+
+    @property
+    def unused(self) -> bool:
+        return not any((self.assignments, self.holdings, self.services_owned,
+                        self.mitigations_owned, self.accounts))
+
+
+def person_usage(person: Person) -> PersonUsage:
+    """Count the records referring to `person` (one query)."""
+
+    def count(model, column):
+        return select(func.count()).select_from(model).where(column == person.id) \
+            .scalar_subquery()
+
+    row = db.session.execute(select(
+        count(Assignment, Assignment.person_id), count(Holding, Holding.person_id),
+        count(Service, Service.owner_id), count(Mitigation, Mitigation.owner_id),
+        count(User, User.person_id),
+    )).one()
+    return PersonUsage(*row)
+
+
+def delete_person(actor: audit.Actor, person: Person) -> None:
+    """Remove a person record for good (a mistake, a duplicate); only when nothing refers to
+    it. Everyone else is given a leave date instead, so history is kept."""
+    if not person_usage(person).unused:
+        raise ServiceError(_l("%(name)s still has assignments, assessments, services, "
+                              "mitigations or an account; register a departure instead.",
+                              name=person.name))
+    before = audit.snapshot(person)
+    db.session.delete(person)
+    db.session.flush()
+    audit.record(actor, "delete", "person", before["id"], before=before)
+
+
+# --- org units ------------------------------------------------------------------------------
+
+
+def _unit_path(name: str, parent: OrgUnit | None) -> str:
+    return name if parent is None else parent.path + PATH_SEPARATOR + name
+
+
+def _check_unit(name: str | None, parent: OrgUnit | None, unit: OrgUnit | None) -> str:
+    if not name:
+        raise ServiceError(_l("A name is required."), "name")
+    if PATH_SEPARATOR.strip() in name:
+        raise ServiceError(_l("A name cannot contain a slash (/): it separates the levels of "
+                              "the path."), "name")
+    if unit is not None and parent is not None and (
+            parent.id == unit.id or parent.path.startswith(unit.path + PATH_SEPARATOR)):
+        raise ServiceError(_l("An org unit cannot be placed under itself or one of its own "
+                              "sub-units."), "parent_id")
+    path = _unit_path(name, parent)
+    other = db.session.execute(select(OrgUnit).where(OrgUnit.path == path)).scalar_one_or_none()
+    if other is not None and other is not unit:
+        raise ServiceError(_l("%(path)s already exists.", path=path), "name")
+    return path
+
+
+def _parent(parent_id) -> OrgUnit | None:
+    if parent_id is None:
+        return None
+    parent = db.session.get(OrgUnit, parent_id)
+    if parent is None:
+        raise ServiceError(_l("This org unit no longer exists; choose another."), "parent_id")
+    return parent
+
+
+def create_org_unit(actor: audit.Actor, name: str | None, parent_id: int | None) -> OrgUnit:
+    """Add a directorate, department or team."""
+    name, parent = _clean(name), _parent(parent_id)
+    path = _check_unit(name, parent, None)
+    unit = OrgUnit(name=name, parent=parent, path=path)
+    db.session.add(unit)
+    _flush(_l("%(path)s already exists.", path=path), "name")
+    audit.record(actor, "create", "org_unit", unit.id, after=audit.snapshot(unit))
+    return unit
+
+
+def update_org_unit(actor: audit.Actor, unit: OrgUnit, version, name: str | None,
+                    parent_id: int | None) -> OrgUnit:
+    """Rename or move a unit; the paths of all its sub-units follow."""
+    ensure_version(unit, version)
+    name, parent = _clean(name), _parent(parent_id)
+    path = _check_unit(name, parent, unit)
+    old_prefix = unit.path + PATH_SEPARATOR
+    descendants = db.session.execute(
+        select(OrgUnit).where(OrgUnit.path.startswith(old_prefix, autoescape=True))
+    ).scalars().all()
+    before = {u.id: audit.snapshot(u) for u in (unit, *descendants)}
+    unit.name, unit.parent, unit.path = name, parent, path
+    for child in descendants:
+        child.path = path + PATH_SEPARATOR + child.path[len(old_prefix):]
+    _flush(_l("%(path)s already exists.", path=path), "name")
+    for record in (unit, *descendants):
+        _update_event(actor, "org_unit", record, before[record.id])
+    return unit
+
+
+@dataclass(frozen=True)
+class UnitUsage:
+    children: int
+    people: int
+    accounts: int
+
+    @property
+    def unused(self) -> bool:
+        return not (self.children or self.people or self.accounts)
+
+
+def unit_usage(unit: OrgUnit) -> UnitUsage:
+    """Count what refers to an org unit (one query)."""
+
+    def count(model, column):
+        return select(func.count()).select_from(model).where(column == unit.id) \
+            .scalar_subquery()
+
+    row = db.session.execute(select(
+        count(OrgUnit, OrgUnit.parent_id), count(Person, Person.org_unit_id),
+        count(User, User.org_unit_id))).one()
+    return UnitUsage(*row)
+
+
+def delete_org_unit(actor: audit.Actor, unit: OrgUnit) -> None:
+    """Remove an org unit that has no sub-units, people or accounts."""
+    if not unit_usage(unit).unused:
+        raise ServiceError(_l("%(path)s still has sub-units, people or accounts; move them "
+                              "first.", path=unit.path))
+    before = audit.snapshot(unit)
+    db.session.delete(unit)
+    db.session.flush()
+    audit.record(actor, "delete", "org_unit", before["id"], before=before)
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+
+def _check_period(start: date | None, end: date | None, field: str) -> None:
+    if start and end and end < start:
+        raise ServiceError(_l("The end date must be on or after the start date."), field)
+
+
+def create_assignment(actor: audit.Actor, person: Person | None, service_id: int | None,
+                      role=None, start_on=None, end_on=None) -> Assignment:
+    """Assign a person to commission a service (unique per person and service)."""
+    if person is None:
+        raise ServiceError(_l("No person has this employee number."), "person")
+    service = db.session.get(Service, service_id) if service_id is not None else None
+    if service is None:
+        raise ServiceError(_l("Choose a service."), "service")
+    if service.status not in ANALYSED_SERVICE_STATUSES:
+        raise ServiceError(_l("%(service)s is retired; people can no longer be assigned to "
+                              "it.", service=service.name), "service")
+    existing = db.session.execute(select(Assignment).where(
+        Assignment.person_id == person.id, Assignment.service_id == service.id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise ServiceError(_l("%(name)s is already assigned to %(service)s; edit that "
+                              "assignment instead.", name=person.name, service=service.name),
+                           "service")
+    _check_period(start_on, end_on, "end_on")
+    assignment = Assignment(person=person, service=service, role=_clean(role),
+                            start_on=start_on, end_on=end_on)
+    db.session.add(assignment)
+    _flush(_l("This person is already assigned to this service."), "service")
+    audit.record(actor, "create", "assignment", assignment.id,
+                 after=audit.snapshot(assignment))
+    return assignment
+
+
+def update_assignment(actor: audit.Actor, assignment: Assignment, version, role=None,
+                      start_on=None, end_on=None) -> Assignment:
+    """Change the role or period of an assignment."""
+    ensure_version(assignment, version)
+    _check_period(start_on, end_on, "end_on")
+    before = audit.snapshot(assignment)
+    assignment.role, assignment.start_on, assignment.end_on = _clean(role), start_on, end_on
+    db.session.flush()
+    _update_event(actor, "assignment", assignment, before)
+    return assignment
+
+
+def end_assignment(actor: audit.Actor, assignment: Assignment, version,
+                   end_on: date | None) -> Assignment:
+    """End an assignment: `end_on` is the first day the person is no longer assigned."""
+    ensure_version(assignment, version)
+    if end_on is None:
+        raise ServiceError(_l("Enter the first day the person is no longer assigned."),
+                           "end_on")
+    _check_period(assignment.start_on, end_on, "end_on")
+    before = audit.snapshot(assignment)
+    assignment.end_on = end_on
+    db.session.flush()
+    _update_event(actor, "assignment", assignment, before)
+    return assignment
+
+
+def delete_assignment(actor: audit.Actor, assignment: Assignment, version) -> None:
+    """Remove an assignment entered by mistake (ending it keeps the history)."""
+    ensure_version(assignment, version)
+    before = audit.snapshot(assignment)
+    db.session.delete(assignment)
+    db.session.flush()
+    audit.record(actor, "delete", "assignment", before["id"], before=before)
+
+
+# --- holdings -------------------------------------------------------------------------------
+
+
+def existing_holding(person: Person | None, competence_id: int | None) -> Holding | None:
+    """The holding of this person and competence, if one is recorded."""
+    if person is None or competence_id is None:
+        return None
+    return db.session.execute(select(Holding).where(
+        Holding.person_id == person.id, Holding.competence_id == competence_id)
+    ).scalar_one_or_none()
+
+
+def _check_holding(values: dict) -> None:
+    if values.get("level") not in LEVELS:
+        raise ServiceError(_l("Choose a level from 1 to 5."), "level")
+    assessed, expires = values.get("assessed_on"), values.get("expires_on")
+    if assessed and expires and expires < assessed:
+        raise ServiceError(_l("The expiry date must be on or after the assessment date."),
+                           "expires_on")
+
+
+def record_holding(actor: audit.Actor, person: Person | None, competence_id: int | None,
+                   **values) -> Holding:
+    """Record an assessment: a person holds a competence at a level."""
+    if person is None:
+        raise ServiceError(_l("No person has this employee number."), "person")
+    competence = db.session.get(Competence, competence_id) if competence_id else None
+    if competence is None:
+        raise ServiceError(_l("Choose a competence."), "competence")
+    if competence.retired:
+        raise ServiceError(_l("%(competence)s is retired; it is no longer assessed.",
+                              competence=competence.name), "competence")
+    if existing_holding(person, competence.id) is not None:
+        raise ServiceError(_l("%(name)s already has an assessment for %(competence)s; edit "
+                              "it instead.", name=person.name, competence=competence.name),
+                           "competence")
+    values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
+    _check_holding(values)
+    holding = Holding(person=person, competence=competence, **values)
+    db.session.add(holding)
+    _flush(_l("This person already has an assessment for this competence."), "competence")
+    audit.record(actor, "create", "holding", holding.id, after=audit.snapshot(holding))
+    return holding
+
+
+def update_holding(actor: audit.Actor, holding: Holding, version, **values) -> Holding:
+    """Change an assessment (a new level, date, assessor, expiry or evidence)."""
+    ensure_version(holding, version)
+    values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
+    _check_holding(values)
+    before = audit.snapshot(holding)
+    for key, value in values.items():
+        setattr(holding, key, value)
+    db.session.flush()
+    _update_event(actor, "holding", holding, before)
+    return holding
+
+
+def delete_holding(actor: audit.Actor, holding: Holding, version) -> None:
+    """Remove an assessment recorded by mistake."""
+    ensure_version(holding, version)
+    before = audit.snapshot(holding)
+    db.session.delete(holding)
+    db.session.flush()
+    audit.record(actor, "delete", "holding", before["id"], before=before)

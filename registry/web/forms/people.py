@@ -1,0 +1,161 @@
+"""Forms for people, departures, org units, assignments and holdings.
+
+Select choices that come from the database are filled in by the view (`people_choices`…);
+checks that need the database (uniqueness, references) are made by the services and come
+back as field errors.
+"""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from registry.web.forms.base import VersionedForm
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
+ROLE_SUGGESTIONS = ("contractmanager", "functioneel beheerder", "informatiemanager",
+                    "leveranciersmanager", "servicemanager", "CISO", "privacy officer",
+                    "architect", "back-up")
+
+
+def optional_int(value):
+    """Coerce a select's value: the empty option means none."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _not_before(other_name: str, message):
+    def check(form, field):
+        other = form[other_name].data
+        if field.data and other and field.data < other:
+            raise ValidationError(message)
+
+    return check
+
+
+class PersonForm(VersionedForm):
+    """A new hire, or a change to someone's details. The leave date is set through the
+    departure form, which shows its impact first."""
+
+    employee_number = StringField(
+        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
+        description=_l("The number from the HR system; unique."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(
+        _l("E-mail address"),
+        validators=[Optional(), Length(max=254),
+                    Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like "
+                                                      "name@example.nl."))])
+    org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    start_date = DateField(_l("Start date"), validators=[Optional()],
+                           description=_l("First day of employment."))
+
+
+class DepartureForm(VersionedForm):
+    """Register (or change) the first day a person is no longer employed."""
+
+    leave_date = DateField(
+        _l("Leave date"), validators=[DataRequired(message=_l(
+            "Enter the first day the person is no longer employed."))],
+        description=_l("The first day the person is no longer employed."))
+    confirm = HiddenField()
+
+
+class OrgUnitForm(VersionedForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example: Afdeling Informatievoorziening."))
+    parent_id = SelectField(_l("Part of"), coerce=optional_int, choices=[],
+                            description=_l("Leave empty for a directorate at the top."))
+
+
+class AssignmentForm(VersionedForm):
+    """Assign a person to a service; person and service are fixed once the assignment
+    exists (a different person or service is a different assignment)."""
+
+    person = StringField(
+        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
+        description=_l("Type an employee number or pick a suggestion."),
+        render_kw={"list": "people-suggestions", "autocomplete": "off"})
+    service = SelectField(_l("Service"), coerce=optional_int, choices=[],
+                          validators=[DataRequired(message=_l("Choose a service."))],
+                          description=_l("Planned and active services."))
+    role = StringField(
+        _l("Role"), validators=[Optional(), Length(max=120)],
+        description=_l("For example contractmanager, functioneel beheerder or back-up."),
+        render_kw={"list": "role-suggestions"})
+    start_on = DateField(_l("Start date"), validators=[Optional()])
+    end_on = DateField(
+        _l("End date"),
+        validators=[Optional(), _not_before("start_on", _l(
+            "The end date must be on or after the start date."))],
+        description=_l("The first day the person is no longer assigned. Leave empty while "
+                       "the assignment lasts."))
+
+
+class EndAssignmentForm(VersionedForm):
+    end_on = DateField(
+        _l("End date"), validators=[DataRequired(message=_l(
+            "Enter the first day the person is no longer assigned."))],
+        description=_l("The first day the person is no longer assigned."),
+        default=date.today)
+
+
+class HoldingForm(VersionedForm):
+    """Record or change an assessment: a person holds a competence at a level."""
+
+    person = StringField(
+        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
+        description=_l("Type an employee number or pick a suggestion."),
+        render_kw={"list": "people-suggestions", "autocomplete": "off"})
+    competence = SelectField(_l("Competence"), coerce=optional_int, choices=[],
+                             validators=[DataRequired(message=_l("Choose a competence."))])
+    level = SelectField(_l("Level"), coerce=optional_int, choices=[],
+                        validators=[DataRequired(message=_l("Choose a level from 1 to 5."))])
+    assessed_on = DateField(_l("Assessed on"), validators=[Optional()], default=date.today)
+    assessed_by = StringField(_l("Assessed by"), validators=[Optional(), Length(max=200)])
+    expires_on = DateField(
+        _l("Valid until"),
+        validators=[Optional(), _not_before("assessed_on", _l(
+            "The expiry date must be on or after the assessment date."))],
+        description=_l("Optional: the first day the assessment no longer counts."))
+    evidence = TextAreaField(
+        _l("Evidence"), validators=[Optional(), Length(max=5000)],
+        description=_l("For example a certificate, a course or the work it is based on."))
+
+
+class ConfirmForm(VersionedForm):
+    """A confirmation button (delete, withdraw): CSRF and the record's version."""
+
+
+class PeopleFilterForm(FlaskForm):
+    """The search and filters of the people list (GET, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional()],
+                    description=_l("Part of a name, employee number or e-mail address."))
+    org_unit = SelectField(_l("Org unit"), coerce=optional_int, choices=[],
+                           validate_choice=False,
+                           description=_l("Includes its sub-units."))
+    status = SelectField(_l("Employment"), choices=[], validate_choice=False)
+
+
+def typed_values(form) -> list[tuple[str, str]]:
+    """What the user submitted, as (label, shown value), for the page that answers a conflict:
+    the form shows the stored values again, and this keeps the user's input visible."""
+    shown = []
+    for f in form:
+        if f.type in ("CSRFTokenField", "HiddenField", "PasswordField"):
+            continue
+        raw = f.raw_data[0] if f.raw_data else ""
+        if f.type == "SelectField":
+            raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw), raw)
+        if raw:
+            shown.append((str(f.label.text), raw))
+    return shown

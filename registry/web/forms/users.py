@@ -1,0 +1,59 @@
+"""Forms for administering login accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
+from registry.web.forms.base import VersionedForm
+from registry.web.forms.people import EMAIL_PATTERN, optional_int
+
+PASSWORD_HINT = _l("%(min)s to %(max)s characters. Leave empty to have one generated; it is "
+                   "shown once.", min=PASSWORD_MIN, max=PASSWORD_MAX)
+
+
+class _AccountFields:
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    person = StringField(
+        _l("Linked person (employee number)"), validators=[Optional(), Length(max=40)],
+        description=_l("Optional: the staff record of this account holder."))
+    org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
+
+
+class NewUserForm(_AccountFields, FlaskForm):
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254),
+                    Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like "
+                                                      "name@example.nl."))],
+        description=_l("Used to log in."))
+    password = PasswordField(_l("Initial password"),
+                             validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+                             description=PASSWORD_HINT)
+
+
+class EditUserForm(_AccountFields, VersionedForm):
+    pass
+
+
+class ResetPasswordForm(VersionedForm):
+    password = PasswordField(_l("New password"),
+                             validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+                             description=PASSWORD_HINT)
+
+
+class ActivationForm(VersionedForm):
+    """Deactivate or reactivate: CSRF and the account's version."""
+
+
+class UserFilterForm(FlaskForm):
+    """The search box of the users list (GET, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional()],
+                    description=_l("Part of a name or e-mail address."))
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
