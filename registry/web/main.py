@@ -3,8 +3,10 @@
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
+from registry.domain.permissions import Permission
 from registry.extensions import db
 from registry.models import Competence, Person, Requirement, Service
+from registry.web.decorators import permission_required
 
 bp = Blueprint("main", __name__)
 
@@ -25,5 +27,6 @@ def registry_counts() -> dict[str, int]:
 
 
 @bp.route("/")
+@permission_required(Permission.READ)
 def home():
     return render_template("main/home.html", counts=registry_counts())
