@@ -47,9 +47,9 @@ translations: $(STAMP)
 
 # Refresh the catalogues after changing user-visible strings, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
 	  --project Kennisborg -o registry/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i registry/translations/messages.pot -d registry/translations --width 100
+	$(BIN)/pybabel update -N -i registry/translations/messages.pot -d registry/translations --width 100
 
 # Browser tests use Debian's Chromium; Playwright never downloads a browser here.
 e2e-deps:
