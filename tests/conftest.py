@@ -8,7 +8,7 @@ import contextvars
 import os
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -69,6 +69,29 @@ class IsolatedClient(FlaskClient):
                 outer.rollback()
 
 
+class IsolatedCliRunner(FlaskCliRunner):
+    """Runs every command in a context of its own, like `registry …` in a shell: with its
+    app's settings and its own database session (see IsolatedClient)."""
+
+    def invoke(self, *args, **kwargs):
+        outer = db.session if _has_app_context() else None
+        if outer is not None:
+            if outer.new or outer.dirty or outer.deleted:
+                outer.commit()
+            else:
+                outer.rollback()
+
+        def run():
+            with self.app.app_context():  # as FlaskGroup does for every command
+                return super(IsolatedCliRunner, self).invoke(*args, **kwargs)
+
+        try:
+            return contextvars.Context().run(run)
+        finally:
+            if outer is not None:
+                outer.rollback()
+
+
 def _has_app_context() -> bool:
     from flask import has_app_context
 
@@ -109,6 +132,7 @@ def make_app(_schema):
     def _make(**overrides):
         app = create_app(test_config(_schema, **overrides))
         app.test_client_class = IsolatedClient
+        app.test_cli_runner_class = IsolatedCliRunner
         apps.append(app)
         return app
 
