@@ -47,7 +47,7 @@ translations: $(STAMP)
 
 # Refresh the catalogues after changing user-visible strings, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs=".* node_modules __pycache__" -k _l -k lazy_gettext -k N_ --no-location --sort-output \
 	  --project Kennisborg -o registry/translations/messages.pot .
 	$(BIN)/pybabel update -N -i registry/translations/messages.pot -d registry/translations --width 100
 

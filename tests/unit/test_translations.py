@@ -12,10 +12,16 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 METHODS = [("registry/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+def _wanted(dirpath: str) -> bool:
+    # Babel skips folders starting with "_" by default, which would skip templates/_macros.
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in ("node_modules", "__pycache__")
+
+
 def _source_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS,
+        str(ROOT), method_map=METHODS, keywords=KEYWORDS, directory_filter=_wanted,
         options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         found.add(message if isinstance(message, str) else message[0])
