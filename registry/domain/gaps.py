@@ -281,13 +281,17 @@ def _earlier(current: date | None, hypothetical: date) -> date:
 
 
 def key_people(registry: Registry, as_of: date, horizon: int = DEFAULT_HORIZON) -> set[int]:
-    """People whose departure on D alone would lower the status of at least one requirement."""
+    """People whose departure on D alone would lower the status of at least one requirement.
+
+    Only people qualified for some requirement on D or on E can change a status. Both days
+    count: someone who joins a service next month is all that keeps it from `leaving` when
+    today's holder retires within the horizon, so losing them today lowers the status too."""
     index = _Index(registry)
+    end = horizon_end(as_of, horizon)
     result = set()
     for requirement in analysed(registry):
-        for person_id in qualified(index, requirement, as_of):
-            if person_id in result:
-                continue
+        people = qualified(index, requirement, as_of) | qualified(index, requirement, end)
+        for person_id in sorted(people - result):
             if what_if(registry, as_of, horizon, {person_id: as_of}).worsened:
                 result.add(person_id)
     return result
