@@ -8,7 +8,7 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install assets translations extract-messages bench clean e2e-deps
+.PHONY: run test lint install assets translations extract-messages bench bench-small clean e2e-deps
 
 run: install assets translations
 	$(BIN)/registry db upgrade
@@ -69,3 +69,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) registry/translations/*/LC_MESSAGES/*.mo
+
+bench-small: $(STAMP)
+	$(BIN)/registry bench --small
