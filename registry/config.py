@@ -24,6 +24,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     LANGUAGES = ("nl", "en")
+    # The command line speaks English (logs, scripts); REGISTRY_CLI_LOCALE=nl for Dutch.
+    CLI_LOCALE = "en"
     # Sessions end after this much inactivity, and in any case after the absolute lifetime.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)

@@ -15,8 +15,8 @@ DATA = Path(__file__).parent / "data" / "interchange"
 
 @pytest.fixture
 def cli(app, make_app):
-    """A CLI runner whose messages are in English (the default language is Dutch)."""
-    return make_app(BABEL_DEFAULT_LOCALE="en").test_cli_runner()
+    """A CLI runner in a context of its own (the command line speaks English)."""
+    return make_app().test_cli_runner()
 
 
 def count(model) -> int:

@@ -47,3 +47,11 @@ def test_set_password(runner, users):
 
 def users_authenticate(email, password):
     return users.authenticate(email, password) is not None
+
+
+def test_command_line_messages_can_be_dutch(make_app):
+    runner = make_app(CLI_LOCALE="nl").test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "d@example.org", "--role",
+                                 "editor"], input="short\n")
+    assert result.exit_code == 1
+    assert "Een wachtwoord moet 8 tot 128 tekens lang zijn." in result.output

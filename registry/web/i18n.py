@@ -4,8 +4,11 @@ from flask import current_app, has_request_context, session
 
 
 def select_locale() -> str:
-    """The language the visitor chose, else the default (Dutch; also for the CLI)."""
-    lang = session.get("lang") if has_request_context() else None
+    """The language the visitor chose, else the default (Dutch). Outside a request (the
+    command line) messages follow CLI_LOCALE: English unless configured otherwise."""
+    if not has_request_context():
+        return current_app.config["CLI_LOCALE"]
+    lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
