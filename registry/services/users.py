@@ -6,7 +6,7 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.domain.permissions import ROLES
@@ -79,15 +79,24 @@ def authenticate(email: str, password: str) -> User | None:
 def record_login(actor: audit.Actor, user: User | None, email: str, ok: bool) -> None:
     """Audit a login attempt; a success also stamps last_login_at."""
     if ok and user is not None:
-        user.last_login_at = utcnow()
+        _touch(user, last_login_at=utcnow())
     audit.record(actor, "login" if ok else "login_failed", "user",
                  user.id if user else None, after={"email": email},
                  result="success" if ok else "failure")
 
 
+def _touch(user: User, **values) -> None:
+    """Write bookkeeping columns without bumping the record's version: a login or a logout
+    must not turn an administrator's open edit form into a conflict."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )
+
+
 def end_other_sessions(user: User) -> None:
     """Invalidate every session of this user (logout, password change, deactivation)."""
-    user.session_version = (user.session_version or 0) + 1
+    _touch(user, session_version=User.session_version + 1)
 
 
 def change_password(actor: audit.Actor, user: User, current: str, new: str) -> None:

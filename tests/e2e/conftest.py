@@ -7,7 +7,17 @@ import os
 import threading
 
 import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import update
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
+
+from registry.database import sqlite_immediate
+from registry.extensions import db
+from registry.models import User
+from registry.services import audit
+from registry.services.demo import load_demo
+from tests.conftest import PASSWORD, _empty_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,3 +55,95 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- the demo municipality, CSRF on, and helpers shared by the journeys ----------------
+
+
+@pytest.fixture
+def app(make_app):
+    """The test app with CSRF protection on, as in production (the shared `app` turns it off
+    for the test client); otherwise the same set-up and clean-up."""
+    sqlite_immediate.set(False)
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_database()
+        db.session.remove()
+
+
+@pytest.fixture
+def demo(app) -> dict[str, tuple[str, str]]:
+    """Gemeente Voorbeeldstad with one account per role: role -> (e-mail, password).
+
+    The accounts get the tests' PASSWORD with a cheap hash (as the factories do), so that the
+    many logins of the browser tests do not each pay for a production-strength scrypt."""
+    accounts = load_demo(audit.Actor.system("test"))
+    cheap = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+    db.session.execute(update(User).values(password_hash=cheap))
+    db.session.commit()
+    return {role: (email, PASSWORD) for email, role, _password in accounts}
+
+
+@pytest.fixture
+def context_factory(browser):
+    """New browser contexts (separate cookie jars: separate users), closed afterwards."""
+    contexts = []
+
+    def make(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("locale", "nl-NL")
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, base: str, email: str, password: str, english: bool = True) -> None:
+    """Log in through the login form; first switch the interface to English if asked."""
+    page.goto(base + "/login")
+    if english:
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def new_user_page(context_factory, base: str, email: str, password: str, **options) -> Page:
+    page = context_factory(**options).new_page()
+    log_in(page, base, email, password)
+    return page
+
+
+def click_and_wait(page: Page, locator, url: str) -> None:
+    """Click a link or submit button and wait until the browser shows `url` (a glob)."""
+    locator.click()
+    page.wait_for_url(url)
+
+
+def submit(page: Page, name: str = "Save"):
+    """The submit button of the page's main form, by its name."""
+    return page.locator("main").get_by_role("button", name=name, exact=True)
+
+
+def choose_option(select, text: str) -> None:
+    """Pick the option of `select` whose label contains `text` (labels hold codes and names)."""
+    value = select.locator("option").filter(has_text=text).first.get_attribute("value")
+    select.select_option(value)
+
+
+def requirement_row(page: Page, competence_code: str):
+    """A row of the service dossier's requirement table."""
+    return page.locator(f"#requirements tr[data-competence='{competence_code}']")
+
+
+def stored(statement):
+    """Read what is stored now (after any request), in a fresh transaction."""
+    db.session.rollback()
+    return db.session.execute(statement).scalar()
