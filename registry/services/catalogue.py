@@ -10,12 +10,19 @@ History is never lost silently: a record that other records still refer to canno
 removed.
 """
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+# The import's code rules, so that codes from a form and from a file work alike as page
+# addresses; reserved words are pages of their own under /services/ and /competences/.
+from registry.domain.interchange import (
+    COMPETENCE_CODE,
+    MAX_HOLDERS,
+    RESERVED_COMPETENCE_CODES,
+    RESERVED_SERVICE_CODES,
+    SERVICE_CODE,
+)
 from registry.domain.permissions import Permission, can
 from registry.extensions import db
 from registry.models import (
@@ -36,18 +43,12 @@ from registry.models.services import CRITICALITIES, SERVICE_STATUSES
 from registry.services import audit
 from registry.services.errors import ServiceError, StaleRecord, ensure_version
 
-SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-# These words are pages of their own under /services/ and /competences/.
-RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
-RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
 SERVICE_CODE_MESSAGE = _l("Use only lowercase letters, digits and hyphens (for example "
                           "zaaksysteem-dimpact).")
 COMPETENCE_CODE_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
                              "spaces (for example CM-01).")
 FRAMEWORK_KEY_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
                            "spaces (for example e-cf-4).")
-MAX_HOLDERS = 99
 
 
 def may_hard_delete(user) -> bool:
@@ -97,8 +98,9 @@ def _create(actor: audit.Actor, entity: str, obj):
     return obj
 
 
-def _update(actor: audit.Actor, action: str, entity: str, obj, before: dict, values: dict):
+def _update(actor: audit.Actor, action: str, entity: str, obj, values: dict):
     """Set `values` on `obj`; audit only the fields that really changed."""
+    before = audit.snapshot(obj)
     for key, value in values.items():
         setattr(obj, key, value)
     _flush(obj)
@@ -178,9 +180,7 @@ def create_provider(actor: audit.Actor, **fields) -> Provider:
 def update_provider(actor: audit.Actor, provider: Provider, version, **fields) -> Provider:
     """Change a provider's name or kind."""
     ensure_version(provider, version)
-    before = audit.snapshot(provider)
-    return _update(actor, "update", "provider", provider, before,
-                   _provider_values(fields, provider))
+    return _update(actor, "update", "provider", provider, _provider_values(fields, provider))
 
 
 def provider_references(provider: Provider) -> list[tuple[str, int]]:
@@ -236,16 +236,13 @@ def create_service(actor: audit.Actor, **fields) -> Service:
 def update_service(actor: audit.Actor, service: Service, version, **fields) -> Service:
     """Change a service; a new code must be unique too."""
     ensure_version(service, version)
-    before = audit.snapshot(service)
-    return _update(actor, "update", "service", service, before,
-                   _service_values(fields, service))
+    return _update(actor, "update", "service", service, _service_values(fields, service))
 
 
 def retire_service(actor: audit.Actor, service: Service, version) -> Service:
     """Retire a service: kept with its history, no longer analysed."""
     ensure_version(service, version)
-    before = audit.snapshot(service)
-    return _update(actor, "retire", "service", service, before, {"status": "retired"})
+    return _update(actor, "retire", "service", service, {"status": "retired"})
 
 
 def service_references(service: Service) -> list[tuple[str, int]]:
@@ -304,8 +301,7 @@ def update_requirement(actor: audit.Actor, requirement: Requirement, version,
                        **fields) -> Requirement:
     """Change a requirement's competence, level, number of holders or rationale."""
     ensure_version(requirement, version)
-    before = audit.snapshot(requirement)
-    return _update(actor, "update", "requirement", requirement, before,
+    return _update(actor, "update", "requirement", requirement,
                    _requirement_values(fields, requirement.service, requirement))
 
 
@@ -359,8 +355,7 @@ def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version,
                       **fields) -> Mitigation:
     """Change a mitigation (its status, owner, due date …)."""
     ensure_version(mitigation, version)
-    before = audit.snapshot(mitigation)
-    return _update(actor, "update", "mitigation", mitigation, before,
+    return _update(actor, "update", "mitigation", mitigation,
                    _mitigation_values(fields))
 
 
@@ -393,9 +388,7 @@ def create_framework(actor: audit.Actor, **fields) -> Framework:
 def update_framework(actor: audit.Actor, framework: Framework, version, **fields) -> Framework:
     """Change a framework's key, name, description or level labels."""
     ensure_version(framework, version)
-    before = audit.snapshot(framework)
-    return _update(actor, "update", "framework", framework, before,
-                   _framework_values(fields, framework))
+    return _update(actor, "update", "framework", framework, _framework_values(fields, framework))
 
 
 def framework_references(framework: Framework) -> list[tuple[str, int]]:
@@ -444,16 +437,14 @@ def update_competence(actor: audit.Actor, competence: Competence, version,
                       **fields) -> Competence:
     """Change a competence; a new code must be unique too."""
     ensure_version(competence, version)
-    before = audit.snapshot(competence)
-    return _update(actor, "update", "competence", competence, before,
+    return _update(actor, "update", "competence", competence,
                    _competence_values(fields, competence))
 
 
 def retire_competence(actor: audit.Actor, competence: Competence, version) -> Competence:
     """Retire a competence: kept for history, no longer required or analysed."""
     ensure_version(competence, version)
-    before = audit.snapshot(competence)
-    return _update(actor, "retire", "competence", competence, before, {"retired": True})
+    return _update(actor, "retire", "competence", competence, {"retired": True})
 
 
 def competence_references(competence: Competence) -> list[tuple[str, int]]:

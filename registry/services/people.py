@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from registry.domain.interchange import PATH_SEPARATOR
 from registry.extensions import db
 from registry.models import (
     Assignment,
@@ -24,12 +25,11 @@ from registry.models import (
     Service,
     User,
 )
+from registry.models.catalogue import LEVELS
 from registry.services import audit
 from registry.services.errors import ServiceError, ensure_version
 
-PATH_SEPARATOR = " / "
 ANALYSED_SERVICE_STATUSES = ("planned", "active")
-LEVELS = (1, 2, 3, 4, 5)
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
@@ -44,18 +44,55 @@ def _clean(value):
     return value
 
 
-def _flush(message, field: str) -> None:
-    """Flush, turning a constraint violation (a concurrent duplicate) into a field error."""
+def _flush(duplicate=None, field: str | None = None) -> None:
+    """Flush; with a `duplicate` message, a constraint violation (a concurrent duplicate)
+    becomes that error on `field`."""
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise ServiceError(message, field) from error
+        if duplicate is None:
+            raise
+        raise ServiceError(duplicate, field) from error
 
 
 def _update_event(actor: audit.Actor, entity: str, record, before: dict) -> None:
     old, new = audit.changes(before, audit.snapshot(record))
     if new:
         audit.record(actor, "update", entity, record.id, before=old, after=new)
+
+
+def _create(actor: audit.Actor, entity: str, record, duplicate, field: str):
+    """Add `record` and audit it; a concurrent duplicate becomes `duplicate` on `field`."""
+    db.session.add(record)
+    _flush(duplicate, field)
+    audit.record(actor, "create", entity, record.id, after=audit.snapshot(record))
+    return record
+
+
+def _change(actor: audit.Actor, entity: str, record, values: dict, duplicate=None,
+            field: str | None = None):
+    """Set `values` on `record`; audit only the fields that really changed."""
+    before = audit.snapshot(record)
+    for key, value in values.items():
+        setattr(record, key, value)
+    _flush(duplicate, field)
+    _update_event(actor, entity, record, before)
+    return record
+
+
+def _references(record_id: int, *columns) -> tuple[int, ...]:
+    """How many rows refer to `record_id` through each of `columns`, in one query."""
+    counts = (select(func.count()).where(column == record_id).scalar_subquery()
+              for column in columns)
+    return tuple(db.session.execute(select(*counts)).one())
+
+
+def _delete(actor: audit.Actor, entity: str, record) -> None:
+    """Delete `record`; the audit event keeps the values it had."""
+    before = audit.snapshot(record)
+    db.session.delete(record)
+    db.session.flush()
+    audit.record(actor, "delete", entity, before["id"], before=before)
 
 
 # --- people -------------------------------------------------------------------------------
@@ -97,11 +134,8 @@ def create_person(actor: audit.Actor, **values) -> Person:
     """Register a new member of staff (a new hire)."""
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, None)
-    person = Person(**values)
-    db.session.add(person)
-    _flush(_l("This employee number is already in use."), "employee_number")
-    audit.record(actor, "create", "person", person.id, after=audit.snapshot(person))
-    return person
+    return _create(actor, "person", Person(**values),
+                   _l("This employee number is already in use."), "employee_number")
 
 
 def update_person(actor: audit.Actor, person: Person, version, **values) -> Person:
@@ -109,12 +143,8 @@ def update_person(actor: audit.Actor, person: Person, version, **values) -> Pers
     ensure_version(person, version)
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, person)
-    before = audit.snapshot(person)
-    for key, value in values.items():
-        setattr(person, key, value)
-    _flush(_l("This employee number is already in use."), "employee_number")
-    _update_event(actor, "person", person, before)
-    return person
+    return _change(actor, "person", person, values,
+                   _l("This employee number is already in use."), "employee_number")
 
 
 def check_leave_date(person: Person, leave_date: date | None) -> None:
@@ -133,21 +163,13 @@ def register_departure(actor: audit.Actor, person: Person, version,
     """Set (or change) the leave date: the first day the person is no longer employed."""
     ensure_version(person, version)
     check_leave_date(person, leave_date)
-    before = audit.snapshot(person)
-    person.leave_date = leave_date
-    db.session.flush()
-    _update_event(actor, "person", person, before)
-    return person
+    return _change(actor, "person", person, {"leave_date": leave_date})
 
 
 def withdraw_departure(actor: audit.Actor, person: Person, version) -> Person:
     """Clear a planned leave date (the person stays after all)."""
     ensure_version(person, version)
-    before = audit.snapshot(person)
-    person.leave_date = None
-    db.session.flush()
-    _update_event(actor, "person", person, before)
-    return person
+    return _change(actor, "person", person, {"leave_date": None})
 
 
 @dataclass(frozen=True)
@@ -168,17 +190,8 @@ class PersonUsage:
 
 def person_usage(person: Person) -> PersonUsage:
     """Count the records referring to `person` (one query)."""
-
-    def count(model, column):
-        return select(func.count()).select_from(model).where(column == person.id) \
-            .scalar_subquery()
-
-    row = db.session.execute(select(
-        count(Assignment, Assignment.person_id), count(Holding, Holding.person_id),
-        count(Service, Service.owner_id), count(Mitigation, Mitigation.owner_id),
-        count(User, User.person_id),
-    )).one()
-    return PersonUsage(*row)
+    return PersonUsage(*_references(person.id, Assignment.person_id, Holding.person_id,
+                                    Service.owner_id, Mitigation.owner_id, User.person_id))
 
 
 def delete_person(actor: audit.Actor, person: Person) -> None:
@@ -188,10 +201,7 @@ def delete_person(actor: audit.Actor, person: Person) -> None:
         raise ServiceError(_l("%(name)s still has assignments, assessments, services, "
                               "mitigations or an account; register a departure instead.",
                               name=person.name))
-    before = audit.snapshot(person)
-    db.session.delete(person)
-    db.session.flush()
-    audit.record(actor, "delete", "person", before["id"], before=before)
+    _delete(actor, "person", person)
 
 
 # --- org units ------------------------------------------------------------------------------
@@ -231,11 +241,8 @@ def create_org_unit(actor: audit.Actor, name: str | None, parent_id: int | None)
     """Add a directorate, department or team."""
     name, parent = _clean(name), _parent(parent_id)
     path = _check_unit(name, parent, None)
-    unit = OrgUnit(name=name, parent=parent, path=path)
-    db.session.add(unit)
-    _flush(_l("%(path)s already exists.", path=path), "name")
-    audit.record(actor, "create", "org_unit", unit.id, after=audit.snapshot(unit))
-    return unit
+    return _create(actor, "org_unit", OrgUnit(name=name, parent=parent, path=path),
+                   _l("%(path)s already exists.", path=path), "name")
 
 
 def update_org_unit(actor: audit.Actor, unit: OrgUnit, version, name: str | None,
@@ -271,15 +278,8 @@ class UnitUsage:
 
 def unit_usage(unit: OrgUnit) -> UnitUsage:
     """Count what refers to an org unit (one query)."""
-
-    def count(model, column):
-        return select(func.count()).select_from(model).where(column == unit.id) \
-            .scalar_subquery()
-
-    row = db.session.execute(select(
-        count(OrgUnit, OrgUnit.parent_id), count(Person, Person.org_unit_id),
-        count(User, User.org_unit_id))).one()
-    return UnitUsage(*row)
+    return UnitUsage(*_references(unit.id, OrgUnit.parent_id, Person.org_unit_id,
+                                  User.org_unit_id))
 
 
 def delete_org_unit(actor: audit.Actor, unit: OrgUnit) -> None:
@@ -287,10 +287,7 @@ def delete_org_unit(actor: audit.Actor, unit: OrgUnit) -> None:
     if not unit_usage(unit).unused:
         raise ServiceError(_l("%(path)s still has sub-units, people or accounts; move them "
                               "first.", path=unit.path))
-    before = audit.snapshot(unit)
-    db.session.delete(unit)
-    db.session.flush()
-    audit.record(actor, "delete", "org_unit", before["id"], before=before)
+    _delete(actor, "org_unit", unit)
 
 
 # --- assignments ----------------------------------------------------------------------------
@@ -320,13 +317,10 @@ def create_assignment(actor: audit.Actor, person: Person | None, service_id: int
                               "assignment instead.", name=person.name, service=service.name),
                            "service")
     _check_period(start_on, end_on, "end_on")
-    assignment = Assignment(person=person, service=service, role=_clean(role),
-                            start_on=start_on, end_on=end_on)
-    db.session.add(assignment)
-    _flush(_l("This person is already assigned to this service."), "service")
-    audit.record(actor, "create", "assignment", assignment.id,
-                 after=audit.snapshot(assignment))
-    return assignment
+    return _create(actor, "assignment",
+                   Assignment(person=person, service=service, role=_clean(role),
+                              start_on=start_on, end_on=end_on),
+                   _l("This person is already assigned to this service."), "service")
 
 
 def update_assignment(actor: audit.Actor, assignment: Assignment, version, role=None,
@@ -334,11 +328,8 @@ def update_assignment(actor: audit.Actor, assignment: Assignment, version, role=
     """Change the role or period of an assignment."""
     ensure_version(assignment, version)
     _check_period(start_on, end_on, "end_on")
-    before = audit.snapshot(assignment)
-    assignment.role, assignment.start_on, assignment.end_on = _clean(role), start_on, end_on
-    db.session.flush()
-    _update_event(actor, "assignment", assignment, before)
-    return assignment
+    return _change(actor, "assignment", assignment,
+                   {"role": _clean(role), "start_on": start_on, "end_on": end_on})
 
 
 def end_assignment(actor: audit.Actor, assignment: Assignment, version,
@@ -349,20 +340,13 @@ def end_assignment(actor: audit.Actor, assignment: Assignment, version,
         raise ServiceError(_l("Enter the first day the person is no longer assigned."),
                            "end_on")
     _check_period(assignment.start_on, end_on, "end_on")
-    before = audit.snapshot(assignment)
-    assignment.end_on = end_on
-    db.session.flush()
-    _update_event(actor, "assignment", assignment, before)
-    return assignment
+    return _change(actor, "assignment", assignment, {"end_on": end_on})
 
 
 def delete_assignment(actor: audit.Actor, assignment: Assignment, version) -> None:
     """Remove an assignment entered by mistake (ending it keeps the history)."""
     ensure_version(assignment, version)
-    before = audit.snapshot(assignment)
-    db.session.delete(assignment)
-    db.session.flush()
-    audit.record(actor, "delete", "assignment", before["id"], before=before)
+    _delete(actor, "assignment", assignment)
 
 
 # --- holdings -------------------------------------------------------------------------------
@@ -403,11 +387,9 @@ def record_holding(actor: audit.Actor, person: Person | None, competence_id: int
                            "competence")
     values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
     _check_holding(values)
-    holding = Holding(person=person, competence=competence, **values)
-    db.session.add(holding)
-    _flush(_l("This person already has an assessment for this competence."), "competence")
-    audit.record(actor, "create", "holding", holding.id, after=audit.snapshot(holding))
-    return holding
+    return _create(actor, "holding", Holding(person=person, competence=competence, **values),
+                   _l("This person already has an assessment for this competence."),
+                   "competence")
 
 
 def update_holding(actor: audit.Actor, holding: Holding, version, **values) -> Holding:
@@ -415,18 +397,10 @@ def update_holding(actor: audit.Actor, holding: Holding, version, **values) -> H
     ensure_version(holding, version)
     values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
     _check_holding(values)
-    before = audit.snapshot(holding)
-    for key, value in values.items():
-        setattr(holding, key, value)
-    db.session.flush()
-    _update_event(actor, "holding", holding, before)
-    return holding
+    return _change(actor, "holding", holding, values)
 
 
 def delete_holding(actor: audit.Actor, holding: Holding, version) -> None:
     """Remove an assessment recorded by mistake."""
     ensure_version(holding, version)
-    before = audit.snapshot(holding)
-    db.session.delete(holding)
-    db.session.flush()
-    audit.record(actor, "delete", "holding", before["id"], before=before)
+    _delete(actor, "holding", holding)

@@ -15,20 +15,21 @@ from registry.extensions import db
 from registry.models import Competence, Framework
 from registry.services import catalogue
 from registry.web.decorators import permission_required
+from registry.web.editing import (
+    PER_PAGE,
+    actor,
+    confirm_page,
+    counts_by,
+    form_page,
+    like,
+    require_hard_delete,
+    save_form,
+)
 from registry.web.forms.catalogue import (
     CompetenceForm,
     CompetenceSearchForm,
     FrameworkForm,
     SearchForm,
-)
-from registry.web.services import (
-    PER_PAGE,
-    actor,
-    confirm_page,
-    counts_by,
-    like,
-    require_hard_delete,
-    save_form,
 )
 
 bp = Blueprint("competences", __name__, url_prefix="/competences")
@@ -64,41 +65,33 @@ def index():
     return render_template("competences/index.html", page=page, search=search, q=q)
 
 
-def _fresh_competence(current):
-    form = CompetenceForm(formdata=None, obj=current)
-    form.set_choices()
-    return form
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new():
-    form = CompetenceForm()
-    form.set_choices()
+    form = CompetenceForm.for_page()
+    render = form_page("competences/competence_form.html", competence=None)
     if form.validate_on_submit():
-        return save_form(
-            form, "competences/competence_form.html",
-            lambda: catalogue.create_competence(actor(), **form.values()),
-            lambda c: url_for("dossiers.competence", code=c.code), None, competence=None)
-    return render_template("competences/competence_form.html", form=form, competence=None)
+        return save_form(form, render,
+                         lambda: catalogue.create_competence(actor(), **form.values()),
+                         lambda c: url_for("dossiers.competence", code=c.code))
+    return render(form=form)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def edit(code):
     competence = _competence_or_404(code)
-    form = CompetenceForm(obj=competence) if request.method == "GET" else CompetenceForm()
-    form.set_choices()
+    form = CompetenceForm.for_page(competence)
+    render = form_page("competences/competence_form.html", competence=competence)
     if form.validate_on_submit():
         return save_form(
-            form, "competences/competence_form.html",
+            form, render,
             lambda: catalogue.update_competence(actor(), competence, form.version.data,
                                                 **form.values()),
             lambda c: url_for("dossiers.competence", code=c.code) if c else url_for(
                 "competences.index"),
-            _fresh_competence, competence=competence)
-    return render_template("competences/competence_form.html", form=form,
-                           competence=competence)
+            fresh=lambda: CompetenceForm.stored(competence))
+    return render(form=form)
 
 
 @bp.route("/<code>/retire", methods=["GET", "POST"])
@@ -106,7 +99,7 @@ def edit(code):
 def retire(code):
     competence = _competence_or_404(code)
     return confirm_page(
-        competence, "competences/retire.html",
+        competence, form_page("competences/retire.html", record=competence),
         lambda version: catalogue.retire_competence(actor(), competence, version),
         lambda: url_for("dossiers.competence", code=code),
         _("Competence %(code)s has been retired.", code=competence.code))
@@ -118,14 +111,16 @@ def delete(code):
     require_hard_delete()
     competence = _competence_or_404(code)
     return confirm_page(
-        competence, "services/delete.html",
+        competence,
+        form_page("services/delete.html", record=competence,
+                  references=catalogue.competence_references(competence),
+                  name=f"{competence.code} {competence.name}",
+                  back=url_for("dossiers.competence", code=code),
+                  retire_url=None if competence.retired
+                  else url_for("competences.retire", code=code)),
         lambda version: catalogue.delete_competence(actor(), competence, version),
         lambda: url_for("competences.index"),
-        _("%(name)s has been deleted.", name=competence.code),
-        references=catalogue.competence_references(competence),
-        name=f"{competence.code} {competence.name}",
-        back=url_for("dossiers.competence", code=code),
-        retire_url=None if competence.retired else url_for("competences.retire", code=code))
+        _("%(name)s has been deleted.", name=competence.code))
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -146,36 +141,32 @@ def frameworks():
     return render_template("competences/frameworks.html", page=page, search=search, q=q)
 
 
-def _fresh_framework(current):
-    return FrameworkForm(formdata=None, obj=current)
-
-
 @bp.route("/frameworks/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new_framework():
-    form = FrameworkForm()
-    back = url_for("competences.frameworks")
+    form = FrameworkForm.for_page()
+    render = form_page("competences/framework_form.html", framework=None)
     if form.validate_on_submit():
-        return save_form(
-            form, "competences/framework_form.html",
-            lambda: catalogue.create_framework(actor(), **form.values()),
-            lambda _f: back, None, framework=None)
-    return render_template("competences/framework_form.html", form=form, framework=None)
+        return save_form(form, render,
+                         lambda: catalogue.create_framework(actor(), **form.values()),
+                         lambda _f: url_for("competences.frameworks"))
+    return render(form=form)
 
 
 @bp.route("/frameworks/<int:fid>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def edit_framework(fid):
     framework = db.get_or_404(Framework, fid)
-    form = FrameworkForm(obj=framework) if request.method == "GET" else FrameworkForm()
-    back = url_for("competences.frameworks")
+    form = FrameworkForm.for_page(framework)
+    render = form_page("competences/framework_form.html", framework=framework)
     if form.validate_on_submit():
         return save_form(
-            form, "competences/framework_form.html",
+            form, render,
             lambda: catalogue.update_framework(actor(), framework, form.version.data,
                                                **form.values()),
-            lambda _f: back, _fresh_framework, framework=framework)
-    return render_template("competences/framework_form.html", form=form, framework=framework)
+            lambda _f: url_for("competences.frameworks"),
+            fresh=lambda: FrameworkForm.stored(framework))
+    return render(form=form)
 
 
 @bp.route("/frameworks/<int:fid>/delete", methods=["GET", "POST"])
@@ -185,8 +176,9 @@ def delete_framework(fid):
     framework = db.get_or_404(Framework, fid)
     back = url_for("competences.frameworks")
     return confirm_page(
-        framework, "services/delete.html",
+        framework,
+        form_page("services/delete.html", record=framework,
+                  references=catalogue.framework_references(framework), name=framework.name,
+                  back=back, retire_url=None),
         lambda version: catalogue.delete_framework(actor(), framework, version),
-        lambda: back, _("%(name)s has been deleted.", name=framework.name),
-        references=catalogue.framework_references(framework), name=framework.name,
-        back=back, retire_url=None)
+        lambda: back, _("%(name)s has been deleted.", name=framework.name))

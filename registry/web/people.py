@@ -1,9 +1,10 @@
 """People, org units, assignments and holdings: the list of people and every form that keeps
 them current (new hires, changes, departures, assignments, assessments).
 
-Views are thin: parse the form, call `registry.services.people`, commit, flash and redirect.
-A `ServiceError` comes back as an error on its field (200); a `StaleRecord` (someone saved the
-record after this form was opened) answers 409 with the current values and what was typed.
+Views are thin: parse the form and hand the call to `registry.services.people` to
+`editing.save_form` or `editing.confirm_page` (commit, flash and redirect). A `ServiceError`
+comes back as an error on its field (200); a `StaleRecord` (someone saved the record after this
+form was opened) answers 409 with the current values and what was typed.
 """
 
 from datetime import date, timedelta
@@ -19,11 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry.domain.permissions import Permission
 from registry.extensions import db
 from registry.models import Assignment, Competence, Holding, OrgUnit, Person, Service
-from registry.services import audit
 from registry.services import gaps as gap_service
 from registry.services import people as service
 from registry.services.errors import ServiceError, StaleRecord, ensure_version
 from registry.web.decorators import permission_required
+from registry.web.editing import actor, confirm_page, conflict, form_page, save_form, show_error
 from registry.web.forms.people import (
     ROLE_SUGGESTIONS,
     AssignmentForm,
@@ -34,7 +35,6 @@ from registry.web.forms.people import (
     OrgUnitForm,
     PeopleFilterForm,
     PersonForm,
-    typed_values,
 )
 from registry.web.navigation import safe_next
 from registry.web.templating import LABELS, label
@@ -45,29 +45,9 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 # exactly the role with MANAGE_USERS.
 ADMIN_ONLY = Permission.DELETE_RECORDS
 SUGGESTION_LIMIT = 1000
-CONFLICT = 409
 
 
 # --- shared helpers -------------------------------------------------------------------------
-
-
-def _actor() -> audit.Actor:
-    return audit.Actor.of(current_user, request.remote_addr)
-
-
-def _field_error(form, error: ServiceError) -> None:
-    """Show a service's refusal next to its field (or above the form)."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
-
-
-def _conflict(template: str, submitted, fresh, **context):
-    """409: the form again, now with the stored values and version, plus what was typed."""
-    page = render_template(template, form=fresh, conflict=typed_values(submitted), **context)
-    return page, CONFLICT
 
 
 def _back(default: str) -> str:
@@ -164,55 +144,46 @@ def _person_form(form: PersonForm) -> PersonForm:
     return form
 
 
+def _stored_person(person: Person) -> PersonForm:
+    data = {key: getattr(person, key) for key in service.PERSON_FIELDS}
+    return _person_form(PersonForm(formdata=None, data={**data, "version": person.version}))
+
+
 def _person_values(form: PersonForm) -> dict:
     return {key: form[key].data for key in service.PERSON_FIELDS}
 
 
-def _person_data(person: Person) -> dict:
-    return {**{key: getattr(person, key) for key in service.PERSON_FIELDS},
-            "version": person.version}
+def _dossier(person: Person) -> str:
+    return url_for("dossiers.person", employee_number=person.employee_number)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new():
     form = _person_form(PersonForm())
+    render = form_page("people/person_form.html", person=None)
     if form.validate_on_submit():
-        try:
-            person = service.create_person(_actor(), **_person_values(form))
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added.", name=person.name), "success")
-            return redirect(url_for("dossiers.person", employee_number=person.employee_number))
-    return render_template("people/person_form.html", form=form, person=None)
+        return save_form(form, render,
+                         lambda: service.create_person(actor(), **_person_values(form)),
+                         _dossier,
+                         message=lambda p: _("%(name)s has been added.", name=p.name))
+    return render(form=form)
 
 
 @bp.route("/<employee_number>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def edit(employee_number):
     person = _person_or_404(employee_number)
-    if request.method == "GET":
-        form = _person_form(PersonForm(data=_person_data(person), formdata=None))
-        return render_template("people/person_form.html", form=form, person=person)
-    form = _person_form(PersonForm())
+    form = _stored_person(person) if request.method == "GET" else _person_form(PersonForm())
+    render = form_page("people/person_form.html", person=person)
     if form.validate_on_submit():
-        try:
-            service.update_person(_actor(), person, form.version.data, **_person_values(form))
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            fresh = _person_form(PersonForm(data=_person_data(person), formdata=None))
-            return _conflict("people/person_form.html", form, fresh, person=person)
-        else:
-            flash(_("The changes to %(name)s have been saved.", name=person.name), "success")
-            return redirect(url_for("dossiers.person", employee_number=person.employee_number))
-    return render_template("people/person_form.html", form=form, person=person)
+        return save_form(
+            form, render,
+            lambda: service.update_person(actor(), person, form.version.data,
+                                          **_person_values(form)),
+            _dossier, fresh=lambda: _stored_person(person),
+            message=lambda p: _("The changes to %(name)s have been saved.", name=p.name))
+    return render(form=form)
 
 
 def _impact_horizon(leave_date: date) -> int:
@@ -221,47 +192,53 @@ def _impact_horizon(leave_date: date) -> int:
     return max(current_app.config["DEFAULT_HORIZON_DAYS"], (leave_date - _today()).days)
 
 
+def _stored_departure(person: Person) -> DepartureForm:
+    return DepartureForm(formdata=None, data={"version": person.version,
+                                              "leave_date": person.leave_date})
+
+
+def _departure_page(person: Person):
+    """Render the departure page; its withdraw button carries the version as it is now."""
+
+    def render(**context):
+        withdraw = ConfirmForm(formdata=None, data={"version": person.version})
+        return render_template("people/departure.html", person=person, withdraw=withdraw,
+                               **context)
+
+    return render
+
+
 @bp.route("/<employee_number>/departure", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def departure(employee_number):
     """Register a departure in two steps: the leave date, then its impact; only the second
     step (confirm=1) writes."""
     person = _person_or_404(employee_number)
-    withdraw = ConfirmForm(formdata=None, data={"version": person.version})
-    if request.method == "GET":
-        form = DepartureForm(formdata=None, data={"version": person.version,
-                                                  "leave_date": person.leave_date})
-        return render_template("people/departure.html", form=form, person=person,
-                               withdraw=withdraw)
-    form = DepartureForm()
+    render = _departure_page(person)
+    form = _stored_departure(person) if request.method == "GET" else DepartureForm()
     if form.validate_on_submit():
         try:
             ensure_version(person, form.version.data)
             service.check_leave_date(person, form.leave_date.data)
             if form.confirm.data == "1":
-                service.register_departure(_actor(), person, form.version.data,
+                service.register_departure(actor(), person, form.version.data,
                                            form.leave_date.data)
                 db.session.commit()
                 flash(_("The departure of %(name)s on %(date)s has been registered.",
                         name=person.name, date=format_date(form.leave_date.data)), "success")
-                return redirect(url_for("dossiers.person",
-                                        employee_number=person.employee_number))
+                return redirect(_dossier(person))
         except ServiceError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         except (StaleRecord, StaleDataError):
             db.session.rollback()
-            fresh = DepartureForm(formdata=None, data={"version": person.version,
-                                                       "leave_date": person.leave_date})
-            return _conflict("people/departure.html", form, fresh, person=person,
-                             withdraw=ConfirmForm(formdata=None,
-                                                  data={"version": person.version}))
+            return conflict(render, form, _stored_departure(person))
         else:
             horizon = _impact_horizon(form.leave_date.data)
             impact = gap_service.what_if({person.id: form.leave_date.data}, horizon=horizon)
             return render_template("people/departure_impact.html", form=form, person=person,
                                    impact=impact, horizon_end=_today() + timedelta(horizon))
-    return render_template("people/departure.html", form=form, person=person, withdraw=withdraw)
+    return render(form=form)
 
 
 @bp.route("/<employee_number>/departure/withdraw", methods=["POST"])
@@ -272,17 +249,13 @@ def withdraw_departure(employee_number):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.withdraw_departure(_actor(), person, form.version.data)
+        service.withdraw_departure(actor(), person, form.version.data)
         db.session.commit()
     except (StaleRecord, StaleDataError):
         db.session.rollback()
-        fresh = DepartureForm(formdata=None, data={"version": person.version,
-                                                   "leave_date": person.leave_date})
-        return render_template(
-            "people/departure.html", form=fresh, person=person, conflict=[],
-            withdraw=ConfirmForm(formdata=None, data={"version": person.version})), CONFLICT
+        return conflict(_departure_page(person), form, _stored_departure(person))
     flash(_("The departure of %(name)s has been withdrawn.", name=person.name), "success")
-    return redirect(url_for("dossiers.person", employee_number=person.employee_number))
+    return redirect(_dossier(person))
 
 
 @bp.route("/<employee_number>/delete", methods=["GET", "POST"])
@@ -290,20 +263,14 @@ def withdraw_departure(employee_number):
 def delete(employee_number):
     """Hard delete (administrators, after confirmation), only for an unused record."""
     person = _person_or_404(employee_number)
-    usage = service.person_usage(person)
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            service.delete_person(_actor(), person)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s (%(number)s) has been deleted.", name=person.name,
-                    number=person.employee_number), "success")
-            return redirect(url_for("people.index"))
-    return render_template("people/delete.html", person=person, usage=usage, form=form)
+    return confirm_page(
+        person,
+        form_page("people/delete.html", person=person, usage=service.person_usage(person)),
+        lambda _version: service.delete_person(actor(), person),
+        lambda: url_for("people.index"),
+        _("%(name)s (%(number)s) has been deleted.", name=person.name,
+          number=person.employee_number),
+        stale_message=_("Someone else changed this record after you opened it."))
 
 
 # --- assignments ----------------------------------------------------------------------------
@@ -328,14 +295,21 @@ def _assignment_form(form: AssignmentForm, assignment: Assignment | None = None)
     return form
 
 
-def _assignment_data(a: Assignment) -> dict:
-    return {"person": a.person.employee_number, "service": a.service_id, "role": a.role,
-            "start_on": a.start_on, "end_on": a.end_on, "version": a.version}
+def _stored_assignment(a: Assignment) -> AssignmentForm:
+    return _assignment_form(AssignmentForm(formdata=None, data={
+        "person": a.person.employee_number, "service": a.service_id, "role": a.role,
+        "start_on": a.start_on, "end_on": a.end_on, "version": a.version}), a)
 
 
-def _assignment_context(**context):
-    return {"people_suggestions": _people_suggestions(), "role_suggestions": ROLE_SUGGESTIONS,
-            **context}
+def _assignment_page(assignment: Assignment | None):
+    """Render the assignment form, with its suggestions, for `assignment` (None: a new one)."""
+
+    def render(**context):
+        return render_template("people/assignment_form.html", assignment=assignment,
+                               people_suggestions=_people_suggestions(),
+                               role_suggestions=ROLE_SUGGESTIONS, **context)
+
+    return render
 
 
 def _assignment_or_404(assignment_id: int) -> Assignment:
@@ -343,7 +317,7 @@ def _assignment_or_404(assignment_id: int) -> Assignment:
 
 
 def _to_person(person: Person) -> str:
-    return _back(url_for("dossiers.person", employee_number=person.employee_number))
+    return _back(_dossier(person))
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
@@ -352,6 +326,7 @@ def assignment_new():
     """Assign someone to a service; ?person=<employee number> or ?service=<code> preselects
     (the person page and the service page link here)."""
     form = _assignment_form(AssignmentForm())
+    render = _assignment_page(None)
     if request.method == "GET":
         preset = db.session.execute(select(Service.id).where(
             Service.code == request.args.get("service", ""))).scalar_one_or_none()
@@ -360,84 +335,60 @@ def assignment_new():
         form.start_on.data = _today()
     elif form.validate_on_submit():
         person = service.person_by_number(form.person.data)
-        try:
-            assignment = service.create_assignment(
-                _actor(), person, form.service.data, role=form.role.data,
-                start_on=form.start_on.data, end_on=form.end_on.data)
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been assigned to %(service)s.", name=person.name,
-                    service=assignment.service.name), "success")
-            return redirect(_to_person(person))
-    return render_template("people/assignment_form.html",
-                           **_assignment_context(form=form, assignment=None))
+        return save_form(
+            form, render,
+            lambda: service.create_assignment(
+                actor(), person, form.service.data, role=form.role.data,
+                start_on=form.start_on.data, end_on=form.end_on.data),
+            lambda _a: _to_person(person),
+            message=lambda a: _("%(name)s has been assigned to %(service)s.",
+                                name=person.name, service=a.service.name))
+    return render(form=form)
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def assignment_edit(assignment_id):
     assignment = _assignment_or_404(assignment_id)
+    render = _assignment_page(assignment)
     if request.method == "GET":
-        form = _assignment_form(AssignmentForm(data=_assignment_data(assignment),
-                                               formdata=None), assignment)
-        return render_template("people/assignment_form.html",
-                               **_assignment_context(form=form, assignment=assignment))
+        return render(form=_stored_assignment(assignment))
     form = _assignment_form(AssignmentForm(), assignment)
     # Person and service are fixed for an existing assignment: show the stored ones.
     form.person.data, form.service.data = assignment.person.employee_number, \
         assignment.service_id
     if form.validate_on_submit():
-        try:
-            service.update_assignment(_actor(), assignment, form.version.data,
-                                      role=form.role.data, start_on=form.start_on.data,
-                                      end_on=form.end_on.data)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            fresh = _assignment_form(AssignmentForm(data=_assignment_data(assignment),
-                                                    formdata=None), assignment)
-            return _conflict("people/assignment_form.html", form, fresh,
-                             **_assignment_context(assignment=assignment))
-        else:
-            flash(_("The assignment has been saved."), "success")
-            return redirect(_to_person(assignment.person))
-    return render_template("people/assignment_form.html",
-                           **_assignment_context(form=form, assignment=assignment))
+        return save_form(
+            form, render,
+            lambda: service.update_assignment(actor(), assignment, form.version.data,
+                                              role=form.role.data, start_on=form.start_on.data,
+                                              end_on=form.end_on.data),
+            lambda a: _to_person(a.person), fresh=lambda: _stored_assignment(assignment),
+            message=lambda _a: _("The assignment has been saved."))
+    return render(form=form)
+
+
+def _stored_end(assignment: Assignment) -> EndAssignmentForm:
+    return EndAssignmentForm(formdata=None, data={
+        "version": assignment.version, "end_on": assignment.end_on or _today()})
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def assignment_end(assignment_id):
     assignment = _assignment_or_404(assignment_id)
-    if request.method == "GET":
-        form = EndAssignmentForm(formdata=None, data={
-            "version": assignment.version, "end_on": assignment.end_on or _today()})
-        return render_template("people/assignment_end.html", form=form, assignment=assignment)
-    form = EndAssignmentForm()
+    form = _stored_end(assignment) if request.method == "GET" else EndAssignmentForm()
+    render = form_page("people/assignment_end.html", assignment=assignment)
     if form.validate_on_submit():
-        try:
-            service.end_assignment(_actor(), assignment, form.version.data, form.end_on.data)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            fresh = EndAssignmentForm(formdata=None, data={
-                "version": assignment.version, "end_on": assignment.end_on or _today()})
-            return _conflict("people/assignment_end.html", form, fresh, assignment=assignment)
-        else:
-            flash(_("The assignment of %(name)s to %(service)s ends on %(date)s.",
-                    name=assignment.person.name, service=assignment.service.name,
-                    date=format_date(form.end_on.data)), "success")
-            return redirect(_to_person(assignment.person))
-    return render_template("people/assignment_end.html", form=form, assignment=assignment)
+        return save_form(
+            form, render,
+            lambda: service.end_assignment(actor(), assignment, form.version.data,
+                                           form.end_on.data),
+            lambda a: _to_person(a.person), fresh=lambda: _stored_end(assignment),
+            message=lambda a: _("The assignment of %(name)s to %(service)s ends on %(date)s.",
+                                name=a.person.name, service=a.service.name,
+                                date=format_date(form.end_on.data)))
+    return render(form=form)
 
 
 @bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])
@@ -445,22 +396,12 @@ def assignment_end(assignment_id):
 def assignment_delete(assignment_id):
     assignment = _assignment_or_404(assignment_id)
     person = assignment.person
-    form = ConfirmForm() if request.method == "POST" else \
-        ConfirmForm(formdata=None, data={"version": assignment.version})
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            service.delete_assignment(_actor(), assignment, form.version.data)
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            flash(_("Someone else changed this assignment after you opened it. Check it "
-                    "and try again."), "error")
-            form = ConfirmForm(formdata=None, data={"version": assignment.version})
-            return render_template("people/assignment_delete.html", form=form,
-                                   assignment=assignment), CONFLICT
-        flash(_("The assignment has been deleted."), "success")
-        return redirect(_to_person(person))
-    return render_template("people/assignment_delete.html", form=form, assignment=assignment)
+    return confirm_page(
+        assignment, form_page("people/assignment_delete.html", assignment=assignment),
+        lambda version: service.delete_assignment(actor(), assignment, version),
+        lambda: _to_person(person), _("The assignment has been deleted."),
+        stale_message=_("Someone else changed this assignment after you opened it. Check it "
+                        "and try again."))
 
 
 # --- holdings -------------------------------------------------------------------------------
@@ -502,15 +443,20 @@ def _holding_values(form: HoldingForm) -> dict:
     return {key: form[key].data for key in service.HOLDING_FIELDS}
 
 
-def _holding_data(h: Holding) -> dict:
-    return {"person": h.person.employee_number, "competence": h.competence_id,
+def _stored_holding(h: Holding) -> HoldingForm:
+    data = {"person": h.person.employee_number, "competence": h.competence_id,
             "version": h.version, **{key: getattr(h, key) for key in service.HOLDING_FIELDS}}
+    return _holding_form(HoldingForm(formdata=None, data=data), h.competence, h.competence)
 
 
-def _render_holding(form, holding, status=200, **context):
-    context.setdefault("conflict", None)
-    return render_template("people/holding_form.html", form=form, holding=holding,
-                           people_suggestions=_people_suggestions(), **context), status
+def _holding_page(holding: Holding | None):
+    """Render the assessment form, with its suggestions, for `holding` (None: a new one)."""
+
+    def render(**context):
+        return render_template("people/holding_form.html", holding=holding,
+                               people_suggestions=_people_suggestions(), **context)
+
+    return render
 
 
 @bp.route("/holdings/new", methods=["GET", "POST"])
@@ -534,7 +480,7 @@ def holding_new():
             "competence": competence.id if competence else None,
             "assessed_on": _today(),
             "assessed_by": current_user.name or current_user.email}), competence)
-        return _render_holding(form, None)
+        return _holding_page(None)(form=form)
     form = HoldingForm()
     competence = db.session.get(Competence, form.competence.data) \
         if isinstance(form.competence.data, int) else None
@@ -546,50 +492,36 @@ def holding_new():
             # Show the existing assessment's edit form with what was typed, to save over it.
             form.version.data = existing.version
             _holding_form(form, existing.competence, existing.competence)
-            return _render_holding(form, existing, existing_notice=True)
-        try:
-            holding = service.record_holding(_actor(), person, form.competence.data,
-                                             **_holding_values(form))
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The assessment of %(name)s for %(competence)s has been recorded.",
-                    name=person.name, competence=holding.competence.name), "success")
-            return redirect(_to_person(person))
-    return _render_holding(form, None)
+            return _holding_page(existing)(form=form, existing_notice=True)
+        return save_form(
+            form, _holding_page(None),
+            lambda: service.record_holding(actor(), person, form.competence.data,
+                                           **_holding_values(form)),
+            lambda _h: _to_person(person),
+            message=lambda h: _("The assessment of %(name)s for %(competence)s has been "
+                                "recorded.", name=person.name, competence=h.competence.name))
+    return _holding_page(None)(form=form)
 
 
 @bp.route("/holdings/<int:holding_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def holding_edit(holding_id):
     holding = db.get_or_404(Holding, holding_id)
+    render = _holding_page(holding)
     if request.method == "GET":
-        form = _holding_form(HoldingForm(formdata=None, data=_holding_data(holding)),
-                             holding.competence, holding.competence)
-        return _render_holding(form, holding)
+        return render(form=_stored_holding(holding))
     form = _holding_form(HoldingForm(), holding.competence, holding.competence)
     form.person.data, form.competence.data = holding.person.employee_number, \
         holding.competence_id
     if form.validate_on_submit():
-        try:
-            service.update_holding(_actor(), holding, form.version.data,
-                                   **_holding_values(form))
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            fresh = _holding_form(HoldingForm(formdata=None, data=_holding_data(holding)),
-                                  holding.competence, holding.competence)
-            return _render_holding(fresh, holding, CONFLICT, conflict=typed_values(form))
-        else:
-            flash(_("The assessment of %(name)s for %(competence)s has been saved.",
-                    name=holding.person.name, competence=holding.competence.name), "success")
-            return redirect(_to_person(holding.person))
-    return _render_holding(form, holding)
+        return save_form(
+            form, render,
+            lambda: service.update_holding(actor(), holding, form.version.data,
+                                           **_holding_values(form)),
+            lambda h: _to_person(h.person), fresh=lambda: _stored_holding(holding),
+            message=lambda h: _("The assessment of %(name)s for %(competence)s has been saved.",
+                                name=h.person.name, competence=h.competence.name))
+    return render(form=form)
 
 
 @bp.route("/holdings/<int:holding_id>/delete", methods=["GET", "POST"])
@@ -597,22 +529,12 @@ def holding_edit(holding_id):
 def holding_delete(holding_id):
     holding = db.get_or_404(Holding, holding_id)
     person = holding.person
-    form = ConfirmForm() if request.method == "POST" else \
-        ConfirmForm(formdata=None, data={"version": holding.version})
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            service.delete_holding(_actor(), holding, form.version.data)
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            flash(_("Someone else changed this assessment after you opened it. Check it "
-                    "and try again."), "error")
-            form = ConfirmForm(formdata=None, data={"version": holding.version})
-            return render_template("people/holding_delete.html", form=form,
-                                   holding=holding), CONFLICT
-        flash(_("The assessment has been deleted."), "success")
-        return redirect(_to_person(person))
-    return render_template("people/holding_delete.html", form=form, holding=holding)
+    return confirm_page(
+        holding, form_page("people/holding_delete.html", holding=holding),
+        lambda version: service.delete_holding(actor(), holding, version),
+        lambda: _to_person(person), _("The assessment has been deleted."),
+        stale_message=_("Someone else changed this assessment after you opened it. Check it "
+                        "and try again."))
 
 
 # --- org units ------------------------------------------------------------------------------
@@ -634,10 +556,6 @@ def org_units():
                            separator=service.PATH_SEPARATOR)
 
 
-def _unit_data(unit: OrgUnit) -> dict:
-    return {"name": unit.name, "parent_id": unit.parent_id, "version": unit.version}
-
-
 @bp.route("/org-units/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def org_unit_new():
@@ -645,60 +563,50 @@ def org_unit_new():
     form.parent_id.choices = _org_unit_choices(_("(top level)"))
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent_id.data = int(request.args["parent"])
+    render = form_page("people/org_unit_form.html", unit=None)
     if form.validate_on_submit():
-        try:
-            unit = service.create_org_unit(_actor(), form.name.data, form.parent_id.data)
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(path)s has been added.", path=unit.path), "success")
-            return redirect(url_for("people.org_units"))
-    return render_template("people/org_unit_form.html", form=form, unit=None)
+        return save_form(
+            form, render,
+            lambda: service.create_org_unit(actor(), form.name.data, form.parent_id.data),
+            lambda _u: url_for("people.org_units"),
+            message=lambda u: _("%(path)s has been added.", path=u.path))
+    return render(form=form)
 
 
 @bp.route("/org-units/<int:unit_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def org_unit_edit(unit_id):
     unit = db.get_or_404(OrgUnit, unit_id)
-    form = OrgUnitForm(formdata=None, data=_unit_data(unit)) if request.method == "GET" \
-        else OrgUnitForm()
-    form.parent_id.choices = _org_unit_choices(_("(top level)"), exclude=unit)
+    choices = _org_unit_choices(_("(top level)"), exclude=unit)
+
+    def stored():
+        form = OrgUnitForm(formdata=None, data={"name": unit.name, "parent_id": unit.parent_id,
+                                                "version": unit.version})
+        form.parent_id.choices = choices
+        return form
+
+    if request.method == "GET":
+        form = stored()
+    else:
+        form = OrgUnitForm()
+        form.parent_id.choices = choices
+    render = form_page("people/org_unit_form.html", unit=unit)
     if form.validate_on_submit():
-        try:
-            service.update_org_unit(_actor(), unit, form.version.data, form.name.data,
-                                    form.parent_id.data)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            fresh = OrgUnitForm(formdata=None, data=_unit_data(unit))
-            fresh.parent_id.choices = form.parent_id.choices
-            return _conflict("people/org_unit_form.html", form, fresh, unit=unit)
-        else:
-            flash(_("%(path)s has been saved.", path=unit.path), "success")
-            return redirect(url_for("people.org_units"))
-    return render_template("people/org_unit_form.html", form=form, unit=unit)
+        return save_form(
+            form, render,
+            lambda: service.update_org_unit(actor(), unit, form.version.data, form.name.data,
+                                            form.parent_id.data),
+            lambda _u: url_for("people.org_units"), fresh=stored,
+            message=lambda u: _("%(path)s has been saved.", path=u.path))
+    return render(form=form)
 
 
 @bp.route("/org-units/<int:unit_id>/delete", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def org_unit_delete(unit_id):
     unit = db.get_or_404(OrgUnit, unit_id)
-    usage = service.unit_usage(unit)
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
-        path = unit.path
-        try:
-            service.delete_org_unit(_actor(), unit)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("%(path)s has been deleted.", path=path), "success")
-            return redirect(url_for("people.org_units"))
-    return render_template("people/org_unit_delete.html", unit=unit, usage=usage, form=form)
+    return confirm_page(
+        unit, form_page("people/org_unit_delete.html", unit=unit, usage=service.unit_usage(unit)),
+        lambda _version: service.delete_org_unit(actor(), unit),
+        lambda: url_for("people.org_units"), _("%(path)s has been deleted.", path=unit.path),
+        stale_message=_("Someone else changed this record after you opened it."))

@@ -7,7 +7,6 @@ stored in the session or sent again.
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,11 +16,11 @@ from registry.domain.permissions import ROLES, Permission
 from registry.extensions import db
 from registry.models import OrgUnit, User
 from registry.models.base import utcnow
-from registry.services import audit, users
 from registry.services import people as people_service
+from registry.services import users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
-from registry.web.forms.people import typed_values
+from registry.web.editing import actor, conflict, form_page, save_form, show_error
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,
@@ -32,11 +31,6 @@ from registry.web.forms.users import (
 from registry.web.templating import role_label
 
 bp = Blueprint("users", __name__, url_prefix="/users")
-CONFLICT = 409
-
-
-def _actor() -> audit.Actor:
-    return audit.Actor.of(current_user, request.remote_addr)
 
 
 def _role_choices(empty=None):
@@ -67,18 +61,24 @@ def _person_id(form) -> int | None:
     return person.id
 
 
-def _show_error(form, error) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
+def _stored_user(user: User) -> EditUserForm:
+    return _account_form(EditUserForm(formdata=None, data={
+        "name": user.name, "role": user.role, "org_unit_id": user.org_unit_id,
+        "person": user.person.employee_number if user.person else "",
+        "version": user.version}))
 
 
-def _user_data(user: User) -> dict:
-    return {"name": user.name, "role": user.role, "org_unit_id": user.org_unit_id,
-            "person": user.person.employee_number if user.person else "",
-            "version": user.version}
+def _edit_page(user: User):
+    """Render the account page around `form`; the activation and password buttons carry the
+    account's version as it is now."""
+
+    def render(**context):
+        activation = ActivationForm(formdata=None, data={"version": user.version})
+        reset = ResetPasswordForm(formdata=None, data={"version": user.version})
+        return render_template("users/edit.html", user=user, activation=activation,
+                               reset=reset, **context)
+
+    return render
 
 
 @bp.route("/")
@@ -110,12 +110,12 @@ def new():
         if person_id != -1:
             try:
                 user, generated = users.create_account(
-                    _actor(), form.email.data, form.role.data, name=form.name.data,
+                    actor(), form.email.data, form.role.data, name=form.name.data,
                     password=form.password.data, person_id=person_id,
                     org_unit_id=form.org_unit_id.data)
             except users.UserError as error:
                 db.session.rollback()
-                _show_error(form, error)
+                show_error(form, error)
             else:
                 db.session.commit()
                 if generated:
@@ -132,36 +132,20 @@ def new():
 @permission_required(Permission.MANAGE_USERS)
 def edit(user_id):
     user = db.get_or_404(User, user_id)
-    if request.method == "GET":
-        form = _account_form(EditUserForm(formdata=None, data=_user_data(user)))
-        return _render_edit(user, form)
-    form = _account_form(EditUserForm())
+    form = _stored_user(user) if request.method == "GET" else _account_form(EditUserForm())
+    render = _edit_page(user)
     if form.validate_on_submit():
         person_id = _person_id(form)
         if person_id != -1:
-            try:
-                users.update_account(_actor(), user, form.version.data, form.name.data,
-                                     form.role.data, person_id=person_id,
-                                     org_unit_id=form.org_unit_id.data)
-                db.session.commit()
-            except users.UserError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            except (StaleRecord, StaleDataError):
-                db.session.rollback()
-                fresh = _account_form(EditUserForm(formdata=None, data=_user_data(user)))
-                return _render_edit(user, fresh, conflict=typed_values(form), status=CONFLICT)
-            else:
-                flash(_("The account %(email)s has been saved.", email=user.email), "success")
-                return redirect(url_for("users.edit", user_id=user.id))
-    return _render_edit(user, form)
-
-
-def _render_edit(user, form, conflict=None, status=200):
-    activation = ActivationForm(formdata=None, data={"version": user.version})
-    reset = ResetPasswordForm(formdata=None, data={"version": user.version})
-    return render_template("users/edit.html", user=user, form=form, activation=activation,
-                           reset=reset, conflict=conflict), status
+            return save_form(
+                form, render,
+                lambda: users.update_account(actor(), user, form.version.data, form.name.data,
+                                             form.role.data, person_id=person_id,
+                                             org_unit_id=form.org_unit_id.data),
+                lambda u: url_for("users.edit", user_id=u.id),
+                fresh=lambda: _stored_user(user),
+                message=lambda u: _("The account %(email)s has been saved.", email=u.email))
+    return render(form=form)
 
 
 def _set_active(user_id: int, active: bool):
@@ -170,7 +154,7 @@ def _set_active(user_id: int, active: bool):
     if not form.validate_on_submit():
         abort(400)
     try:
-        users.set_active(_actor(), user, form.version.data, active)
+        users.set_active(actor(), user, form.version.data, active)
         db.session.commit()
     except users.UserError as error:
         db.session.rollback()
@@ -179,9 +163,7 @@ def _set_active(user_id: int, active: bool):
         db.session.rollback()
         flash(_("Someone else changed this account after you opened it. Check it and try "
                 "again."), "error")
-        return _render_edit(user, _account_form(EditUserForm(formdata=None,
-                                                             data=_user_data(user))),
-                            conflict=[], status=CONFLICT)
+        return conflict(_edit_page(user), form, _stored_user(user))
     else:
         if active:
             flash(_("The account %(email)s has been reactivated.", email=user.email), "success")
@@ -207,23 +189,22 @@ def reactivate(user_id):
 @permission_required(Permission.MANAGE_USERS)
 def reset_password(user_id):
     user = db.get_or_404(User, user_id)
+    render = form_page("users/reset_password.html", user=user)
     if request.method == "GET":
-        form = ResetPasswordForm(formdata=None, data={"version": user.version})
-        return render_template("users/reset_password.html", user=user, form=form)
+        return render(form=ResetPasswordForm(formdata=None, data={"version": user.version}))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            generated = users.reset_password(_actor(), user, form.version.data,
+            generated = users.reset_password(actor(), user, form.version.data,
                                              form.password.data)
             db.session.commit()
         except users.UserError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         except (StaleRecord, StaleDataError):
             db.session.rollback()
-            fresh = ResetPasswordForm(formdata=None, data={"version": user.version})
-            return render_template("users/reset_password.html", user=user, form=fresh,
-                                   conflict=[]), CONFLICT
+            return conflict(render, form,
+                            ResetPasswordForm(formdata=None, data={"version": user.version}))
         else:
             if generated:
                 return render_template("users/password_shown.html", user=user,
@@ -231,7 +212,7 @@ def reset_password(user_id):
             flash(_("The password of %(email)s has been reset; its sessions have ended.",
                     email=user.email), "success")
             return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/reset_password.html", user=user, form=form)
+    return render(form=form)
 
 
 @bp.route("/review")

@@ -1,5 +1,5 @@
 """Forms for maintaining the catalogue: providers, services, requirements, mitigations,
-frameworks and competences, plus the confirmation form of retire and delete pages.
+frameworks and competences, plus their search boxes.
 
 Checks that need the database (uniqueness, references) live in `services.catalogue` and come
 back as field errors; the forms check what a single value can tell.
@@ -7,6 +7,7 @@ back as field errors; the forms check what a single value can tell.
 
 from datetime import date
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -41,18 +42,11 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.services.errors import ServiceError
 from registry.web.forms.base import VersionedForm
+from registry.web.forms.people import optional_int
 from registry.web.templating import LABELS, choices
 
 SKIPPED = ("csrf_token", "version")
-
-
-def optional_int(value):
-    """Coerce a select's value to an id; the empty option means None."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def _none(text):
@@ -62,17 +56,27 @@ def _none(text):
 class CatalogueForm(VersionedForm):
     """An edit form whose fields map one to one onto a service call's keyword arguments."""
 
+    @classmethod
+    def for_page(cls, record=None):
+        """The form of a new or edit page: on GET the record's stored values (or the defaults
+        for a new one), on POST what was submitted; choices filled in for `record`."""
+        form = cls(obj=record) if request.method == "GET" else cls()
+        form.set_choices(record)
+        return form
+
+    @classmethod
+    def stored(cls, record):
+        """The form with `record`'s stored values and version, whatever was submitted."""
+        form = cls(formdata=None, obj=record)
+        form.set_choices(record)
+        return form
+
+    def set_choices(self, record=None) -> None:
+        """Fill in the choices of select fields; `record` is the one being edited, if any."""
+
     def values(self) -> dict:
         """The submitted values, keyed by field name, for `services.catalogue`."""
         return {name: f.data for name, f in self._fields.items() if name not in SKIPPED}
-
-    def show_error(self, error: ServiceError) -> bool:
-        """Put a service's refusal next to its field; False when it has no field here."""
-        target = self._fields.get(error.field) if error.field else None
-        if target is None:
-            return False
-        target.errors = [*target.errors, str(error.message)]
-        return True
 
     def typed(self) -> list[tuple[str, str]]:
         """What the user entered, as (label, text): shown when the save was refused."""
@@ -120,7 +124,7 @@ class ProviderForm(CatalogueForm):
                                       "shared service centre."))
     kind = SelectField(_l("Kind"), validators=[Optional()])
 
-    def set_choices(self) -> None:
+    def set_choices(self, record=None) -> None:
         self.kind.choices = [_none(_("not specified")), *choices("provider_kind")]
 
 
@@ -143,12 +147,14 @@ class ServiceForm(CatalogueForm):
                              description=_l("The last day of the current contract."))
     description = TextAreaField(_l("Description"), validators=[Optional()])
 
-    def set_choices(self, owner_id: int | None = None) -> None:
+    def set_choices(self, record=None) -> None:
+        """The current owner stays selectable even after leaving."""
         providers = db.session.execute(select(Provider.id, Provider.name)
                                        .order_by(Provider.name)).all()
         self.provider_id.choices = [_none(_("no provider chosen")),
                                     *(SelectChoice(str(pid), name) for pid, name in providers)]
-        self.owner_id.choices = [_none(_("nobody chosen yet")), *_not_left_people(owner_id)]
+        self.owner_id.choices = [_none(_("nobody chosen yet")),
+                                 *_not_left_people(record.owner_id if record else None)]
         self.criticality.choices = choices("criticality")
         self.status.choices = choices("service_status")
 
@@ -183,9 +189,10 @@ class RequirementForm(CatalogueForm):
     rationale = TextAreaField(_l("Rationale"), validators=[Optional()],
                               description=_l("Why this service needs this competence."))
 
-    def set_choices(self, current: Competence | None = None) -> None:
-        """Competences in use, grouped by framework; levels named by the chosen competence's
-        framework when one is chosen."""
+    def set_choices(self, record=None) -> None:
+        """Competences in use (and the current one), grouped by framework; levels named by the
+        chosen competence's framework when one is chosen."""
+        current = record.competence if record else None
         rows = db.session.execute(
             select(Competence.id, Competence.code, Competence.name, Competence.retired,
                    Framework.name)
@@ -216,10 +223,11 @@ class MitigationForm(CatalogueForm):
         description=_l("Only for an accepted risk: the date on which it must be reviewed."))
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
-    def set_choices(self, owner_id: int | None = None) -> None:
+    def set_choices(self, record=None) -> None:
         self.kind.choices = choices("mitigation_kind")
         self.status.choices = choices("mitigation_status")
-        self.owner_id.choices = [_none(_("nobody chosen yet")), *_not_left_people(owner_id)]
+        self.owner_id.choices = [_none(_("nobody chosen yet")),
+                                 *_not_left_people(record.owner_id if record else None)]
 
 
 class FrameworkForm(CatalogueForm):
@@ -241,9 +249,6 @@ class FrameworkForm(CatalogueForm):
     label_5 = StringField(_l("Name of level 5"), validators=[Optional(), Length(max=100)],
                           description=_l("Leave empty to use the generic name: authority."))
 
-    def set_choices(self) -> None:
-        """Nothing to choose from; here for symmetry with the other forms."""
-
 
 class CompetenceForm(CatalogueForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40),
@@ -262,15 +267,11 @@ class CompetenceForm(CatalogueForm):
         description=_l("A retired competence is kept for history but no longer required or "
                        "analysed."))
 
-    def set_choices(self) -> None:
+    def set_choices(self, record=None) -> None:
         frameworks = db.session.execute(select(Framework.id, Framework.name)
                                         .order_by(Framework.name)).all()
         self.framework_id.choices = [_none(_("no framework")),
                                      *(SelectChoice(str(fid), name) for fid, name in frameworks)]
-
-
-class ConfirmForm(VersionedForm):
-    """Confirms a retire or delete; carries the version the user saw."""
 
 
 class SearchForm(Form):

@@ -1,4 +1,5 @@
-"""Forms for people, departures, org units, assignments and holdings.
+"""Forms for people, departures, org units, assignments and holdings, and the confirmation
+form every retire, delete or withdraw page uses.
 
 Select choices that come from the database are filled in by the view (`people_choices`…);
 checks that need the database (uniqueness, references) are made by the services and come
@@ -28,6 +29,26 @@ def optional_int(value):
     return int(value)
 
 
+class EditForm(VersionedForm):
+    """An edit form of the people and account pages."""
+
+    def typed(self) -> list[tuple[str, str]]:
+        """What the user submitted, as (label, shown value), for the page that answers a
+        conflict: the form shows the stored values again, and this keeps the user's input
+        visible. Empty fields, hidden fields and passwords are left out."""
+        shown = []
+        for f in self:
+            if f.type in ("CSRFTokenField", "HiddenField", "PasswordField"):
+                continue
+            raw = f.raw_data[0] if f.raw_data else ""
+            if f.type == "SelectField":
+                raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw),
+                           raw)
+            if raw:
+                shown.append((str(f.label.text), raw))
+        return shown
+
+
 def _not_before(other_name: str, message):
     def check(form, field):
         other = form[other_name].data
@@ -37,7 +58,7 @@ def _not_before(other_name: str, message):
     return check
 
 
-class PersonForm(VersionedForm):
+class PersonForm(EditForm):
     """A new hire, or a change to someone's details. The leave date is set through the
     departure form, which shows its impact first."""
 
@@ -56,7 +77,7 @@ class PersonForm(VersionedForm):
                            description=_l("First day of employment."))
 
 
-class DepartureForm(VersionedForm):
+class DepartureForm(EditForm):
     """Register (or change) the first day a person is no longer employed."""
 
     leave_date = DateField(
@@ -66,14 +87,14 @@ class DepartureForm(VersionedForm):
     confirm = HiddenField()
 
 
-class OrgUnitForm(VersionedForm):
+class OrgUnitForm(EditForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example: Afdeling Informatievoorziening."))
     parent_id = SelectField(_l("Part of"), coerce=optional_int, choices=[],
                             description=_l("Leave empty for a directorate at the top."))
 
 
-class AssignmentForm(VersionedForm):
+class AssignmentForm(EditForm):
     """Assign a person to a service; person and service are fixed once the assignment
     exists (a different person or service is a different assignment)."""
 
@@ -97,7 +118,7 @@ class AssignmentForm(VersionedForm):
                        "the assignment lasts."))
 
 
-class EndAssignmentForm(VersionedForm):
+class EndAssignmentForm(EditForm):
     end_on = DateField(
         _l("End date"), validators=[DataRequired(message=_l(
             "Enter the first day the person is no longer assigned."))],
@@ -105,7 +126,7 @@ class EndAssignmentForm(VersionedForm):
         default=date.today)
 
 
-class HoldingForm(VersionedForm):
+class HoldingForm(EditForm):
     """Record or change an assessment: a person holds a competence at a level."""
 
     person = StringField(
@@ -128,8 +149,8 @@ class HoldingForm(VersionedForm):
         description=_l("For example a certificate, a course or the work it is based on."))
 
 
-class ConfirmForm(VersionedForm):
-    """A confirmation button (delete, withdraw): CSRF and the record's version."""
+class ConfirmForm(EditForm):
+    """A confirmation button (retire, delete, withdraw): CSRF and the version the user saw."""
 
 
 class PeopleFilterForm(FlaskForm):
@@ -144,18 +165,3 @@ class PeopleFilterForm(FlaskForm):
                            validate_choice=False,
                            description=_l("Includes its sub-units."))
     status = SelectField(_l("Employment"), choices=[], validate_choice=False)
-
-
-def typed_values(form) -> list[tuple[str, str]]:
-    """What the user submitted, as (label, shown value), for the page that answers a conflict:
-    the form shows the stored values again, and this keeps the user's input visible."""
-    shown = []
-    for f in form:
-        if f.type in ("CSRFTokenField", "HiddenField", "PasswordField"):
-            continue
-        raw = f.raw_data[0] if f.raw_data else ""
-        if f.type == "SelectField":
-            raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw), raw)
-        if raw:
-            shown.append((str(f.label.text), raw))
-    return shown

@@ -6,8 +6,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
-from registry.web.forms.base import VersionedForm
-from registry.web.forms.people import EMAIL_PATTERN, optional_int
+from registry.web.forms.people import EMAIL_PATTERN, EditForm, optional_int
 
 PASSWORD_HINT = _l("%(min)s to %(max)s characters. Leave empty to have one generated; it is "
                    "shown once.", min=PASSWORD_MIN, max=PASSWORD_MAX)
@@ -34,17 +33,17 @@ class NewUserForm(_AccountFields, FlaskForm):
                              description=PASSWORD_HINT)
 
 
-class EditUserForm(_AccountFields, VersionedForm):
+class EditUserForm(_AccountFields, EditForm):
     pass
 
 
-class ResetPasswordForm(VersionedForm):
+class ResetPasswordForm(EditForm):
     password = PasswordField(_l("New password"),
                              validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
                              description=PASSWORD_HINT)
 
 
-class ActivationForm(VersionedForm):
+class ActivationForm(EditForm):
     """Deactivate or reactivate: CSRF and the account's version."""
 
 

@@ -1,0 +1,147 @@
+"""What the maintenance pages share (catalogue, people, accounts): saving an edit form,
+confirming a retire or delete, answering a conflict, and the bits of their list pages.
+
+A view builds its form and `render = form_page(template, **context)`, and hands the service
+call to `save_form` or `confirm_page`, which own the transaction: commit on success, roll back
+on a refusal or a conflict. Every edit form carries the record's version, so a save over
+someone else's newer change answers 409 with the current values and what the user had typed
+(the form's `typed()`), instead of silently losing either.
+"""
+
+from functools import partial
+
+from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.extensions import db
+from registry.services import audit, catalogue
+from registry.services.errors import ServiceError, StaleRecord
+from registry.web.forms.people import ConfirmForm
+
+CONFLICT = 409
+PER_PAGE = 25
+
+
+def actor() -> audit.Actor:
+    """Who is acting, for the audit log: the logged-in user and their address."""
+    return audit.Actor.of(current_user, request.remote_addr)
+
+
+def form_page(template: str, **context):
+    """A function that renders `template` with `context` and the form (and more) it is given:
+    `render = form_page("x.html", record=record)`, then `render(form=form)`."""
+    return partial(render_template, template, **context)
+
+
+def require_hard_delete() -> None:
+    """Refuse (403, audited) unless this user may delete records for good."""
+    if not catalogue.may_hard_delete(current_user):
+        abort(403)
+
+
+def reloaded(record):
+    """The record as stored now (after a rollback), or None when someone deleted it."""
+    try:
+        db.session.refresh(record)
+    except InvalidRequestError:  # deleted meanwhile
+        return None
+    return record
+
+
+def show_error(form, error: ServiceError) -> None:
+    """Show a service's refusal next to its field, or above the form when it has none."""
+    if error.field and error.field in form:
+        target = form[error.field]
+        target.errors = [*target.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
+def conflict(render, submitted, current):
+    """409: the form again, now with the stored values and version (`current`), and what the
+    user had typed in `submitted`."""
+    return render(form=current, conflict=True, typed=submitted.typed()), CONFLICT
+
+
+def save_form(form, render, save, done, fresh=None, message=None):
+    """Run `save()` for a validated form, commit, flash and redirect to `done(record)`.
+
+    `message(record)` is flashed, by default "Your changes have been saved.". A refusal is
+    shown next to its field (200). A save over a newer version answers 409 with `fresh()` (the
+    form with the current values and version) and what the user had typed; when the record
+    was deleted meanwhile, the user is sent to `done(None)`.
+    """
+    try:
+        record = save()
+        db.session.commit()
+    except (StaleRecord, StaleDataError) as error:
+        db.session.rollback()
+        stale = getattr(error, "record", None)  # a StaleDataError does not say which record
+        if stale is not None and reloaded(stale) is None:
+            flash(_("Someone else deleted this record after you opened it; nothing was "
+                    "saved."), "error")
+            return redirect(done(None))
+        return conflict(render, form, fresh())
+    except ServiceError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return render(form=form)
+    except IntegrityError:
+        # Two people saved the same unique code or name at the same moment.
+        db.session.rollback()
+        flash(_("This could not be saved: someone else saved a record with the same code or "
+                "name at the same moment. Check the form and save again."), "error")
+        return render(form=form), CONFLICT
+    flash(message(record) if message else _("Your changes have been saved."), "success")
+    return redirect(done(record))
+
+
+def confirm_page(record, render, action, done, message: str, stale_message: str | None = None):
+    """A retire or delete confirmation (GET) and its execution (POST): `action(version)` with
+    the version the user saw, then `message` is flashed and the user goes to `done()`.
+
+    On a newer version the page answers 409 (with `conflict` set, and `stale_message` flashed
+    when given); a refusal is flashed above the page again.
+    """
+    form = ConfirmForm(obj=record) if request.method == "GET" else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            action(form.version.data)
+            db.session.commit()
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            if reloaded(record) is None:
+                flash(_("Someone else deleted this record after you opened it."), "error")
+                return redirect(done())
+            if stale_message:
+                flash(stale_message, "error")
+            return render(form=ConfirmForm(formdata=None, obj=record), conflict=True), CONFLICT
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render(form=ConfirmForm(formdata=None, obj=record))
+        flash(message, "success")
+        return redirect(done())
+    return render(form=form)
+
+
+# --- list pages -----------------------------------------------------------------------------
+
+
+def like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def counts_by(column, ids: list[int]) -> dict[int, int]:
+    """How many rows refer to each of `ids` through `column`, in one query."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(column, func.count()).where(column.in_(ids)).group_by(column)
+    ).all())
