@@ -51,17 +51,15 @@ class IsolatedClient(FlaskClient):
     """Runs every request in a context of its own, as a real server would.
 
     Without this, requests would share the test's app context: its `g` (Flask-Login's cached
-    user) and its database session. Before a request the test's pending changes are committed
-    (the request must see them); afterwards its session is rolled back, so it reads fresh rows.
+    user) and its database session. Before a request the test's changes (flushed or pending)
+    are committed, so the request sees them; afterwards its session is rolled back, so the
+    test reads fresh rows.
     """
 
     def open(self, *args, **kwargs):
         outer = db.session if _has_app_context() else None
         if outer is not None:
-            if outer.new or outer.dirty or outer.deleted:
-                outer.commit()
-            else:
-                outer.rollback()
+            outer.commit()  # flushed or pending changes of the test must be visible
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
         finally:
@@ -76,10 +74,7 @@ class IsolatedCliRunner(FlaskCliRunner):
     def invoke(self, *args, **kwargs):
         outer = db.session if _has_app_context() else None
         if outer is not None:
-            if outer.new or outer.dirty or outer.deleted:
-                outer.commit()
-            else:
-                outer.rollback()
+            outer.commit()  # flushed or pending changes of the test must be visible
 
         def run():
             with self.app.app_context():  # as FlaskGroup does for every command

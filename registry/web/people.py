@@ -24,7 +24,15 @@ from registry.services import gaps as gap_service
 from registry.services import people as service
 from registry.services.errors import ServiceError, StaleRecord, ensure_version
 from registry.web.decorators import permission_required
-from registry.web.editing import actor, confirm_page, conflict, form_page, save_form, show_error
+from registry.web.editing import (
+    actor,
+    confirm_page,
+    conflict,
+    form_page,
+    like,
+    save_form,
+    show_error,
+)
 from registry.web.forms.people import (
     ROLE_SUGGESTIONS,
     AssignmentForm,
@@ -105,10 +113,10 @@ def _people_query(form: PeopleFilterForm):
     query = select(Person).options(joinedload(Person.org_unit))
     text = (form.q.data or "").strip()
     if text:
-        like = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Person.name).like(like),
-                                func.lower(Person.employee_number).like(like),
-                                func.lower(Person.email).like(like)))
+        pattern = like(text)
+        query = query.where(or_(Person.name.ilike(pattern, escape="\\"),
+                                Person.employee_number.ilike(pattern, escape="\\"),
+                                Person.email.ilike(pattern, escape="\\")))
     unit = db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None
     if unit is not None:
         query = query.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(or_(

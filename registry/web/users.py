@@ -20,7 +20,7 @@ from registry.services import people as people_service
 from registry.services import users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
-from registry.web.editing import actor, conflict, form_page, save_form, show_error
+from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,
@@ -89,8 +89,9 @@ def index():
     query = select(User).options(joinedload(User.org_unit), joinedload(User.person))
     text = (form.q.data or "").strip().lower()
     if text:
-        query = query.where(or_(func.lower(User.email).like(f"%{text}%"),
-                                func.lower(User.name).like(f"%{text}%")))
+        pattern = like(text)
+        query = query.where(or_(User.email.ilike(pattern, escape="\\"),
+                                User.name.ilike(pattern, escape="\\")))
     if form.role.data in ROLES:
         query = query.where(User.role == form.role.data)
     page = db.paginate(query.order_by(func.lower(User.email)), error_out=False,

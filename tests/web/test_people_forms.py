@@ -259,3 +259,13 @@ def test_actions_partial_shows_what_the_role_may_do(app):
     assert "/departure" not in auditor and "entity=person" in auditor
     assert "entity=person" not in editor
     assert manager.strip() == ""
+
+
+def test_search_takes_wildcards_literally(client_as):
+    from tests import factories as f
+
+    f.make_person(name="Anna 100% Jansen", employee_number="W1")
+    f.make_person(name="Bert Bakker", employee_number="W2")
+    page = client_as("editor").get("/people/?q=%25").get_data(as_text=True)
+    assert "Anna 100% Jansen" in page
+    assert "Bert Bakker" not in page
