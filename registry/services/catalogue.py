@@ -23,7 +23,6 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
-from registry.domain.permissions import Permission, can
 from registry.extensions import db
 from registry.models import (
     Assignment,
@@ -49,11 +48,6 @@ COMPETENCE_CODE_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores
                              "spaces (for example CM-01).")
 FRAMEWORK_KEY_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
                            "spaces (for example e-cf-4).")
-
-
-def may_hard_delete(user) -> bool:
-    """Whether this user may delete records for good (administrators only)."""
-    return can(getattr(user, "role", None), Permission.DELETE_RECORDS)
 
 
 # --- shared steps -------------------------------------------------------------------------

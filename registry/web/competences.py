@@ -22,7 +22,6 @@ from registry.web.editing import (
     counts_by,
     form_page,
     like,
-    require_hard_delete,
     save_form,
 )
 from registry.web.forms.catalogue import (
@@ -106,9 +105,8 @@ def retire(code):
 
 
 @bp.route("/<code>/delete", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.DELETE_RECORDS)
 def delete(code):
-    require_hard_delete()
     competence = _competence_or_404(code)
     return confirm_page(
         competence,
@@ -170,9 +168,8 @@ def edit_framework(fid):
 
 
 @bp.route("/frameworks/<int:fid>/delete", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.DELETE_RECORDS)
 def delete_framework(fid):
-    require_hard_delete()
     framework = db.get_or_404(Framework, fid)
     back = url_for("competences.frameworks")
     return confirm_page(

@@ -10,7 +10,7 @@ someone else's newer change answers 409 with the current values and what the use
 
 from functools import partial
 
-from flask import abort, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.extensions import db
-from registry.services import audit, catalogue
+from registry.services import audit
 from registry.services.errors import ServiceError, StaleRecord
 from registry.web.forms.people import ConfirmForm
 
@@ -35,12 +35,6 @@ def form_page(template: str, **context):
     """A function that renders `template` with `context` and the form (and more) it is given:
     `render = form_page("x.html", record=record)`, then `render(form=form)`."""
     return partial(render_template, template, **context)
-
-
-def require_hard_delete() -> None:
-    """Refuse (403, audited) unless this user may delete records for good."""
-    if not catalogue.may_hard_delete(current_user):
-        abort(403)
 
 
 def reloaded(record):

@@ -24,7 +24,6 @@ from registry.web.editing import (
     counts_by,
     form_page,
     like,
-    require_hard_delete,
     save_form,
 )
 from registry.web.forms.catalogue import (
@@ -108,9 +107,8 @@ def retire(code):
 
 
 @bp.route("/<code>/delete", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.DELETE_RECORDS)
 def delete(code):
-    require_hard_delete()
     service = _service_or_404(code)
     return confirm_page(
         service,
@@ -291,9 +289,8 @@ def edit_provider(pid):
 
 
 @bp.route("/providers/<int:pid>/delete", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.DELETE_RECORDS)
 def delete_provider(pid):
-    require_hard_delete()
     provider = _provider_or_404(pid)
     back = url_for("services.providers")
     return confirm_page(
