@@ -27,8 +27,9 @@ class Holding(Versioned, Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"), index=True)
     level: Mapped[int]
-    assessed_on: Mapped[date | None]
-    expires_on: Mapped[date | None]
+    # Indexed for the dashboard's stale and expiring assessments.
+    assessed_on: Mapped[date | None] = mapped_column(index=True)
+    expires_on: Mapped[date | None] = mapped_column(index=True)
     assessed_by: Mapped[str | None] = mapped_column(String(200))
     evidence: Mapped[str | None] = mapped_column(Text)
 
