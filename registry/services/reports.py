@@ -433,9 +433,18 @@ def org_unit_choices() -> list[tuple[int, str]]:
         select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))]
 
 
-def assigned_people(as_of: date) -> list[tuple[int, str, str]]:
+def people_by_number(numbers) -> dict[str, tuple[int, str]]:
+    """employee number → (id, name) for the given numbers that exist."""
+    if not numbers:
+        return {}
+    return {number: (pid, name) for pid, number, name in db.session.execute(
+        select(Person.id, Person.employee_number, Person.name)
+        .where(Person.employee_number.in_(list(numbers))))}
+
+
+def assigned_people(as_of: date, limit: int | None = None) -> list[tuple[int, str, str]]:
     """(id, employee number, name) of staff assigned on D to a planned or active service: the
-    people whose departure can change a requirement's status."""
+    people whose departure can change a requirement's status (the first `limit` by name)."""
     return [tuple(row) for row in db.session.execute(
         select(Person.id, Person.employee_number, Person.name).where(
             employed_on(as_of),
@@ -443,7 +452,7 @@ def assigned_people(as_of: date) -> list[tuple[int, str, str]]:
                           .join(Service, Service.id == Assignment.service_id)
                           .where(assigned_on(as_of),
                                  Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))))
-        .order_by(Person.name, Person.employee_number))]
+        .order_by(Person.name, Person.employee_number).limit(limit))]
 
 
 @dataclass(frozen=True)

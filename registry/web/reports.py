@@ -254,27 +254,33 @@ def skills():
 
 # --- what-if ---------------------------------------------------------------------------------
 
+# How many people the what-if form suggests as you type (a region has tens of thousands).
+WHATIF_SUGGESTIONS = 500
+
 @bp.route("/what-if")
 @permission_required(Permission.READ)
 def whatif():
     form = WhatIfForm()
     # D is needed for the choices, before the form is validated: read it leniently.
     as_of = _date_arg("as_of") or date.today()
-    people = reports.assigned_people(as_of)
+    suggestions = reports.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
     services = reports.service_choices(analysed_only=True)
-    form.set_choices([(number, name) for _id, number, name in people],
-                     [(code, name) for _id, code, name in services])
+    form.set_choices([(code, name) for _id, code, name in services])
     read(form)
     as_of, horizon = form.period()
-    person_ids = {number: pid for pid, number, _name in people}
-    names = {number: name for _pid, number, name in people}
+    found = reports.people_by_number({c.person.data for c in form.changes() if c.person.data})
+    person_ids = {number: pid for number, (pid, _name) in found.items()}
+    names = {number: name for number, (_pid, name) in found.items()}
     service_ids = {code: sid for sid, code, _name in services}
     departures: dict[int, date] = {}
     assignment_ends: dict[tuple[int, int], date] = {}
     chosen = []
     for change in form.changes():
         number = change.person.data if not change.person.errors else None
-        if not number or number not in person_ids:
+        if not number:
+            continue
+        if number not in person_ids:
+            change.person.errors.append(_("No person has this employee number."))
             continue
         day = (change.leave_on.data if not change.leave_on.errors else None) or as_of
         code = change.service.data if not change.service.errors else None
@@ -289,7 +295,7 @@ def whatif():
         -pair[1].risk, pair[1].service_code, pair[1].competence_code)) if result else []
     service_names = {code: name for _id, code, name in services}
     return render("reports/whatif.html", form, result=result, worsened=worsened,
-                  chosen=chosen, service_names=service_names)
+                  chosen=chosen, service_names=service_names, suggestions=suggestions)
 
 
 def _date_arg(name: str) -> date | None:

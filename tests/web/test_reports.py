@@ -445,11 +445,21 @@ def test_what_if_can_end_only_an_assignment_on_a_later_date(manager, demo):
 def test_what_if_without_choices_shows_the_form_only(manager, demo):
     page = parse(manager.get("/reports/what-if"))
     assert page.find(id="result") is None
-    options = [o.get("value") for o in page.find("select", id="change_1-person")
+    assert page.find("input", id="change_1-person").get("list") == "whatif-people"
+    options = [o.get("value") for o in page.find("datalist", id="whatif-people")
                .find_all("option")]
     # only people assigned today can change a status; Carla is not assigned
     assert demo.people["carla0"].employee_number not in options
     assert demo.people["anna0"].employee_number in options
+
+
+def test_what_if_names_an_unknown_employee_number_and_writes_nothing(manager, demo):
+    response = manager.get("/reports/what-if", query_string={
+        **PERIOD, "change_1-person": "NOBODY-1"})
+    page = parse(response)
+    assert response.status_code == 200
+    assert page.find(id="change_1-person-error") is not None
+    assert page.find(id="result") is None
 
 
 def test_pages_work_on_an_empty_registry(client_as):

@@ -7,7 +7,15 @@ from datetime import date
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, FormField, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    DateField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -106,7 +114,12 @@ class SkillsForm(_Choices, ReportForm):
 class DepartureForm(Form):
     """One hypothetical change: a person leaves, or only their assignment to a service ends."""
 
-    person = SelectField(_l("Person"), validators=[Optional()])
+    # A text field with suggestions (a <datalist>), not a select: a region has tens of
+    # thousands of people, and a select of all of them would make the page megabytes long.
+    person = StringField(_l("Person"), validators=[Optional()],
+                         description=_l("Employee number; suggestions appear as you type."),
+                         render_kw={"list": "whatif-people", "autocomplete": "off"},
+                         filters=[lambda value: value.strip() if value else value])
     leave_on = DateField(_l("Leaves on"), validators=[Optional()],
                          description=_l("Empty: on the as-of date."))
     service = SelectField(_l("Only their assignment to"), validators=[Optional()],
@@ -123,9 +136,7 @@ class WhatIfForm(ReportForm):
     def changes(self):
         return [self.change_1, self.change_2, self.change_3]
 
-    def set_choices(self, people, services) -> None:
+    def set_choices(self, services) -> None:
         for change in self.changes():
-            change.person.choices = [_all(_l("Choose a person")), *(
-                SelectChoice(number, f"{name} ({number})") for number, name in people)]
             change.service.choices = [_all(_l("(leaves the organisation)")), *(
                 SelectChoice(code, name) for code, name in services)]
