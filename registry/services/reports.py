@@ -26,7 +26,7 @@ from registry.models import (
     Requirement,
     Service,
 )
-from registry.services.gaps import GapRow, SuggestedPerson
+from registry.services.gaps import GapRow
 
 STALE_DAYS = rules.STALE_DAYS
 
@@ -238,54 +238,6 @@ def expiring_holdings(as_of: date, horizon: int, limit: int = 10) -> Listing:
         (employed_on(as_of), Competence.retired.is_(False), Holding.expires_on > as_of,
          Holding.expires_on <= horizon_end(as_of, horizon)),
         (Holding.expires_on, Person.name, Competence.code), limit)
-
-
-# --- successor suggestions for several requirements ----------------------------------------
-
-def suggestions_for(requirement_ids: list[int], as_of: date,
-                    horizon: int) -> dict[int, list[SuggestedPerson]]:
-    """Successor suggestions (DESIGN.md) for each requirement, in four queries.
-
-    Loads only the part of the registry these requirements touch and applies the pure rules,
-    so the result agrees with `registry.domain.gaps.suggestions` by construction.
-    """
-    if not requirement_ids:
-        return {}
-    requirements = [rules.Requirement(*row) for row in db.session.execute(
-        select(Requirement.id, Requirement.service_id, Requirement.competence_id,
-               Requirement.required_level, Requirement.min_holders)
-        .where(Requirement.id.in_(requirement_ids)))]
-    competence_ids = {r.competence_id for r in requirements}
-    service_ids = {r.service_id for r in requirements}
-    holdings = tuple(rules.Holding(*row) for row in db.session.execute(
-        select(Holding.person_id, Holding.competence_id, Holding.level, Holding.assessed_on,
-               Holding.expires_on).where(Holding.competence_id.in_(competence_ids))))
-    assignments = tuple(rules.Assignment(*row) for row in db.session.execute(
-        select(Assignment.person_id, Assignment.service_id, Assignment.start_on,
-               Assignment.end_on).where(Assignment.service_id.in_(service_ids))))
-    relevant = select(Holding.person_id).where(Holding.competence_id.in_(competence_ids)).union(
-        select(Assignment.person_id).where(Assignment.service_id.in_(service_ids)))
-    numbers = {}
-    people = []
-    for row in db.session.execute(
-            select(Person.id, Person.start_date, Person.leave_date, Person.name,
-                   Person.org_unit_id, Person.employee_number)
-            .where(Person.id.in_(relevant))):
-        numbers[row.id] = row.employee_number
-        people.append(rules.Person(row.id, row.start_date, row.leave_date, row.name,
-                                   row.org_unit_id))
-    registry = rules.Registry(
-        people=tuple(people),
-        services=tuple(rules.Service(sid, "") for sid in service_ids),
-        competences=tuple(rules.Competence(cid, "") for cid in competence_ids),
-        requirements=tuple(requirements), assignments=assignments, holdings=holdings)
-    names = {p.id: p.name for p in people}
-    return {
-        r.id: [SuggestedPerson(s.person_id, numbers[s.person_id], names[s.person_id], s.level,
-                               s.kind, s.shares_org_unit)
-               for s in rules.suggestions(registry, r.id, as_of, horizon)]
-        for r in requirements
-    }
 
 
 # --- dossiers --------------------------------------------------------------------------------

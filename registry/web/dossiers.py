@@ -38,7 +38,7 @@ def service(code):
         "dossiers/service.html", form, service=record, requirements=requirements, rows=rows,
         holders_now=gaps.qualified_holders(ids, as_of),
         holders_later=gaps.qualified_holders(ids, end),
-        suggestions=reports.suggestions_for(gap_ids, as_of, horizon),
+        suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
         assignments=reports.service_assignments(record.id),
         counts=reports.status_counts(rows.values()), coverage=gaps.coverage(list(rows.values())),
