@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import PATH_SEPARATOR
 from registry.extensions import db
 from registry.models import (
@@ -28,8 +29,6 @@ from registry.models import (
 from registry.models.catalogue import LEVELS
 from registry.services import audit
 from registry.services.errors import ServiceError, ensure_version
-
-ANALYSED_SERVICE_STATUSES = ("planned", "active")
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
