@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
@@ -403,3 +403,16 @@ def delete_holding(actor: audit.Actor, holding: Holding, version) -> None:
     """Remove an assessment recorded by mistake."""
     ensure_version(holding, version)
     _delete(actor, "holding", holding)
+
+
+SUGGESTION_LIMIT = 1000
+
+
+def suggested_people(day: date | None = None, limit: int = SUGGESTION_LIMIT):
+    """(employee number, name) of people not gone by `day`, by name: the suggestions of the
+    employee-number fields (capped; any number can still be typed)."""
+    day = day or date.today()
+    return db.session.execute(
+        select(Person.employee_number, Person.name)
+        .where(or_(Person.leave_date.is_(None), Person.leave_date > day))
+        .order_by(Person.name, Person.employee_number).limit(limit)).all()

@@ -52,7 +52,6 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 # The role table grants hard deletes of people to administrators only; administrators are
 # exactly the role with MANAGE_USERS.
 ADMIN_ONLY = Permission.DELETE_RECORDS
-SUGGESTION_LIMIT = 1000
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -87,11 +86,7 @@ def _org_unit_choices(empty_label, exclude: OrgUnit | None = None):
 
 def _people_suggestions():
     """Employed people for the employee-number <datalist> (capped; typing still works)."""
-    today = _today()
-    return db.session.execute(
-        select(Person.employee_number, Person.name)
-        .where(or_(Person.leave_date.is_(None), Person.leave_date > today))
-        .order_by(Person.name).limit(SUGGESTION_LIMIT)).all()
+    return service.suggested_people(_today())
 
 
 # --- people ---------------------------------------------------------------------------------

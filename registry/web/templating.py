@@ -118,6 +118,8 @@ def compact(mapping: dict) -> dict:
 
 
 def init_app(app) -> None:
+    from registry.services.people import suggested_people
+
     app.jinja_env.globals.update(navigation=navigation, role_label=role_label, label=label,
-                                 status_badge=STATUS_BADGE)
+                                 status_badge=STATUS_BADGE, suggested_people=suggested_people)
     app.jinja_env.filters["compact"] = compact

@@ -141,7 +141,7 @@ def test_editor_adds_a_service_and_the_audit_log_has_it(client_as):
     db.session.commit()
     client = client_as("editor")
     response = client.post("/services/new", data=service_form(
-        owner_id=str(owner.id), provider_id=str(provider.id)))
+        owner_id=owner.employee_number, provider_id=str(provider.id)))
     assert response.status_code == 302
     assert response.headers["Location"] == "/services/zaaksysteem"
     service = db.session.query(Service).filter_by(code="zaaksysteem").one()
@@ -161,7 +161,8 @@ def test_new_service_form_offers_employed_people_by_name_with_number(client_as):
                           leave_date=date(2020, 6, 1))
     db.session.commit()
     page = client_as("editor").get("/services/new").get_data(as_text=True)
-    assert page.index("Anna Aalders (E1)") < page.index("Bert Bakker (E2)")
+    assert page.index('<option value="E1">Anna Aalders') < \
+        page.index('<option value="E2">Bert Bakker')
     assert "Carla Corten" not in page  # she has left
     assert 'type="date"' in page
     assert 'href="/services/providers/new?next=' in page  # add a provider from here
@@ -177,7 +178,7 @@ def test_new_service_form_offers_employed_people_by_name_with_number(client_as):
     ({"status": "gone"}, "status"),
     ({"contract_start": "2026-01-01", "contract_end": "2025-12-31"}, "contract_end"),
     ({"contract_end": "31-12-2027"}, "contract_end"),
-    ({"owner_id": "999999"}, "owner_id"),
+    ({"owner_id": "NOBODY-999"}, "owner_id"),
     ({"provider_id": "999999"}, "provider_id"),
 ])
 def test_service_form_refuses_bad_input_next_to_the_field(english, overrides, field):
@@ -256,12 +257,27 @@ def test_edit_to_a_code_in_use_is_refused(english):
     assert service.code == "hosting"
 
 
-def test_edit_keeps_an_owner_who_has_left_selectable(client_as):
-    left = factories.make_person(name="Oud Eigenaar", leave_date=date(2021, 1, 1))
+def test_edit_keeps_an_owner_who_has_left(client_as):
+    left = factories.make_person(name="Oud Eigenaar", employee_number="E-OUD",
+                                 leave_date=date(2021, 1, 1))
     factories.make_service(code="zaak", owner=left)
     db.session.commit()
-    page = client_as("editor").get("/services/zaak/edit").get_data(as_text=True)
-    assert re.search(rf'<option selected value="{left.id}">Oud Eigenaar', page)
+    client = client_as("editor")
+    page = client.get("/services/zaak/edit").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="owner_id"[^>]*value="E-OUD"', page)
+    assert 'value="E-OUD"' not in page.split('<datalist id="people-suggestions">')[1]
+
+
+def test_owner_is_typed_as_an_employee_number_with_suggestions(client_as):
+    factories.make_person(name="Anna de Vries", employee_number="E100")
+    factories.make_person(name="Gone", employee_number="E-GONE", leave_date=date(2020, 1, 1))
+    db.session.commit()
+    page = client_as("editor").get("/services/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="owner_id"[^>]*list="people-suggestions"', page) or \
+        re.search(r'<input[^>]*list="people-suggestions"[^>]*id="owner_id"', page)
+    suggestions = page.split('<datalist id="people-suggestions">')[1].split("</datalist>")[0]
+    assert '<option value="E100">Anna de Vries</option>' in suggestions
+    assert "E-GONE" not in suggestions
 
 
 def test_lost_update_answers_409_and_overwrites_nothing(english):
@@ -593,7 +609,7 @@ def test_managers_editors_and_admins_plan_mitigations(client_as, dossier, role):
     url = f"/services/zaak/requirements/{dossier['rid']}/mitigations/new"
     client = client_as(role)
     assert client.get(url).status_code == 200
-    response = client.post(url, data=mitigation_form(owner_id=str(owner.id)))
+    response = client.post(url, data=mitigation_form(owner_id=owner.employee_number))
     assert response.status_code == 302
     mitigation = db.session.query(Mitigation).one()
     assert (mitigation.kind, mitigation.owner_id, mitigation.due_on) == \

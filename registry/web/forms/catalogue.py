@@ -5,7 +5,6 @@ Checks that need the database (uniqueness, references) live in `services.catalog
 back as field errors; the forms check what a single value can tell.
 """
 
-from datetime import date
 
 from flask import request
 from flask_babel import gettext as _
@@ -32,7 +31,7 @@ from wtforms.validators import (
 )
 
 from registry.extensions import db
-from registry.models import Competence, Framework, Person, Provider
+from registry.models import Competence, Framework, Provider
 from registry.models.catalogue import LEVELS
 from registry.services.catalogue import (
     COMPETENCE_CODE,
@@ -42,7 +41,7 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.web.forms.base import VersionedForm
+from registry.web.forms.base import PersonNumberField, VersionedForm
 from registry.web.forms.people import optional_int
 from registry.web.templating import LABELS, choices
 
@@ -100,24 +99,6 @@ def _date_order(start_field, end_field, message) -> None:
         end_field.errors = [*end_field.errors, str(message)]
 
 
-def _not_left_people(current_id: int | None) -> list[SelectChoice]:
-    """People still employed (or not yet started), by name, with their employee number; the
-    current choice stays selectable even when that person has left."""
-    today = date.today()
-    query = select(Person.id, Person.name, Person.employee_number, Person.leave_date).where(
-        Person.anonymised_at.is_(None),
-        or_(Person.leave_date.is_(None), Person.leave_date > today,
-            Person.id == (current_id or 0)),
-    ).order_by(Person.name, Person.employee_number)
-    rows = []
-    for pid, name, number, leave_date in db.session.execute(query):
-        text = f"{name} ({number})"
-        if leave_date is not None and leave_date <= today:
-            text = _("%(person)s, left", person=text)
-        rows.append(SelectChoice(str(pid), text))
-    return rows
-
-
 class ProviderForm(CatalogueForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example Dimpact, GovUnited or the regional ICT "
@@ -136,9 +117,10 @@ class ServiceForm(CatalogueForm):
                        "and hyphens, for example zaaksysteem-dimpact."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validators=[Optional()])
-    owner_id = SelectField(
-        _l("Owner"), coerce=optional_int, validators=[Optional()],
-        description=_l("The person accountable for commissioning this service."))
+    owner_id = PersonNumberField(
+        _l("Owner"), validators=[Optional()],
+        description=_l("Employee number of the person accountable for commissioning this "
+                       "service; suggestions appear as you type."))
     criticality = SelectField(_l("Criticality"), validators=[DataRequired()], default="medium")
     status = SelectField(_l("Status"), validators=[DataRequired()], default="active",
                          description=_l("Only planned and active services are analysed."))
@@ -153,8 +135,6 @@ class ServiceForm(CatalogueForm):
                                        .order_by(Provider.name)).all()
         self.provider_id.choices = [_none(_("no provider chosen")),
                                     *(SelectChoice(str(pid), name) for pid, name in providers)]
-        self.owner_id.choices = [_none(_("nobody chosen yet")),
-                                 *_not_left_people(record.owner_id if record else None)]
         self.criticality.choices = choices("criticality")
         self.status.choices = choices("service_status")
 
@@ -214,8 +194,10 @@ class RequirementForm(CatalogueForm):
 
 class MitigationForm(CatalogueForm):
     kind = SelectField(_l("Kind of measure"), validators=[DataRequired()])
-    owner_id = SelectField(_l("Owner"), coerce=optional_int, validators=[Optional()],
-                           description=_l("Who carries it out."))
+    owner_id = PersonNumberField(
+        _l("Owner"), validators=[Optional()],
+        description=_l("Employee number of who carries it out; suggestions appear as you "
+                       "type."))
     due_on = DateField(_l("Due on"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
     risk_expires_on = DateField(
@@ -226,8 +208,6 @@ class MitigationForm(CatalogueForm):
     def set_choices(self, record=None) -> None:
         self.kind.choices = choices("mitigation_kind")
         self.status.choices = choices("mitigation_status")
-        self.owner_id.choices = [_none(_("nobody chosen yet")),
-                                 *_not_left_people(record.owner_id if record else None)]
 
 
 class FrameworkForm(CatalogueForm):
