@@ -43,6 +43,7 @@ from registry.web.forms.people import (
     OrgUnitForm,
     PeopleFilterForm,
     PersonForm,
+    org_unit_choices,
 )
 from registry.web.navigation import safe_next
 from registry.web.templating import LABELS, label
@@ -70,23 +71,6 @@ def _person_or_404(employee_number: str) -> Person:
 
 def _today() -> date:
     return date.today()
-
-
-def _org_unit_choices(empty_label, exclude: OrgUnit | None = None):
-    from wtforms.fields.choices import SelectChoice
-
-    query = select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path)
-    if exclude is not None:  # a unit cannot move under itself or its sub-units
-        query = query.where(OrgUnit.id != exclude.id,
-                            ~OrgUnit.path.startswith(exclude.path + service.PATH_SEPARATOR,
-                                                     autoescape=True))
-    return [SelectChoice("", empty_label)] + [
-        SelectChoice(str(row.id), row.path) for row in db.session.execute(query)]
-
-
-def _people_suggestions():
-    """Employed people for the employee-number <datalist> (capped; typing still works)."""
-    return service.suggested_people(_today())
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -134,7 +118,7 @@ def _people_query(form: PeopleFilterForm):
 @permission_required(Permission.READ)
 def index():
     form = PeopleFilterForm(formdata=request.args)
-    form.org_unit.choices = _org_unit_choices(_("All org units"))
+    form.org_unit.choices = org_unit_choices(_("All org units"))
     form.status.choices = _status_choices()
     page = db.paginate(_people_query(form), per_page=current_app.config["PAGE_SIZE"],
                        error_out=False)
@@ -143,7 +127,7 @@ def index():
 
 
 def _person_form(form: PersonForm) -> PersonForm:
-    form.org_unit_id.choices = _org_unit_choices(_("(none)"))
+    form.org_unit_id.choices = org_unit_choices(_("(none)"))
     return form
 
 
@@ -309,7 +293,7 @@ def _assignment_page(assignment: Assignment | None):
 
     def render(**context):
         return render_template("people/assignment_form.html", assignment=assignment,
-                               people_suggestions=_people_suggestions(),
+                               people_suggestions=True,
                                role_suggestions=ROLE_SUGGESTIONS, **context)
 
     return render
@@ -457,7 +441,7 @@ def _holding_page(holding: Holding | None):
 
     def render(**context):
         return render_template("people/holding_form.html", holding=holding,
-                               people_suggestions=_people_suggestions(), **context)
+                               people_suggestions=True, **context)
 
     return render
 
@@ -563,7 +547,7 @@ def org_units():
 @permission_required(Permission.EDIT_REGISTRY)
 def org_unit_new():
     form = OrgUnitForm()
-    form.parent_id.choices = _org_unit_choices(_("(top level)"))
+    form.parent_id.choices = org_unit_choices(_("(top level)"))
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent_id.data = int(request.args["parent"])
     render = form_page("people/org_unit_form.html", unit=None)
@@ -580,7 +564,7 @@ def org_unit_new():
 @permission_required(Permission.EDIT_REGISTRY)
 def org_unit_edit(unit_id):
     unit = db.get_or_404(OrgUnit, unit_id)
-    choices = _org_unit_choices(_("(top level)"), exclude=unit)
+    choices = org_unit_choices(_("(top level)"), exclude=unit)
 
     def stored():
         form = OrgUnitForm(formdata=None, data={"name": unit.name, "parent_id": unit.parent_id,

@@ -14,13 +14,13 @@ from wtforms.fields.choices import SelectChoice
 
 from registry.domain.permissions import ROLES, Permission
 from registry.extensions import db
-from registry.models import OrgUnit, User
+from registry.models import User
 from registry.models.base import utcnow
-from registry.services import people as people_service
 from registry.services import users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
+from registry.web.forms.people import org_unit_choices
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,
@@ -38,33 +38,16 @@ def _role_choices(empty=None):
     return head + [SelectChoice(role, role_label(role)) for role in ROLES]
 
 
-def _org_unit_choices():
-    rows = db.session.execute(select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))
-    return [SelectChoice("", _("(none)"))] + [SelectChoice(str(r.id), r.path) for r in rows]
-
-
 def _account_form(form):
     form.role.choices = _role_choices()
-    form.org_unit_id.choices = _org_unit_choices()
+    form.org_unit_id.choices = org_unit_choices(_("(none)"))
     return form
-
-
-def _person_id(form) -> int | None:
-    """The linked person from the employee number typed; an unknown number is a field error."""
-    number = (form.person.data or "").strip()
-    if not number:
-        return None
-    person = people_service.person_by_number(number)
-    if person is None:
-        form.person.errors = [*form.person.errors, _("No person has this employee number.")]
-        return -1
-    return person.id
 
 
 def _stored_user(user: User) -> EditUserForm:
     return _account_form(EditUserForm(formdata=None, data={
         "name": user.name, "role": user.role, "org_unit_id": user.org_unit_id,
-        "person": user.person.employee_number if user.person else "",
+        "person": user.person_id,
         "version": user.version}))
 
 
@@ -107,25 +90,22 @@ def new():
     if request.method == "GET":
         form.role.data = "editor"
     if form.validate_on_submit():
-        person_id = _person_id(form)
-        if person_id != -1:
-            try:
-                user, generated = users.create_account(
-                    actor(), form.email.data, form.role.data, name=form.name.data,
-                    password=form.password.data, person_id=person_id,
-                    org_unit_id=form.org_unit_id.data)
-            except users.UserError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                db.session.commit()
-                if generated:
-                    # Shown in this response only (not via flash: the session is a cookie).
-                    return render_template("users/password_shown.html", user=user,
-                                           password=generated, created=True)
-                flash(_("The account %(email)s has been created.", email=user.email),
-                      "success")
-                return redirect(url_for("users.edit", user_id=user.id))
+        try:
+            user, generated = users.create_account(
+                actor(), form.email.data, form.role.data, name=form.name.data,
+                password=form.password.data, person_id=form.person.data,
+                org_unit_id=form.org_unit_id.data)
+        except users.UserError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if generated:
+                # Shown in this response only (not via flash: the session is a cookie).
+                return render_template("users/password_shown.html", user=user,
+                                       password=generated, created=True)
+            flash(_("The account %(email)s has been created.", email=user.email), "success")
+            return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/new.html", form=form)
 
 
@@ -136,16 +116,14 @@ def edit(user_id):
     form = _stored_user(user) if request.method == "GET" else _account_form(EditUserForm())
     render = _edit_page(user)
     if form.validate_on_submit():
-        person_id = _person_id(form)
-        if person_id != -1:
-            return save_form(
-                form, render,
-                lambda: users.update_account(actor(), user, form.version.data, form.name.data,
-                                             form.role.data, person_id=person_id,
-                                             org_unit_id=form.org_unit_id.data),
-                lambda u: url_for("users.edit", user_id=u.id),
-                fresh=lambda: _stored_user(user),
-                message=lambda u: _("The account %(email)s has been saved.", email=u.email))
+        return save_form(
+            form, render,
+            lambda: users.update_account(actor(), user, form.version.data, form.name.data,
+                                         form.role.data, person_id=form.person.data,
+                                         org_unit_id=form.org_unit_id.data),
+            lambda u: url_for("users.edit", user_id=u.id),
+            fresh=lambda: _stored_user(user),
+            message=lambda u: _("The account %(email)s has been saved.", email=u.email))
     return render(form=form)
 
 

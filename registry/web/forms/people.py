@@ -10,9 +10,14 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from registry.extensions import db
+from registry.models import OrgUnit
+from registry.services.people import PATH_SEPARATOR
 from registry.web.forms.base import VersionedForm
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -165,3 +170,15 @@ class PeopleFilterForm(FlaskForm):
                            validate_choice=False,
                            description=_l("Includes its sub-units."))
     status = SelectField(_l("Employment"), choices=[], validate_choice=False)
+
+
+def org_unit_choices(empty_label, exclude: OrgUnit | None = None) -> list[SelectChoice]:
+    """Every org unit by its full path, after an empty choice; `exclude` leaves out a unit and
+    its sub-units (a unit cannot move under itself)."""
+    query = select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path)
+    if exclude is not None:
+        query = query.where(OrgUnit.id != exclude.id,
+                            ~OrgUnit.path.startswith(exclude.path + PATH_SEPARATOR,
+                                                     autoescape=True))
+    return [SelectChoice("", empty_label)] + [
+        SelectChoice(str(row.id), row.path) for row in db.session.execute(query)]

@@ -6,6 +6,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
+from registry.web.forms.base import PersonNumberField
 from registry.web.forms.people import EMAIL_PATTERN, EditForm, optional_int
 
 PASSWORD_HINT = _l("%(min)s to %(max)s characters. Leave empty to have one generated; it is "
@@ -15,8 +16,8 @@ PASSWORD_HINT = _l("%(min)s to %(max)s characters. Leave empty to have one gener
 class _AccountFields:
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
-    person = StringField(
-        _l("Linked person (employee number)"), validators=[Optional(), Length(max=40)],
+    person = PersonNumberField(
+        _l("Linked person (employee number)"), validators=[Optional()],
         description=_l("Optional: the staff record of this account holder."))
     org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
 
