@@ -23,6 +23,7 @@ from registry.models import (
 )
 from registry.services import audit
 from registry.services import gaps as service
+from registry.services.gaps import sql as gap_sql
 from tests import factories
 from tests.unit.test_gap_rules import CASES, Case, D, H, day, registry_for
 
@@ -137,7 +138,7 @@ def test_summaries(app):
     by_provider = service.coverage_by_provider(rows)
     assert [(s.label, s.requirements, s.coverage) for s in by_provider] == [
         ("GovUnited", 1, 0.0), (None, 1, 100.0)]
-    by_service = {s.key: s.coverage for s in service.coverage_by_service(rows)}
+    by_service = {k: s.coverage for k, s in service.coverage_by_service(rows).items()}
     assert by_service == {r.service_id: 100.0 if r.service_code == "svc" else 0.0 for r in rows}
 
 
@@ -147,13 +148,13 @@ def cached(app, monkeypatch):
     app.config["GAP_CACHE"] = True
     service.clear_cache()
     calls = []
-    compute = service._compute
+    compute = gap_sql.compute
 
     def recording(as_of, horizon, filters):
         calls.append(filters)
         return compute(as_of, horizon, filters)
 
-    monkeypatch.setattr(service, "_compute", recording)
+    monkeypatch.setattr(gap_sql, "compute", recording)
     yield calls
     service.clear_cache()
 

@@ -26,82 +26,9 @@ from registry.models import (
     Requirement,
     Service,
 )
-from registry.services.gaps import GapRow
+from registry.services.gaps import analysed_requirement, assigned_on, employed_on, valid_on
 
 STALE_DAYS = rules.STALE_DAYS
-
-
-# --- the predicates of DESIGN.md as SQL ----------------------------------------------------
-
-def employed_on(day: date, person=Person):
-    return and_(or_(person.start_date.is_(None), person.start_date <= day),
-                or_(person.leave_date.is_(None), person.leave_date > day))
-
-
-def assigned_on(day: date, assignment=Assignment):
-    return and_(or_(assignment.start_on.is_(None), assignment.start_on <= day),
-                or_(assignment.end_on.is_(None), assignment.end_on > day))
-
-
-def valid_on(day: date, holding=Holding):
-    return and_(or_(holding.assessed_on.is_(None), holding.assessed_on <= day),
-                or_(holding.expires_on.is_(None), holding.expires_on > day))
-
-
-def analysed_requirement():
-    """Conditions for a requirement that the gap analysis covers (joined Service, Competence)."""
-    return and_(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES), Competence.retired.is_(False))
-
-
-def horizon_end(as_of: date, horizon: int) -> date:
-    return as_of + timedelta(days=horizon)
-
-
-# --- figures computed from gap rows ----------------------------------------------------------
-
-@dataclass(frozen=True)
-class CoverageGroup:
-    key: object
-    name: str | None
-    total: int
-    covered: int
-
-    @property
-    def percentage(self) -> float | None:
-        return 100.0 * self.covered / self.total if self.total else None
-
-
-def status_counts(rows: list[GapRow]) -> dict[str, int]:
-    """Requirements per status, every status present (worst first)."""
-    counts = dict.fromkeys(rules.STATUSES, 0)
-    for row in rows:
-        counts[row.status] += 1
-    return counts
-
-
-def provider_coverage(rows: list[GapRow]) -> list[CoverageGroup]:
-    """Coverage per provider, lowest coverage first; services without provider last."""
-    totals: dict = defaultdict(lambda: [None, 0, 0])
-    for row in rows:
-        entry = totals[row.provider_id]
-        entry[0] = row.provider_name
-        entry[1] += 1
-        entry[2] += row.status == rules.COVERED
-    groups = [CoverageGroup(key, name, total, covered)
-              for key, (name, total, covered) in totals.items()]
-    return sorted(groups, key=lambda g: (g.key is None, g.percentage, g.name or ""))
-
-
-def service_coverage(rows: list[GapRow]) -> dict[int, CoverageGroup]:
-    """Coverage per service id."""
-    totals: dict = defaultdict(lambda: [None, 0, 0])
-    for row in rows:
-        entry = totals[row.service_id]
-        entry[0] = row.service_name
-        entry[1] += 1
-        entry[2] += row.status == rules.COVERED
-    return {key: CoverageGroup(key, name, total, covered)
-            for key, (name, total, covered) in totals.items()}
 
 
 # --- dashboard lists -------------------------------------------------------------------------
@@ -145,7 +72,7 @@ def qualifications(as_of: date, person_ids=None, leaving_until: date | None = No
 def leaving_people(as_of: date, horizon: int) -> tuple[list[Departure], int]:
     """People who leave within the horizon while qualified for a requirement today (by leave
     date), and how many people leave within the horizon in all."""
-    end = horizon_end(as_of, horizon)
+    end = rules.horizon_end(as_of, horizon)
     pairs = qualifications(as_of, leaving_until=end)
     by_person: dict[int, list[int]] = defaultdict(list)
     for person_id, requirement_id in pairs:
@@ -175,7 +102,7 @@ class ContractEnd:
 
 def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
     """Planned or active services whose contract ends on or before D + H, soonest first."""
-    end = horizon_end(as_of, horizon)
+    end = rules.horizon_end(as_of, horizon)
     rows = db.session.execute(
         select(Service.id, Service.code, Service.name, Provider.name, Service.criticality,
                Service.contract_end)
@@ -236,7 +163,7 @@ def expiring_holdings(as_of: date, horizon: int, limit: int = 10) -> Listing:
     """Holdings of current staff that expire after D and on or before D + H (soonest first)."""
     return _holding_listing(
         (employed_on(as_of), Competence.retired.is_(False), Holding.expires_on > as_of,
-         Holding.expires_on <= horizon_end(as_of, horizon)),
+         Holding.expires_on <= rules.horizon_end(as_of, horizon)),
         (Holding.expires_on, Person.name, Competence.code), limit)
 
 

@@ -26,7 +26,7 @@ def service(code):
     record = reports.find_service(code)
     if record is None:
         abort(404)
-    end = reports.horizon_end(as_of, horizon)
+    end = rules.horizon_end(as_of, horizon)
     rows = {row.requirement_id: row
             for row in gaps.analyse(as_of, horizon, GapFilter(service_ids=(record.id,)))}
     ids = list(rows)
@@ -41,7 +41,7 @@ def service(code):
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
         assignments=reports.service_assignments(record.id),
-        counts=reports.status_counts(rows.values()), coverage=gaps.coverage(list(rows.values())),
+        counts=gaps.status_counts(rows.values()), coverage=gaps.coverage(list(rows.values())),
         contract_ending=record.contract_end is not None and record.contract_end <= end,
     )
 

@@ -45,7 +45,7 @@ def render(template: str, form: ReportForm, **context):
     as_of, horizon = form.period()
     return render_template(
         template, form=form, as_of=as_of, horizon=horizon,
-        horizon_end=reports.horizon_end(as_of, horizon), period=form.period_args(),
+        horizon_end=rules.horizon_end(as_of, horizon), period=form.period_args(),
         format_date=format_date, percentage=percentage, **context)
 
 
@@ -99,14 +99,14 @@ def dashboard():
     departures, leaving_total = reports.leaving_people(as_of, horizon)
     return render(
         "reports/dashboard.html", form,
-        rows=rows, counts=reports.status_counts(rows), coverage=gaps.coverage(rows),
-        providers=reports.provider_coverage(rows),
+        rows=rows, counts=gaps.status_counts(rows), coverage=gaps.coverage(rows),
+        providers=gaps.coverage_by_provider(rows),
         top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
         departures=[(d, sorted((by_id[r] for r in d.requirement_ids if r in by_id),
                                key=rules_order)) for d in departures],
         leaving_total=leaving_total,
         contracts=reports.ending_contracts(as_of, horizon),
-        service_coverage=reports.service_coverage(rows),
+        service_coverage=gaps.coverage_by_service(rows),
         stale=reports.stale_assessments(as_of),
         expiring=reports.expiring_holdings(as_of, horizon),
     )
@@ -224,7 +224,7 @@ def matrix():
         competences.setdefault(row.competence_id, row)
     return render("reports/matrix.html", form, page=page, cells=cells,
                   competences=list(competences.values()),
-                  service_coverage=reports.service_coverage(rows), coverage=gaps.coverage(rows),
+                  service_coverage=gaps.coverage_by_service(rows), coverage=gaps.coverage(rows),
                   total=len(rows))
 
 

@@ -1,0 +1,39 @@
+"""The gap analysis itself: every analysed requirement with its figures, from the cache when
+nothing narrows it, else straight from SQL."""
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from registry.services.gaps import cache, sql
+from registry.services.gaps.rows import GapFilter, GapRow, resolve
+
+
+def _keep(row: GapRow, f: GapFilter) -> bool:
+    return all((
+        not f.statuses or row.status in f.statuses,
+        not f.service_ids or row.service_id in f.service_ids,
+        not f.provider_ids or row.provider_id in f.provider_ids,
+        not f.criticalities or row.criticality in f.criticalities,
+        not f.framework_ids or row.framework_id in f.framework_ids,
+        not f.areas or row.area in f.areas,
+        not f.competence_ids or row.competence_id in f.competence_ids,
+        not f.requirement_ids or row.requirement_id in f.requirement_ids,
+    ))
+
+
+def analyse(as_of: date | None = None, horizon: int | None = None,
+            filters: GapFilter | None = None,
+            service_ids: Iterable[int] | None = None) -> list[GapRow]:
+    """Every analysed requirement (covered ones included), ordered by severity, then service
+    code, then competence code. Filter with `filters` (or just `service_ids`, for one
+    dossier); sort by risk with `by_risk`."""
+    as_of, horizon = resolve(as_of, horizon)
+    if service_ids is not None:
+        filters = replace(filters or GapFilter(), service_ids=tuple(service_ids))
+    if not cache.enabled() or (filters and filters.narrows_requirements()):
+        return sql.compute(as_of, horizon, filters)  # every filter in SQL
+    rows = cache.full_analysis(as_of, horizon)
+    if filters and filters.statuses:
+        rows = [row for row in rows if _keep(row, filters)]
+    return rows
