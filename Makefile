@@ -60,6 +60,7 @@ e2e-deps:
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check registry tests scripts
+	$(BIN)/ruff format --check registry tests scripts
 
 test: $(TEST_STAMP) assets translations e2e-deps lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -58,8 +58,18 @@ def register_blueprints(app: Flask) -> None:
         users,
     )
 
-    for module in (auth, main, reports, dossiers, services, competences, people, users, audit,
-                   transfer):
+    for module in (
+        auth,
+        main,
+        reports,
+        dossiers,
+        services,
+        competences,
+        people,
+        users,
+        audit,
+        transfer,
+    ):
         app.register_blueprint(module.bp)
 
 

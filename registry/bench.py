@@ -42,22 +42,42 @@ class Scale:
         return cls(500, 50, 20, 120, 500, 4_000)
 
     def describe(self) -> str:
-        return (f"{self.people:,} people, {self.competences:,} competences, "
-                f"{self.services:,} services, ~{self.requirements:,} requirements, "
-                f"{self.assignments:,} assignments, {self.holdings:,} holdings")
+        return (
+            f"{self.people:,} people, {self.competences:,} competences, "
+            f"{self.services:,} services, ~{self.requirements:,} requirements, "
+            f"{self.assignments:,} assignments, {self.holdings:,} holdings"
+        )
 
 
 # --- the generator ----------------------------------------------------------------------------
 
-AREAS = ("Contract management", "Demand management", "Functional management", "Information "
-         "security", "Privacy", "Architecture", "Supplier management", "Service level "
-         "management", "Financial control", "Data management", "Change management", "Legal")
-ROLES = ("contractmanager", "functioneel beheerder", "informatiemanager", "back-up",
-         "CISO-contact", "privacy officer", "architect")
+AREAS = (
+    "Contract management",
+    "Demand management",
+    "Functional management",
+    "Information security",
+    "Privacy",
+    "Architecture",
+    "Supplier management",
+    "Service level management",
+    "Financial control",
+    "Data management",
+    "Change management",
+    "Legal",
+)
+ROLES = (
+    "contractmanager",
+    "functioneel beheerder",
+    "informatiemanager",
+    "back-up",
+    "CISO-contact",
+    "privacy officer",
+    "architect",
+)
 
 
 def _zipf_weights(n: int, exponent: float = 1.0) -> list[float]:
-    return [1.0 / (rank ** exponent) for rank in range(1, n + 1)]
+    return [1.0 / (rank**exponent) for rank in range(1, n + 1)]
 
 
 def _maybe(rng: random.Random, probability: float) -> bool:
@@ -90,48 +110,80 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
     def put(model, rows: list[dict]) -> int:
         table = model.__table__
         for start in range(0, len(rows), CHUNK):
-            connection.execute(table.insert(), rows[start:start + CHUNK])
+            connection.execute(table.insert(), rows[start : start + CHUNK])
         return len(rows)
 
     counts = {}
     put(AuditHead, [{"id": 1, "count": 0, "hash": GENESIS}])
-    counts["frameworks"] = put(Framework, [
-        {"id": i, "key": key, "name": name} for i, (key, name) in enumerate(
-            [("ecf", "e-CF 4.0"), ("feeny", "Feeny–Willcocks"), ("bisl", "BiSL")], start=1)])
-    counts["providers"] = put(Provider, [
-        {"id": i, "name": f"Provider {i:02d}",
-         "kind": ("cooperative", "shared_service_centre", "supplier", "internal")[i % 4]}
-        for i in range(1, 26)])
+    counts["frameworks"] = put(
+        Framework,
+        [
+            {"id": i, "key": key, "name": name}
+            for i, (key, name) in enumerate(
+                [("ecf", "e-CF 4.0"), ("feeny", "Feeny–Willcocks"), ("bisl", "BiSL")], start=1
+            )
+        ],
+    )
+    counts["providers"] = put(
+        Provider,
+        [
+            {
+                "id": i,
+                "name": f"Provider {i:02d}",
+                "kind": ("cooperative", "shared_service_centre", "supplier", "internal")[i % 4],
+            }
+            for i in range(1, 26)
+        ],
+    )
 
     units, unit_id = [], 0
     teams = []
     for d in range(1, 11):
         unit_id += 1
         directorate = unit_id
-        units.append({"id": directorate, "name": f"Directie {d}", "path": f"Directie {d}",
-                      "parent_id": None})
+        units.append(
+            {"id": directorate, "name": f"Directie {d}", "path": f"Directie {d}", "parent_id": None}
+        )
         for a in range(1, 7):
             unit_id += 1
             department = unit_id
             path = f"Directie {d} / Afdeling {a}"
-            units.append({"id": department, "name": f"Afdeling {a}", "path": path,
-                          "parent_id": directorate})
+            units.append(
+                {"id": department, "name": f"Afdeling {a}", "path": path, "parent_id": directorate}
+            )
             for t in range(1, 6):
                 unit_id += 1
                 teams.append(unit_id)
-                units.append({"id": unit_id, "name": f"Team {t}", "path": f"{path} / Team {t}",
-                              "parent_id": department})
+                units.append(
+                    {
+                        "id": unit_id,
+                        "name": f"Team {t}",
+                        "path": f"{path} / Team {t}",
+                        "parent_id": department,
+                    }
+                )
     counts["org_units"] = put(OrgUnit, units)
 
-    counts["competences"] = put(Competence, [
-        {"id": i, "code": f"C{i:04d}", "name": f"Competence {i}", "framework_id": 1 + i % 3,
-         "area": AREAS[i % len(AREAS)], "retired": _maybe(rng, 0.03)}
-        for i in range(1, scale.competences + 1)])
+    counts["competences"] = put(
+        Competence,
+        [
+            {
+                "id": i,
+                "code": f"C{i:04d}",
+                "name": f"Competence {i}",
+                "framework_id": 1 + i % 3,
+                "area": AREAS[i % len(AREAS)],
+                "retired": _maybe(rng, 0.03),
+            }
+            for i in range(1, scale.competences + 1)
+        ],
+    )
 
     people = []
     for i in range(1, scale.people + 1):
-        start = days(-rng.randint(30, 12_000)) if not _maybe(rng, 0.02) else days(
-            rng.randint(1, 60))
+        start = (
+            days(-rng.randint(30, 12_000)) if not _maybe(rng, 0.02) else days(rng.randint(1, 60))
+        )
         roll = rng.random()
         if roll < 0.02:
             leave = days(rng.randint(0, horizon))  # leaving within the horizon (or on D)
@@ -143,24 +195,45 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
             leave = None
         if leave is not None and leave < start:
             leave = start
-        people.append({"id": i, "employee_number": f"P{i:06d}", "name": f"Medewerker {i}",
-                       "org_unit_id": rng.choice(teams), "start_date": start,
-                       "leave_date": leave, "job_title": rng.choice(ROLES)})
+        people.append(
+            {
+                "id": i,
+                "employee_number": f"P{i:06d}",
+                "name": f"Medewerker {i}",
+                "org_unit_id": rng.choice(teams),
+                "start_date": start,
+                "leave_date": leave,
+                "job_title": rng.choice(ROLES),
+            }
+        )
     counts["people"] = put(Person, people)
 
     services = []
     for i in range(1, scale.services + 1):
         contract_start = days(-rng.randint(0, 2_500))
         roll = rng.random()
-        contract_end = (None if roll < 0.15 else days(rng.randint(0, horizon)) if roll < 0.25
-                        else days(horizon + rng.randint(1, 1_500)))
-        services.append({
-            "id": i, "code": f"svc-{i:04d}", "name": f"Service {i}",
-            "provider_id": rng.randint(1, 25), "owner_id": rng.randint(1, scale.people),
-            "criticality": rng.choices(("low", "medium", "high", "critical"),
-                                       (20, 40, 30, 10))[0],
-            "status": rng.choices(("active", "planned", "retired"), (85, 10, 5))[0],
-            "contract_start": contract_start, "contract_end": contract_end})
+        contract_end = (
+            None
+            if roll < 0.15
+            else days(rng.randint(0, horizon))
+            if roll < 0.25
+            else days(horizon + rng.randint(1, 1_500))
+        )
+        services.append(
+            {
+                "id": i,
+                "code": f"svc-{i:04d}",
+                "name": f"Service {i}",
+                "provider_id": rng.randint(1, 25),
+                "owner_id": rng.randint(1, scale.people),
+                "criticality": rng.choices(("low", "medium", "high", "critical"), (20, 40, 30, 10))[
+                    0
+                ],
+                "status": rng.choices(("active", "planned", "retired"), (85, 10, 5))[0],
+                "contract_start": contract_start,
+                "contract_end": contract_end,
+            }
+        )
     counts["services"] = put(Service, services)
 
     # Requirements: a few popular competences (contract management, security …) are required
@@ -179,9 +252,15 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
             rid += 1
             level = rng.choices((2, 3, 4), (30, 50, 20))[0]
             required.setdefault(sid, []).append((cid, level))
-            requirements.append({"id": rid, "service_id": sid, "competence_id": cid,
-                                 "required_level": level,
-                                 "min_holders": rng.choices((1, 2, 3), (30, 50, 20))[0]})
+            requirements.append(
+                {
+                    "id": rid,
+                    "service_id": sid,
+                    "competence_id": cid,
+                    "required_level": level,
+                    "min_holders": rng.choices((1, 2, 3), (30, 50, 20))[0],
+                }
+            )
     counts["requirements"] = put(Requirement, requirements)
 
     # Assignments: service sizes vary widely (a handful of people for most, hundreds for a few).
@@ -196,12 +275,24 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
         roll = rng.random()
         start_on = days(rng.randint(1, 60)) if roll < 0.03 else days(-rng.randint(1, 3_000))
         roll = rng.random()
-        end_on = (days(-rng.randint(1, 500)) if roll < 0.05 else days(rng.randint(0, horizon))
-                  if roll < 0.08 else None)
+        end_on = (
+            days(-rng.randint(1, 500))
+            if roll < 0.05
+            else days(rng.randint(0, horizon))
+            if roll < 0.08
+            else None
+        )
         if end_on is not None and end_on < start_on:
             end_on = start_on
-        assignments.append({"person_id": pid, "service_id": sid, "role": rng.choice(ROLES),
-                            "start_on": start_on, "end_on": end_on})
+        assignments.append(
+            {
+                "person_id": pid,
+                "service_id": sid,
+                "role": rng.choice(ROLES),
+                "start_on": start_on,
+                "end_on": end_on,
+            }
+        )
     counts["assignments"] = put(Assignment, assignments)
 
     # Holdings: assigned people often hold what their service requires, around its level;
@@ -219,17 +310,29 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
             held[key] = rng.choices((1, 2, 3, 4, 5), (15, 30, 30, 18, 7))[0]
     holdings = []
     for (pid, cid), level in sorted(held.items()):
-        assessed = days(rng.randint(1, 30)) if _maybe(rng, 0.01) else days(
-            -rng.randint(0, 1_800))
+        assessed = days(rng.randint(1, 30)) if _maybe(rng, 0.01) else days(-rng.randint(0, 1_800))
         roll = rng.random()
-        expires = (None if roll < 0.7 else days(rng.randint(0, horizon)) if roll < 0.75
-                   else days(-rng.randint(1, 300)) if roll < 0.78
-                   else days(horizon + rng.randint(1, 1_000)))
+        expires = (
+            None
+            if roll < 0.7
+            else days(rng.randint(0, horizon))
+            if roll < 0.75
+            else days(-rng.randint(1, 300))
+            if roll < 0.78
+            else days(horizon + rng.randint(1, 1_000))
+        )
         if expires is not None and expires < assessed:
             expires = assessed
-        holdings.append({"person_id": pid, "competence_id": cid, "level": level,
-                         "assessed_on": assessed, "expires_on": expires,
-                         "assessed_by": "bench"})
+        holdings.append(
+            {
+                "person_id": pid,
+                "competence_id": cid,
+                "level": level,
+                "assessed_on": assessed,
+                "expires_on": expires,
+                "assessed_by": "bench",
+            }
+        )
     counts["holdings"] = put(Holding, holdings)
     return counts
 
@@ -294,12 +397,15 @@ def hand_written_counts(session, as_of: date, horizon: int) -> dict[int, tuple[i
     stmt = text(HAND_WRITTEN_SQL).bindparams(
         bindparam("d", as_of, type_=Date),
         bindparam("e", rules.horizon_end(as_of, horizon), type_=Date),
-        bindparam("no", False))
-    return {rid: (int(now), int(later), int(cand))
-            for rid, now, later, cand in session.execute(stmt)}
+        bindparam("no", False),
+    )
+    return {
+        rid: (int(now), int(later), int(cand)) for rid, now, later, cand in session.execute(stmt)
+    }
 
 
 # --- the harness ------------------------------------------------------------------------------
+
 
 @dataclass
 class Figure:
@@ -345,13 +451,21 @@ def _kind(url: str) -> str:
     return "PostgreSQL" if url.startswith("postgres") else "SQLite"
 
 
-def run(scale: Scale, database_urls=None, repeat: int = 3, seed: int = 2025,
-        echo: Callable[[str], None] = print, as_of: date | None = None,
-        horizon: int = rules.DEFAULT_HORIZON) -> dict[str, list[Figure]]:
+def run(
+    scale: Scale,
+    database_urls=None,
+    repeat: int = 3,
+    seed: int = 2025,
+    echo: Callable[[str], None] = print,
+    as_of: date | None = None,
+    horizon: int = rules.DEFAULT_HORIZON,
+) -> dict[str, list[Figure]]:
     """Benchmark every target database; prints progress and a summary; returns the figures."""
     as_of = as_of or date.today()
-    echo(f"Benchmark at {scale.describe()}; as of {as_of}, horizon {horizon} days; "
-         f"best and median of {repeat} runs.")
+    echo(
+        f"Benchmark at {scale.describe()}; as of {as_of}, horizon {horizon} days; "
+        f"best and median of {repeat} runs."
+    )
     results = {}
     for kind, url in _targets(database_urls):
         echo("")
@@ -376,7 +490,8 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
             schema = f"bench_{uuid.uuid4().hex[:12]}"
             config["SQLALCHEMY_DATABASE_URI"] = url
             config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-                "connect_args": {"options": f"-csearch_path={schema}"}}
+                "connect_args": {"options": f"-csearch_path={schema}"}
+            }
         else:
             config["SQLALCHEMY_DATABASE_URI"] = url
         app = create_app(config)
@@ -391,8 +506,10 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
                     counts = generate(conn, scale, as_of, horizon, seed)
                 with db.engine.begin() as conn:
                     conn.execute(text("ANALYZE"))
-                echo(f"generated in {time.perf_counter() - start:.1f} s: "
-                     + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
+                echo(
+                    f"generated in {time.perf_counter() - start:.1f} s: "
+                    + ", ".join(f"{n:,} {name}" for name, n in counts.items())
+                )
                 return _measure(kind, repeat, echo, as_of, horizon)
             finally:
                 db.session.remove()
@@ -414,11 +531,19 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
 
     def note(figure: Figure) -> Figure:
         figures.append(figure)
-        goal = "" if figure.goal_ms is None else (
-            "  ok" if figure.median <= figure.goal_ms else f"  MISSES the {figure.goal_ms:.0f} "
-            f"ms goal")
-        echo(f"{figure.label:<44} {figure.best:8.1f} ms  (median {figure.median:.1f})"
-             f"{goal}{figure.note}")
+        goal = (
+            ""
+            if figure.goal_ms is None
+            else (
+                "  ok"
+                if figure.median <= figure.goal_ms
+                else f"  MISSES the {figure.goal_ms:.0f} ms goal"
+            )
+        )
+        echo(
+            f"{figure.label:<44} {figure.best:8.1f} ms  (median {figure.median:.1f})"
+            f"{goal}{figure.note}"
+        )
         return figure
 
     def fresh():
@@ -428,32 +553,48 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     hand_times, hand = _time(lambda: hand_written_counts(session, as_of, horizon), repeat, fresh)
     hand_fig = note(Figure("hand-written SQL query (same counts)", hand_times))
     full_times, rows = _time(lambda: gaps.analyse(as_of, horizon), repeat, fresh)
-    agree = {r.requirement_id: (r.holders_now, r.holders_at_horizon, r.candidates)
-             for r in rows} == hand
-    note(Figure("full gap computation", full_times, goal_ms=2 * hand_fig.median,
-                note=f"  (= {statistics.median(full_times) / hand_fig.median:.2f}× the "
-                     f"hand-written query; counts agree: {'yes' if agree else 'NO'})"))
+    agree = {
+        r.requirement_id: (r.holders_now, r.holders_at_horizon, r.candidates) for r in rows
+    } == hand
+    note(
+        Figure(
+            "full gap computation",
+            full_times,
+            goal_ms=2 * hand_fig.median,
+            note=f"  (= {statistics.median(full_times) / hand_fig.median:.2f}× the "
+            f"hand-written query; counts agree: {'yes' if agree else 'NO'})",
+        )
+    )
     counts = gaps.status_counts(rows)
-    echo(f"{'':<44} {len(rows):,} requirements: "
-         + ", ".join(f"{counts[s]:,} {s}" for s in rules.STATUSES))
+    echo(
+        f"{'':<44} {len(rows):,} requirements: "
+        + ", ".join(f"{counts[s]:,} {s}" for s in rules.STATUSES)
+    )
 
     gap_statuses = (rules.UNASSIGNED, rules.LEAVING, rules.UNDERCOVERED)
 
     def dashboard():
         all_rows = gaps.analyse(as_of, horizon)
-        return (gaps.status_counts(all_rows), gaps.coverage(all_rows),
-                gaps.coverage_by_provider(all_rows),
-                gaps.by_risk([r for r in all_rows if r.status != rules.COVERED])[:10])
+        return (
+            gaps.status_counts(all_rows),
+            gaps.coverage(all_rows),
+            gaps.coverage_by_provider(all_rows),
+            gaps.by_risk([r for r in all_rows if r.status != rules.COVERED])[:10],
+        )
 
     def gap_list():
         found = gaps.analyse(as_of, horizon, gaps.GapFilter(statuses=gap_statuses))
-        return gaps.by_risk(found)[:current_app.config.get("PAGE_SIZE", 50)]
+        return gaps.by_risk(found)[: current_app.config.get("PAGE_SIZE", 50)]
 
     # The dossier and the what-if use the busiest analysed service and its busiest person.
     busiest = session.execute(
-        select(Assignment.service_id).join(Service)
+        select(Assignment.service_id)
+        .join(Service)
         .where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
-        .group_by(Assignment.service_id).order_by(func.count().desc()).limit(1)).scalar()
+        .group_by(Assignment.service_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).scalar()
 
     def dossier():
         found = gaps.analyse(as_of, horizon, service_ids=[busiest])
@@ -461,24 +602,34 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
         holders = gaps.qualified_holders(ids, as_of)
         later = gaps.qualified_holders(ids, rules.horizon_end(as_of, horizon))
         successors = gaps.suggestions_for(
-            [r.requirement_id for r in found if r.status != rules.COVERED], as_of, horizon,
-            limit=10)
+            [r.requirement_id for r in found if r.status != rules.COVERED], as_of, horizon, limit=10
+        )
         return found, holders, later, successors
 
     person = session.execute(
-        select(Assignment.person_id).where(Assignment.service_id == busiest)
-        .order_by(Assignment.person_id).limit(1)).scalar()
+        select(Assignment.person_id)
+        .where(Assignment.service_id == busiest)
+        .order_by(Assignment.person_id)
+        .limit(1)
+    ).scalar()
     key = gaps.key_people(as_of, horizon)
     if key:
         person = min(key)
 
-    pages = [("dashboard", dashboard), ("gap list", gap_list),
-             (f"service dossier (service {busiest})", dossier),
-             (f"what-if, one person (person {person})",
-              lambda: gaps.what_if({person: as_of}, as_of=as_of, horizon=horizon)),
-             ("is one person key (person page)",
-              lambda: gaps.key_people(as_of, horizon, person_ids=[person])),
-             ("key people (all)", lambda: gaps.key_people(as_of, horizon))]
+    pages = [
+        ("dashboard", dashboard),
+        ("gap list", gap_list),
+        (f"service dossier (service {busiest})", dossier),
+        (
+            f"what-if, one person (person {person})",
+            lambda: gaps.what_if({person: as_of}, as_of=as_of, horizon=horizon),
+        ),
+        (
+            "is one person key (person page)",
+            lambda: gaps.key_people(as_of, horizon, person_ids=[person]),
+        ),
+        ("key people (all)", lambda: gaps.key_people(as_of, horizon)),
+    ]
     for label, fn in pages:
         times, _ = _time(fn, repeat, fresh)
         note(Figure(f"{label}", times, goal_ms=GOAL_PAGE_MS))
@@ -489,16 +640,25 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     current_app.config["GAP_CACHE"] = True
     gaps.clear_cache()
     holding = session.execute(
-        select(Holding).join(Requirement, Requirement.competence_id == Holding.competence_id)
-        .where(Requirement.service_id == busiest).order_by(Holding.id).limit(1)).scalar_one()
+        select(Holding)
+        .join(Requirement, Requirement.competence_id == Holding.competence_id)
+        .where(Requirement.service_id == busiest)
+        .order_by(Holding.id)
+        .limit(1)
+    ).scalar_one()
 
     def write():
         """One edit as the web would make it: change a level, record the audit event."""
         session.rollback()
         before = audit.snapshot(holding)
         holding.level = 1 if holding.level > 1 else 5
-        audit.record(audit.Actor.system("bench"), "update", "holding", holding.id,
-                     *audit.changes(before, audit.snapshot(holding)))
+        audit.record(
+            audit.Actor.system("bench"),
+            "update",
+            "holding",
+            holding.id,
+            *audit.changes(before, audit.snapshot(holding)),
+        )
         session.commit()
 
     try:
@@ -520,8 +680,10 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    echo(f"{'peak memory':<44} {peak / 2**20:8.1f} MiB Python allocations in the full "
-         f"analysis; process peak RSS {rss:.0f} MiB (incl. generation)")
+    echo(
+        f"{'peak memory':<44} {peak / 2**20:8.1f} MiB Python allocations in the full "
+        f"analysis; process peak RSS {rss:.0f} MiB (incl. generation)"
+    )
     figures.append(Figure("peak memory (MiB, Python, full analysis)", [peak / 2**20]))
     figures.append(Figure("peak RSS (MiB, process)", [rss]))
     return figures

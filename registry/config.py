@@ -76,7 +76,7 @@ def load_config(app, overrides=None) -> None:
     # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
     for old in ("postgres://", "postgresql://"):
         if uri.startswith(old):
-            uri = "postgresql+psycopg://" + uri[len(old):]
+            uri = "postgresql+psycopg://" + uri[len(old) :]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})

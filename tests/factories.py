@@ -98,12 +98,14 @@ def make_requirement(service=None, competence=None, **kw) -> Requirement:
 
 
 def make_assignment(person=None, service=None, **kw) -> Assignment:
-    return _save(Assignment(person=person or make_person(), service=service or make_service(),
-                            **kw))
+    return _save(
+        Assignment(person=person or make_person(), service=service or make_service(), **kw)
+    )
 
 
 def make_holding(person=None, competence=None, **kw) -> Holding:
     kw.setdefault("level", 3)
     kw.setdefault("assessed_on", date(2025, 1, 1))
-    return _save(Holding(person=person or make_person(), competence=competence or
-                         make_competence(), **kw))
+    return _save(
+        Holding(person=person or make_person(), competence=competence or make_competence(), **kw)
+    )

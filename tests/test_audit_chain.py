@@ -17,16 +17,29 @@ HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 # --- the pure chain ------------------------------------------------------------------------------
 
+
 def _chain(n: int) -> list[dict]:
     """n chained events as the dicts the domain functions read."""
     events, prev = [], audit_chain.GENESIS
     for seq in range(1, n + 1):
         after = audit_chain.dumps({"name": f"record {seq}"})
-        event = {"seq": seq, "at": f"2025-01-0{seq}T10:00:00", "actor_id": 1,
-                 "actor_email": "a@example.org", "actor_role": "editor", "action": "create",
-                 "entity": "service", "entity_id": str(seq), "result": "success",
-                 "source": "127.0.0.1", "before": None, "after": after, "redacted": False,
-                 "payload_digest": audit_chain.payload_digest(None, after), "prev_hash": prev}
+        event = {
+            "seq": seq,
+            "at": f"2025-01-0{seq}T10:00:00",
+            "actor_id": 1,
+            "actor_email": "a@example.org",
+            "actor_role": "editor",
+            "action": "create",
+            "entity": "service",
+            "entity_id": str(seq),
+            "result": "success",
+            "source": "127.0.0.1",
+            "before": None,
+            "after": after,
+            "redacted": False,
+            "payload_digest": audit_chain.payload_digest(None, after),
+            "prev_hash": prev,
+        }
         event["hash"] = prev = audit_chain.chain_hash(prev, event)
         events.append(event)
     return events
@@ -45,10 +58,17 @@ def test_an_empty_chain_verifies_against_the_genesis_head():
     assert not audit_chain.verify([], expect=(0, "1" * 64)).ok
 
 
-@pytest.mark.parametrize("name, value", [
-    ("action", "delete"), ("actor_email", "someone@else.org"), ("at", "2025-02-01T10:00:00"),
-    ("entity_id", "99"), ("result", "failure"), ("source", "10.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("action", "delete"),
+        ("actor_email", "someone@else.org"),
+        ("at", "2025-02-01T10:00:00"),
+        ("entity_id", "99"),
+        ("result", "failure"),
+        ("source", "10.0.0.1"),
+    ],
+)
 def test_a_changed_chained_field_is_reported_at_that_event(name, value):
     events = _chain(4)
     events[2][name] = value
@@ -69,8 +89,10 @@ def test_a_deleted_event_is_reported_at_the_next_one():
     del events[1]
     result = audit_chain.verify(events)
     assert (result.ok, result.broken_seq) == (False, 3)
-    assert result.message == ("Event 3 is out of sequence: expected event 2 (an event was "
-                              "deleted or events were reordered).")
+    assert result.message == (
+        "Event 3 is out of sequence: expected event 2 (an event was "
+        "deleted or events were reordered)."
+    )
 
 
 def test_swapped_events_are_reported():
@@ -92,16 +114,25 @@ def test_expect_catches_a_truncated_tail_and_a_different_head():
     assert not audit_chain.verify(events, expect=(3, events[3]["hash"])).ok
 
 
-@pytest.mark.parametrize("text_, parsed", [
-    ("3:" + "a" * 64, (3, "a" * 64)), ("3:" + "A" * 64, (3, "a" * 64)), ("3:" + "a" * 63, None),
-    ("x:" + "a" * 64, None), ("3" + "a" * 64, None), ("²:" + "a" * 64, None),
-    ("3:" + "g" * 64, None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text_, parsed",
+    [
+        ("3:" + "a" * 64, (3, "a" * 64)),
+        ("3:" + "A" * 64, (3, "a" * 64)),
+        ("3:" + "a" * 63, None),
+        ("x:" + "a" * 64, None),
+        ("3" + "a" * 64, None),
+        ("²:" + "a" * 64, None),
+        ("3:" + "g" * 64, None),
+        ("", None),
+    ],
+)
 def test_parse_head(text_, parsed):
     assert audit_chain.parse_head(text_) == parsed
 
 
 # --- recorded in the database, verified on the command line --------------------------------------
+
 
 def _verify(runner, *args):
     result = runner.invoke(args=["audit", "verify", *args])
@@ -110,8 +141,10 @@ def _verify(runner, *args):
 
 def _record_some(n: int = 5) -> list[AuditEvent]:
     actor = audit.Actor.system("cli")
-    events = [audit.record(actor, "create", "service", i, after={"code": f"s-{i}", "n": i})
-              for i in range(1, n + 1)]
+    events = [
+        audit.record(actor, "create", "service", i, after={"code": f"s-{i}", "n": i})
+        for i in range(1, n + 1)
+    ]
     db.session.commit()
     return events
 
@@ -141,15 +174,31 @@ def test_the_chain_verifies_after_web_logins_refusals_and_cli_writes(app, client
     editor = app.test_client()
     login(editor, users["editor"])
     assert editor.get("/audit/").status_code == 403  # refused, and recorded
-    assert editor.post("/account/password", data={
-        "current": PASSWORD, "new": "another good password",
-        "confirm": "another good password"}).status_code == 302
-    result = runner.invoke(args=["users", "create", "--email", "new@example.org", "--role",
-                                 "auditor"], input="a fine password\n")
+    assert (
+        editor.post(
+            "/account/password",
+            data={
+                "current": PASSWORD,
+                "new": "another good password",
+                "confirm": "another good password",
+            },
+        ).status_code
+        == 302
+    )
+    result = runner.invoke(
+        args=["users", "create", "--email", "new@example.org", "--role", "auditor"],
+        input="a fine password\n",
+    )
     assert result.exit_code == 0, result.output
     actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars()
-    assert list(actions) == ["login", "login_failed", "login", "refused", "change_password",
-                             "create"]
+    assert list(actions) == [
+        "login",
+        "login_failed",
+        "login",
+        "refused",
+        "change_password",
+        "create",
+    ]
     head = _head(runner)
     assert head.startswith("6:")
     page = client.post("/audit/verify").get_data(as_text=True)
@@ -161,10 +210,17 @@ def _sql(statement: str, **params) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("column, value", [
-    ("action", "'delete'"), ("actor_email", "'someone@else.org'"), ("entity_id", "'42'"),
-    ("result", "'failure'"), ("source", "'10.9.8.7'"), ("actor_role", "'admin'"),
-])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("action", "'delete'"),
+        ("actor_email", "'someone@else.org'"),
+        ("entity_id", "'42'"),
+        ("result", "'failure'"),
+        ("source", "'10.9.8.7'"),
+        ("actor_role", "'admin'"),
+    ],
+)
 def test_an_edited_event_breaks_verification_at_that_event(app, runner, column, value):
     _record_some(5)
     _sql(f"UPDATE audit_events SET {column} = {value} WHERE seq = 3")  # noqa: S608 - fixed values
@@ -175,8 +231,10 @@ def test_an_edited_event_breaks_verification_at_that_event(app, runner, column, 
 
 def test_an_edited_time_breaks_verification(app, runner):
     events = _record_some(4)
-    _sql("UPDATE audit_events SET at = :at WHERE seq = 2",
-         at=events[1].at.replace(year=events[1].at.year - 1))
+    _sql(
+        "UPDATE audit_events SET at = :at WHERE seq = 2",
+        at=events[1].at.replace(year=events[1].at.year - 1),
+    )
     code, output = _verify(runner)
     assert code == 1 and "event 2" in output
 
@@ -257,12 +315,24 @@ def test_expect_must_look_like_a_head(app, runner, bad):
 
 # --- redaction -------------------------------------------------------------------------------
 
+
 def test_redaction_keeps_the_chain_verifiable(app, runner):
     actor = audit.Actor.system("cli")
-    personal = audit.record(actor, "create", "person", 7,
-                            after={"name": "Jan Jansen", "email": "jan@example.org", "id": 7})
-    audit.record(actor, "update", "person", 7, before={"email": "jan@example.org"},
-                 after={"email": "j.jansen@example.org"})
+    personal = audit.record(
+        actor,
+        "create",
+        "person",
+        7,
+        after={"name": "Jan Jansen", "email": "jan@example.org", "id": 7},
+    )
+    audit.record(
+        actor,
+        "update",
+        "person",
+        7,
+        before={"email": "jan@example.org"},
+        after={"email": "j.jansen@example.org"},
+    )
     db.session.commit()
     events = db.session.execute(select(AuditEvent).where(AuditEvent.entity == "person")).scalars()
     redaction = audit.redact(actor, list(events), fields=["name", "email"], reason="left 2019")
@@ -276,8 +346,10 @@ def test_redaction_keeps_the_chain_verifiable(app, runner):
 
 def test_a_redacted_flag_without_a_recorded_redaction_is_tampering(app, runner):
     _record_some(4)
-    _sql("""UPDATE audit_events SET after = '{"code":"other"}', redacted = :yes WHERE seq = 2""",
-         yes=True)
+    _sql(
+        """UPDATE audit_events SET after = '{"code":"other"}', redacted = :yes WHERE seq = 2""",
+        yes=True,
+    )
     code, output = _verify(runner)
     assert code == 1
     assert "event 2" in output and "no redaction of it was recorded" in output
@@ -294,6 +366,7 @@ def test_a_redaction_event_cannot_be_stretched_to_cover_other_events(app, runner
 
 
 # --- the head row ----------------------------------------------------------------------------
+
 
 def test_recording_continues_the_chain_when_the_head_row_is_missing(app, runner):
     _record_some(2)

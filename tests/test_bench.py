@@ -4,14 +4,36 @@ import re
 
 import pytest
 
-FIGURES = ("hand-written SQL query", "full gap computation", "dashboard", "gap list",
-           "service dossier", "what-if, one person", "key people", "peak memory")
+FIGURES = (
+    "hand-written SQL query",
+    "full gap computation",
+    "dashboard",
+    "gap list",
+    "service dossier",
+    "what-if, one person",
+    "key people",
+    "peak memory",
+)
 
 
 def test_bench_runs_at_tiny_scale_and_prints_every_figure(runner, database_url):
-    args = ["bench", "--people", "60", "--competences", "8", "--services", "4",
-            "--requirements", "12", "--assignments", "40", "--holdings", "200",
-            "--repeat", "1"]
+    args = [
+        "bench",
+        "--people",
+        "60",
+        "--competences",
+        "8",
+        "--services",
+        "4",
+        "--requirements",
+        "12",
+        "--assignments",
+        "40",
+        "--holdings",
+        "200",
+        "--repeat",
+        "1",
+    ]
     if database_url.startswith("postgres"):
         args += ["--database-url", database_url]
     result = runner.invoke(args=args)
@@ -32,8 +54,9 @@ def test_bench_leaves_the_given_postgresql_database_as_it_was(runner, database_u
     url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url)
     before = set(inspect(engine).get_schema_names())
-    result = runner.invoke(args=["bench", "--small", "--repeat", "1", "--database-url",
-                                 database_url])
+    result = runner.invoke(
+        args=["bench", "--small", "--repeat", "1", "--database-url", database_url]
+    )
     assert result.exit_code == 0, result.output
     assert set(inspect(engine).get_schema_names()) == before
     engine.dispose()

@@ -30,10 +30,10 @@ def registry(app):
     factories.make_holding(stayer, cm, level=4)
     factories.make_holding(leaver, sec, level=3)
     factories.make_holding(other, sec, level=5)
-    factories.make_requirement(alpha, cm, required_level=3, min_holders=1)   # covered
+    factories.make_requirement(alpha, cm, required_level=3, min_holders=1)  # covered
     factories.make_requirement(alpha, sec, required_level=3, min_holders=1)  # leaving
-    factories.make_requirement(beta, cm, required_level=3, min_holders=2)    # undercovered
-    factories.make_requirement(beta, sec, required_level=5, min_holders=1)   # unassigned
+    factories.make_requirement(beta, cm, required_level=3, min_holders=2)  # undercovered
+    factories.make_requirement(beta, sec, required_level=5, min_holders=1)  # unassigned
     db.session.commit()
 
 
@@ -46,12 +46,23 @@ def run_json(runner, *args):
 def test_json_has_codes_numbers_and_report_order(runner, registry):
     records = run_json(runner, "--all")
     assert [(r["service"], r["competence"], r["status"]) for r in records] == [
-        ("beta", "SEC", "unassigned"), ("alpha", "SEC", "leaving"),
-        ("beta", "CM", "undercovered"), ("alpha", "CM", "covered")]
+        ("beta", "SEC", "unassigned"),
+        ("alpha", "SEC", "leaving"),
+        ("beta", "CM", "undercovered"),
+        ("alpha", "CM", "covered"),
+    ]
     assert records[0] == {
-        "service": "beta", "competence": "SEC", "required_level": 5, "min_holders": 1,
-        "holders_now": 0, "holders_at_horizon": 0, "candidates": 1, "status": "unassigned",
-        "risk": 3, "contract_ending": False}
+        "service": "beta",
+        "competence": "SEC",
+        "required_level": 5,
+        "min_holders": 1,
+        "holders_now": 0,
+        "holders_at_horizon": 0,
+        "candidates": 1,
+        "status": "unassigned",
+        "risk": 3,
+        "contract_ending": False,
+    }
     assert records[1]["holders_now"] == 1 and records[1]["holders_at_horizon"] == 0
     assert records[1]["candidates"] == 1  # "Elsewhere" holds SEC at 5, not assigned to alpha
     assert records[1]["risk"] == 2 * 4
@@ -63,8 +74,10 @@ def test_without_all_covered_rows_are_left_out(runner, registry):
 
 def test_horizon_decides_who_is_leaving(runner, registry):
     # The leaver's last day is 30 June: with a 20-day horizon they still count at E.
-    statuses = {(r["service"], r["competence"]): r["status"]
-                for r in run_json(runner, "--all", "--horizon", "20")}
+    statuses = {
+        (r["service"], r["competence"]): r["status"]
+        for r in run_json(runner, "--all", "--horizon", "20")
+    }
     assert statuses[("alpha", "SEC")] == "covered"
 
 
@@ -72,12 +85,24 @@ def test_csv_has_a_header_and_the_same_rows(runner, registry):
     result = runner.invoke(args=["gaps", "--as-of", "2025-06-02", "--format", "csv", "--all"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert list(rows[0]) == ["service", "competence", "required_level", "min_holders",
-                             "holders_now", "holders_at_horizon", "candidates", "status", "risk",
-                             "contract_ending"]
+    assert list(rows[0]) == [
+        "service",
+        "competence",
+        "required_level",
+        "min_holders",
+        "holders_now",
+        "holders_at_horizon",
+        "candidates",
+        "status",
+        "risk",
+        "contract_ending",
+    ]
     assert [(r["service"], r["competence"], r["status"], r["holders_now"]) for r in rows] == [
-        ("beta", "SEC", "unassigned", "0"), ("alpha", "SEC", "leaving", "1"),
-        ("beta", "CM", "undercovered", "1"), ("alpha", "CM", "covered", "1")]
+        ("beta", "SEC", "unassigned", "0"),
+        ("alpha", "SEC", "leaving", "1"),
+        ("beta", "CM", "undercovered", "1"),
+        ("alpha", "CM", "covered", "1"),
+    ]
 
 
 def test_table_is_aligned_and_summarised(runner, registry):
@@ -88,13 +113,19 @@ def test_table_is_aligned_and_summarised(runner, registry):
     assert "4 requirements" in lines[1] and "25.0%" in lines[1]
     header, rule, *body = lines[3:]
     assert header.split()[:2] == ["Service", "Competence"]
-    assert [line.split()[:2] for line in body] == [["beta", "SEC"], ["alpha", "SEC"],
-                                                  ["beta", "CM"]]
+    assert [line.split()[:2] for line in body] == [
+        ["beta", "SEC"],
+        ["alpha", "SEC"],
+        ["beta", "CM"],
+    ]
     # Every column starts at the same place on every line.
     starts = [i for i, ch in enumerate(rule) if ch == "-" and (i == 0 or rule[i - 1] == " ")]
     status_col = starts[7]
     assert [line[status_col:].split()[0] for line in body] == [
-        "unassigned", "leaving", "undercovered"]
+        "unassigned",
+        "leaving",
+        "undercovered",
+    ]
 
 
 def test_table_says_so_when_there_are_no_gaps(runner, app):

@@ -55,8 +55,10 @@ def test_a_broken_folder_prints_every_problem_and_writes_nothing(cli):
         "people.csv:2: start_date: 2024-02-30 is an impossible date.",
     ]
     assert "people.csv:3: leave_date 2024-04-30 is before start_date 2024-05-01." in lines
-    assert "services.csv:2: Unknown owner E9: it is neither in the registry nor in " \
-           "people.csv." in lines
+    assert (
+        "services.csv:2: Unknown owner E9: it is neither in the registry nor in "
+        "people.csv." in lines
+    )
     assert "holdings.csv:2: level: 6 is not a level; use a whole number from 1 to 5." in lines
     assert lines[-1] == "Problems found: 10; nothing was imported."
     assert result.stdout == ""

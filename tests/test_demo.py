@@ -38,14 +38,36 @@ def loaded(app):
 
 
 def test_the_demo_loads_voorbeeldstad_through_the_importer(loaded):
-    assert {model.__name__: count(model) for model in (
-        Framework, Provider, OrgUnit, Competence, Person, Service, Requirement, Assignment,
-        Holding)} == {
-        "Framework": 4, "Provider": 5, "OrgUnit": 14, "Competence": 84, "Person": 41,
-        "Service": 8, "Requirement": 48, "Assignment": 45, "Holding": 149}
+    assert {
+        model.__name__: count(model)
+        for model in (
+            Framework,
+            Provider,
+            OrgUnit,
+            Competence,
+            Person,
+            Service,
+            Requirement,
+            Assignment,
+            Holding,
+        )
+    } == {
+        "Framework": 4,
+        "Provider": 5,
+        "OrgUnit": 14,
+        "Competence": 84,
+        "Person": 41,
+        "Service": 8,
+        "Requirement": 48,
+        "Assignment": 45,
+        "Holding": 149,
+    }
     summary = db.session.scalars(select(AuditEvent).filter_by(entity="import")).one()
     assert json.loads(summary.after)["files"]["holdings.csv"] == {
-        "create": 149, "update": 0, "unchanged": 0}
+        "create": 149,
+        "update": 0,
+        "unchanged": 0,
+    }
     assert audit.verify_chain().ok
 
 
@@ -88,8 +110,10 @@ def test_a_second_load_is_refused(loaded):
     assert (count(Person), count(AuditEvent)) == counts
 
 
-@pytest.mark.parametrize("make", [factories.make_service, factories.make_person,
-                                  factories.make_competence, factories.make_user])
+@pytest.mark.parametrize(
+    "make",
+    [factories.make_service, factories.make_person, factories.make_competence, factories.make_user],
+)
 def test_any_data_makes_the_database_not_empty(app, make):
     assert demo.database_is_empty()
     make()

@@ -32,26 +32,50 @@ GAP_FIELDS = [f.name for f in fields(rules.Gap)]
 
 def save_with_factories(registry: rules.Registry) -> dict[str, dict[int, int]]:
     """Write a domain registry through the factories; returns domain id → database id."""
-    units = {uid: factories.make_org_unit().id
-             for uid in {p.org_unit_id for p in registry.people} - {None}}
-    people = {p.id: factories.make_person(
-        name=p.name or f"Person {p.id}", start_date=p.start_date, leave_date=p.leave_date,
-        org_unit_id=units.get(p.org_unit_id)) for p in registry.people}
-    services = {s.id: factories.make_service(
-        code=s.code, status=s.status, criticality=s.criticality, contract_end=s.contract_end)
-        for s in registry.services}
-    competences = {c.id: factories.make_competence(code=c.code, retired=c.retired)
-                   for c in registry.competences}
-    requirements = {r.id: factories.make_requirement(
-        services[r.service_id], competences[r.competence_id], required_level=r.required_level,
-        min_holders=r.min_holders).id for r in registry.requirements}
+    units = {
+        uid: factories.make_org_unit().id
+        for uid in {p.org_unit_id for p in registry.people} - {None}
+    }
+    people = {
+        p.id: factories.make_person(
+            name=p.name or f"Person {p.id}",
+            start_date=p.start_date,
+            leave_date=p.leave_date,
+            org_unit_id=units.get(p.org_unit_id),
+        )
+        for p in registry.people
+    }
+    services = {
+        s.id: factories.make_service(
+            code=s.code, status=s.status, criticality=s.criticality, contract_end=s.contract_end
+        )
+        for s in registry.services
+    }
+    competences = {
+        c.id: factories.make_competence(code=c.code, retired=c.retired)
+        for c in registry.competences
+    }
+    requirements = {
+        r.id: factories.make_requirement(
+            services[r.service_id],
+            competences[r.competence_id],
+            required_level=r.required_level,
+            min_holders=r.min_holders,
+        ).id
+        for r in registry.requirements
+    }
     for a in registry.assignments:
-        factories.make_assignment(people[a.person_id],
-                                  services[a.service_id], start_on=a.start_on, end_on=a.end_on)
+        factories.make_assignment(
+            people[a.person_id], services[a.service_id], start_on=a.start_on, end_on=a.end_on
+        )
     for h in registry.holdings:
-        factories.make_holding(people[h.person_id],
-                               competences[h.competence_id], level=h.level,
-                               assessed_on=h.assessed_on, expires_on=h.expires_on)
+        factories.make_holding(
+            people[h.person_id],
+            competences[h.competence_id],
+            level=h.level,
+            assessed_on=h.assessed_on,
+            expires_on=h.expires_on,
+        )
     return {"people": {k: v.id for k, v in people.items()}, "requirements": requirements}
 
 
@@ -63,8 +87,7 @@ def test_boundary_through_sql(app, case):
         assert rows == []
         return
     (row,) = rows
-    assert (row.holders_now, row.holders_at_horizon, row.candidates, row.status) == \
-        case.expected
+    assert (row.holders_now, row.holders_at_horizon, row.candidates, row.status) == case.expected
     assert row.severity == rules.SEVERITY[case.expected[3]]
     assert row.risk == row.severity * rules.CRITICALITY_WEIGHT["medium"]
     assert row.contract_ending is case.contract_ending
@@ -73,27 +96,50 @@ def test_boundary_through_sql(app, case):
 def test_row_carries_labels_and_filters_run_in_sql(app):
     provider = factories.make_provider(name="Dimpact")
     framework = factories.make_framework(name="e-CF")
-    svc = factories.make_service(code="zaak", name="Zaaksysteem", provider=provider,
-                                 criticality="critical")
-    comp = factories.make_competence(code="CM", name="Contract management",
-                                     framework=framework, area="Sourcing")
+    svc = factories.make_service(
+        code="zaak", name="Zaaksysteem", provider=provider, criticality="critical"
+    )
+    comp = factories.make_competence(
+        code="CM", name="Contract management", framework=framework, area="Sourcing"
+    )
     requirement = factories.make_requirement(svc, comp, required_level=3, min_holders=1)
     other = factories.make_requirement(factories.make_service(code="web"), comp)
     (row,) = service.analyse(D, H, service_ids=[svc.id])
-    assert (row.requirement_id, row.provider_name, row.framework_name, row.area,
-            row.service_name, row.competence_name, row.status, row.risk) == (
-        requirement.id, "Dimpact", "e-CF", "Sourcing", "Zaaksysteem", "Contract management",
-        rules.UNASSIGNED, 3 * 4)
+    assert (
+        row.requirement_id,
+        row.provider_name,
+        row.framework_name,
+        row.area,
+        row.service_name,
+        row.competence_name,
+        row.status,
+        row.risk,
+    ) == (
+        requirement.id,
+        "Dimpact",
+        "e-CF",
+        "Sourcing",
+        "Zaaksysteem",
+        "Contract management",
+        rules.UNASSIGNED,
+        3 * 4,
+    )
     f = service.GapFilter
-    assert [r.requirement_id for r in service.analyse(D, H, f(provider_ids=(provider.id,)))] \
-        == [requirement.id]
+    assert [r.requirement_id for r in service.analyse(D, H, f(provider_ids=(provider.id,)))] == [
+        requirement.id
+    ]
     assert {r.requirement_id for r in service.analyse(D, H, f(areas=("Sourcing",)))} == {
-        requirement.id, other.id}
+        requirement.id,
+        other.id,
+    }
     assert service.analyse(D, H, f(statuses=(rules.COVERED,))) == []
     assert service.analyse(D, H, f(criticalities=("low",))) == []
-    assert [r.requirement_id for r in service.analyse(D, H, f(framework_ids=(framework.id,),
-                                                              criticalities=("critical",)))] \
-        == [requirement.id]
+    assert [
+        r.requirement_id
+        for r in service.analyse(
+            D, H, f(framework_ids=(framework.id,), criticalities=("critical",))
+        )
+    ] == [requirement.id]
 
 
 def test_qualified_holders_and_suggestions_for_many_requirements(app):
@@ -105,7 +151,8 @@ def test_qualified_holders_and_suggestions_for_many_requirements(app):
     assert holders[999_999] == []
     (suggested,) = service.suggestions_for([rid], D, H).values()
     assert [(s.person_id, s.kind, s.level) for s in suggested] == [
-        (ids["people"][20], "candidate", 4)]
+        (ids["people"][20], "candidate", 4)
+    ]
 
 
 def test_key_people_and_what_if(app):
@@ -133,11 +180,17 @@ def test_summaries(app):
     save_with_factories(registry_for(Case("", service={"status": "active"})))
     factories.make_requirement(factories.make_service(code="hosting", provider=provider))
     rows = service.analyse(D, H)
-    assert service.status_counts(rows) == {rules.UNASSIGNED: 1, rules.LEAVING: 0,
-                                           rules.UNDERCOVERED: 0, rules.COVERED: 1}
+    assert service.status_counts(rows) == {
+        rules.UNASSIGNED: 1,
+        rules.LEAVING: 0,
+        rules.UNDERCOVERED: 0,
+        rules.COVERED: 1,
+    }
     by_provider = service.coverage_by_provider(rows)
     assert [(s.label, s.requirements, s.coverage) for s in by_provider] == [
-        ("GovUnited", 1, 0.0), (None, 1, 100.0)]
+        ("GovUnited", 1, 0.0),
+        (None, 1, 100.0),
+    ]
     by_service = {k: s.coverage for k, s in service.coverage_by_service(rows).items()}
     assert by_service == {r.service_id: 100.0 if r.service_code == "svc" else 0.0 for r in rows}
 
@@ -214,7 +267,8 @@ def test_cache_follows_every_write_and_recomputes_only_what_changed(app, cached)
     check({rid})
 
     assignment = db.session.execute(
-        db.select(Assignment).filter_by(person_id=person.id)).scalar_one()
+        db.select(Assignment).filter_by(person_id=person.id)
+    ).scalar_one()
     before = audit.snapshot(assignment)
     db.session.delete(assignment)
     db.session.flush()
@@ -295,39 +349,66 @@ def scenarios(draw):
     people = []
     for pid in range(1, n_people + 1):
         start, leave = _ordered(draw(begins), draw(ends))
-        people.append(rules.Person(pid, start, leave, draw(st.sampled_from("ABC")) + str(pid),
-                                   draw(st.sampled_from([None, 1, 2]))))
+        people.append(
+            rules.Person(
+                pid,
+                start,
+                leave,
+                draw(st.sampled_from("ABC")) + str(pid),
+                draw(st.sampled_from([None, 1, 2])),
+            )
+        )
     services = tuple(
-        rules.Service(sid, f"s{sid}", draw(st.sampled_from(["active", "planned", "retired"])),
-                      draw(st.sampled_from(list(rules.CRITICALITY_WEIGHT))), draw(maybe_date))
-        for sid in range(1, draw(st.integers(1, 2)) + 1))
-    competences = tuple(rules.Competence(cid, f"c{cid}", draw(st.integers(0, 3)) == 3)
-                        for cid in range(1, draw(st.integers(1, 2)) + 1))
+        rules.Service(
+            sid,
+            f"s{sid}",
+            draw(st.sampled_from(["active", "planned", "retired"])),
+            draw(st.sampled_from(list(rules.CRITICALITY_WEIGHT))),
+            draw(maybe_date),
+        )
+        for sid in range(1, draw(st.integers(1, 2)) + 1)
+    )
+    competences = tuple(
+        rules.Competence(cid, f"c{cid}", draw(st.integers(0, 3)) == 3)
+        for cid in range(1, draw(st.integers(1, 2)) + 1)
+    )
     pairs = [(s.id, c.id) for s in services for c in competences]
     chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=1))
     requirements = tuple(
-        rules.Requirement(rid, sid, cid, draw(st.sampled_from([3, 2, 4, 1])),
-                          draw(st.sampled_from([2, 1, 3])))
-        for rid, (sid, cid) in enumerate(chosen, start=1))
+        rules.Requirement(
+            rid, sid, cid, draw(st.sampled_from([3, 2, 4, 1])), draw(st.sampled_from([2, 1, 3]))
+        )
+        for rid, (sid, cid) in enumerate(chosen, start=1)
+    )
     person_ids = st.integers(1, n_people)
     # Dense on purpose: most people are assigned to most services and hold most competences,
     # so requirements reach two or three holders and every status turns up.
-    assignments = [rules.Assignment(p.id, s.id, *_ordered(draw(begins), draw(ends)))
-                   for p in people for s in services if draw(st.integers(0, 3)) != 3]
+    assignments = [
+        rules.Assignment(p.id, s.id, *_ordered(draw(begins), draw(ends)))
+        for p in people
+        for s in services
+        if draw(st.integers(0, 3)) != 3
+    ]
     levels = st.sampled_from([3, 3, 4, 4, 5, None, 2, 1])
     holdings = []
     for p in people:
         for c in competences:
             level = draw(levels)
             if level is not None:
-                holdings.append(rules.Holding(p.id, c.id, level,
-                                              *_ordered(draw(begins), draw(ends))))
-    registry = rules.Registry(tuple(people), services, competences, requirements,
-                              tuple(assignments), tuple(holdings))
+                holdings.append(
+                    rules.Holding(p.id, c.id, level, *_ordered(draw(begins), draw(ends)))
+                )
+    registry = rules.Registry(
+        tuple(people), services, competences, requirements, tuple(assignments), tuple(holdings)
+    )
     leaving = draw(st.dictionaries(person_ids, some_date, max_size=2))
-    ending = draw(st.dictionaries(st.sampled_from([(a.person_id, a.service_id)
-                                                   for a in assignments] or [(1, 1)]),
-                                  some_date, max_size=2))
+    ending = draw(
+        st.dictionaries(
+            st.sampled_from([(a.person_id, a.service_id) for a in assignments] or [(1, 1)]),
+            some_date,
+            max_size=2,
+        )
+    )
     return registry, as_of, horizon, leaving, ending
 
 
@@ -340,31 +421,90 @@ def insert_registry(registry: rules.Registry) -> None:
             session.execute(insert(model), items)
 
     rows(OrgUnit, [{"id": u, "name": f"U{u}", "path": f"U{u}"} for u in (1, 2)])
-    rows(Person, [{"id": p.id, "employee_number": f"E{p.id}", "name": p.name,
-                   "start_date": p.start_date, "leave_date": p.leave_date,
-                   "org_unit_id": p.org_unit_id} for p in registry.people])
-    rows(Service, [{"id": s.id, "code": s.code, "name": s.code, "status": s.status,
-                    "criticality": s.criticality, "contract_end": s.contract_end}
-                   for s in registry.services])
-    rows(Competence, [{"id": c.id, "code": c.code, "name": c.code, "retired": c.retired}
-                      for c in registry.competences])
-    rows(Requirement, [{"id": r.id, "service_id": r.service_id, "competence_id": r.competence_id,
-                        "required_level": r.required_level, "min_holders": r.min_holders}
-                       for r in registry.requirements])
-    rows(Assignment, [{"person_id": a.person_id, "service_id": a.service_id,
-                       "start_on": a.start_on, "end_on": a.end_on}
-                      for a in registry.assignments])
-    rows(Holding, [{"person_id": h.person_id, "competence_id": h.competence_id,
-                    "level": h.level, "assessed_on": h.assessed_on, "expires_on": h.expires_on}
-                   for h in registry.holdings])
+    rows(
+        Person,
+        [
+            {
+                "id": p.id,
+                "employee_number": f"E{p.id}",
+                "name": p.name,
+                "start_date": p.start_date,
+                "leave_date": p.leave_date,
+                "org_unit_id": p.org_unit_id,
+            }
+            for p in registry.people
+        ],
+    )
+    rows(
+        Service,
+        [
+            {
+                "id": s.id,
+                "code": s.code,
+                "name": s.code,
+                "status": s.status,
+                "criticality": s.criticality,
+                "contract_end": s.contract_end,
+            }
+            for s in registry.services
+        ],
+    )
+    rows(
+        Competence,
+        [
+            {"id": c.id, "code": c.code, "name": c.code, "retired": c.retired}
+            for c in registry.competences
+        ],
+    )
+    rows(
+        Requirement,
+        [
+            {
+                "id": r.id,
+                "service_id": r.service_id,
+                "competence_id": r.competence_id,
+                "required_level": r.required_level,
+                "min_holders": r.min_holders,
+            }
+            for r in registry.requirements
+        ],
+    )
+    rows(
+        Assignment,
+        [
+            {
+                "person_id": a.person_id,
+                "service_id": a.service_id,
+                "start_on": a.start_on,
+                "end_on": a.end_on,
+            }
+            for a in registry.assignments
+        ],
+    )
+    rows(
+        Holding,
+        [
+            {
+                "person_id": h.person_id,
+                "competence_id": h.competence_id,
+                "level": h.level,
+                "assessed_on": h.assessed_on,
+                "expires_on": h.expires_on,
+            }
+            for h in registry.holdings
+        ],
+    )
 
 
 def _gap_fields(gap) -> dict:
     return {name: getattr(gap, name) for name in GAP_FIELDS}
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=scenarios())
 def test_sql_agrees_with_the_pure_rules(app, scenario):
     registry, as_of, horizon, leaving, ending = scenario
@@ -372,8 +512,10 @@ def test_sql_agrees_with_the_pure_rules(app, scenario):
     try:
         expected = rules.compute_gaps(registry, as_of, horizon)
         for gap in expected:
-            event(f"{gap.status} (now {min(gap.holders_now, 2)}, later "
-                  f"{min(gap.holders_at_horizon, 2)}, candidates {min(gap.candidates, 1)})")
+            event(
+                f"{gap.status} (now {min(gap.holders_now, 2)}, later "
+                f"{min(gap.holders_at_horizon, 2)}, candidates {min(gap.candidates, 1)})"
+            )
         actual = service.analyse(as_of, horizon)
         assert [_gap_fields(r) for r in actual] == [_gap_fields(g) for g in expected]
 
@@ -384,19 +526,24 @@ def test_sql_agrees_with_the_pure_rules(app, scenario):
 
         pure = rules.what_if(registry, as_of, horizon, leaving, ending)
         sql = service.what_if(leaving, ending, as_of, horizon)
-        assert [(_gap_fields(b), _gap_fields(a)) for b, a in sql.worsened] == \
-            [(_gap_fields(b), _gap_fields(a)) for b, a in pure.worsened]
-        assert (sql.coverage_before, sql.coverage_after) == (pure.coverage_before,
-                                                             pure.coverage_after)
+        assert [(_gap_fields(b), _gap_fields(a)) for b, a in sql.worsened] == [
+            (_gap_fields(b), _gap_fields(a)) for b, a in pure.worsened
+        ]
+        assert (sql.coverage_before, sql.coverage_after) == (
+            pure.coverage_before,
+            pure.coverage_after,
+        )
 
         ids = [r.id for r in registry.requirements]
         holders = service.qualified_holders(ids, as_of)
         suggested = service.suggestions_for(ids, as_of, horizon)
         for rid in ids:
             assert {h.person_id for h in holders[rid]} == rules.qualified_people(
-                registry, rid, as_of)
-            assert [(s.person_id, s.level, s.kind, s.shares_org_unit) for s in suggested[rid]] \
-                == [(s.person_id, s.level, s.kind, s.shares_org_unit)
-                    for s in rules.suggestions(registry, rid, as_of, horizon)]
+                registry, rid, as_of
+            )
+            assert [(s.person_id, s.level, s.kind, s.shares_org_unit) for s in suggested[rid]] == [
+                (s.person_id, s.level, s.kind, s.shares_org_unit)
+                for s in rules.suggestions(registry, rid, as_of, horizon)
+            ]
     finally:
         db.session.rollback()

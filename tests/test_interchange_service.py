@@ -28,13 +28,25 @@ from tests import factories
 
 DATA = Path(__file__).parent / "data" / "interchange"
 ACTOR = audit.Actor.system("test")
-TABLES = (Framework, Provider, OrgUnit, Competence, Person, Service, Requirement, Assignment,
-          Holding, AuditEvent)
+TABLES = (
+    Framework,
+    Provider,
+    OrgUnit,
+    Competence,
+    Person,
+    Service,
+    Requirement,
+    Assignment,
+    Holding,
+    AuditEvent,
+)
 
 
 def row_counts() -> dict[str, int]:
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in TABLES}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in TABLES
+    }
 
 
 def csv_files(**files: str) -> dict[str, bytes]:
@@ -66,11 +78,19 @@ def test_import_of_a_dutch_excel_folder_creates_every_record(app):
     plan = run_import(interchange.read_folder(DATA / "excel_nl"))
 
     assert {name: (c.create, c.update, c.unchanged) for name, c in plan.counts.items()} == {
-        "competences.csv": (2, 0, 0), "people.csv": (2, 0, 0), "services.csv": (1, 0, 0),
-        "requirements.csv": (2, 0, 0), "assignments.csv": (2, 0, 0), "holdings.csv": (2, 0, 0)}
+        "competences.csv": (2, 0, 0),
+        "people.csv": (2, 0, 0),
+        "services.csv": (1, 0, 0),
+        "requirements.csv": (2, 0, 0),
+        "assignments.csv": (2, 0, 0),
+        "holdings.csv": (2, 0, 0),
+    }
     zoe = db.session.scalars(select(Person).filter_by(employee_number="E001")).one()
-    assert (zoe.name, zoe.email, zoe.start_date) == ("Zoë Çelik", "zoe@example.org",
-                                                     date(2019, 3, 1))
+    assert (zoe.name, zoe.email, zoe.start_date) == (
+        "Zoë Çelik",
+        "zoe@example.org",
+        date(2019, 3, 1),
+    )
     assert zoe.org_unit.path == "Directie Bedrijfsvoering / Team Regie"
     assert zoe.org_unit.parent.path == "Directie Bedrijfsvoering"
     henk = db.session.scalars(select(Person).filter_by(employee_number="E002")).one()
@@ -78,7 +98,11 @@ def test_import_of_a_dutch_excel_folder_creates_every_record(app):
     assert henk.leave_date == date(2027, 1, 1)
     service = db.session.scalars(select(Service)).one()
     assert (service.code, service.criticality, service.owner, service.provider.name) == (
-        "zaaksysteem", "critical", zoe, "Coöperatie Dimpact")
+        "zaaksysteem",
+        "critical",
+        zoe,
+        "Coöperatie Dimpact",
+    )
     cm01, cm02 = db.session.scalars(select(Competence).order_by(Competence.code))
     assert cm01.description == "Stuurt op afspraken; bewaakt de SLA"
     assert (cm01.retired, cm02.retired) == (False, True)
@@ -87,8 +111,7 @@ def test_import_of_a_dutch_excel_folder_creates_every_record(app):
     requirement = db.session.scalars(select(Requirement).filter_by(competence=cm02)).one()
     assert (requirement.required_level, requirement.min_holders) == (4, 1)
     holding = db.session.scalars(select(Holding).filter_by(person=zoe)).one()
-    assert (holding.level, holding.expires_on, holding.assessed_by) == (
-        4, date(2028, 3, 1), "HR")
+    assert (holding.level, holding.expires_on, holding.assessed_by) == (4, date(2028, 3, 1), "HR")
     assignment = db.session.scalars(select(Assignment).filter_by(person=henk)).one()
     assert (assignment.role, assignment.end_on) == ("back-up", date(2027, 1, 1))
 
@@ -99,8 +122,16 @@ def test_every_created_record_has_an_audit_event_and_the_import_a_summary(app):
     # 1 framework, 2 org units, 1 provider and the 11 records of the files
     assert len(created) == 15
     assert {entity for entity, _ in created} == {
-        "framework", "org_unit", "provider", "competence", "person", "service", "requirement",
-        "assignment", "holding"}
+        "framework",
+        "org_unit",
+        "provider",
+        "competence",
+        "person",
+        "service",
+        "requirement",
+        "assignment",
+        "holding",
+    }
     summary = events("import", "import")
     assert len(summary) == 1 and summary[0].seq == len(events())
     after = json.loads(summary[0].after)
@@ -116,14 +147,18 @@ def test_every_created_record_has_an_audit_event_and_the_import_a_summary(app):
 
 
 def test_upsert_changes_only_what_differs_and_audits_only_changes(app):
-    factories.make_person(employee_number="E1", name="Anna", email="anna@example.org",
-                          job_title="Adviseur")
+    factories.make_person(
+        employee_number="E1", name="Anna", email="anna@example.org", job_title="Adviseur"
+    )
     factories.make_person(employee_number="E2", name="Bram")
     db.session.commit()
     before = len(events())
 
-    plan = run_import(csv_files(people="employee_number,name,job_title\n"
-                                       "E1,Anna,Contractmanager\nE2,Bram,\nE3,Cas,\n"))
+    plan = run_import(
+        csv_files(
+            people="employee_number,name,job_title\nE1,Anna,Contractmanager\nE2,Bram,\nE3,Cas,\n"
+        )
+    )
 
     assert plan.counts["people.csv"] == interchange.Counts(create=1, update=1, unchanged=1)
     anna = db.session.scalars(select(Person).filter_by(employee_number="E1")).one()
@@ -132,7 +167,10 @@ def test_upsert_changes_only_what_differs_and_audits_only_changes(app):
     assert anna.version == 2
     new = events()[before:]
     assert [(e.entity, e.action) for e in new] == [
-        ("person", "update"), ("person", "create"), ("import", "import")]
+        ("person", "update"),
+        ("person", "create"),
+        ("import", "import"),
+    ]
     assert json.loads(new[0].before) == {"job_title": "Adviseur"}
     assert json.loads(new[0].after) == {"job_title": "Contractmanager"}
 
@@ -152,33 +190,46 @@ def test_references_may_point_to_the_database_or_to_the_same_import(app):
     competence = factories.make_competence(code="C1")
     factories.make_service(code="svc")
     db.session.commit()
-    run_import(csv_files(
-        competences="code,name\nC2,Nieuw\n",
-        holdings="employee_number,competence,level\nE1,C1,3\nE1,C2,4\n",
-        requirements="service,competence\nsvc,C2\n"))
-    levels = {h.competence.code: h.level for h in db.session.scalars(
-        select(Holding).filter_by(person=person))}
+    run_import(
+        csv_files(
+            competences="code,name\nC2,Nieuw\n",
+            holdings="employee_number,competence,level\nE1,C1,3\nE1,C2,4\n",
+            requirements="service,competence\nsvc,C2\n",
+        )
+    )
+    levels = {
+        h.competence.code: h.level
+        for h in db.session.scalars(select(Holding).filter_by(person=person))
+    }
     assert levels == {"C1": 3, "C2": 4}
     requirement = db.session.scalars(select(Requirement)).one()
-    assert (requirement.competence.code, requirement.required_level,
-            requirement.min_holders) == ("C2", 3, 2)  # the defaults of DESIGN
+    assert (requirement.competence.code, requirement.required_level, requirement.min_holders) == (
+        "C2",
+        3,
+        2,
+    )  # the defaults of DESIGN
     assert competence.framework is None
 
 
 def test_names_and_paths_match_existing_records_before_new_ones_are_created(app):
     unit = factories.make_org_unit(name="Directie", path="Directie")
-    team = factories.make_org_unit(name="Team Regie", path="Directie / Team Regie",
-                                   parent=unit)
+    team = factories.make_org_unit(name="Team Regie", path="Directie / Team Regie", parent=unit)
     factories.make_provider(name="Dimpact")
     factories.make_framework(name="e-CF", key="ecf")
     db.session.commit()
-    plan = run_import(csv_files(
-        people="employee_number,name,org_unit\nE1,A,Directie/Team Regie\nE2,B,team regie\n"
-               "E3,C,Directie / Team Nieuw\n",
-        services="code,name,provider\ns1,S,DIMPACT\ns2,T,Centric\n",
-        competences="code,name,framework\nC1,X,e-CF\nC2,Y,Eigen\n"))
-    assert plan.new_references == {"org_unit": ["Directie / Team Nieuw"],
-                                   "provider": ["Centric"], "framework": ["Eigen"]}
+    plan = run_import(
+        csv_files(
+            people="employee_number,name,org_unit\nE1,A,Directie/Team Regie\nE2,B,team regie\n"
+            "E3,C,Directie / Team Nieuw\n",
+            services="code,name,provider\ns1,S,DIMPACT\ns2,T,Centric\n",
+            competences="code,name,framework\nC1,X,e-CF\nC2,Y,Eigen\n",
+        )
+    )
+    assert plan.new_references == {
+        "org_unit": ["Directie / Team Nieuw"],
+        "provider": ["Centric"],
+        "framework": ["Eigen"],
+    }
     units = {p.employee_number: p.org_unit_id for p in db.session.scalars(select(Person))}
     assert units["E1"] == units["E2"] == team.id
     new_unit = db.session.get(OrgUnit, units["E3"])
@@ -192,17 +243,18 @@ def test_a_new_record_needs_its_required_columns(app):
     plan = interchange.plan_import(csv_files(people="employee_number,job_title\nE1,x\nE2,y\n"))
     with force_locale("en"):
         assert [str(p) for p in plan.problems] == [
-            "people.csv:3: name is required for a new record (E2 is not in the registry yet)."]
+            "people.csv:3: name is required for a new record (E2 is not in the registry yet)."
+        ]
 
 
 def test_date_order_is_checked_against_the_stored_record(app):
     factories.make_person(employee_number="E1", start_date=date(2024, 5, 1))
     db.session.commit()
-    plan = interchange.plan_import(csv_files(people="employee_number,leave_date\n"
-                                                    "E1,2024-04-30\n"))
+    plan = interchange.plan_import(csv_files(people="employee_number,leave_date\nE1,2024-04-30\n"))
     with force_locale("en"):
         assert [str(p) for p in plan.problems] == [
-            "people.csv:2: leave_date 2024-04-30 is before start_date 2024-05-01."]
+            "people.csv:2: leave_date 2024-04-30 is before start_date 2024-05-01."
+        ]
 
 
 # --- all or nothing -----------------------------------------------------------------------
@@ -220,8 +272,7 @@ BROKEN = [
     "requirements.csv:2: min_holders: 0 is not a number of holders; use a whole number from "
     "1 to 99.",
     "holdings.csv:2: level: 6 is not a level; use a whole number from 1 to 5.",
-    "holdings.csv:3: Unknown competence C9: it is neither in the registry nor in "
-    "competences.csv.",
+    "holdings.csv:3: Unknown competence C9: it is neither in the registry nor in competences.csv.",
 ]
 
 
@@ -241,8 +292,9 @@ def test_a_broken_folder_is_refused_whole_with_every_problem_named(app):
 
 
 def test_problems_are_in_the_users_language(app):
-    plan = interchange.plan_import(csv_files(holdings="employee_number,competence,level\n"
-                                                      "E1,C1,6\n"))
+    plan = interchange.plan_import(
+        csv_files(holdings="employee_number,competence,level\nE1,C1,6\n")
+    )
     problem = plan.problems[0]
     with force_locale("en"):
         assert problem.message.startswith("level: 6 is not a level")
@@ -250,13 +302,15 @@ def test_problems_are_in_the_users_language(app):
 
 
 def test_unknown_file_names_are_problems_too(app):
-    plan = interchange.plan_import({"medewerkers.csv": b"a,b\n",
-                                    "people.csv": b"employee_number,name\nE1,A\n"})
+    plan = interchange.plan_import(
+        {"medewerkers.csv": b"a,b\n", "people.csv": b"employee_number,name\nE1,A\n"}
+    )
     with force_locale("en"):
         assert [str(p) for p in plan.problems] == [
             "medewerkers.csv: Unknown file medewerkers.csv; the interchange files are: "
             "competences.csv, people.csv, services.csv, requirements.csv, assignments.csv, "
-            "holdings.csv."]
+            "holdings.csv."
+        ]
     assert plan.counts["people.csv"].create == 1  # still checked: every problem in one go
 
 
@@ -272,38 +326,71 @@ def test_a_plan_is_applied_once(app):
 def make_registry():
     """A registry with the awkward cases: formulas, quotes, separators, line breaks, accents,
     empty values, deep org units, retired competences, every date column."""
-    framework = factories.make_framework(name="Eigen; \"raamwerk\"")
+    framework = factories.make_framework(name='Eigen; "raamwerk"')
     provider = factories.make_provider(name="=Leverancier, B.V.")
     directie = factories.make_org_unit(name="Directie", path="Directie")
     team = factories.make_org_unit(name="Team Ç", path="Directie / Team Ç", parent=directie)
-    anna = factories.make_person(employee_number="E1", name="Anna 'Ans' de Wit",
-                                 email="anna@example.org", org_unit=team,
-                                 job_title="-senior-", start_date=date(2001, 2, 3),
-                                 leave_date=date(2030, 1, 1))
+    anna = factories.make_person(
+        employee_number="E1",
+        name="Anna 'Ans' de Wit",
+        email="anna@example.org",
+        org_unit=team,
+        job_title="-senior-",
+        start_date=date(2001, 2, 3),
+        leave_date=date(2030, 1, 1),
+    )
     bram = factories.make_person(employee_number="E10", name="+Bram", start_date=None)
-    c1 = factories.make_competence(code="C1", name="Contract", framework=framework,
-                                   area="Regie", description="regel 1\nregel 2, met \"x\"")
+    c1 = factories.make_competence(
+        code="C1",
+        name="Contract",
+        framework=framework,
+        area="Regie",
+        description='regel 1\nregel 2, met "x"',
+    )
     c2 = factories.make_competence(code="C2", name="@Oud", retired=True)
-    service = factories.make_service(code="zaak", name="Zaak", provider=provider, owner=anna,
-                                     criticality="critical", status="planned",
-                                     contract_start=date(2020, 1, 1),
-                                     contract_end=date(2027, 12, 31),
-                                     description="'s-Hertogenbosch")
+    service = factories.make_service(
+        code="zaak",
+        name="Zaak",
+        provider=provider,
+        owner=anna,
+        criticality="critical",
+        status="planned",
+        contract_start=date(2020, 1, 1),
+        contract_end=date(2027, 12, 31),
+        description="'s-Hertogenbosch",
+    )
     other = factories.make_service(code="alpha", name="Alpha")
     factories.make_requirement(service, c1, required_level=4, min_holders=1, rationale="=1+1")
     factories.make_requirement(other, c2)
-    factories.make_assignment(anna, service, role="contractmanager", start_on=date(2020, 1, 1),
-                              end_on=date(2026, 1, 1))
+    factories.make_assignment(
+        anna, service, role="contractmanager", start_on=date(2020, 1, 1), end_on=date(2026, 1, 1)
+    )
     factories.make_assignment(bram, service)
-    factories.make_holding(anna, c1, level=5, assessed_on=date(2024, 1, 1),
-                           expires_on=date(2026, 1, 1), assessed_by="HR", evidence="''=x")
+    factories.make_holding(
+        anna,
+        c1,
+        level=5,
+        assessed_on=date(2024, 1, 1),
+        expires_on=date(2026, 1, 1),
+        assessed_by="HR",
+        evidence="''=x",
+    )
     factories.make_holding(bram, c2, level=1, assessed_on=None)
     db.session.commit()
 
 
 def empty_the_registry():
-    for model in (Holding, Assignment, Requirement, Service, Competence, Framework, Person,
-                  OrgUnit, Provider):
+    for model in (
+        Holding,
+        Assignment,
+        Requirement,
+        Service,
+        Competence,
+        Framework,
+        Person,
+        OrgUnit,
+        Provider,
+    ):
         if model is OrgUnit:
             db.session.execute(OrgUnit.__table__.update().values(parent_id=None))
         db.session.execute(model.__table__.delete())
@@ -325,12 +412,19 @@ def test_export_then_import_into_an_empty_database_then_export_is_identical(app)
 def test_export_writes_every_column_in_key_order_with_formulas_neutralised(app):
     make_registry()
     files = interchange.export_files()
-    assert set(files) == {"competences.csv", "people.csv", "services.csv", "requirements.csv",
-                          "assignments.csv", "holdings.csv"}
+    assert set(files) == {
+        "competences.csv",
+        "people.csv",
+        "services.csv",
+        "requirements.csv",
+        "assignments.csv",
+        "holdings.csv",
+    }
     people = files["people.csv"].decode("utf-8-sig").split("\r\n")
     assert people[0] == "employee_number,name,email,org_unit,job_title,start_date,leave_date"
-    assert people[1] == ("E1,Anna 'Ans' de Wit,anna@example.org,Directie / Team Ç,'-senior-,"
-                         "2001-02-03,2030-01-01")
+    assert people[1] == (
+        "E1,Anna 'Ans' de Wit,anna@example.org,Directie / Team Ç,'-senior-,2001-02-03,2030-01-01"
+    )
     assert people[2] == "E10,'+Bram,,,,,"
     services = files["services.csv"].decode("utf-8-sig").split("\r\n")
     assert [line.split(",")[0] for line in services[1:3]] == ["alpha", "zaak"]
@@ -369,11 +463,14 @@ def count_selects(work) -> int:
 def holdings_import(people: int) -> dict[str, bytes]:
     lines = ["employee_number,name"] + [f"N{i:05d},Persoon {i}" for i in range(people)]
     holdings = ["employee_number,competence,level"] + [
-        f"N{i:05d},C{j},{1 + (i + j) % 5}" for i in range(people) for j in range(3)]
+        f"N{i:05d},C{j},{1 + (i + j) % 5}" for i in range(people) for j in range(3)
+    ]
     competences = ["code,name"] + [f"C{j},Competentie {j}" for j in range(3)]
-    return {"people.csv": "\n".join(lines).encode(),
-            "holdings.csv": "\n".join(holdings).encode(),
-            "competences.csv": "\n".join(competences).encode()}
+    return {
+        "people.csv": "\n".join(lines).encode(),
+        "holdings.csv": "\n".join(holdings).encode(),
+        "competences.csv": "\n".join(competences).encode(),
+    }
 
 
 @pytest.mark.parametrize("update", [False, True])
@@ -383,14 +480,17 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(app, update):
         if update:  # the same rows again, every level changed
             run_import(files)
             lines = files["holdings.csv"].split(b"\n")
-            files["holdings.csv"] = b"\n".join([lines[0]] + [
-                line[:-1] + (b"5" if line.endswith(b"4") else b"4") for line in lines[1:]])
+            files["holdings.csv"] = b"\n".join(
+                [lines[0]]
+                + [line[:-1] + (b"5" if line.endswith(b"4") else b"4") for line in lines[1:]]
+            )
 
         def work():
             plan = interchange.plan_import(files)
             counts = plan.counts["holdings.csv"]
-            assert (counts.create, counts.update) == ((0, 3 * people) if update else
-                                                      (3 * people, 0))
+            assert (counts.create, counts.update) == (
+                (0, 3 * people) if update else (3 * people, 0)
+            )
             interchange.apply_import(ACTOR, plan)
             db.session.flush()
 

@@ -19,8 +19,13 @@ def test_migrations_match_the_models(app):
 
 
 def test_upgrade_and_downgrade_an_empty_sqlite_database(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
+        }
+    )
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())

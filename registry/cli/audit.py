@@ -14,15 +14,21 @@ def _parse_expect(_ctx, _param, value: str | None):
         return None
     head = audit_chain.parse_head(value)
     if head is None:
-        raise click.BadParameter("expected N:HASH (a count, a colon and 64 hexadecimal "
-                                 "characters), as printed by a previous verify")
+        raise click.BadParameter(
+            "expected N:HASH (a count, a colon and 64 hexadecimal "
+            "characters), as printed by a previous verify"
+        )
     return head
 
 
 @group.command("verify")
-@click.option("--expect", metavar="N:HASH", callback=_parse_expect,
-              help="Also fail unless the log still holds this head (noted from an earlier run); "
-                   "catches events removed from the end.")
+@click.option(
+    "--expect",
+    metavar="N:HASH",
+    callback=_parse_expect,
+    help="Also fail unless the log still holds this head (noted from an earlier run); "
+    "catches events removed from the end.",
+)
 def verify(expect: tuple[int, str] | None) -> None:
     """Recompute the chain; print the head as N:HASH, or exit 1 naming the first broken event."""
     result = audit.verify_chain(expect)

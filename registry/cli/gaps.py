@@ -9,12 +9,38 @@ import click
 
 from registry.domain import gaps as rules
 
-COLUMNS = ("service", "competence", "required_level", "min_holders", "holders_now",
-           "holders_at_horizon", "candidates", "status", "risk", "contract_ending")
-HEADINGS = ("Service", "Competence", "Level", "Min", "Now", "At horizon", "Candidates",
-            "Status", "Risk", "Contract ending")
-NUMERIC = {"required_level", "min_holders", "holders_now", "holders_at_horizon", "candidates",
-           "risk"}
+COLUMNS = (
+    "service",
+    "competence",
+    "required_level",
+    "min_holders",
+    "holders_now",
+    "holders_at_horizon",
+    "candidates",
+    "status",
+    "risk",
+    "contract_ending",
+)
+HEADINGS = (
+    "Service",
+    "Competence",
+    "Level",
+    "Min",
+    "Now",
+    "At horizon",
+    "Candidates",
+    "Status",
+    "Risk",
+    "Contract ending",
+)
+NUMERIC = {
+    "required_level",
+    "min_holders",
+    "holders_now",
+    "holders_at_horizon",
+    "candidates",
+    "risk",
+}
 
 
 def _as_of(_ctx, _param, value: str | None) -> date | None:
@@ -30,13 +56,21 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
 
 def report_records(rows) -> list[dict]:
     """The gap rows as plain records: codes, not names; numbers as numbers."""
-    return [{
-        "service": r.service_code, "competence": r.competence_code,
-        "required_level": r.required_level, "min_holders": r.min_holders,
-        "holders_now": r.holders_now, "holders_at_horizon": r.holders_at_horizon,
-        "candidates": r.candidates, "status": r.status, "risk": r.risk,
-        "contract_ending": r.contract_ending,
-    } for r in rows]
+    return [
+        {
+            "service": r.service_code,
+            "competence": r.competence_code,
+            "required_level": r.required_level,
+            "min_holders": r.min_holders,
+            "holders_now": r.holders_now,
+            "holders_at_horizon": r.holders_at_horizon,
+            "candidates": r.candidates,
+            "status": r.status,
+            "risk": r.risk,
+            "contract_ending": r.contract_ending,
+        }
+        for r in rows
+    ]
 
 
 def _table(records: list[dict]) -> str:
@@ -50,8 +84,10 @@ def _table(records: list[dict]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     lines = []
     for n, row in enumerate(cells):
-        parts = [cell.rjust(w) if key in NUMERIC and n else cell.ljust(w)
-                 for cell, w, key in zip(row, widths, COLUMNS, strict=True)]
+        parts = [
+            cell.rjust(w) if key in NUMERIC and n else cell.ljust(w)
+            for cell, w, key in zip(row, widths, COLUMNS, strict=True)
+        ]
         lines.append("  ".join(parts).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -59,13 +95,29 @@ def _table(records: list[dict]) -> str:
 
 
 @click.command("gaps")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="The day to analyse (default: today).")
-@click.option("--horizon", type=click.IntRange(min=0), default=None, metavar="DAYS",
-              help=f"Days ahead to look for departures (default: {rules.DEFAULT_HORIZON}).")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_as_of,
+    metavar="YYYY-MM-DD",
+    help="The day to analyse (default: today).",
+)
+@click.option(
+    "--horizon",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help=f"Days ahead to look for departures (default: {rules.DEFAULT_HORIZON}).",
+)
 @click.option("--all", "show_all", is_flag=True, help="Include covered requirements.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: str) -> None:
     """The gap report of DESIGN.md: every requirement with a gap, worst first."""
     from registry.services import gaps
@@ -79,42 +131,76 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**rec, "contract_ending": str(rec["contract_ending"]).lower()}
-                         for rec in records)
+        writer.writerows(
+            {**rec, "contract_ending": str(rec["contract_ending"]).lower()} for rec in records
+        )
     else:
         end = rules.horizon_end(as_of, horizon)
         counts = gaps.status_counts(rows)
         covered = gaps.coverage(rows)
-        click.echo(f"Gap report as of {as_of.isoformat()}, horizon {horizon} days "
-                   f"(until {end.isoformat()}).")
-        click.echo(f"{len(rows)} requirements analysed: "
-                   + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES)
-                   + ("" if covered is None else f"; coverage {covered:.1f}%") + ".")
+        click.echo(
+            f"Gap report as of {as_of.isoformat()}, horizon {horizon} days "
+            f"(until {end.isoformat()})."
+        )
+        click.echo(
+            f"{len(rows)} requirements analysed: "
+            + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES)
+            + ("" if covered is None else f"; coverage {covered:.1f}%")
+            + "."
+        )
         click.echo("")
         if records:
             click.echo(_table(records))
         else:
-            click.echo("No requirements to show." if show_all else "No gaps: every analysed "
-                       "requirement is covered.")
+            click.echo(
+                "No requirements to show."
+                if show_all
+                else "No gaps: every analysed requirement is covered."
+            )
 
 
 @click.command("bench")
 @click.option("--people", type=click.IntRange(min=10), default=50_000, show_default=True)
 @click.option("--competences", type=click.IntRange(min=5), default=1_000, show_default=True)
 @click.option("--services", type=click.IntRange(min=2), default=500, show_default=True)
-@click.option("--requirements", type=click.IntRange(min=1), default=3_000, show_default=True,
-              help="About this many requirements.")
+@click.option(
+    "--requirements",
+    type=click.IntRange(min=1),
+    default=3_000,
+    show_default=True,
+    help="About this many requirements.",
+)
 @click.option("--assignments", type=click.IntRange(min=1), default=50_000, show_default=True)
 @click.option("--holdings", type=click.IntRange(min=1), default=400_000, show_default=True)
 @click.option("--small", is_flag=True, help="A quick smoke run at 1/100 of region scale.")
-@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Runs per figure; the best is reported.")
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Runs per figure; the best is reported.",
+)
 @click.option("--seed", type=int, default=2025, show_default=True)
-@click.option("--database-url", "database_urls", multiple=True, metavar="URL",
-              help="Benchmark these databases instead of a temporary SQLite file plus "
-                   "TEST_DATABASE_URL (PostgreSQL: a temporary schema, dropped afterwards).")
-def bench_command(people, competences, services, requirements, assignments, holdings, small,
-                  repeat, seed, database_urls) -> None:
+@click.option(
+    "--database-url",
+    "database_urls",
+    multiple=True,
+    metavar="URL",
+    help="Benchmark these databases instead of a temporary SQLite file plus "
+    "TEST_DATABASE_URL (PostgreSQL: a temporary schema, dropped afterwards).",
+)
+def bench_command(
+    people,
+    competences,
+    services,
+    requirements,
+    assignments,
+    holdings,
+    small,
+    repeat,
+    seed,
+    database_urls,
+) -> None:
     """Generate a region-sized registry in a temporary database and time the gap analysis
     and the calls behind each page, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
     from registry import bench
@@ -122,8 +208,7 @@ def bench_command(people, competences, services, requirements, assignments, hold
     scale = bench.Scale(people, competences, services, requirements, assignments, holdings)
     if small:
         scale = bench.Scale.small()
-    bench.run(scale, database_urls=database_urls or None, repeat=repeat, seed=seed,
-              echo=click.echo)
+    bench.run(scale, database_urls=database_urls or None, repeat=repeat, seed=seed, echo=click.echo)
 
 
 def register(app) -> None:

@@ -33,11 +33,20 @@ def _fail(lines: list[str]) -> None:
 
 def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
     for name, counts in plan.counts.items():
-        click.echo(_("%(file)s: %(create)s new, %(update)s changed, %(unchanged)s unchanged",
-                     file=name, create=counts.create, update=counts.update,
-                     unchanged=counts.unchanged))
-    labels = {"framework": _("new frameworks"), "provider": _("new providers"),
-              "org_unit": _("new org units")}
+        click.echo(
+            _(
+                "%(file)s: %(create)s new, %(update)s changed, %(unchanged)s unchanged",
+                file=name,
+                create=counts.create,
+                update=counts.update,
+                unchanged=counts.unchanged,
+            )
+        )
+    labels = {
+        "framework": _("new frameworks"),
+        "provider": _("new providers"),
+        "org_unit": _("new org units"),
+    }
     for kind, names in plan.new_references.items():
         click.echo(f"{labels[kind]}: {len(names)}")
     if dry_run:
@@ -46,8 +55,7 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
 
 @click.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write "
-              "nothing.")
+@click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write nothing.")
 def import_command(directory: Path, dry_run: bool) -> None:
     """Import the interchange CSV files of DIRECTORY: all of them, or nothing."""
     files = interchange.read_folder(directory)
@@ -59,9 +67,10 @@ def import_command(directory: Path, dry_run: bool) -> None:
         plan = interchange.plan_import(files)
         if not plan.ok:
             db.session.rollback()
-            _fail([str(problem) for problem in plan.problems] + [
-                _("Problems found: %(count)s; nothing was imported.",
-                  count=len(plan.problems))])
+            _fail(
+                [str(problem) for problem in plan.problems]
+                + [_("Problems found: %(count)s; nothing was imported.", count=len(plan.problems))]
+            )
         if not dry_run:
             interchange.apply_import(audit.Actor.system("cli"), plan)
             db.session.commit()
@@ -80,20 +89,30 @@ def export_command(directory: Path, overwrite: bool) -> None:
     """Write every interchange file into DIRECTORY (created when needed)."""
     files = interchange.export_files()
     db.session.rollback()
-    conflicts = [] if overwrite or not directory.exists() else \
-        interchange.conflicting_files(directory, files)
+    conflicts = (
+        []
+        if overwrite or not directory.exists()
+        else interchange.conflicting_files(directory, files)
+    )
     if conflicts:
-        _fail([_("%(folder)s already holds other versions of: %(files)s. Choose an empty "
-                 "folder, or use --overwrite to replace them.", folder=str(directory),
-                 files=", ".join(conflicts))])
+        _fail(
+            [
+                _(
+                    "%(folder)s already holds other versions of: %(files)s. Choose an empty "
+                    "folder, or use --overwrite to replace them.",
+                    folder=str(directory),
+                    files=", ".join(conflicts),
+                )
+            ]
+        )
     interchange.write_folder(directory, files)
-    click.echo(_("Wrote %(count)s files to %(folder)s.", count=len(files),
-                 folder=str(directory)))
+    click.echo(_("Wrote %(count)s files to %(folder)s.", count=len(files), folder=str(directory)))
 
 
 @click.command("demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database "
-              "already has data.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data."
+)
 def demo_command(if_empty: bool) -> None:
     """Load the demo municipality Gemeente Voorbeeldstad into an empty database."""
     immediate_writes()
@@ -103,8 +122,9 @@ def demo_command(if_empty: bool) -> None:
             if if_empty:
                 click.echo(_("The database already has data; demo not loaded."))
                 return
-            raise click.ClickException(_("The database already has data; the demo is only "
-                                         "loaded into an empty database."))
+            raise click.ClickException(
+                _("The database already has data; the demo is only loaded into an empty database.")
+            )
         accounts = demo.load_demo(audit.Actor.system("cli"))
         db.session.commit()
     except ServiceError as error:
@@ -113,8 +133,9 @@ def demo_command(if_empty: bool) -> None:
     except Exception:
         db.session.rollback()
         raise
-    click.echo(_("Gemeente Voorbeeldstad is loaded. Demo accounts (the passwords are shown "
-                 "only now):"))
+    click.echo(
+        _("Gemeente Voorbeeldstad is loaded. Demo accounts (the passwords are shown only now):")
+    )
     for email, role, password in accounts:
         click.echo(f"  {role:<8} {email:<36} {password}")
 

@@ -20,8 +20,17 @@ REDACT_ENTITY = "audit_event"
 # The fields the canonical form covers, in order. before/after are covered through
 # payload_digest, so personal data can be redacted while the chain still verifies.
 CHAINED_FIELDS = (
-    "seq", "at", "actor_id", "actor_email", "actor_role", "action", "entity", "entity_id",
-    "result", "source", "payload_digest",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_email",
+    "actor_role",
+    "action",
+    "entity",
+    "entity_id",
+    "result",
+    "source",
+    "payload_digest",
 )
 
 
@@ -31,21 +40,29 @@ def N_(message: str) -> str:
 
 
 # Why verification failed; the %(name)s values are in Verification.details.
-SEQUENCE_GAP = N_("Event %(seq)s is out of sequence: expected event %(expected)s (an event "
-                  "was deleted or events were reordered).")
-PREV_MISMATCH = N_("Event %(seq)s does not follow on from the event before it (events were "
-                   "deleted, inserted or reordered).")
+SEQUENCE_GAP = N_(
+    "Event %(seq)s is out of sequence: expected event %(expected)s (an event "
+    "was deleted or events were reordered)."
+)
+PREV_MISMATCH = N_(
+    "Event %(seq)s does not follow on from the event before it (events were "
+    "deleted, inserted or reordered)."
+)
 PAYLOAD_ALTERED = N_("The before/after values of event %(seq)s were altered.")
 EVENT_ALTERED = N_("Event %(seq)s was altered.")
-UNRECORDED_REDACTION = N_("Event %(seq)s is marked as redacted, but no redaction of it was "
-                          "recorded.")
+UNRECORDED_REDACTION = N_(
+    "Event %(seq)s is marked as redacted, but no redaction of it was recorded."
+)
 EXPECTED_DIFFERS = N_("Event %(seq)s differs from the expected head %(expected)s.")
-EXPECTED_MISSING = N_("The log holds %(count)s events, but the expected head is at event "
-                      "%(expected)s (events at the end were removed).")
-HEAD_DIFFERS = N_("Event %(seq)s differs from the head the database recorded when it was "
-                  "written.")
-HEAD_MISSING = N_("The log holds %(count)s events, but the database recorded %(expected)s "
-                  "(events at the end were removed).")
+EXPECTED_MISSING = N_(
+    "The log holds %(count)s events, but the expected head is at event "
+    "%(expected)s (events at the end were removed)."
+)
+HEAD_DIFFERS = N_("Event %(seq)s differs from the head the database recorded when it was written.")
+HEAD_MISSING = N_(
+    "The log holds %(count)s events, but the database recorded %(expected)s "
+    "(events at the end were removed)."
+)
 
 
 def _default(value):
@@ -56,8 +73,9 @@ def _default(value):
 
 def dumps(value) -> str:
     """Stable JSON (sorted keys, no spaces, ISO dates) used for payloads and hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_default,
-                      ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False
+    )
 
 
 def payload_digest(before: str | None, after: str | None) -> str:
@@ -140,8 +158,11 @@ class _Checkpoint:
         return self.count == 0 and self.hash != GENESIS
 
 
-def verify(events: Iterable[dict], expect: tuple[int, str] | None = None,
-           recorded: tuple[int, str] | None = None) -> Verification:
+def verify(
+    events: Iterable[dict],
+    expect: tuple[int, str] | None = None,
+    recorded: tuple[int, str] | None = None,
+) -> Verification:
     """Recompute the chain over events ordered by seq.
 
     Detects an edited event (hash or digest mismatch), a deleted, inserted or swapped one
@@ -149,12 +170,20 @@ def verify(events: Iterable[dict], expect: tuple[int, str] | None = None,
     with `expect=(n, hash)` (a head noted earlier) or `recorded=(n, hash)` (the head row the
     database keeps) the chain must still pass through that head.
     """
-    checkpoints = [_Checkpoint(expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
-                   _Checkpoint(recorded, HEAD_DIFFERS, HEAD_MISSING)]
+    checkpoints = [
+        _Checkpoint(expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
+        _Checkpoint(recorded, HEAD_DIFFERS, HEAD_MISSING),
+    ]
     for point in checkpoints:
         if point.genesis_mismatch():
-            return Verification(False, 0, GENESIS, None, point.differs,
-                                {"seq": 0, "expected": head_text(0, point.hash)})
+            return Verification(
+                False,
+                0,
+                GENESIS,
+                None,
+                point.differs,
+                {"seq": 0, "expected": head_text(0, point.hash)},
+            )
     prev, count = GENESIS, 0
     # Redacted events not (yet) covered by a redaction event: seq → hash of the event before.
     pending_redactions: dict[int, str] = {}
@@ -168,8 +197,9 @@ def verify(events: Iterable[dict], expect: tuple[int, str] | None = None,
             return broken(seq, SEQUENCE_GAP, expected=count + 1)
         if event["prev_hash"] != prev:
             return broken(seq, PREV_MISMATCH)
-        digest_ok = payload_digest(event.get("before"), event.get("after")) == \
-            event["payload_digest"]
+        digest_ok = (
+            payload_digest(event.get("before"), event.get("after")) == event["payload_digest"]
+        )
         if not digest_ok and not event.get("redacted"):
             return broken(seq, PAYLOAD_ALTERED)
         if chain_hash(prev, event) != event["hash"]:
@@ -182,15 +212,16 @@ def verify(events: Iterable[dict], expect: tuple[int, str] | None = None,
         for point in checkpoints:
             if point.count == seq:
                 if prev != point.hash:
-                    return broken(seq, point.differs,
-                                  expected=head_text(point.count, point.hash))
+                    return broken(seq, point.differs, expected=head_text(point.count, point.hash))
                 point.seen = True
     if pending_redactions:
         first = min(pending_redactions)
-        return Verification(False, first - 1, pending_redactions[first], first,
-                            UNRECORDED_REDACTION, {"seq": first})
+        return Verification(
+            False, first - 1, pending_redactions[first], first, UNRECORDED_REDACTION, {"seq": first}
+        )
     for point in checkpoints:
         if not point.seen:
-            return Verification(False, count, prev, None, point.missing,
-                                {"count": count, "expected": point.count})
+            return Verification(
+                False, count, prev, None, point.missing, {"count": count, "expected": point.count}
+            )
     return Verification(True, count, prev)

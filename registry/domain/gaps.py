@@ -120,19 +120,23 @@ class WhatIf:
 
 # --- the predicates of DESIGN.md -------------------------------------------------------------
 
+
 def employed(person: Person, day: date) -> bool:
     return (person.start_date is None or person.start_date <= day) and (
-        person.leave_date is None or person.leave_date > day)
+        person.leave_date is None or person.leave_date > day
+    )
 
 
 def assignment_active(assignment: Assignment, day: date) -> bool:
     return (assignment.start_on is None or assignment.start_on <= day) and (
-        assignment.end_on is None or assignment.end_on > day)
+        assignment.end_on is None or assignment.end_on > day
+    )
 
 
 def holding_valid(holding: Holding, day: date) -> bool:
     return (holding.assessed_on is None or holding.assessed_on <= day) and (
-        holding.expires_on is None or holding.expires_on > day)
+        holding.expires_on is None or holding.expires_on > day
+    )
 
 
 def horizon_end(as_of: date, horizon: int) -> date:
@@ -169,15 +173,21 @@ class _Index:
             self.holdings_by_competence.setdefault(h.competence_id, []).append(h)
 
     def assigned(self, service_id: int, day: date) -> set[int]:
-        return {a.person_id for a in self.assignments_by_service.get(service_id, ())
-                if assignment_active(a, day)}
+        return {
+            a.person_id
+            for a in self.assignments_by_service.get(service_id, ())
+            if assignment_active(a, day)
+        }
 
     def holders(self, competence_id: int, level: int, day: date) -> set[int]:
         """People employed on `day` holding the competence, valid on `day`, at ≥ level."""
         return {
-            h.person_id for h in self.holdings_by_competence.get(competence_id, ())
-            if h.level >= level and holding_valid(h, day)
-            and h.person_id in self.people and employed(self.people[h.person_id], day)
+            h.person_id
+            for h in self.holdings_by_competence.get(competence_id, ())
+            if h.level >= level
+            and holding_valid(h, day)
+            and h.person_id in self.people
+            and employed(self.people[h.person_id], day)
         }
 
 
@@ -186,7 +196,8 @@ def analysed(registry: Registry) -> list[Requirement]:
     services = {s.id: s for s in registry.services}
     competences = {c.id: c for c in registry.competences}
     return [
-        r for r in registry.requirements
+        r
+        for r in registry.requirements
         if services[r.service_id].status in ANALYSED_SERVICE_STATUSES
         and not competences[r.competence_id].retired
     ]
@@ -195,13 +206,15 @@ def analysed(registry: Registry) -> list[Requirement]:
 def qualified(index: _Index, requirement: Requirement, day: date) -> set[int]:
     """People qualified on `day`: employed, assigned to the service, holding C at ≥ L."""
     return index.assigned(requirement.service_id, day) & index.holders(
-        requirement.competence_id, requirement.required_level, day)
+        requirement.competence_id, requirement.required_level, day
+    )
 
 
 def _candidates(index: _Index, requirement: Requirement, as_of: date, end: date) -> set[int]:
     c, level = requirement.competence_id, requirement.required_level
     return (index.holders(c, level, as_of) & index.holders(c, level, end)) - index.assigned(
-        requirement.service_id, as_of)
+        requirement.service_id, as_of
+    )
 
 
 def _gap(index: _Index, requirement: Requirement, as_of: date, horizon: int) -> Gap:
@@ -254,25 +267,35 @@ def qualified_people(registry: Registry, requirement_id: int, day: date) -> set[
     return qualified(_Index(registry), requirement, day)
 
 
-def what_if(registry: Registry, as_of: date, horizon: int = DEFAULT_HORIZON,
-            departures: dict[int, date] | None = None,
-            assignment_ends: dict[tuple[int, int], date] | None = None) -> WhatIf:
+def what_if(
+    registry: Registry,
+    as_of: date,
+    horizon: int = DEFAULT_HORIZON,
+    departures: dict[int, date] | None = None,
+    assignment_ends: dict[tuple[int, int], date] | None = None,
+) -> WhatIf:
     """Hypothetical leave dates (person → date) and assignment ends ((person, service) → date):
     every requirement whose status worsens, and the coverage before and after."""
     departures = departures or {}
     assignment_ends = assignment_ends or {}
     people = tuple(
-        replace(p, leave_date=_earlier(p.leave_date, departures[p.id])) if p.id in departures
-        else p for p in registry.people)
+        replace(p, leave_date=_earlier(p.leave_date, departures[p.id])) if p.id in departures else p
+        for p in registry.people
+    )
     assignments = tuple(
         replace(a, end_on=_earlier(a.end_on, assignment_ends[(a.person_id, a.service_id)]))
-        if (a.person_id, a.service_id) in assignment_ends else a
-        for a in registry.assignments)
+        if (a.person_id, a.service_id) in assignment_ends
+        else a
+        for a in registry.assignments
+    )
     changed = replace(registry, people=people, assignments=assignments)
     before = compute_gaps(registry, as_of, horizon)
     after = {g.requirement_id: g for g in compute_gaps(changed, as_of, horizon)}
-    worsened = [(g, after[g.requirement_id]) for g in before
-                if after[g.requirement_id].severity > g.severity]
+    worsened = [
+        (g, after[g.requirement_id])
+        for g in before
+        if after[g.requirement_id].severity > g.severity
+    ]
     return WhatIf(worsened, coverage(before), coverage(after.values()))
 
 
@@ -297,8 +320,9 @@ def key_people(registry: Registry, as_of: date, horizon: int = DEFAULT_HORIZON) 
     return result
 
 
-def suggestions(registry: Registry, requirement_id: int, as_of: date,
-                horizon: int = DEFAULT_HORIZON) -> list[Suggestion]:
+def suggestions(
+    registry: Registry, requirement_id: int, as_of: date, horizon: int = DEFAULT_HORIZON
+) -> list[Suggestion]:
     """Successors for a gap: first the candidates, then employed people not leaving within the
     horizon who hold C below L (they need training). Within each group: highest level first,
     then people sharing an org unit with the current holders."""
@@ -307,25 +331,31 @@ def suggestions(registry: Registry, requirement_id: int, as_of: date,
     end = horizon_end(as_of, horizon)
     current_units = {index.people[p].org_unit_id for p in qualified(index, requirement, as_of)}
     current_units.discard(None)
-    levels = {h.person_id: h.level for h in index.holdings_by_competence.get(
-        requirement.competence_id, ()) if holding_valid(h, as_of)}
+    levels = {
+        h.person_id: h.level
+        for h in index.holdings_by_competence.get(requirement.competence_id, ())
+        if holding_valid(h, as_of)
+    }
     candidate_ids = _candidates(index, requirement, as_of, end)
     trainees = {
-        p for p, level in levels.items()
-        if level < requirement.required_level and p in index.people
-        and employed(index.people[p], as_of) and employed(index.people[p], end)
+        p
+        for p, level in levels.items()
+        if level < requirement.required_level
+        and p in index.people
+        and employed(index.people[p], as_of)
+        and employed(index.people[p], end)
     }
 
     def make(person_id: int, kind: str) -> Suggestion:
         person = index.people[person_id]
-        return Suggestion(person_id, levels[person_id], kind,
-                          person.org_unit_id in current_units)
+        return Suggestion(person_id, levels[person_id], kind, person.org_unit_id in current_units)
 
     def order(s: Suggestion):
         return (-s.level, not s.shares_org_unit, index.people[s.person_id].name, s.person_id)
 
     return sorted((make(p, "candidate") for p in candidate_ids), key=order) + sorted(
-        (make(p, "training") for p in trainees), key=order)
+        (make(p, "training") for p in trainees), key=order
+    )
 
 
 def stale(holding: Holding, as_of: date, days: int = STALE_DAYS) -> bool:

@@ -33,7 +33,14 @@ def N_(message: str) -> str:
 # --- the format ---------------------------------------------------------------------------
 
 TEXT, DATE, LEVEL, HOLDERS, BOOL, CHOICE, PATH = (
-    "text", "date", "level", "holders", "bool", "choice", "path")
+    "text",
+    "date",
+    "level",
+    "holders",
+    "bool",
+    "choice",
+    "path",
+)
 CRITICALITIES = ("low", "medium", "high", "critical")
 SERVICE_STATUSES = ("planned", "active", "retired")
 MAX_HOLDERS = 99
@@ -80,71 +87,104 @@ class FileSpec:
         return next(c for c in self.columns if c.name == name)
 
 
-COMPETENCES = FileSpec("competences.csv", "competence", (
-    Column("code", max_length=40),
-    Column("name", max_length=200, required=True),
-    Column("framework", max_length=200, reference="framework"),
-    Column("area", max_length=120),
-    Column("description"),
-    Column("retired", BOOL, default=False),
-), key=("code",))
+COMPETENCES = FileSpec(
+    "competences.csv",
+    "competence",
+    (
+        Column("code", max_length=40),
+        Column("name", max_length=200, required=True),
+        Column("framework", max_length=200, reference="framework"),
+        Column("area", max_length=120),
+        Column("description"),
+        Column("retired", BOOL, default=False),
+    ),
+    key=("code",),
+)
 
-PEOPLE = FileSpec("people.csv", "person", (
-    Column("employee_number", max_length=40),
-    Column("name", max_length=200, required=True),
-    Column("email", max_length=254),
-    Column("org_unit", PATH, max_length=1000, reference="org_unit"),
-    Column("job_title", max_length=200),
-    Column("start_date", DATE),
-    Column("leave_date", DATE),
-), key=("employee_number",), ordering=(("start_date", "leave_date"),))
+PEOPLE = FileSpec(
+    "people.csv",
+    "person",
+    (
+        Column("employee_number", max_length=40),
+        Column("name", max_length=200, required=True),
+        Column("email", max_length=254),
+        Column("org_unit", PATH, max_length=1000, reference="org_unit"),
+        Column("job_title", max_length=200),
+        Column("start_date", DATE),
+        Column("leave_date", DATE),
+    ),
+    key=("employee_number",),
+    ordering=(("start_date", "leave_date"),),
+)
 
-SERVICES = FileSpec("services.csv", "service", (
-    Column("code", max_length=80),
-    Column("name", max_length=200, required=True),
-    Column("provider", max_length=200, reference="provider"),
-    Column("criticality", CHOICE, default="medium", choices=CRITICALITIES),
-    Column("status", CHOICE, default="active", choices=SERVICE_STATUSES),
-    Column("contract_start", DATE),
-    Column("contract_end", DATE),
-    Column("owner", max_length=40, reference="person"),
-    Column("description"),
-), key=("code",), ordering=(("contract_start", "contract_end"),))
+SERVICES = FileSpec(
+    "services.csv",
+    "service",
+    (
+        Column("code", max_length=80),
+        Column("name", max_length=200, required=True),
+        Column("provider", max_length=200, reference="provider"),
+        Column("criticality", CHOICE, default="medium", choices=CRITICALITIES),
+        Column("status", CHOICE, default="active", choices=SERVICE_STATUSES),
+        Column("contract_start", DATE),
+        Column("contract_end", DATE),
+        Column("owner", max_length=40, reference="person"),
+        Column("description"),
+    ),
+    key=("code",),
+    ordering=(("contract_start", "contract_end"),),
+)
 
-REQUIREMENTS = FileSpec("requirements.csv", "requirement", (
-    Column("service", max_length=80, reference="service"),
-    Column("competence", max_length=40, reference="competence"),
-    Column("required_level", LEVEL, default=3),
-    Column("min_holders", HOLDERS, default=2),
-    Column("rationale"),
-), key=("service", "competence"))
+REQUIREMENTS = FileSpec(
+    "requirements.csv",
+    "requirement",
+    (
+        Column("service", max_length=80, reference="service"),
+        Column("competence", max_length=40, reference="competence"),
+        Column("required_level", LEVEL, default=3),
+        Column("min_holders", HOLDERS, default=2),
+        Column("rationale"),
+    ),
+    key=("service", "competence"),
+)
 
-ASSIGNMENTS = FileSpec("assignments.csv", "assignment", (
-    Column("employee_number", max_length=40, reference="person"),
-    Column("service", max_length=80, reference="service"),
-    Column("role", max_length=120),
-    Column("start_on", DATE),
-    Column("end_on", DATE),
-), key=("employee_number", "service"), ordering=(("start_on", "end_on"),))
+ASSIGNMENTS = FileSpec(
+    "assignments.csv",
+    "assignment",
+    (
+        Column("employee_number", max_length=40, reference="person"),
+        Column("service", max_length=80, reference="service"),
+        Column("role", max_length=120),
+        Column("start_on", DATE),
+        Column("end_on", DATE),
+    ),
+    key=("employee_number", "service"),
+    ordering=(("start_on", "end_on"),),
+)
 
-HOLDINGS = FileSpec("holdings.csv", "holding", (
-    Column("employee_number", max_length=40, reference="person"),
-    Column("competence", max_length=40, reference="competence"),
-    Column("level", LEVEL, required=True),
-    Column("assessed_on", DATE),
-    Column("expires_on", DATE),
-    Column("assessed_by", max_length=200),
-    Column("evidence"),
-), key=("employee_number", "competence"), ordering=(("assessed_on", "expires_on"),))
+HOLDINGS = FileSpec(
+    "holdings.csv",
+    "holding",
+    (
+        Column("employee_number", max_length=40, reference="person"),
+        Column("competence", max_length=40, reference="competence"),
+        Column("level", LEVEL, required=True),
+        Column("assessed_on", DATE),
+        Column("expires_on", DATE),
+        Column("assessed_by", max_length=200),
+        Column("evidence"),
+    ),
+    key=("employee_number", "competence"),
+    ordering=(("assessed_on", "expires_on"),),
+)
 
 # In DESIGN's order, which is also the order of import: references point backwards.
-FILES: tuple[FileSpec, ...] = (COMPETENCES, PEOPLE, SERVICES, REQUIREMENTS, ASSIGNMENTS,
-                               HOLDINGS)
+FILES: tuple[FileSpec, ...] = (COMPETENCES, PEOPLE, SERVICES, REQUIREMENTS, ASSIGNMENTS, HOLDINGS)
 SPECS: dict[str, FileSpec] = {spec.name: spec for spec in FILES}
 
 # --- messages -----------------------------------------------------------------------------
 
-NOT_UTF8 = N_("The file is not UTF-8 text; save it as \"CSV UTF-8\".")
+NOT_UTF8 = N_('The file is not UTF-8 text; save it as "CSV UTF-8".')
 EMPTY_FILE = N_("The file is empty; its first line must name the columns.")
 UNKNOWN_COLUMN = N_("Unknown column %(column)s; the columns of %(file)s are: %(columns)s.")
 DUPLICATE_COLUMN = N_("Column %(column)s appears more than once.")
@@ -152,22 +192,27 @@ MISSING_KEY_COLUMN = N_("The key column %(column)s is missing.")
 BAD_CSV = N_("This line cannot be read as CSV: %(error)s.")
 CELL_COUNT = N_("This row has %(found)s cells, but the first line names %(expected)s columns.")
 REQUIRED = N_("%(column)s must not be empty.")
-REQUIRED_FOR_NEW = N_("%(column)s is required for a new record (%(key)s is not in the "
-                      "registry yet).")
+REQUIRED_FOR_NEW = N_(
+    "%(column)s is required for a new record (%(key)s is not in the registry yet)."
+)
 BAD_DATE = N_("%(column)s: %(value)s is not a date; write dates as YYYY-MM-DD.")
 IMPOSSIBLE_DATE = N_("%(column)s: %(value)s is an impossible date.")
 BAD_LEVEL = N_("%(column)s: %(value)s is not a level; use a whole number from 1 to 5.")
-BAD_HOLDERS = N_("%(column)s: %(value)s is not a number of holders; use a whole number from 1 "
-                 "to %(max)s.")
+BAD_HOLDERS = N_(
+    "%(column)s: %(value)s is not a number of holders; use a whole number from 1 to %(max)s."
+)
 BAD_BOOL = N_("%(column)s: %(value)s is neither true nor false.")
 BAD_CHOICE = N_("%(column)s: %(value)s is not one of %(choices)s.")
 TOO_LONG = N_("%(column)s is longer than %(max)s characters.")
-BAD_PATH = N_("%(column)s: %(value)s has an empty part; write a path as \"Directie A / "
-              "Afdeling B\".")
-BAD_SERVICE_CODE = N_("%(column)s: %(value)s is not a valid service code; use only lowercase "
-                      "letters, digits and hyphens (for example zaaksysteem-dimpact).")
-BAD_COMPETENCE_CODE = N_("%(column)s: %(value)s is not a valid competence code; use letters, "
-                         "digits, dots, hyphens and underscores, without spaces.")
+BAD_PATH = N_('%(column)s: %(value)s has an empty part; write a path as "Directie A / Afdeling B".')
+BAD_SERVICE_CODE = N_(
+    "%(column)s: %(value)s is not a valid service code; use only lowercase "
+    "letters, digits and hyphens (for example zaaksysteem-dimpact)."
+)
+BAD_COMPETENCE_CODE = N_(
+    "%(column)s: %(value)s is not a valid competence code; use letters, "
+    "digits, dots, hyphens and underscores, without spaces."
+)
 RESERVED_CODE = N_("%(column)s: %(value)s is a reserved word; choose another code.")
 DUPLICATE_KEY = N_("Duplicate key %(key)s: it is also on line %(line)s.")
 OUT_OF_ORDER = N_("%(later_column)s %(later)s is before %(earlier_column)s %(earlier)s.")
@@ -336,9 +381,17 @@ def check_order(spec: FileSpec, values: dict) -> list[tuple[str, dict]]:
     for earlier, later in spec.ordering:
         first, last = values.get(earlier), values.get(later)
         if first is not None and last is not None and last < first:
-            found.append((OUT_OF_ORDER, {"later_column": later, "later": last.isoformat(),
-                                         "earlier_column": earlier,
-                                         "earlier": first.isoformat()}))
+            found.append(
+                (
+                    OUT_OF_ORDER,
+                    {
+                        "later_column": later,
+                        "later": last.isoformat(),
+                        "earlier_column": earlier,
+                        "earlier": first.isoformat(),
+                    },
+                )
+            )
     return found
 
 
@@ -350,7 +403,7 @@ def decode(spec_name: str, data: bytes) -> tuple[str | None, Problem | None]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         return None, Problem(spec_name, line, NOT_UTF8)
     if not text.strip():
         return None, Problem(spec_name, 1, EMPTY_FILE)
@@ -385,8 +438,14 @@ def _header(spec: FileSpec, cells: list[str], problems: list[Problem]):
     seen: set[str] = set()
     for name in names:
         if name not in known and name not in seen:
-            problems.append(Problem(spec.name, 1, UNKNOWN_COLUMN, {
-                "column": name or '""', "file": spec.name, "columns": ", ".join(known)}))
+            problems.append(
+                Problem(
+                    spec.name,
+                    1,
+                    UNKNOWN_COLUMN,
+                    {"column": name or '""', "file": spec.name, "columns": ", ".join(known)},
+                )
+            )
         elif name in known and name in seen:
             problems.append(Problem(spec.name, 1, DUPLICATE_COLUMN, {"column": name}))
         seen.add(name)
@@ -396,8 +455,9 @@ def _header(spec: FileSpec, cells: list[str], problems: list[Problem]):
     return names, not missing
 
 
-def _row(spec: FileSpec, names: list[str], line: int, cells: list[str],
-         problems: list[Problem]) -> Row | None:
+def _row(
+    spec: FileSpec, names: list[str], line: int, cells: list[str], problems: list[Problem]
+) -> Row | None:
     values, ok = {}, True
     for name, raw in zip(names, cells, strict=True):
         if name not in spec.column_names or name in values:
@@ -410,9 +470,19 @@ def _row(spec: FileSpec, names: list[str], line: int, cells: list[str],
             message = REQUIRED
         if message:
             ok = False
-            problems.append(Problem(spec.name, line, message, {
-                "column": name, "value": text, "max": column.max_length or MAX_HOLDERS,
-                "choices": ", ".join(column.choices)}))
+            problems.append(
+                Problem(
+                    spec.name,
+                    line,
+                    message,
+                    {
+                        "column": name,
+                        "value": text,
+                        "max": column.max_length or MAX_HOLDERS,
+                        "choices": ", ".join(column.choices),
+                    },
+                )
+            )
             continue
         values[name] = value
     if not ok:
@@ -447,11 +517,12 @@ def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
             break
         if not any(cell.strip() for cell in cells):
             continue  # blank lines and Excel's trailing ";;;;" rows
-        if len(cells) > len(names) and not any(c.strip() for c in cells[len(names):]):
-            cells = cells[:len(names)]  # trailing empty cells, as some spreadsheets write
+        if len(cells) > len(names) and not any(c.strip() for c in cells[len(names) :]):
+            cells = cells[: len(names)]  # trailing empty cells, as some spreadsheets write
         if len(cells) != len(names):
-            parsed.problems.append(Problem(spec.name, line, CELL_COUNT, {
-                "found": len(cells), "expected": len(names)}))
+            parsed.problems.append(
+                Problem(spec.name, line, CELL_COUNT, {"found": len(cells), "expected": len(names)})
+            )
             continue
         _register_key(parsed, names, cells, line, first_line)
         row = _row(spec, names, line, cells, parsed.problems)
@@ -462,8 +533,9 @@ def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
     return parsed
 
 
-def _register_key(parsed: ParsedFile, names: list[str], cells: list[str], line: int,
-                  first_line: dict[tuple, int]) -> None:
+def _register_key(
+    parsed: ParsedFile, names: list[str], cells: list[str], line: int, first_line: dict[tuple, int]
+) -> None:
     """Note the row's key (as text) and report a duplicate within the file."""
     spec = parsed.spec
     by_name = dict(zip(names, cells, strict=True))
@@ -472,8 +544,9 @@ def _register_key(parsed: ParsedFile, names: list[str], cells: list[str], line: 
         return
     parsed.keys.add(key)
     if key in first_line:
-        parsed.problems.append(Problem(spec.name, line, DUPLICATE_KEY, {
-            "key": key_text(key), "line": first_line[key]}))
+        parsed.problems.append(
+            Problem(spec.name, line, DUPLICATE_KEY, {"key": key_text(key), "line": first_line[key]})
+        )
     else:
         first_line[key] = line
 

@@ -10,6 +10,18 @@ from registry.models.services import Assignment, Requirement, Service
 from registry.models.users import User
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Assignment", "Base", "Competence", "Framework", "Holding",
-    "Mitigation", "OrgUnit", "Person", "Provider", "Requirement", "Service", "User",
+    "AuditEvent",
+    "AuditHead",
+    "Assignment",
+    "Base",
+    "Competence",
+    "Framework",
+    "Holding",
+    "Mitigation",
+    "OrgUnit",
+    "Person",
+    "Provider",
+    "Requirement",
+    "Service",
+    "User",
 ]

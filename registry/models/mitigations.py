@@ -24,7 +24,8 @@ class Mitigation(Versioned, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(
-        Enum(*MITIGATION_STATUSES, name="status", **ENUM_KW), default="open",
+        Enum(*MITIGATION_STATUSES, name="status", **ENUM_KW),
+        default="open",
         server_default="open",
     )
     note: Mapped[str | None] = mapped_column(Text)

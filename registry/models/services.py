@@ -30,11 +30,13 @@ class Service(Versioned, Base):
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     criticality: Mapped[str] = mapped_column(
-        Enum(*CRITICALITIES, name="criticality", **ENUM_KW), default="medium",
+        Enum(*CRITICALITIES, name="criticality", **ENUM_KW),
+        default="medium",
         server_default="medium",
     )
     status: Mapped[str] = mapped_column(
-        Enum(*SERVICE_STATUSES, name="status", **ENUM_KW), default="active",
+        Enum(*SERVICE_STATUSES, name="status", **ENUM_KW),
+        default="active",
         server_default="active",
     )
     contract_start: Mapped[date | None]

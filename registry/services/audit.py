@@ -71,8 +71,9 @@ def _head(session: Session) -> AuditHead:
             last = session.execute(
                 select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
             ).scalar_one_or_none()
-            head = AuditHead(id=1, count=last.seq if last else 0,
-                             hash=last.hash if last else audit_chain.GENESIS)
+            head = AuditHead(
+                id=1, count=last.seq if last else 0, hash=last.hash if last else audit_chain.GENESIS
+            )
             session.add(head)
         session.info[_HEAD_KEY] = head
     return head
@@ -85,8 +86,15 @@ def _forget_head(session, transaction):
         session.info.pop(_HEAD_KEY, None)
 
 
-def record(actor: Actor, action: str, entity: str, entity_id=None, before=None, after=None,
-           result: str = "success") -> AuditEvent:
+def record(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id=None,
+    before=None,
+    after=None,
+    result: str = "success",
+) -> AuditEvent:
     """Append one event to the chain, in the current transaction (flushes, never commits)."""
     session = db.session
     head = _head(session)
@@ -117,11 +125,22 @@ def record(actor: Actor, action: str, entity: str, entity_id=None, before=None, 
 def event_fields(ev: AuditEvent) -> dict:
     """An event as the plain dict the chain functions read."""
     return {
-        "seq": ev.seq, "at": ev.at.isoformat(), "actor_id": ev.actor_id,
-        "actor_email": ev.actor_email, "actor_role": ev.actor_role, "action": ev.action,
-        "entity": ev.entity, "entity_id": ev.entity_id, "result": ev.result,
-        "source": ev.source, "payload_digest": ev.payload_digest, "before": ev.before,
-        "after": ev.after, "redacted": ev.redacted, "prev_hash": ev.prev_hash, "hash": ev.hash,
+        "seq": ev.seq,
+        "at": ev.at.isoformat(),
+        "actor_id": ev.actor_id,
+        "actor_email": ev.actor_email,
+        "actor_role": ev.actor_role,
+        "action": ev.action,
+        "entity": ev.entity,
+        "entity_id": ev.entity_id,
+        "result": ev.result,
+        "source": ev.source,
+        "payload_digest": ev.payload_digest,
+        "before": ev.before,
+        "after": ev.after,
+        "redacted": ev.redacted,
+        "prev_hash": ev.prev_hash,
+        "hash": ev.hash,
     }
 
 
@@ -139,8 +158,12 @@ def _scrub(text: str | None, fields: Iterable[str] | None) -> str | None:
     return audit_chain.dumps(value)
 
 
-def redact(actor: Actor, events: Iterable[AuditEvent], fields: Iterable[str] | None = None,
-           reason: str | None = None) -> AuditEvent | None:
+def redact(
+    actor: Actor,
+    events: Iterable[AuditEvent],
+    fields: Iterable[str] | None = None,
+    reason: str | None = None,
+) -> AuditEvent | None:
     """Remove personal data from the before/after values of `events` (all of it, or only the
     named `fields`) and record the redaction as an event of its own, so the chain still
     verifies. Redaction events themselves are never redacted. Flushes, never commits."""
@@ -156,9 +179,17 @@ def redact(actor: Actor, events: Iterable[AuditEvent], fields: Iterable[str] | N
         seqs.append(ev.seq)
     if not seqs:
         return None
-    return record(actor, audit_chain.REDACT_ACTION, audit_chain.REDACT_ENTITY, None,
-                  after={"events": sorted(seqs), "fields": list(fields) if fields else None,
-                         "reason": reason})
+    return record(
+        actor,
+        audit_chain.REDACT_ACTION,
+        audit_chain.REDACT_ENTITY,
+        None,
+        after={
+            "events": sorted(seqs),
+            "fields": list(fields) if fields else None,
+            "reason": reason,
+        },
+    )
 
 
 def recorded_head() -> tuple[int, str]:

@@ -29,8 +29,22 @@ from registry.models import (
 LOCAL_ZONE = "Europe/Amsterdam"
 RESULTS = ("success", "failure", "refused")
 CSV_COLUMNS = (
-    "seq", "at_utc", "at_local", "actor_id", "actor_email", "actor_role", "action", "entity",
-    "entity_id", "result", "source", "before", "after", "redacted", "prev_hash", "hash",
+    "seq",
+    "at_utc",
+    "at_local",
+    "actor_id",
+    "actor_email",
+    "actor_role",
+    "action",
+    "entity",
+    "entity_id",
+    "result",
+    "source",
+    "before",
+    "after",
+    "redacted",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -89,15 +103,20 @@ def page(filters: Filters, number: int, per_page: int, zone: str = LOCAL_ZONE):
 
 
 def _distinct(column) -> list[str]:
-    return list(db.session.execute(
-        select(column).where(column.is_not(None)).distinct().order_by(column)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(column).where(column.is_not(None)).distinct().order_by(column)
+        ).scalars()
+    )
 
 
 def filter_values() -> dict[str, list[str]]:
     """The values that occur in the log, for the filter selects."""
-    return {"entity": _distinct(AuditEvent.entity), "actor": _distinct(AuditEvent.actor_email),
-            "action": _distinct(AuditEvent.action)}
+    return {
+        "entity": _distinct(AuditEvent.entity),
+        "actor": _distinct(AuditEvent.actor_email),
+        "action": _distinct(AuditEvent.action),
+    }
 
 
 def event_by_seq(seq: int) -> AuditEvent | None:
@@ -115,9 +134,21 @@ def csv_rows(filters: Filters, zone: str = LOCAL_ZONE) -> Iterator[list]:
     rows = db.session.execute(query(filters, zone).execution_options(yield_per=1000)).scalars()
     for ev in rows:
         yield [
-            ev.seq, ev.at.isoformat() + "Z", local_time(ev.at, zone).isoformat(), ev.actor_id,
-            ev.actor_email, ev.actor_role, ev.action, ev.entity, ev.entity_id, ev.result,
-            ev.source, ev.before, ev.after, "true" if ev.redacted else "false", ev.prev_hash,
+            ev.seq,
+            ev.at.isoformat() + "Z",
+            local_time(ev.at, zone).isoformat(),
+            ev.actor_id,
+            ev.actor_email,
+            ev.actor_role,
+            ev.action,
+            ev.entity,
+            ev.entity_id,
+            ev.result,
+            ev.source,
+            ev.before,
+            ev.after,
+            "true" if ev.redacted else "false",
+            ev.prev_hash,
             ev.hash,
         ]
 
@@ -153,8 +184,11 @@ def diff(ev: AuditEvent) -> list[FieldChange]:
     rows = []
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name, missing), after.get(name, missing)
-        rows.append(FieldChange(name, None if old is missing else old,
-                                None if new is missing else new, old != new))
+        rows.append(
+            FieldChange(
+                name, None if old is missing else old, None if new is missing else new, old != new
+            )
+        )
     return rows
 
 

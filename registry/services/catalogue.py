@@ -42,12 +42,15 @@ from registry.models.services import CRITICALITIES, SERVICE_STATUSES
 from registry.services import audit
 from registry.services.errors import ServiceError, StaleRecord, ensure_version
 
-SERVICE_CODE_MESSAGE = _l("Use only lowercase letters, digits and hyphens (for example "
-                          "zaaksysteem-dimpact).")
-COMPETENCE_CODE_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
-                             "spaces (for example CM-01).")
-FRAMEWORK_KEY_MESSAGE = _l("Use letters, digits, dots, hyphens and underscores, without "
-                           "spaces (for example e-cf-4).")
+SERVICE_CODE_MESSAGE = _l(
+    "Use only lowercase letters, digits and hyphens (for example zaaksysteem-dimpact)."
+)
+COMPETENCE_CODE_MESSAGE = _l(
+    "Use letters, digits, dots, hyphens and underscores, without spaces (for example CM-01)."
+)
+FRAMEWORK_KEY_MESSAGE = _l(
+    "Use letters, digits, dots, hyphens and underscores, without spaces (for example e-cf-4)."
+)
 
 
 # --- shared steps -------------------------------------------------------------------------
@@ -197,18 +200,19 @@ def _service_values(fields: dict, service: Service | None) -> dict:
     if not SERVICE_CODE.match(code):
         raise ServiceError(SERVICE_CODE_MESSAGE, "code")
     if code in RESERVED_SERVICE_CODES:
-        raise ServiceError(_l("%(code)s is a reserved word; choose another code.", code=code),
-                           "code")
+        raise ServiceError(
+            _l("%(code)s is a reserved word; choose another code.", code=code), "code"
+        )
     if _taken(Service.code, code, Service, service.id if service else None):
-        raise ServiceError(_l("Another service already has the code %(code)s.", code=code),
-                           "code")
-    provider = _existing(Provider, fields.get("provider_id"), "provider_id",
-                         _l("This provider no longer exists."))
-    owner = _existing(Person, fields.get("owner_id"), "owner_id",
-                      _l("This person no longer exists."))
+        raise ServiceError(_l("Another service already has the code %(code)s.", code=code), "code")
+    provider = _existing(
+        Provider, fields.get("provider_id"), "provider_id", _l("This provider no longer exists.")
+    )
+    owner = _existing(
+        Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
+    )
     start, end = fields.get("contract_start"), fields.get("contract_end")
-    _dates_in_order(start, end, "contract_end",
-                    _l("The contract cannot end before it starts."))
+    _dates_in_order(start, end, "contract_end", _l("The contract cannot end before it starts."))
     return {
         "code": code,
         "name": _required(fields.get("name"), "name", 200),
@@ -258,53 +262,77 @@ def delete_service(actor: audit.Actor, service: Service, version) -> None:
 
 
 def _requirement_values(fields: dict, service: Service, requirement: Requirement | None) -> dict:
-    competence = _existing(Competence, fields.get("competence_id"), "competence_id",
-                           _l("This competence no longer exists."))
+    competence = _existing(
+        Competence,
+        fields.get("competence_id"),
+        "competence_id",
+        _l("This competence no longer exists."),
+    )
     if competence is None:
         raise ServiceError(_l("This field is required."), "competence_id")
     unchanged = requirement is not None and requirement.competence_id == competence.id
     if competence.retired and not unchanged:
-        raise ServiceError(_l("%(code)s is retired and cannot be required anew.",
-                              code=competence.code), "competence_id")
-    duplicate = select(Requirement.id).where(Requirement.service_id == service.id,
-                                             Requirement.competence_id == competence.id)
+        raise ServiceError(
+            _l("%(code)s is retired and cannot be required anew.", code=competence.code),
+            "competence_id",
+        )
+    duplicate = select(Requirement.id).where(
+        Requirement.service_id == service.id, Requirement.competence_id == competence.id
+    )
     if requirement is not None:
         duplicate = duplicate.where(Requirement.id != requirement.id)
     if db.session.execute(duplicate.limit(1)).first() is not None:
-        raise ServiceError(_l("%(service)s already requires %(code)s; edit that requirement "
-                              "instead.", service=service.code, code=competence.code),
-                           "competence_id")
+        raise ServiceError(
+            _l(
+                "%(service)s already requires %(code)s; edit that requirement instead.",
+                service=service.code,
+                code=competence.code,
+            ),
+            "competence_id",
+        )
     level = fields.get("required_level")
     if level not in LEVELS:
         raise ServiceError(_l("Choose a level from 1 to 5."), "required_level")
     holders = fields.get("min_holders")
     if holders is None or not 1 <= holders <= MAX_HOLDERS:
-        raise ServiceError(_l("Enter a number from 1 to %(max)s.", max=MAX_HOLDERS),
-                           "min_holders")
-    return {"service_id": service.id, "competence_id": competence.id, "required_level": level,
-            "min_holders": holders, "rationale": _optional(fields.get("rationale"), "rationale")}
+        raise ServiceError(_l("Enter a number from 1 to %(max)s.", max=MAX_HOLDERS), "min_holders")
+    return {
+        "service_id": service.id,
+        "competence_id": competence.id,
+        "required_level": level,
+        "min_holders": holders,
+        "rationale": _optional(fields.get("rationale"), "rationale"),
+    }
 
 
 def create_requirement(actor: audit.Actor, service: Service, **fields) -> Requirement:
     """Require a competence for a service (once per service)."""
-    return _create(actor, "requirement",
-                   Requirement(**_requirement_values(fields, service, None)))
+    return _create(actor, "requirement", Requirement(**_requirement_values(fields, service, None)))
 
 
-def update_requirement(actor: audit.Actor, requirement: Requirement, version,
-                       **fields) -> Requirement:
+def update_requirement(
+    actor: audit.Actor, requirement: Requirement, version, **fields
+) -> Requirement:
     """Change a requirement's competence, level, number of holders or rationale."""
     ensure_version(requirement, version)
-    return _update(actor, "update", "requirement", requirement,
-                   _requirement_values(fields, requirement.service, requirement))
+    return _update(
+        actor,
+        "update",
+        "requirement",
+        requirement,
+        _requirement_values(fields, requirement.service, requirement),
+    )
 
 
 def requirement_mitigations(requirement: Requirement) -> list[Mitigation]:
     """The mitigations planned for a requirement, oldest first."""
-    return list(db.session.execute(
-        select(Mitigation).where(Mitigation.requirement_id == requirement.id)
-        .order_by(Mitigation.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Mitigation)
+            .where(Mitigation.requirement_id == requirement.id)
+            .order_by(Mitigation.id)
+        ).scalars()
+    )
 
 
 def delete_requirement(actor: audit.Actor, requirement: Requirement, version) -> None:
@@ -320,15 +348,18 @@ def delete_requirement(actor: audit.Actor, requirement: Requirement, version) ->
 
 def _mitigation_values(fields: dict) -> dict:
     kind = _choice(fields.get("kind"), MITIGATION_KINDS, "kind")
-    owner = _existing(Person, fields.get("owner_id"), "owner_id",
-                      _l("This person no longer exists."))
+    owner = _existing(
+        Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
+    )
     expires = fields.get("risk_expires_on")
     if kind == "accept_risk" and expires is None:
-        raise ServiceError(_l("An accepted risk needs a date on which it expires."),
-                           "risk_expires_on")
+        raise ServiceError(
+            _l("An accepted risk needs a date on which it expires."), "risk_expires_on"
+        )
     if kind != "accept_risk" and expires is not None:
-        raise ServiceError(_l("Only an accepted risk has an expiry date; leave this empty."),
-                           "risk_expires_on")
+        raise ServiceError(
+            _l("Only an accepted risk has an expiry date; leave this empty."), "risk_expires_on"
+        )
     return {
         "kind": kind,
         "owner_id": owner.id if owner else None,
@@ -345,12 +376,10 @@ def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) ->
     return _create(actor, "mitigation", mitigation)
 
 
-def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version,
-                      **fields) -> Mitigation:
+def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fields) -> Mitigation:
     """Change a mitigation (its status, owner, due date …)."""
     ensure_version(mitigation, version)
-    return _update(actor, "update", "mitigation", mitigation,
-                   _mitigation_values(fields))
+    return _update(actor, "update", "mitigation", mitigation, _mitigation_values(fields))
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -362,13 +391,15 @@ def _framework_values(fields: dict, framework: Framework | None) -> dict:
     if not COMPETENCE_CODE.match(key):
         raise ServiceError(FRAMEWORK_KEY_MESSAGE, "key")
     if _taken(Framework.key, key, Framework, exclude):
-        raise ServiceError(_l("Another framework already has the key %(key)s.", key=key),
-                           "key")
+        raise ServiceError(_l("Another framework already has the key %(key)s.", key=key), "key")
     name = _required(fields.get("name"), "name", 200)
     if _taken(Framework.name, name, Framework, exclude):
         raise ServiceError(_l("A framework named %(name)s already exists.", name=name), "name")
-    values = {"key": key, "name": name,
-              "description": _optional(fields.get("description"), "description")}
+    values = {
+        "key": key,
+        "name": name,
+        "description": _optional(fields.get("description"), "description"),
+    }
     for level in LEVELS:
         values[f"label_{level}"] = _optional(fields.get(f"label_{level}"), f"label_{level}", 100)
     return values
@@ -405,13 +436,19 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
     if not COMPETENCE_CODE.match(code):
         raise ServiceError(COMPETENCE_CODE_MESSAGE, "code")
     if code.lower() in RESERVED_COMPETENCE_CODES:
-        raise ServiceError(_l("%(code)s is a reserved word; choose another code.", code=code),
-                           "code")
+        raise ServiceError(
+            _l("%(code)s is a reserved word; choose another code.", code=code), "code"
+        )
     if _taken(Competence.code, code, Competence, competence.id if competence else None):
-        raise ServiceError(_l("Another competence already has the code %(code)s.", code=code),
-                           "code")
-    framework = _existing(Framework, fields.get("framework_id"), "framework_id",
-                          _l("This framework no longer exists."))
+        raise ServiceError(
+            _l("Another competence already has the code %(code)s.", code=code), "code"
+        )
+    framework = _existing(
+        Framework,
+        fields.get("framework_id"),
+        "framework_id",
+        _l("This framework no longer exists."),
+    )
     return {
         "code": code,
         "name": _required(fields.get("name"), "name", 200),
@@ -427,12 +464,12 @@ def create_competence(actor: audit.Actor, **fields) -> Competence:
     return _create(actor, "competence", Competence(**_competence_values(fields, None)))
 
 
-def update_competence(actor: audit.Actor, competence: Competence, version,
-                      **fields) -> Competence:
+def update_competence(actor: audit.Actor, competence: Competence, version, **fields) -> Competence:
     """Change a competence; a new code must be unique too."""
     ensure_version(competence, version)
-    return _update(actor, "update", "competence", competence,
-                   _competence_values(fields, competence))
+    return _update(
+        actor, "update", "competence", competence, _competence_values(fields, competence)
+    )
 
 
 def retire_competence(actor: audit.Actor, competence: Competence, version) -> Competence:

@@ -36,29 +36,39 @@ def _data():
 def demo_files() -> dict[str, bytes]:
     """The demo's interchange files by name."""
     folder = _data() / "voorbeeldstad"
-    return {entry.name: entry.read_bytes() for entry in folder.iterdir()
-            if entry.name.endswith(".csv")}
+    return {
+        entry.name: entry.read_bytes() for entry in folder.iterdir() if entry.name.endswith(".csv")
+    }
 
 
 def database_is_empty() -> bool:
     """No services, people, competences or user accounts yet."""
-    return not any(db.session.scalar(select(exists().select_from(model)))
-                   for model in (Service, Person, Competence, User))
+    return not any(
+        db.session.scalar(select(exists().select_from(model)))
+        for model in (Service, Person, Competence, User)
+    )
 
 
 def _create_catalogue(actor: audit.Actor) -> None:
     """Frameworks with their level labels, providers with their kind (existing ones kept)."""
     catalogue = json.loads((_data() / "catalogue.json").read_text(encoding="utf-8"))
     known = set(db.session.scalars(select(Framework.key))) | set(
-        db.session.scalars(select(Framework.name)))
+        db.session.scalars(select(Framework.name))
+    )
     providers = set(db.session.scalars(select(Provider.name)))
     created = []
     for item in catalogue["frameworks"]:
         if item["key"] in known or item["name"] in known:
             continue
         labels = {f"label_{level}": name for level, name in item["levels"].items()}
-        created.append(("framework", Framework(key=item["key"], name=item["name"],
-                                               description=item["description"], **labels)))
+        created.append(
+            (
+                "framework",
+                Framework(
+                    key=item["key"], name=item["name"], description=item["description"], **labels
+                ),
+            )
+        )
     for item in catalogue["providers"]:
         if item["name"] not in providers:
             created.append(("provider", Provider(name=item["name"], kind=item["kind"])))
@@ -73,13 +83,18 @@ def load_demo(actor: audit.Actor) -> list[tuple[str, str, str]]:
     never commits). Returns (e-mail, role, password) per account; the passwords are generated
     and exist nowhere else."""
     if not database_is_empty():
-        raise ServiceError(_l("The database already has data; the demo is only loaded into "
-                              "an empty database."))
+        raise ServiceError(
+            _l("The database already has data; the demo is only loaded into an empty database.")
+        )
     _create_catalogue(actor)
     plan = interchange.plan_import(demo_files())
     if not plan.ok:  # only when the packaged data is broken
-        raise ServiceError(_l("The demo data could not be imported: %(problems)s",
-                              problems="; ".join(map(str, plan.problems))))
+        raise ServiceError(
+            _l(
+                "The demo data could not be imported: %(problems)s",
+                problems="; ".join(map(str, plan.problems)),
+            )
+        )
     interchange.apply_import(actor, plan)
     accounts = []
     for role, email, name in ACCOUNTS:

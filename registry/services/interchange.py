@@ -45,8 +45,9 @@ from registry.services.errors import ServiceError
 CHUNK = 500  # keys per IN (…) query: well below every backend's parameter limit
 
 UNKNOWN_FILE = fmt.N_("Unknown file %(file)s; the interchange files are: %(files)s.")
-UNKNOWN_REFERENCE = fmt.N_("Unknown %(column)s %(value)s: it is neither in the registry nor "
-                           "in %(file)s.")
+UNKNOWN_REFERENCE = fmt.N_(
+    "Unknown %(column)s %(value)s: it is neither in the registry nor in %(file)s."
+)
 NOT_PLANNED = fmt.N_("This import has problems and cannot be applied.")
 
 
@@ -109,8 +110,10 @@ class ImportPlan:
     def summary(self) -> dict:
         """The counts as plain data (the summary audit event's `after`)."""
         return {
-            "files": {name: {"create": c.create, "update": c.update, "unchanged": c.unchanged}
-                      for name, c in self.counts.items()},
+            "files": {
+                name: {"create": c.create, "update": c.update, "unchanged": c.unchanged}
+                for name, c in self.counts.items()
+            },
             "created": {kind: len(names) for kind, names in self.new_references.items()},
         }
 
@@ -123,35 +126,83 @@ _owner = aliased(Person)
 def _query(spec_name: str):
     """A select of (id, *columns) in interchange terms, for one file."""
     if spec_name == "competences.csv":
-        return select(Competence.id, Competence.code, Competence.name, Framework.name,
-                      Competence.area, Competence.description, Competence.retired
-                      ).outerjoin(Framework, Competence.framework_id == Framework.id)
+        return select(
+            Competence.id,
+            Competence.code,
+            Competence.name,
+            Framework.name,
+            Competence.area,
+            Competence.description,
+            Competence.retired,
+        ).outerjoin(Framework, Competence.framework_id == Framework.id)
     if spec_name == "people.csv":
-        return select(Person.id, Person.employee_number, Person.name, Person.email,
-                      OrgUnit.path, Person.job_title, Person.start_date, Person.leave_date
-                      ).outerjoin(OrgUnit, Person.org_unit_id == OrgUnit.id)
+        return select(
+            Person.id,
+            Person.employee_number,
+            Person.name,
+            Person.email,
+            OrgUnit.path,
+            Person.job_title,
+            Person.start_date,
+            Person.leave_date,
+        ).outerjoin(OrgUnit, Person.org_unit_id == OrgUnit.id)
     if spec_name == "services.csv":
-        return select(Service.id, Service.code, Service.name, Provider.name,
-                      Service.criticality, Service.status, Service.contract_start,
-                      Service.contract_end, _owner.employee_number, Service.description
-                      ).outerjoin(Provider, Service.provider_id == Provider.id
-                                  ).outerjoin(_owner, Service.owner_id == _owner.id)
+        return (
+            select(
+                Service.id,
+                Service.code,
+                Service.name,
+                Provider.name,
+                Service.criticality,
+                Service.status,
+                Service.contract_start,
+                Service.contract_end,
+                _owner.employee_number,
+                Service.description,
+            )
+            .outerjoin(Provider, Service.provider_id == Provider.id)
+            .outerjoin(_owner, Service.owner_id == _owner.id)
+        )
     if spec_name == "requirements.csv":
-        return select(Requirement.id, Service.code, Competence.code,
-                      Requirement.required_level, Requirement.min_holders,
-                      Requirement.rationale
-                      ).join(Service, Requirement.service_id == Service.id
-                             ).join(Competence, Requirement.competence_id == Competence.id)
+        return (
+            select(
+                Requirement.id,
+                Service.code,
+                Competence.code,
+                Requirement.required_level,
+                Requirement.min_holders,
+                Requirement.rationale,
+            )
+            .join(Service, Requirement.service_id == Service.id)
+            .join(Competence, Requirement.competence_id == Competence.id)
+        )
     if spec_name == "assignments.csv":
-        return select(Assignment.id, Person.employee_number, Service.code, Assignment.role,
-                      Assignment.start_on, Assignment.end_on
-                      ).join(Person, Assignment.person_id == Person.id
-                             ).join(Service, Assignment.service_id == Service.id)
-    return select(Holding.id, Person.employee_number, Competence.code, Holding.level,
-                  Holding.assessed_on, Holding.expires_on, Holding.assessed_by,
-                  Holding.evidence
-                  ).join(Person, Holding.person_id == Person.id
-                         ).join(Competence, Holding.competence_id == Competence.id)
+        return (
+            select(
+                Assignment.id,
+                Person.employee_number,
+                Service.code,
+                Assignment.role,
+                Assignment.start_on,
+                Assignment.end_on,
+            )
+            .join(Person, Assignment.person_id == Person.id)
+            .join(Service, Assignment.service_id == Service.id)
+        )
+    return (
+        select(
+            Holding.id,
+            Person.employee_number,
+            Competence.code,
+            Holding.level,
+            Holding.assessed_on,
+            Holding.expires_on,
+            Holding.assessed_by,
+            Holding.evidence,
+        )
+        .join(Person, Holding.person_id == Person.id)
+        .join(Competence, Holding.competence_id == Competence.id)
+    )
 
 
 # Large tables are read only for the people a file names, in chunks.
@@ -166,8 +217,10 @@ def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, tuple[int, dict
         batches = [db.session.execute(query)]
     else:
         wanted = sorted(first_keys)
-        batches = (db.session.execute(query.where(_FILTER[spec.name].in_(wanted[i:i + CHUNK])))
-                   for i in range(0, len(wanted), CHUNK))
+        batches = (
+            db.session.execute(query.where(_FILTER[spec.name].in_(wanted[i : i + CHUNK])))
+            for i in range(0, len(wanted), CHUNK)
+        )
     found = {}
     for rows in batches:
         for row in rows:
@@ -194,8 +247,9 @@ class _References:
         s = db.session
 
         def names(id_column, name_column) -> dict:
-            return {name: record_id for record_id, name in s.execute(select(id_column,
-                                                                            name_column))}
+            return {
+                name: record_id for record_id, name in s.execute(select(id_column, name_column))
+            }
 
         return cls(
             framework=names(Framework.id, Framework.name),
@@ -223,8 +277,7 @@ class _References:
         folded = name.casefold()
         matches = [n for n in table if n.casefold() == folded]
         if kind == "org_unit" and fmt.PATH_SEPARATOR not in name and not matches:
-            matches = [p for p in table if p.rsplit(fmt.PATH_SEPARATOR, 1)[-1].casefold()
-                       == folded]
+            matches = [p for p in table if p.rsplit(fmt.PATH_SEPARATOR, 1)[-1].casefold() == folded]
         return matches[0] if len(matches) == 1 else name
 
 
@@ -235,19 +288,27 @@ _CREATED_BY_NAME = ("framework", "provider", "org_unit")
 def _planned_keys(parsed: dict[str, fmt.ParsedFile]) -> dict[str, set[str]]:
     """Keys each file brings, for references to rows of the same import."""
     keys = {"person": set(), "service": set(), "competence": set()}
-    for name, kind in (("people.csv", "person"), ("services.csv", "service"),
-                       ("competences.csv", "competence")):
+    for name, kind in (
+        ("people.csv", "person"),
+        ("services.csv", "service"),
+        ("competences.csv", "competence"),
+    ):
         if name in parsed:
             keys[kind] = {key[0] for key in parsed[name].keys}
     return keys
 
 
-_SOURCE_FILE = {"person": "people.csv", "service": "services.csv",
-                "competence": "competences.csv"}
+_SOURCE_FILE = {"person": "people.csv", "service": "services.csv", "competence": "competences.csv"}
 
 
-def _resolve(spec: fmt.FileSpec, row: fmt.Row, refs: _References, planned: dict,
-             problems: list[Problem], new_refs: dict[str, dict[str, None]]) -> dict | None:
+def _resolve(
+    spec: fmt.FileSpec,
+    row: fmt.Row,
+    refs: _References,
+    planned: dict,
+    problems: list[Problem],
+    new_refs: dict[str, dict[str, None]],
+) -> dict | None:
     """The row's values with references resolved to their stored spelling, or None when a
     reference is unknown (reported)."""
     values, ok = dict(row.values), True
@@ -266,14 +327,26 @@ def _resolve(spec: fmt.FileSpec, row: fmt.Row, refs: _References, planned: dict,
             if value not in getattr(refs, kind):
                 new_refs[kind][value] = None
         elif value not in getattr(refs, kind) and value not in planned[kind]:
-            problems.append(Problem(spec.name, row.line, UNKNOWN_REFERENCE, {
-                "column": column.name, "value": value, "file": _SOURCE_FILE[kind]}))
+            problems.append(
+                Problem(
+                    spec.name,
+                    row.line,
+                    UNKNOWN_REFERENCE,
+                    {"column": column.name, "value": value, "file": _SOURCE_FILE[kind]},
+                )
+            )
             ok = False
     return values if ok else None
 
 
-def _plan_file(plan: ImportPlan, spec: fmt.FileSpec, parsed: fmt.ParsedFile,
-               refs: _References, planned: dict, new_refs: dict) -> None:
+def _plan_file(
+    plan: ImportPlan,
+    spec: fmt.FileSpec,
+    parsed: fmt.ParsedFile,
+    refs: _References,
+    planned: dict,
+    new_refs: dict,
+) -> None:
     first_keys = {row.key[0] for row in parsed.rows}
     stored = _records(spec, first_keys)
     ops, create, update, unchanged = _Ops(), 0, 0, 0
@@ -286,8 +359,14 @@ def _plan_file(plan: ImportPlan, spec: fmt.FileSpec, parsed: fmt.ParsedFile,
             merged = {c.name: c.default for c in spec.columns} | values
             missing = [c.name for c in spec.columns if c.required and c.name not in values]
             for name in missing:
-                plan.problems.append(Problem(spec.name, row.line, fmt.REQUIRED_FOR_NEW, {
-                    "column": name, "key": fmt.key_text(row.key)}))
+                plan.problems.append(
+                    Problem(
+                        spec.name,
+                        row.line,
+                        fmt.REQUIRED_FOR_NEW,
+                        {"column": name, "key": fmt.key_text(row.key)},
+                    )
+                )
         else:
             merged, missing = existing[1] | values, []
         order = fmt.check_order(spec, merged)
@@ -314,10 +393,14 @@ def plan_import(files: dict[str, bytes]) -> ImportPlan:
     plan = ImportPlan()
     for name in sorted(files):
         if name not in fmt.SPECS:
-            plan.problems.append(Problem(name, None, UNKNOWN_FILE, {
-                "file": name, "files": ", ".join(fmt.SPECS)}))
-    parsed = {spec.name: fmt.parse_file(spec, files[spec.name])
-              for spec in fmt.FILES if spec.name in files}
+            plan.problems.append(
+                Problem(name, None, UNKNOWN_FILE, {"file": name, "files": ", ".join(fmt.SPECS)})
+            )
+    parsed = {
+        spec.name: fmt.parse_file(spec, files[spec.name])
+        for spec in fmt.FILES
+        if spec.name in files
+    }
     for result in parsed.values():
         plan.problems.extend(Problem.of(p) for p in result.problems)
     refs = _References.load()
@@ -326,8 +409,9 @@ def plan_import(files: dict[str, bytes]) -> ImportPlan:
     for spec in fmt.FILES:
         if spec.name in parsed:
             _plan_file(plan, spec, parsed[spec.name], refs, planned, new_refs)
-    plan.new_references = {kind: sorted(_with_parents(kind, names, refs))
-                           for kind, names in new_refs.items() if names}
+    plan.new_references = {
+        kind: sorted(_with_parents(kind, names, refs)) for kind, names in new_refs.items() if names
+    }
     order = {spec.name: i for i, spec in enumerate(fmt.FILES)}
     plan.problems.sort(key=lambda p: (order.get(p.file, -1), p.file, p.line or 0))
     plan._refs = refs
@@ -350,24 +434,34 @@ def _with_parents(kind: str, names, refs: _References) -> set[str]:
 
 # --- applying a plan ----------------------------------------------------------------------
 
-_MODELS = {"competences.csv": Competence, "people.csv": Person, "services.csv": Service,
-           "requirements.csv": Requirement, "assignments.csv": Assignment,
-           "holdings.csv": Holding}
+_MODELS = {
+    "competences.csv": Competence,
+    "people.csv": Person,
+    "services.csv": Service,
+    "requirements.csv": Requirement,
+    "assignments.csv": Assignment,
+    "holdings.csv": Holding,
+}
 # column → (model attribute, reference kind) for columns that name another record.
 _LINKS = {
     "competences.csv": {"framework": ("framework_id", "framework")},
     "people.csv": {"org_unit": ("org_unit_id", "org_unit")},
     "services.csv": {"provider": ("provider_id", "provider"), "owner": ("owner_id", "person")},
-    "requirements.csv": {"service": ("service_id", "service"),
-                         "competence": ("competence_id", "competence")},
-    "assignments.csv": {"employee_number": ("person_id", "person"),
-                        "service": ("service_id", "service")},
-    "holdings.csv": {"employee_number": ("person_id", "person"),
-                     "competence": ("competence_id", "competence")},
+    "requirements.csv": {
+        "service": ("service_id", "service"),
+        "competence": ("competence_id", "competence"),
+    },
+    "assignments.csv": {
+        "employee_number": ("person_id", "person"),
+        "service": ("service_id", "service"),
+    },
+    "holdings.csv": {
+        "employee_number": ("person_id", "person"),
+        "competence": ("competence_id", "competence"),
+    },
 }
 # The reference each file's key makes known to later files.
-_PROVIDES = {"competences.csv": "competence", "people.csv": "person",
-             "services.csv": "service"}
+_PROVIDES = {"competences.csv": "competence", "people.csv": "person", "services.csv": "service"}
 
 
 def _attributes(spec_name: str, values: dict, refs: _References) -> dict:
@@ -387,13 +481,12 @@ def _new_framework_key(name: str, refs: _References) -> str:
     n = 2
     while key in refs.framework_keys:
         suffix = f"-{n}"
-        key, n = base[:60 - len(suffix)] + suffix, n + 1
+        key, n = base[: 60 - len(suffix)] + suffix, n + 1
     refs.framework_keys.add(key)
     return key
 
 
-def _create_references(actor: audit.Actor, kind: str, names: list[str],
-                       refs: _References) -> None:
+def _create_references(actor: audit.Actor, kind: str, names: list[str], refs: _References) -> None:
     """Create the frameworks, providers or org units the import names for the first time."""
     created = []
     if kind == "framework":
@@ -423,14 +516,18 @@ def _create_references(actor: audit.Actor, kind: str, names: list[str],
 def _load_for_update(model, ids: list[int]) -> dict[int, object]:
     found = {}
     for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        found.update((r.id, r) for r in db.session.scalars(
-            select(model).where(model.id.in_(chunk))))
+        chunk = ids[i : i + CHUNK]
+        found.update(
+            (r.id, r) for r in db.session.scalars(select(model).where(model.id.in_(chunk)))
+        )
     return found
 
 
-_REFERENCES_BEFORE = {"competences.csv": ("framework",), "people.csv": ("org_unit",),
-                      "services.csv": ("provider",)}
+_REFERENCES_BEFORE = {
+    "competences.csv": ("framework",),
+    "people.csv": ("org_unit",),
+    "services.csv": ("provider",),
+}
 
 
 def apply_import(actor: audit.Actor, plan: ImportPlan) -> ImportPlan:
@@ -495,15 +592,21 @@ def _sort_key(key: tuple) -> tuple:
 def read_folder(path) -> dict[str, bytes]:
     """The CSV files of a folder (not its sub-folders) by file name; other files are ignored."""
     folder = Path(path)
-    return {entry.name: entry.read_bytes() for entry in sorted(folder.iterdir())
-            if entry.is_file() and entry.suffix.lower() == ".csv"}
+    return {
+        entry.name: entry.read_bytes()
+        for entry in sorted(folder.iterdir())
+        if entry.is_file() and entry.suffix.lower() == ".csv"
+    }
 
 
 def conflicting_files(path, files: dict[str, bytes]) -> list[str]:
     """Names of files in `path` that exist with other contents than `files` would write."""
     folder = Path(path)
-    return [name for name, data in sorted(files.items())
-            if (folder / name).exists() and (folder / name).read_bytes() != data]
+    return [
+        name
+        for name, data in sorted(files.items())
+        if (folder / name).exists() and (folder / name).read_bytes() != data
+    ]
 
 
 def write_folder(path, files: dict[str, bytes]) -> None:

@@ -68,8 +68,9 @@ def _create(actor: audit.Actor, entity: str, record, duplicate, field: str):
     return record
 
 
-def _change(actor: audit.Actor, entity: str, record, values: dict, duplicate=None,
-            field: str | None = None):
+def _change(
+    actor: audit.Actor, entity: str, record, values: dict, duplicate=None, field: str | None = None
+):
     """Set `values` on `record`; audit only the fields that really changed."""
     before = audit.snapshot(record)
     for key, value in values.items():
@@ -81,8 +82,9 @@ def _change(actor: audit.Actor, entity: str, record, values: dict, duplicate=Non
 
 def _references(record_id: int, *columns) -> tuple[int, ...]:
     """How many rows refer to `record_id` through each of `columns`, in one query."""
-    counts = (select(func.count()).where(column == record_id).scalar_subquery()
-              for column in columns)
+    counts = (
+        select(func.count()).where(column == record_id).scalar_subquery() for column in columns
+    )
     return tuple(db.session.execute(select(*counts)).one())
 
 
@@ -116,8 +118,13 @@ def _check_person(values: dict, person: Person | None) -> None:
     other = person_by_number(number)
     if other is not None and other is not person:
         raise ServiceError(
-            _l("Employee number %(number)s is already used by %(name)s.", number=number,
-               name=other.name), "employee_number")
+            _l(
+                "Employee number %(number)s is already used by %(name)s.",
+                number=number,
+                name=other.name,
+            ),
+            "employee_number",
+        )
     unit_id = values.get("org_unit_id")
     if unit_id is not None and db.session.get(OrgUnit, unit_id) is None:
         raise ServiceError(_l("This org unit no longer exists; choose another."), "org_unit_id")
@@ -125,16 +132,25 @@ def _check_person(values: dict, person: Person | None) -> None:
     leave = person.leave_date if person is not None else None
     if start and leave and leave < start:
         raise ServiceError(
-            _l("The start date must not be after the leave date (%(leave)s).",
-               leave=leave.isoformat()), "start_date")
+            _l(
+                "The start date must not be after the leave date (%(leave)s).",
+                leave=leave.isoformat(),
+            ),
+            "start_date",
+        )
 
 
 def create_person(actor: audit.Actor, **values) -> Person:
     """Register a new member of staff (a new hire)."""
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, None)
-    return _create(actor, "person", Person(**values),
-                   _l("This employee number is already in use."), "employee_number")
+    return _create(
+        actor,
+        "person",
+        Person(**values),
+        _l("This employee number is already in use."),
+        "employee_number",
+    )
 
 
 def update_person(actor: audit.Actor, person: Person, version, **values) -> Person:
@@ -142,23 +158,35 @@ def update_person(actor: audit.Actor, person: Person, version, **values) -> Pers
     ensure_version(person, version)
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, person)
-    return _change(actor, "person", person, values,
-                   _l("This employee number is already in use."), "employee_number")
+    return _change(
+        actor,
+        "person",
+        person,
+        values,
+        _l("This employee number is already in use."),
+        "employee_number",
+    )
 
 
 def check_leave_date(person: Person, leave_date: date | None) -> None:
     """Raise a field error unless `leave_date` is given and not before the start date."""
     if leave_date is None:
-        raise ServiceError(_l("Enter the first day the person is no longer employed."),
-                           "leave_date")
+        raise ServiceError(
+            _l("Enter the first day the person is no longer employed."), "leave_date"
+        )
     if person.start_date and leave_date < person.start_date:
         raise ServiceError(
-            _l("The leave date must be on or after the start date (%(start)s).",
-               start=person.start_date.isoformat()), "leave_date")
+            _l(
+                "The leave date must be on or after the start date (%(start)s).",
+                start=person.start_date.isoformat(),
+            ),
+            "leave_date",
+        )
 
 
-def register_departure(actor: audit.Actor, person: Person, version,
-                       leave_date: date | None) -> Person:
+def register_departure(
+    actor: audit.Actor, person: Person, version, leave_date: date | None
+) -> Person:
     """Set (or change) the leave date: the first day the person is no longer employed."""
     ensure_version(person, version)
     check_leave_date(person, leave_date)
@@ -183,23 +211,42 @@ class PersonUsage:
 
     @property
     def unused(self) -> bool:
-        return not any((self.assignments, self.holdings, self.services_owned,
-                        self.mitigations_owned, self.accounts))
+        return not any(
+            (
+                self.assignments,
+                self.holdings,
+                self.services_owned,
+                self.mitigations_owned,
+                self.accounts,
+            )
+        )
 
 
 def person_usage(person: Person) -> PersonUsage:
     """Count the records referring to `person` (one query)."""
-    return PersonUsage(*_references(person.id, Assignment.person_id, Holding.person_id,
-                                    Service.owner_id, Mitigation.owner_id, User.person_id))
+    return PersonUsage(
+        *_references(
+            person.id,
+            Assignment.person_id,
+            Holding.person_id,
+            Service.owner_id,
+            Mitigation.owner_id,
+            User.person_id,
+        )
+    )
 
 
 def delete_person(actor: audit.Actor, person: Person) -> None:
     """Remove a person record for good (a mistake, a duplicate); only when nothing refers to
     it. Everyone else is given a leave date instead, so history is kept."""
     if not person_usage(person).unused:
-        raise ServiceError(_l("%(name)s still has assignments, assessments, services, "
-                              "mitigations or an account; register a departure instead.",
-                              name=person.name))
+        raise ServiceError(
+            _l(
+                "%(name)s still has assignments, assessments, services, "
+                "mitigations or an account; register a departure instead.",
+                name=person.name,
+            )
+        )
     _delete(actor, "person", person)
 
 
@@ -214,12 +261,18 @@ def _check_unit(name: str | None, parent: OrgUnit | None, unit: OrgUnit | None) 
     if not name:
         raise ServiceError(_l("A name is required."), "name")
     if PATH_SEPARATOR.strip() in name:
-        raise ServiceError(_l("A name cannot contain a slash (/): it separates the levels of "
-                              "the path."), "name")
-    if unit is not None and parent is not None and (
-            parent.id == unit.id or parent.path.startswith(unit.path + PATH_SEPARATOR)):
-        raise ServiceError(_l("An org unit cannot be placed under itself or one of its own "
-                              "sub-units."), "parent_id")
+        raise ServiceError(
+            _l("A name cannot contain a slash (/): it separates the levels of the path."), "name"
+        )
+    if (
+        unit is not None
+        and parent is not None
+        and (parent.id == unit.id or parent.path.startswith(unit.path + PATH_SEPARATOR))
+    ):
+        raise ServiceError(
+            _l("An org unit cannot be placed under itself or one of its own sub-units."),
+            "parent_id",
+        )
     path = _unit_path(name, parent)
     other = db.session.execute(select(OrgUnit).where(OrgUnit.path == path)).scalar_one_or_none()
     if other is not None and other is not unit:
@@ -240,24 +293,34 @@ def create_org_unit(actor: audit.Actor, name: str | None, parent_id: int | None)
     """Add a directorate, department or team."""
     name, parent = _clean(name), _parent(parent_id)
     path = _check_unit(name, parent, None)
-    return _create(actor, "org_unit", OrgUnit(name=name, parent=parent, path=path),
-                   _l("%(path)s already exists.", path=path), "name")
+    return _create(
+        actor,
+        "org_unit",
+        OrgUnit(name=name, parent=parent, path=path),
+        _l("%(path)s already exists.", path=path),
+        "name",
+    )
 
 
-def update_org_unit(actor: audit.Actor, unit: OrgUnit, version, name: str | None,
-                    parent_id: int | None) -> OrgUnit:
+def update_org_unit(
+    actor: audit.Actor, unit: OrgUnit, version, name: str | None, parent_id: int | None
+) -> OrgUnit:
     """Rename or move a unit; the paths of all its sub-units follow."""
     ensure_version(unit, version)
     name, parent = _clean(name), _parent(parent_id)
     path = _check_unit(name, parent, unit)
     old_prefix = unit.path + PATH_SEPARATOR
-    descendants = db.session.execute(
-        select(OrgUnit).where(OrgUnit.path.startswith(old_prefix, autoescape=True))
-    ).scalars().all()
+    descendants = (
+        db.session.execute(
+            select(OrgUnit).where(OrgUnit.path.startswith(old_prefix, autoescape=True))
+        )
+        .scalars()
+        .all()
+    )
     before = {u.id: audit.snapshot(u) for u in (unit, *descendants)}
     unit.name, unit.parent, unit.path = name, parent, path
     for child in descendants:
-        child.path = path + PATH_SEPARATOR + child.path[len(old_prefix):]
+        child.path = path + PATH_SEPARATOR + child.path[len(old_prefix) :]
     _flush(_l("%(path)s already exists.", path=path), "name")
     for record in (unit, *descendants):
         _update_event(actor, "org_unit", record, before[record.id])
@@ -277,15 +340,15 @@ class UnitUsage:
 
 def unit_usage(unit: OrgUnit) -> UnitUsage:
     """Count what refers to an org unit (one query)."""
-    return UnitUsage(*_references(unit.id, OrgUnit.parent_id, Person.org_unit_id,
-                                  User.org_unit_id))
+    return UnitUsage(*_references(unit.id, OrgUnit.parent_id, Person.org_unit_id, User.org_unit_id))
 
 
 def delete_org_unit(actor: audit.Actor, unit: OrgUnit) -> None:
     """Remove an org unit that has no sub-units, people or accounts."""
     if not unit_usage(unit).unused:
-        raise ServiceError(_l("%(path)s still has sub-units, people or accounts; move them "
-                              "first.", path=unit.path))
+        raise ServiceError(
+            _l("%(path)s still has sub-units, people or accounts; move them first.", path=unit.path)
+        )
     _delete(actor, "org_unit", unit)
 
 
@@ -297,8 +360,14 @@ def _check_period(start: date | None, end: date | None, field: str) -> None:
         raise ServiceError(_l("The end date must be on or after the start date."), field)
 
 
-def create_assignment(actor: audit.Actor, person: Person | None, service_id: int | None,
-                      role=None, start_on=None, end_on=None) -> Assignment:
+def create_assignment(
+    actor: audit.Actor,
+    person: Person | None,
+    service_id: int | None,
+    role=None,
+    start_on=None,
+    end_on=None,
+) -> Assignment:
     """Assign a person to commission a service (unique per person and service)."""
     if person is None:
         raise ServiceError(_l("No person has this employee number."), "person")
@@ -306,38 +375,60 @@ def create_assignment(actor: audit.Actor, person: Person | None, service_id: int
     if service is None:
         raise ServiceError(_l("Choose a service."), "service")
     if service.status not in ANALYSED_SERVICE_STATUSES:
-        raise ServiceError(_l("%(service)s is retired; people can no longer be assigned to "
-                              "it.", service=service.name), "service")
-    existing = db.session.execute(select(Assignment).where(
-        Assignment.person_id == person.id, Assignment.service_id == service.id)
+        raise ServiceError(
+            _l(
+                "%(service)s is retired; people can no longer be assigned to it.",
+                service=service.name,
+            ),
+            "service",
+        )
+    existing = db.session.execute(
+        select(Assignment).where(
+            Assignment.person_id == person.id, Assignment.service_id == service.id
+        )
     ).scalar_one_or_none()
     if existing is not None:
-        raise ServiceError(_l("%(name)s is already assigned to %(service)s; edit that "
-                              "assignment instead.", name=person.name, service=service.name),
-                           "service")
+        raise ServiceError(
+            _l(
+                "%(name)s is already assigned to %(service)s; edit that assignment instead.",
+                name=person.name,
+                service=service.name,
+            ),
+            "service",
+        )
     _check_period(start_on, end_on, "end_on")
-    return _create(actor, "assignment",
-                   Assignment(person=person, service=service, role=_clean(role),
-                              start_on=start_on, end_on=end_on),
-                   _l("This person is already assigned to this service."), "service")
+    return _create(
+        actor,
+        "assignment",
+        Assignment(
+            person=person, service=service, role=_clean(role), start_on=start_on, end_on=end_on
+        ),
+        _l("This person is already assigned to this service."),
+        "service",
+    )
 
 
-def update_assignment(actor: audit.Actor, assignment: Assignment, version, role=None,
-                      start_on=None, end_on=None) -> Assignment:
+def update_assignment(
+    actor: audit.Actor, assignment: Assignment, version, role=None, start_on=None, end_on=None
+) -> Assignment:
     """Change the role or period of an assignment."""
     ensure_version(assignment, version)
     _check_period(start_on, end_on, "end_on")
-    return _change(actor, "assignment", assignment,
-                   {"role": _clean(role), "start_on": start_on, "end_on": end_on})
+    return _change(
+        actor,
+        "assignment",
+        assignment,
+        {"role": _clean(role), "start_on": start_on, "end_on": end_on},
+    )
 
 
-def end_assignment(actor: audit.Actor, assignment: Assignment, version,
-                   end_on: date | None) -> Assignment:
+def end_assignment(
+    actor: audit.Actor, assignment: Assignment, version, end_on: date | None
+) -> Assignment:
     """End an assignment: `end_on` is the first day the person is no longer assigned."""
     ensure_version(assignment, version)
     if end_on is None:
-        raise ServiceError(_l("Enter the first day the person is no longer assigned."),
-                           "end_on")
+        raise ServiceError(_l("Enter the first day the person is no longer assigned."), "end_on")
     _check_period(assignment.start_on, end_on, "end_on")
     return _change(actor, "assignment", assignment, {"end_on": end_on})
 
@@ -355,8 +446,10 @@ def existing_holding(person: Person | None, competence_id: int | None) -> Holdin
     """The holding of this person and competence, if one is recorded."""
     if person is None or competence_id is None:
         return None
-    return db.session.execute(select(Holding).where(
-        Holding.person_id == person.id, Holding.competence_id == competence_id)
+    return db.session.execute(
+        select(Holding).where(
+            Holding.person_id == person.id, Holding.competence_id == competence_id
+        )
     ).scalar_one_or_none()
 
 
@@ -365,12 +458,14 @@ def _check_holding(values: dict) -> None:
         raise ServiceError(_l("Choose a level from 1 to 5."), "level")
     assessed, expires = values.get("assessed_on"), values.get("expires_on")
     if assessed and expires and expires < assessed:
-        raise ServiceError(_l("The expiry date must be on or after the assessment date."),
-                           "expires_on")
+        raise ServiceError(
+            _l("The expiry date must be on or after the assessment date."), "expires_on"
+        )
 
 
-def record_holding(actor: audit.Actor, person: Person | None, competence_id: int | None,
-                   **values) -> Holding:
+def record_holding(
+    actor: audit.Actor, person: Person | None, competence_id: int | None, **values
+) -> Holding:
     """Record an assessment: a person holds a competence at a level."""
     if person is None:
         raise ServiceError(_l("No person has this employee number."), "person")
@@ -378,17 +473,28 @@ def record_holding(actor: audit.Actor, person: Person | None, competence_id: int
     if competence is None:
         raise ServiceError(_l("Choose a competence."), "competence")
     if competence.retired:
-        raise ServiceError(_l("%(competence)s is retired; it is no longer assessed.",
-                              competence=competence.name), "competence")
+        raise ServiceError(
+            _l("%(competence)s is retired; it is no longer assessed.", competence=competence.name),
+            "competence",
+        )
     if existing_holding(person, competence.id) is not None:
-        raise ServiceError(_l("%(name)s already has an assessment for %(competence)s; edit "
-                              "it instead.", name=person.name, competence=competence.name),
-                           "competence")
+        raise ServiceError(
+            _l(
+                "%(name)s already has an assessment for %(competence)s; edit it instead.",
+                name=person.name,
+                competence=competence.name,
+            ),
+            "competence",
+        )
     values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
     _check_holding(values)
-    return _create(actor, "holding", Holding(person=person, competence=competence, **values),
-                   _l("This person already has an assessment for this competence."),
-                   "competence")
+    return _create(
+        actor,
+        "holding",
+        Holding(person=person, competence=competence, **values),
+        _l("This person already has an assessment for this competence."),
+        "competence",
+    )
 
 
 def update_holding(actor: audit.Actor, holding: Holding, version, **values) -> Holding:
@@ -415,4 +521,6 @@ def suggested_people(day: date | None = None, limit: int = SUGGESTION_LIMIT):
     return db.session.execute(
         select(Person.employee_number, Person.name)
         .where(or_(Person.leave_date.is_(None), Person.leave_date > day))
-        .order_by(Person.name, Person.employee_number).limit(limit)).all()
+        .order_by(Person.name, Person.employee_number)
+        .limit(limit)
+    ).all()

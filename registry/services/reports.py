@@ -33,6 +33,7 @@ STALE_DAYS = rules.STALE_DAYS
 
 # --- dashboard lists -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Departure:
     """Someone leaving within the horizon and the requirements they are qualified for now."""
@@ -54,13 +55,23 @@ def qualifications(as_of: date, person_ids=None, leaving_until: date | None = No
     query = (
         select(Assignment.person_id, Requirement.id)
         .join(Requirement, Requirement.service_id == Assignment.service_id)
-        .join(Holding, and_(Holding.person_id == Assignment.person_id,
-                            Holding.competence_id == Requirement.competence_id))
+        .join(
+            Holding,
+            and_(
+                Holding.person_id == Assignment.person_id,
+                Holding.competence_id == Requirement.competence_id,
+            ),
+        )
         .join(Person, Person.id == Assignment.person_id)
         .join(Service, Service.id == Requirement.service_id)
         .join(Competence, Competence.id == Requirement.competence_id)
-        .where(analysed_requirement(), employed_on(as_of), assigned_on(as_of), valid_on(as_of),
-               Holding.level >= Requirement.required_level)
+        .where(
+            analysed_requirement(),
+            employed_on(as_of),
+            assigned_on(as_of),
+            valid_on(as_of),
+            Holding.level >= Requirement.required_level,
+        )
     )
     if person_ids is not None:
         query = query.where(Assignment.person_id.in_(person_ids))
@@ -77,17 +88,23 @@ def leaving_people(as_of: date, horizon: int) -> tuple[list[Departure], int]:
     by_person: dict[int, list[int]] = defaultdict(list)
     for person_id, requirement_id in pairs:
         by_person[person_id].append(requirement_id)
-    leaving = (Person.leave_date > as_of, Person.leave_date <= end,
-               or_(Person.start_date.is_(None), Person.start_date <= as_of))
+    leaving = (
+        Person.leave_date > as_of,
+        Person.leave_date <= end,
+        or_(Person.start_date.is_(None), Person.start_date <= as_of),
+    )
     total = db.session.scalar(select(func.count()).select_from(Person).where(*leaving))
     people = db.session.execute(
-        select(Person.id, Person.employee_number, Person.name, Person.job_title,
-               Person.leave_date)
+        select(Person.id, Person.employee_number, Person.name, Person.job_title, Person.leave_date)
         .where(Person.id.in_(list(by_person)))
         .order_by(Person.leave_date, Person.name)
     ).all()
-    return [Departure(p.id, p.employee_number, p.name, p.job_title, p.leave_date,
-                      tuple(by_person[p.id])) for p in people], total or 0
+    return [
+        Departure(
+            p.id, p.employee_number, p.name, p.job_title, p.leave_date, tuple(by_person[p.id])
+        )
+        for p in people
+    ], total or 0
 
 
 @dataclass(frozen=True)
@@ -104,11 +121,20 @@ def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
     """Planned or active services whose contract ends on or before D + H, soonest first."""
     end = rules.horizon_end(as_of, horizon)
     rows = db.session.execute(
-        select(Service.id, Service.code, Service.name, Provider.name, Service.criticality,
-               Service.contract_end)
+        select(
+            Service.id,
+            Service.code,
+            Service.name,
+            Provider.name,
+            Service.criticality,
+            Service.contract_end,
+        )
         .outerjoin(Provider, Service.provider)
-        .where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
-               Service.contract_end.is_not(None), Service.contract_end <= end)
+        .where(
+            Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
+            Service.contract_end.is_not(None),
+            Service.contract_end <= end,
+        )
         .order_by(Service.contract_end, Service.code)
     ).all()
     return [ContractEnd(*row) for row in rows]
@@ -139,14 +165,29 @@ class Listing:
 
 
 def _holding_listing(conditions, order, limit: int) -> Listing:
-    base = (select(Holding.id).join(Person, Holding.person)
-            .join(Competence, Holding.competence).where(*conditions))
+    base = (
+        select(Holding.id)
+        .join(Person, Holding.person)
+        .join(Competence, Holding.competence)
+        .where(*conditions)
+    )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(
-        select(Person.id, Person.employee_number, Person.name, Competence.code, Competence.name,
-               Holding.level, Holding.assessed_on, Holding.expires_on)
-        .join(Person, Holding.person).join(Competence, Holding.competence)
-        .where(*conditions).order_by(*order).limit(limit)
+        select(
+            Person.id,
+            Person.employee_number,
+            Person.name,
+            Competence.code,
+            Competence.name,
+            Holding.level,
+            Holding.assessed_on,
+            Holding.expires_on,
+        )
+        .join(Person, Holding.person)
+        .join(Competence, Holding.competence)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
     ).all()
     return Listing([HoldingLine(*row) for row in rows], total or 0)
 
@@ -154,58 +195,84 @@ def _holding_listing(conditions, order, limit: int) -> Listing:
 def stale_assessments(as_of: date, limit: int = 10) -> Listing:
     """Holdings of current staff assessed more than 730 days before D (oldest first)."""
     return _holding_listing(
-        (employed_on(as_of), Competence.retired.is_(False),
-         Holding.assessed_on < as_of - timedelta(days=STALE_DAYS)),
-        (Holding.assessed_on, Person.name, Competence.code), limit)
+        (
+            employed_on(as_of),
+            Competence.retired.is_(False),
+            Holding.assessed_on < as_of - timedelta(days=STALE_DAYS),
+        ),
+        (Holding.assessed_on, Person.name, Competence.code),
+        limit,
+    )
 
 
 def expiring_holdings(as_of: date, horizon: int, limit: int = 10) -> Listing:
     """Holdings of current staff that expire after D and on or before D + H (soonest first)."""
     return _holding_listing(
-        (employed_on(as_of), Competence.retired.is_(False), Holding.expires_on > as_of,
-         Holding.expires_on <= rules.horizon_end(as_of, horizon)),
-        (Holding.expires_on, Person.name, Competence.code), limit)
+        (
+            employed_on(as_of),
+            Competence.retired.is_(False),
+            Holding.expires_on > as_of,
+            Holding.expires_on <= rules.horizon_end(as_of, horizon),
+        ),
+        (Holding.expires_on, Person.name, Competence.code),
+        limit,
+    )
 
 
 # --- dossiers --------------------------------------------------------------------------------
 
+
 def find_service(code: str) -> Service | None:
     return db.session.execute(
-        select(Service).options(joinedload(Service.provider), joinedload(Service.owner))
-        .where(Service.code == code)).scalar_one_or_none()
+        select(Service)
+        .options(joinedload(Service.provider), joinedload(Service.owner))
+        .where(Service.code == code)
+    ).scalar_one_or_none()
 
 
 def service_assignments(service_id: int) -> list[Assignment]:
     """Everyone assigned to the service (past, present, future), with the person loaded."""
-    return list(db.session.execute(
-        select(Assignment).join(Person, Assignment.person)
-        .options(joinedload(Assignment.person))
-        .where(Assignment.service_id == service_id)
-        .order_by(Person.name, Assignment.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Assignment)
+            .join(Person, Assignment.person)
+            .options(joinedload(Assignment.person))
+            .where(Assignment.service_id == service_id)
+            .order_by(Person.name, Assignment.id)
+        ).scalars()
+    )
 
 
 def service_requirements(service_id: int) -> list[Requirement]:
     """Every requirement of the service with its competence, by competence code."""
-    return list(db.session.execute(
-        select(Requirement).join(Competence, Requirement.competence)
-        .options(joinedload(Requirement.competence))
-        .where(Requirement.service_id == service_id)
-        .order_by(Competence.code)).scalars())
+    return list(
+        db.session.execute(
+            select(Requirement)
+            .join(Competence, Requirement.competence)
+            .options(joinedload(Requirement.competence))
+            .where(Requirement.service_id == service_id)
+            .order_by(Competence.code)
+        ).scalars()
+    )
 
 
 def find_competence(code: str) -> Competence | None:
     return db.session.execute(
-        select(Competence).options(joinedload(Competence.framework))
-        .where(Competence.code == code)).scalar_one_or_none()
+        select(Competence).options(joinedload(Competence.framework)).where(Competence.code == code)
+    ).scalar_one_or_none()
 
 
 def competence_holdings(competence_id: int) -> list[Holding]:
     """Everyone holding the competence, highest level first, with person and org unit."""
-    return list(db.session.execute(
-        select(Holding).join(Person, Holding.person)
-        .options(joinedload(Holding.person).joinedload(Person.org_unit))
-        .where(Holding.competence_id == competence_id)
-        .order_by(Holding.level.desc(), Person.name)).scalars())
+    return list(
+        db.session.execute(
+            select(Holding)
+            .join(Person, Holding.person)
+            .options(joinedload(Holding.person).joinedload(Person.org_unit))
+            .where(Holding.competence_id == competence_id)
+            .order_by(Holding.level.desc(), Person.name)
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -223,9 +290,13 @@ def assignments_where_needed(competence_id: int, as_of: date) -> dict[int, list]
         select(Assignment.person_id, Service.code, Service.name, Requirement.required_level)
         .join(Service, Service.id == Assignment.service_id)
         .join(Requirement, Requirement.service_id == Service.id)
-        .where(Requirement.competence_id == competence_id, assigned_on(as_of),
-               Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
-        .order_by(Service.code)).all()
+        .where(
+            Requirement.competence_id == competence_id,
+            assigned_on(as_of),
+            Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
+        )
+        .order_by(Service.code)
+    ).all()
     result: dict[int, list] = defaultdict(list)
     for person_id, code, name, level in rows:
         result[person_id].append(NeededAssignment(code, name, level))
@@ -234,22 +305,34 @@ def assignments_where_needed(competence_id: int, as_of: date) -> dict[int, list]
 
 def find_person(employee_number: str) -> Person | None:
     return db.session.execute(
-        select(Person).options(joinedload(Person.org_unit))
-        .where(Person.employee_number == employee_number)).scalar_one_or_none()
+        select(Person)
+        .options(joinedload(Person.org_unit))
+        .where(Person.employee_number == employee_number)
+    ).scalar_one_or_none()
 
 
 def person_holdings(person_id: int) -> list[Holding]:
-    return list(db.session.execute(
-        select(Holding).join(Competence, Holding.competence)
-        .options(joinedload(Holding.competence).joinedload(Competence.framework))
-        .where(Holding.person_id == person_id).order_by(Competence.code)).scalars())
+    return list(
+        db.session.execute(
+            select(Holding)
+            .join(Competence, Holding.competence)
+            .options(joinedload(Holding.competence).joinedload(Competence.framework))
+            .where(Holding.person_id == person_id)
+            .order_by(Competence.code)
+        ).scalars()
+    )
 
 
 def person_assignments(person_id: int) -> list[Assignment]:
-    return list(db.session.execute(
-        select(Assignment).join(Service, Assignment.service)
-        .options(joinedload(Assignment.service))
-        .where(Assignment.person_id == person_id).order_by(Service.code)).scalars())
+    return list(
+        db.session.execute(
+            select(Assignment)
+            .join(Service, Assignment.service)
+            .options(joinedload(Assignment.service))
+            .where(Assignment.person_id == person_id)
+            .order_by(Service.code)
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -266,21 +349,38 @@ class Qualification:
 def person_qualifications(person_id: int, as_of: date) -> list[Qualification]:
     """The analysed requirements this person is qualified for on D."""
     rows = db.session.execute(
-        select(Requirement.id, Service.code, Service.name, Competence.code, Competence.name,
-               Requirement.required_level, Holding.level)
+        select(
+            Requirement.id,
+            Service.code,
+            Service.name,
+            Competence.code,
+            Competence.name,
+            Requirement.required_level,
+            Holding.level,
+        )
         .join(Service, Service.id == Requirement.service_id)
         .join(Competence, Competence.id == Requirement.competence_id)
         .join(Assignment, Assignment.service_id == Service.id)
-        .join(Holding, and_(Holding.person_id == Assignment.person_id,
-                            Holding.competence_id == Competence.id))
+        .join(
+            Holding,
+            and_(Holding.person_id == Assignment.person_id, Holding.competence_id == Competence.id),
+        )
         .join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.person_id == person_id, analysed_requirement(), employed_on(as_of),
-               assigned_on(as_of), valid_on(as_of), Holding.level >= Requirement.required_level)
-        .order_by(Service.code, Competence.code)).all()
+        .where(
+            Assignment.person_id == person_id,
+            analysed_requirement(),
+            employed_on(as_of),
+            assigned_on(as_of),
+            valid_on(as_of),
+            Holding.level >= Requirement.required_level,
+        )
+        .order_by(Service.code, Competence.code)
+    ).all()
     return [Qualification(*row) for row in rows]
 
 
 # --- filter choices and the skills matrix ----------------------------------------------------
+
 
 def service_choices(analysed_only: bool = False) -> list[tuple[int, str, str]]:
     """(id, code, name) of the services, by name."""
@@ -291,47 +391,73 @@ def service_choices(analysed_only: bool = False) -> list[tuple[int, str, str]]:
 
 
 def provider_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Provider.id, Provider.name).order_by(Provider.name))]
+    return [
+        tuple(row)
+        for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
+    ]
 
 
 def framework_choices() -> list[tuple[int, str, str]]:
     """(id, key, name) of the frameworks, by name."""
-    return [tuple(row) for row in db.session.execute(
-        select(Framework.id, Framework.key, Framework.name).order_by(Framework.name))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Framework.id, Framework.key, Framework.name).order_by(Framework.name)
+        )
+    ]
 
 
 def area_choices() -> list[str]:
-    return list(db.session.execute(
-        select(Competence.area).where(Competence.area.is_not(None), Competence.area != "")
-        .distinct().order_by(Competence.area)).scalars())
+    return list(
+        db.session.execute(
+            select(Competence.area)
+            .where(Competence.area.is_not(None), Competence.area != "")
+            .distinct()
+            .order_by(Competence.area)
+        ).scalars()
+    )
 
 
 def org_unit_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))]
+    return [
+        tuple(row)
+        for row in db.session.execute(select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))
+    ]
 
 
 def people_by_number(numbers) -> dict[str, tuple[int, str]]:
     """employee number → (id, name) for the given numbers that exist."""
     if not numbers:
         return {}
-    return {number: (pid, name) for pid, number, name in db.session.execute(
-        select(Person.id, Person.employee_number, Person.name)
-        .where(Person.employee_number.in_(list(numbers))))}
+    return {
+        number: (pid, name)
+        for pid, number, name in db.session.execute(
+            select(Person.id, Person.employee_number, Person.name).where(
+                Person.employee_number.in_(list(numbers))
+            )
+        )
+    }
 
 
 def assigned_people(as_of: date, limit: int | None = None) -> list[tuple[int, str, str]]:
     """(id, employee number, name) of staff assigned on D to a planned or active service: the
     people whose departure can change a requirement's status (the first `limit` by name)."""
-    return [tuple(row) for row in db.session.execute(
-        select(Person.id, Person.employee_number, Person.name).where(
-            employed_on(as_of),
-            Person.id.in_(select(Assignment.person_id)
-                          .join(Service, Service.id == Assignment.service_id)
-                          .where(assigned_on(as_of),
-                                 Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))))
-        .order_by(Person.name, Person.employee_number).limit(limit))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Person.id, Person.employee_number, Person.name)
+            .where(
+                employed_on(as_of),
+                Person.id.in_(
+                    select(Assignment.person_id)
+                    .join(Service, Service.id == Assignment.service_id)
+                    .where(assigned_on(as_of), Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
+                ),
+            )
+            .order_by(Person.name, Person.employee_number)
+            .limit(limit)
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -361,43 +487,77 @@ class SkillsMatrix:
 def _levels(person_ids, competence_ids, as_of: date) -> dict[tuple[int, int], int]:
     if not person_ids or not competence_ids:
         return {}
-    return {(p, c): level for p, c, level in db.session.execute(
-        select(Holding.person_id, Holding.competence_id, Holding.level)
-        .where(Holding.person_id.in_(person_ids), Holding.competence_id.in_(competence_ids),
-               valid_on(as_of)))}
+    return {
+        (p, c): level
+        for p, c, level in db.session.execute(
+            select(Holding.person_id, Holding.competence_id, Holding.level).where(
+                Holding.person_id.in_(person_ids),
+                Holding.competence_id.in_(competence_ids),
+                valid_on(as_of),
+            )
+        )
+    }
 
 
 def skills_for_service(service_id: int, as_of: date) -> SkillsMatrix:
     """People assigned to the service on D × the competences it requires."""
-    people = [SkillPerson(*row) for row in db.session.execute(
-        select(Person.id, Person.employee_number, Person.name, Assignment.role)
-        .join(Assignment, Assignment.person_id == Person.id)
-        .where(Assignment.service_id == service_id, assigned_on(as_of), employed_on(as_of))
-        .order_by(Person.name))]
-    columns = [SkillColumn(*row) for row in db.session.execute(
-        select(Competence.id, Competence.code, Competence.name, Requirement.required_level)
-        .join(Requirement, Requirement.competence_id == Competence.id)
-        .where(Requirement.service_id == service_id, Competence.retired.is_(False))
-        .order_by(Competence.code))]
+    people = [
+        SkillPerson(*row)
+        for row in db.session.execute(
+            select(Person.id, Person.employee_number, Person.name, Assignment.role)
+            .join(Assignment, Assignment.person_id == Person.id)
+            .where(Assignment.service_id == service_id, assigned_on(as_of), employed_on(as_of))
+            .order_by(Person.name)
+        )
+    ]
+    columns = [
+        SkillColumn(*row)
+        for row in db.session.execute(
+            select(Competence.id, Competence.code, Competence.name, Requirement.required_level)
+            .join(Requirement, Requirement.competence_id == Competence.id)
+            .where(Requirement.service_id == service_id, Competence.retired.is_(False))
+            .order_by(Competence.code)
+        )
+    ]
     levels = _levels([p.person_id for p in people], [c.competence_id for c in columns], as_of)
     return SkillsMatrix(people, columns, levels, len(people))
 
 
 def skills_for_org_unit(org_unit: OrgUnit, as_of: date, limit: int = 200) -> SkillsMatrix:
     """Staff of the org unit and its sub-units on D × the competences they hold on D."""
-    in_unit = select(OrgUnit.id).where(or_(OrgUnit.id == org_unit.id,
-                                           OrgUnit.path.startswith(org_unit.path + " / ")))
+    in_unit = select(OrgUnit.id).where(
+        or_(OrgUnit.id == org_unit.id, OrgUnit.path.startswith(org_unit.path + " / "))
+    )
     staff = (Person.org_unit_id.in_(in_unit), employed_on(as_of))
     total = db.session.scalar(select(func.count()).select_from(Person).where(*staff)) or 0
-    people = [SkillPerson(*row) for row in db.session.execute(
-        select(Person.id, Person.employee_number, Person.name, Person.job_title)
-        .where(*staff).order_by(Person.name).limit(limit))]
+    people = [
+        SkillPerson(*row)
+        for row in db.session.execute(
+            select(Person.id, Person.employee_number, Person.name, Person.job_title)
+            .where(*staff)
+            .order_by(Person.name)
+            .limit(limit)
+        )
+    ]
     person_ids = [p.person_id for p in people]
-    columns = [SkillColumn(*row) for row in db.session.execute(
-        select(Competence.id, Competence.code, Competence.name)
-        .where(Competence.retired.is_(False), Competence.id.in_(
-            select(Holding.competence_id).where(Holding.person_id.in_(person_ids),
-                                                valid_on(as_of))))
-        .order_by(Competence.code))] if person_ids else []
+    columns = (
+        [
+            SkillColumn(*row)
+            for row in db.session.execute(
+                select(Competence.id, Competence.code, Competence.name)
+                .where(
+                    Competence.retired.is_(False),
+                    Competence.id.in_(
+                        select(Holding.competence_id).where(
+                            Holding.person_id.in_(person_ids), valid_on(as_of)
+                        )
+                    ),
+                )
+                .order_by(Competence.code)
+            )
+        ]
+        if person_ids
+        else []
+    )
     levels = _levels(person_ids, [c.competence_id for c in columns], as_of)
     return SkillsMatrix(people, columns, levels, total)

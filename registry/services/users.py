@@ -35,8 +35,11 @@ def check_password_rules(password: str) -> None:
     """Raise UserError when the password's length is outside 8–128 characters."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise UserError(
-            _l("A password must be %(min)s to %(max)s characters long.", min=PASSWORD_MIN,
-               max=PASSWORD_MAX),
+            _l(
+                "A password must be %(min)s to %(max)s characters long.",
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+            ),
             "password",
         )
 
@@ -51,8 +54,12 @@ def create_user(actor: audit.Actor, email: str, role: str, password: str, name: 
     """Create an account (flushes and audits; the caller commits)."""
     email = email.strip()
     if role not in ROLES:
-        raise UserError(_l("Unknown role %(role)s; choose one of %(roles)s.", role=role,
-                           roles=", ".join(ROLES)), "role")
+        raise UserError(
+            _l(
+                "Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)
+            ),
+            "role",
+        )
     if "@" not in email:
         raise UserError(_l("An e-mail address is required."), "email")
     if find_by_email(email):
@@ -80,16 +87,23 @@ def record_login(actor: audit.Actor, user: User | None, email: str, ok: bool) ->
     """Audit a login attempt; a success also stamps last_login_at."""
     if ok and user is not None:
         _touch(user, last_login_at=utcnow())
-    audit.record(actor, "login" if ok else "login_failed", "user",
-                 user.id if user else None, after={"email": email},
-                 result="success" if ok else "failure")
+    audit.record(
+        actor,
+        "login" if ok else "login_failed",
+        "user",
+        user.id if user else None,
+        after={"email": email},
+        result="success" if ok else "failure",
+    )
 
 
 def _touch(user: User, **values) -> None:
     """Write bookkeeping columns without bumping the record's version: a login or a logout
     must not turn an administrator's open edit form into a conflict."""
     db.session.execute(
-        update(User).where(User.id == user.id).values(**values)
+        update(User)
+        .where(User.id == user.id)
+        .values(**values)
         .execution_options(synchronize_session="evaluate")
     )
 
@@ -117,8 +131,9 @@ GENERATED_PASSWORD_WORDS = 4
 def generate_password() -> str:
     """A random password that is easy to pass on: four groups of five letters and digits."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0, i)
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(5))
-                    for _ in range(GENERATED_PASSWORD_WORDS))
+    return "-".join(
+        "".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(GENERATED_PASSWORD_WORDS)
+    )
 
 
 def active_admin_count() -> int:
@@ -144,9 +159,15 @@ def _changed(actor: audit.Actor, user: User, before: dict, action: str = "update
         audit.record(actor, action, "user", user.id, before=old, after=new)
 
 
-def create_account(actor: audit.Actor, email: str, role: str, name: str = "",
-                   password: str | None = None, person_id: int | None = None,
-                   org_unit_id: int | None = None) -> tuple[User, str | None]:
+def create_account(
+    actor: audit.Actor,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    person_id: int | None = None,
+    org_unit_id: int | None = None,
+) -> tuple[User, str | None]:
     """Create an account from the users page. Without a password one is generated and
     returned (to be shown once); with one, None is returned."""
     generated = None
@@ -164,17 +185,33 @@ def create_account(actor: audit.Actor, email: str, role: str, name: str = "",
     return user, generated
 
 
-def update_account(actor: audit.Actor, user: User, version, name: str, role: str,
-                   person_id: int | None = None, org_unit_id: int | None = None) -> User:
+def update_account(
+    actor: audit.Actor,
+    user: User,
+    version,
+    name: str,
+    role: str,
+    person_id: int | None = None,
+    org_unit_id: int | None = None,
+) -> User:
     """Change name, role and links of an account. The last active administrator keeps the
     admin role, so the registry always has someone who can manage accounts."""
     ensure_version(user, version)
     if role not in ROLES:
-        raise UserError(_l("Unknown role %(role)s; choose one of %(roles)s.", role=role,
-                           roles=", ".join(ROLES)), "role")
+        raise UserError(
+            _l(
+                "Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)
+            ),
+            "role",
+        )
     if role != "admin" and _is_last_active_admin(user):
-        raise UserError(_l("This is the last active administrator account; make someone else "
-                           "administrator first."), "role")
+        raise UserError(
+            _l(
+                "This is the last active administrator account; make someone else "
+                "administrator first."
+            ),
+            "role",
+        )
     _check_links(person_id, org_unit_id)
     before = audit.snapshot(user)
     # The role is read on every request, so a change takes effect at once.
@@ -189,8 +226,9 @@ def set_active(actor: audit.Actor, user: User, version, active: bool) -> User:
     """Deactivate (ending every session) or reactivate an account."""
     ensure_version(user, version)
     if not active and _is_last_active_admin(user):
-        raise UserError(_l("This is the last active administrator account; it cannot be "
-                           "deactivated."))
+        raise UserError(
+            _l("This is the last active administrator account; it cannot be deactivated.")
+        )
     before = audit.snapshot(user)
     if user.active and not active:
         end_other_sessions(user)
@@ -200,8 +238,9 @@ def set_active(actor: audit.Actor, user: User, version, active: bool) -> User:
     return user
 
 
-def reset_password(actor: audit.Actor, user: User, version,
-                   password: str | None = None) -> str | None:
+def reset_password(
+    actor: audit.Actor, user: User, version, password: str | None = None
+) -> str | None:
     """Give an account a new password (entered, or generated and returned to be shown once)
     and end all of its sessions."""
     ensure_version(user, version)
@@ -212,24 +251,46 @@ def reset_password(actor: audit.Actor, user: User, version,
     user.password_hash = hash_password(password)
     end_other_sessions(user)
     db.session.flush()
-    audit.record(actor, "reset_password", "user", user.id,
-                 after={"sessions_ended": True, "generated": generated is not None})
+    audit.record(
+        actor,
+        "reset_password",
+        "user",
+        user.id,
+        after={"sessions_ended": True, "generated": generated is not None},
+    )
     return generated
 
 
-REVIEW_COLUMNS = ("email", "name", "role", "active", "last_login_at", "created_at",
-                  "org_unit", "employee_number")
+REVIEW_COLUMNS = (
+    "email",
+    "name",
+    "role",
+    "active",
+    "last_login_at",
+    "created_at",
+    "org_unit",
+    "employee_number",
+)
 
 
 def access_review() -> list[dict]:
     """Every account with role, status and last login, for the yearly access review
     (one query)."""
     rows = db.session.execute(
-        select(User.email, User.name, User.role, User.active, User.last_login_at,
-               User.created_at, OrgUnit.path, Person.employee_number)
+        select(
+            User.email,
+            User.name,
+            User.role,
+            User.active,
+            User.last_login_at,
+            User.created_at,
+            OrgUnit.path,
+            Person.employee_number,
+        )
         .outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
         .outerjoin(Person, User.person_id == Person.id)
-        .order_by(User.role, func.lower(User.email)))
+        .order_by(User.role, func.lower(User.email))
+    )
     return [dict(zip(REVIEW_COLUMNS, row, strict=True)) for row in rows]
 
 
@@ -239,8 +300,11 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "hour") \
+        return (
+            value.isoformat(sep=" ", timespec="minutes")
+            if hasattr(value, "hour")
             else value.isoformat()
+        )
     text = str(value)
     # A spreadsheet would run a cell that starts like a formula; make it plain text.
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):

@@ -21,18 +21,33 @@ from registry.web.forms.audit import AuditFilterForm, VerifyForm
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ENTITY_LABELS = {
-    "provider": _l("provider"), "service": _l("service"), "framework": _l("framework"),
-    "competence": _l("competence"), "requirement": _l("requirement"),
-    "org_unit": _l("organisational unit"), "person": _l("person"),
-    "assignment": _l("assignment"), "holding": _l("competence holding"),
-    "mitigation": _l("mitigation"), "user": _l("user account"), "import": _l("import"),
-    "route": _l("page or action"), "audit_event": _l("audit event"),
+    "provider": _l("provider"),
+    "service": _l("service"),
+    "framework": _l("framework"),
+    "competence": _l("competence"),
+    "requirement": _l("requirement"),
+    "org_unit": _l("organisational unit"),
+    "person": _l("person"),
+    "assignment": _l("assignment"),
+    "holding": _l("competence holding"),
+    "mitigation": _l("mitigation"),
+    "user": _l("user account"),
+    "import": _l("import"),
+    "route": _l("page or action"),
+    "audit_event": _l("audit event"),
 }
 ACTION_LABELS = {
-    "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"),
-    "retire": _l("retired"), "login": _l("logged in"), "login_failed": _l("login failed"),
-    "logout": _l("logged out"), "refused": _l("refused"), "import": _l("imported"),
-    "change_password": _l("changed password"), "redact": _l("redacted personal data"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "retire": _l("retired"),
+    "login": _l("logged in"),
+    "login_failed": _l("login failed"),
+    "logout": _l("logged out"),
+    "refused": _l("refused"),
+    "import": _l("imported"),
+    "change_password": _l("changed password"),
+    "redact": _l("redacted personal data"),
 }
 RESULT_LABELS = {"success": _l("success"), "failure": _l("failure"), "refused": _l("refused")}
 
@@ -57,9 +72,12 @@ def _filters() -> tuple[AuditFilterForm, audit_log.Filters]:
         return data.strip() if isinstance(data, str) else data
 
     filters = audit_log.Filters(
-        entity=value("entity") or None, entity_id=value("entity_id") or None,
-        actor=value("actor") or None, action=value("action") or None,
-        result=value("result") or None, date_from=value("date_from"),
+        entity=value("entity") or None,
+        entity_id=value("entity_id") or None,
+        actor=value("actor") or None,
+        action=value("action") or None,
+        result=value("result") or None,
+        date_from=value("date_from"),
         date_to=value("date_to"),
     )
     return form, filters
@@ -84,12 +102,19 @@ def index():
     form.set_choices(audit_log.filter_values(), ENTITY_LABELS, ACTION_LABELS, RESULT_LABELS)
     number = request.args.get("page", 1, type=int)
     events = audit_log.page(filters, max(number, 1), current_app.config["PAGE_SIZE"], _zone())
-    record_name = audit_log.describe(filters.entity, filters.entity_id) \
-        if filters.is_history else None
-    return render_template("audit/index.html", form=form, filters=filters, events=events,
-                           record_name=record_name, verify_form=VerifyForm(),
-                           export_args=request.args.to_dict(flat=True) | {"page": None},
-                           **_view_helpers())
+    record_name = (
+        audit_log.describe(filters.entity, filters.entity_id) if filters.is_history else None
+    )
+    return render_template(
+        "audit/index.html",
+        form=form,
+        filters=filters,
+        events=events,
+        record_name=record_name,
+        verify_form=VerifyForm(),
+        export_args=request.args.to_dict(flat=True) | {"page": None},
+        **_view_helpers(),
+    )
 
 
 def _cell(value) -> str:
@@ -123,8 +148,9 @@ def export():
         spool.write(chunk.encode())
     spool.seek(0)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return send_file(spool, mimetype="text/csv", as_attachment=True,
-                     download_name=f"audit-log-{stamp}.csv")
+    return send_file(
+        spool, mimetype="text/csv", as_attachment=True, download_name=f"audit-log-{stamp}.csv"
+    )
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -141,5 +167,11 @@ def verify():
     if result and not result.ok and result.broken_seq:
         broken = audit_log.event_by_seq(result.broken_seq)
     message = _(result.reason, **result.details) if result and not result.ok else None
-    return render_template("audit/verify.html", form=form, result=result, message=message,
-                           broken=broken, **_view_helpers())
+    return render_template(
+        "audit/verify.html",
+        form=form,
+        result=result,
+        message=message,
+        broken=broken,
+        **_view_helpers(),
+    )

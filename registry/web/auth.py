@@ -31,10 +31,15 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+)
 def login():
     form = LoginForm(next=request.args.get("next"))
     home = url_for("main.home")
@@ -43,8 +48,12 @@ def login():
     if form.validate_on_submit():
         actor = audit.Actor(None, None, None, request.remote_addr)
         user = users.authenticate(form.email.data, form.password.data)
-        users.record_login(actor if user is None else audit.Actor.of(user, request.remote_addr),
-                           user, form.email.data, ok=user is not None)
+        users.record_login(
+            actor if user is None else audit.Actor.of(user, request.remote_addr),
+            user,
+            form.email.data,
+            ok=user is not None,
+        )
         db.session.commit()
         if user is not None:
             users_next = safe_next(form.next.data, home)
@@ -90,14 +99,16 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            users.change_password(audit.Actor.of(user, request.remote_addr), user,
-                                  form.current.data, form.new.data)
+            users.change_password(
+                audit.Actor.of(user, request.remote_addr), user, form.current.data, form.new.data
+            )
         except users.UserError as error:
             getattr(form, error.field or "new").errors.append(str(error))
         else:
             db.session.commit()
             login_user(user)  # keep this session on the new session version
-            flash(_("Your password has been changed. Other sessions have been logged out."),
-                  "success")
+            flash(
+                _("Your password has been changed. Other sessions have been logged out."), "success"
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

@@ -46,16 +46,23 @@ def _competence_or_404(code: str) -> Competence:
 def index():
     search = CompetenceSearchForm(request.args)
     search.set_choices()
-    query = (select(Competence).outerjoin(Competence.framework)
-             .options(joinedload(Competence.framework))
-             .order_by(Competence.code))
+    query = (
+        select(Competence)
+        .outerjoin(Competence.framework)
+        .options(joinedload(Competence.framework))
+        .order_by(Competence.code)
+    )
     q = (search.q.data or "").strip()
     if q:
         pattern = like(q)
-        query = query.where(or_(Competence.code.ilike(pattern, escape="\\"),
-                                Competence.name.ilike(pattern, escape="\\"),
-                                Competence.area.ilike(pattern, escape="\\"),
-                                Framework.name.ilike(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                Competence.code.ilike(pattern, escape="\\"),
+                Competence.name.ilike(pattern, escape="\\"),
+                Competence.area.ilike(pattern, escape="\\"),
+                Framework.name.ilike(pattern, escape="\\"),
+            )
+        )
     if search.state.data == "in_use":
         query = query.where(Competence.retired.is_(False))
     elif search.state.data == "retired":
@@ -70,9 +77,12 @@ def new():
     form = CompetenceForm.for_page()
     render = form_page("competences/competence_form.html", competence=None)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: catalogue.create_competence(actor(), **form.values()),
-                         lambda c: url_for("dossiers.competence", code=c.code))
+        return save_form(
+            form,
+            render,
+            lambda: catalogue.create_competence(actor(), **form.values()),
+            lambda c: url_for("dossiers.competence", code=c.code),
+        )
     return render(form=form)
 
 
@@ -84,12 +94,16 @@ def edit(code):
     render = form_page("competences/competence_form.html", competence=competence)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_competence(actor(), competence, form.version.data,
-                                                **form.values()),
-            lambda c: url_for("dossiers.competence", code=c.code) if c else url_for(
-                "competences.index"),
-            fresh=lambda: CompetenceForm.stored(competence))
+            form,
+            render,
+            lambda: catalogue.update_competence(
+                actor(), competence, form.version.data, **form.values()
+            ),
+            lambda c: (
+                url_for("dossiers.competence", code=c.code) if c else url_for("competences.index")
+            ),
+            fresh=lambda: CompetenceForm.stored(competence),
+        )
     return render(form=form)
 
 
@@ -98,10 +112,12 @@ def edit(code):
 def retire(code):
     competence = _competence_or_404(code)
     return confirm_page(
-        competence, form_page("competences/retire.html", record=competence),
+        competence,
+        form_page("competences/retire.html", record=competence),
         lambda version: catalogue.retire_competence(actor(), competence, version),
         lambda: url_for("dossiers.competence", code=code),
-        _("Competence %(code)s has been retired.", code=competence.code))
+        _("Competence %(code)s has been retired.", code=competence.code),
+    )
 
 
 @bp.route("/<code>/delete", methods=["GET", "POST"])
@@ -110,15 +126,18 @@ def delete(code):
     competence = _competence_or_404(code)
     return confirm_page(
         competence,
-        form_page("services/delete.html", record=competence,
-                  references=catalogue.competence_references(competence),
-                  name=f"{competence.code} {competence.name}",
-                  back=url_for("dossiers.competence", code=code),
-                  retire_url=None if competence.retired
-                  else url_for("competences.retire", code=code)),
+        form_page(
+            "services/delete.html",
+            record=competence,
+            references=catalogue.competence_references(competence),
+            name=f"{competence.code} {competence.name}",
+            back=url_for("dossiers.competence", code=code),
+            retire_url=None if competence.retired else url_for("competences.retire", code=code),
+        ),
         lambda version: catalogue.delete_competence(actor(), competence, version),
         lambda: url_for("competences.index"),
-        _("%(name)s has been deleted.", name=competence.code))
+        _("%(name)s has been deleted.", name=competence.code),
+    )
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -131,8 +150,12 @@ def frameworks():
     query = select(Framework).order_by(Framework.name)
     q = (search.q.data or "").strip()
     if q:
-        query = query.where(or_(Framework.name.ilike(like(q), escape="\\"),
-                                Framework.key.ilike(like(q), escape="\\")))
+        query = query.where(
+            or_(
+                Framework.name.ilike(like(q), escape="\\"),
+                Framework.key.ilike(like(q), escape="\\"),
+            )
+        )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     counts = counts_by(Competence.framework_id, [f.id for f in page.items])
     page.items = [(f, counts.get(f.id, 0)) for f in page.items]
@@ -145,9 +168,12 @@ def new_framework():
     form = FrameworkForm.for_page()
     render = form_page("competences/framework_form.html", framework=None)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: catalogue.create_framework(actor(), **form.values()),
-                         lambda _f: url_for("competences.frameworks"))
+        return save_form(
+            form,
+            render,
+            lambda: catalogue.create_framework(actor(), **form.values()),
+            lambda _f: url_for("competences.frameworks"),
+        )
     return render(form=form)
 
 
@@ -159,11 +185,14 @@ def edit_framework(fid):
     render = form_page("competences/framework_form.html", framework=framework)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_framework(actor(), framework, form.version.data,
-                                               **form.values()),
+            form,
+            render,
+            lambda: catalogue.update_framework(
+                actor(), framework, form.version.data, **form.values()
+            ),
             lambda _f: url_for("competences.frameworks"),
-            fresh=lambda: FrameworkForm.stored(framework))
+            fresh=lambda: FrameworkForm.stored(framework),
+        )
     return render(form=form)
 
 
@@ -174,8 +203,15 @@ def delete_framework(fid):
     back = url_for("competences.frameworks")
     return confirm_page(
         framework,
-        form_page("services/delete.html", record=framework,
-                  references=catalogue.framework_references(framework), name=framework.name,
-                  back=back, retire_url=None),
+        form_page(
+            "services/delete.html",
+            record=framework,
+            references=catalogue.framework_references(framework),
+            name=framework.name,
+            back=back,
+            retire_url=None,
+        ),
         lambda version: catalogue.delete_framework(actor(), framework, version),
-        lambda: back, _("%(name)s has been deleted.", name=framework.name))
+        lambda: back,
+        _("%(name)s has been deleted.", name=framework.name),
+    )

@@ -27,21 +27,30 @@ def service(code):
     if record is None:
         abort(404)
     end = rules.horizon_end(as_of, horizon)
-    rows = {row.requirement_id: row
-            for row in gaps.analyse(as_of, horizon, GapFilter(service_ids=(record.id,)))}
+    rows = {
+        row.requirement_id: row
+        for row in gaps.analyse(as_of, horizon, GapFilter(service_ids=(record.id,)))
+    }
     ids = list(rows)
     gap_ids = [rid for rid, row in rows.items() if row.status != rules.COVERED]
     # The worst first, so the first screen shows what is at risk; not analysed ones last.
-    requirements = sorted(reports.service_requirements(record.id), key=lambda r: (
-        -rows[r.id].severity if r.id in rows else 1, r.competence.code))
+    requirements = sorted(
+        reports.service_requirements(record.id),
+        key=lambda r: (-rows[r.id].severity if r.id in rows else 1, r.competence.code),
+    )
     return render(
-        "dossiers/service.html", form, service=record, requirements=requirements, rows=rows,
+        "dossiers/service.html",
+        form,
+        service=record,
+        requirements=requirements,
+        rows=rows,
         holders_now=gaps.qualified_holders(ids, as_of),
         holders_later=gaps.qualified_holders(ids, end),
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
         assignments=reports.service_assignments(record.id),
-        counts=gaps.status_counts(rows.values()), coverage=gaps.coverage(list(rows.values())),
+        counts=gaps.status_counts(rows.values()),
+        coverage=gaps.coverage(list(rows.values())),
         contract_ending=record.contract_end is not None and record.contract_end <= end,
     )
 
@@ -55,12 +64,18 @@ def competence(code):
     if record is None:
         abort(404)
     rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
-    holders = ListPage(reports.competence_holdings(record.id), page_number(),
-                       current_app.config.get("PAGE_SIZE", 50))
+    holders = ListPage(
+        reports.competence_holdings(record.id),
+        page_number(),
+        current_app.config.get("PAGE_SIZE", 50),
+    )
     return render(
-        "dossiers/competence.html", form, competence=record, rows=sorted(
-            rows, key=lambda r: (-r.severity, r.service_code)),
-        holders=holders, needed=reports.assignments_where_needed(record.id, as_of),
+        "dossiers/competence.html",
+        form,
+        competence=record,
+        rows=sorted(rows, key=lambda r: (-r.severity, r.service_code)),
+        holders=holders,
+        needed=reports.assignments_where_needed(record.id, as_of),
         stale_before=as_of - timedelta(days=reports.STALE_DAYS),
     )
 
@@ -73,11 +88,14 @@ def person(employee_number):
     record = reports.find_person(employee_number)
     if record is None:
         abort(404)
-    employed = rules.employed(rules.Person(record.id, record.start_date, record.leave_date),
-                              as_of)
+    employed = rules.employed(rules.Person(record.id, record.start_date, record.leave_date), as_of)
     impact = gaps.what_if({record.id: as_of}, None, as_of, horizon) if employed else None
     return render(
-        "dossiers/person.html", form, person=record, employed=employed, impact=impact,
+        "dossiers/person.html",
+        form,
+        person=record,
+        employed=employed,
+        impact=impact,
         holdings=reports.person_holdings(record.id),
         assignments=reports.person_assignments(record.id),
         qualifications=reports.person_qualifications(record.id, as_of),

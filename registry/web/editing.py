@@ -76,8 +76,10 @@ def save_form(form, render, save, done, fresh=None, message=None):
         db.session.rollback()
         stale = getattr(error, "record", None)  # a StaleDataError does not say which record
         if stale is not None and reloaded(stale) is None:
-            flash(_("Someone else deleted this record after you opened it; nothing was "
-                    "saved."), "error")
+            flash(
+                _("Someone else deleted this record after you opened it; nothing was saved."),
+                "error",
+            )
             return redirect(done(None))
         return conflict(render, form, fresh())
     except ServiceError as error:
@@ -87,8 +89,13 @@ def save_form(form, render, save, done, fresh=None, message=None):
     except IntegrityError:
         # Two people saved the same unique code or name at the same moment.
         db.session.rollback()
-        flash(_("This could not be saved: someone else saved a record with the same code or "
-                "name at the same moment. Check the form and save again."), "error")
+        flash(
+            _(
+                "This could not be saved: someone else saved a record with the same code or "
+                "name at the same moment. Check the form and save again."
+            ),
+            "error",
+        )
         return render(form=form), CONFLICT
     flash(message(record) if message else _("Your changes have been saved."), "success")
     return redirect(done(record))
@@ -136,6 +143,8 @@ def counts_by(column, ids: list[int]) -> dict[int, int]:
     """How many rows refer to each of `ids` through `column`, in one query."""
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(column, func.count()).where(column.in_(ids)).group_by(column)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(column, func.count()).where(column.in_(ids)).group_by(column)
+        ).all()
+    )

@@ -15,16 +15,22 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > \
-        request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def _titles():
     # Mapped here so that the strings are extracted and translated.
     return {
-        400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"),
-        405: _("Method not allowed"), 409: _("Changed by someone else"),
-        413: _("Upload too large"), 429: _("Too many attempts"),
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Changed by someone else"),
+        413: _("Upload too large"),
+        429: _("Too many attempts"),
         500: _("Something went wrong"),
     }
 
@@ -48,9 +54,14 @@ def record_refusal() -> None:
 
     db.session.rollback()
     immediate_writes()
-    audit.record(audit.Actor.of(current_user, request.remote_addr), "refused", "route",
-                 request.endpoint, after={"method": request.method, "path": request.path},
-                 result="refused")
+    audit.record(
+        audit.Actor.of(current_user, request.remote_addr),
+        "refused",
+        "route",
+        request.endpoint,
+        after={"method": request.method, "path": request.path},
+        result="refused",
+    )
     db.session.commit()
 
 
@@ -59,22 +70,27 @@ def render_error(code: int, message: str | None = None):
     message = message or _messages().get(code, "")
     if wants_json():
         return jsonify(error=_titles().get(code, str(code)), message=message), code
-    return render_template("errors/error.html", code=code, title=_titles().get(code, str(code)),
-                           message=message), code
+    return render_template(
+        "errors/error.html", code=code, title=_titles().get(code, str(code)), message=message
+    ), code
 
 
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return render_error(400, _("The form had expired or was not sent from this site. "
-                                   "Reload the page and try again."))
+        return render_error(
+            400,
+            _(
+                "The form had expired or was not sent from this site. "
+                "Reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error):
         if error.code == 403:
             record_refusal()
-        description = None if error.description == type(error).description else \
-            error.description
+        description = None if error.description == type(error).description else error.description
         return render_error(error.code, description)
 
     @app.errorhandler(500)

@@ -16,11 +16,13 @@ def registry_counts() -> dict[str, int]:
     row = db.session.execute(
         select(
             select(func.count()).select_from(Service).scalar_subquery().label("services"),
-            select(func.count()).select_from(Competence).where(Competence.retired.is_(False))
-            .scalar_subquery().label("competences"),
+            select(func.count())
+            .select_from(Competence)
+            .where(Competence.retired.is_(False))
+            .scalar_subquery()
+            .label("competences"),
             select(func.count()).select_from(Person).scalar_subquery().label("people"),
-            select(func.count()).select_from(Requirement).scalar_subquery()
-            .label("requirements"),
+            select(func.count()).select_from(Requirement).scalar_subquery().label("requirements"),
         )
     ).one()
     return dict(row._mapping)

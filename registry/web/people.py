@@ -81,10 +81,15 @@ STATUS_FILTERS = ("employed", "leaving", "left")
 def _status_choices():
     from wtforms.fields.choices import SelectChoice
 
-    return [SelectChoice("", _("Everyone")), SelectChoice("employed", _("Employed")),
-            SelectChoice("leaving", _("Leaving within %(days)s days",
-                                      days=current_app.config["DEFAULT_HORIZON_DAYS"])),
-            SelectChoice("left", _("Left"))]
+    return [
+        SelectChoice("", _("Everyone")),
+        SelectChoice("employed", _("Employed")),
+        SelectChoice(
+            "leaving",
+            _("Leaving within %(days)s days", days=current_app.config["DEFAULT_HORIZON_DAYS"]),
+        ),
+        SelectChoice("left", _("Left")),
+    ]
 
 
 def _people_query(form: PeopleFilterForm):
@@ -93,16 +98,25 @@ def _people_query(form: PeopleFilterForm):
     text = (form.q.data or "").strip()
     if text:
         pattern = like(text)
-        query = query.where(or_(Person.name.ilike(pattern, escape="\\"),
-                                Person.employee_number.ilike(pattern, escape="\\"),
-                                Person.email.ilike(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                Person.name.ilike(pattern, escape="\\"),
+                Person.employee_number.ilike(pattern, escape="\\"),
+                Person.email.ilike(pattern, escape="\\"),
+            )
+        )
     unit = db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None
     if unit is not None:
-        query = query.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(or_(
-            OrgUnit.id == unit.id,
-            OrgUnit.path.startswith(unit.path + service.PATH_SEPARATOR, autoescape=True)))
-    employed = (or_(Person.start_date.is_(None), Person.start_date <= today),
-                or_(Person.leave_date.is_(None), Person.leave_date > today))
+        query = query.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(
+            or_(
+                OrgUnit.id == unit.id,
+                OrgUnit.path.startswith(unit.path + service.PATH_SEPARATOR, autoescape=True),
+            )
+        )
+    employed = (
+        or_(Person.start_date.is_(None), Person.start_date <= today),
+        or_(Person.leave_date.is_(None), Person.leave_date > today),
+    )
     status = form.status.data
     if status == "employed":
         query = query.where(*employed)
@@ -120,10 +134,16 @@ def index():
     form = PeopleFilterForm(formdata=request.args)
     form.org_unit.choices = org_unit_choices(_("All org units"))
     form.status.choices = _status_choices()
-    page = db.paginate(_people_query(form), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
-    return render_template("people/index.html", form=form, page=page, today=_today(),
-                           filtered=bool(form.q.data or form.org_unit.data or form.status.data))
+    page = db.paginate(
+        _people_query(form), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    return render_template(
+        "people/index.html",
+        form=form,
+        page=page,
+        today=_today(),
+        filtered=bool(form.q.data or form.org_unit.data or form.status.data),
+    )
 
 
 def _person_form(form: PersonForm) -> PersonForm:
@@ -150,10 +170,13 @@ def new():
     form = _person_form(PersonForm())
     render = form_page("people/person_form.html", person=None)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: service.create_person(actor(), **_person_values(form)),
-                         _dossier,
-                         message=lambda p: _("%(name)s has been added.", name=p.name))
+        return save_form(
+            form,
+            render,
+            lambda: service.create_person(actor(), **_person_values(form)),
+            _dossier,
+            message=lambda p: _("%(name)s has been added.", name=p.name),
+        )
     return render(form=form)
 
 
@@ -165,11 +188,15 @@ def edit(employee_number):
     render = form_page("people/person_form.html", person=person)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: service.update_person(actor(), person, form.version.data,
-                                          **_person_values(form)),
-            _dossier, fresh=lambda: _stored_person(person),
-            message=lambda p: _("The changes to %(name)s have been saved.", name=p.name))
+            form,
+            render,
+            lambda: service.update_person(
+                actor(), person, form.version.data, **_person_values(form)
+            ),
+            _dossier,
+            fresh=lambda: _stored_person(person),
+            message=lambda p: _("The changes to %(name)s have been saved.", name=p.name),
+        )
     return render(form=form)
 
 
@@ -180,8 +207,9 @@ def _impact_horizon(leave_date: date) -> int:
 
 
 def _stored_departure(person: Person) -> DepartureForm:
-    return DepartureForm(formdata=None, data={"version": person.version,
-                                              "leave_date": person.leave_date})
+    return DepartureForm(
+        formdata=None, data={"version": person.version, "leave_date": person.leave_date}
+    )
 
 
 def _departure_page(person: Person):
@@ -189,8 +217,7 @@ def _departure_page(person: Person):
 
     def render(**context):
         withdraw = ConfirmForm(formdata=None, data={"version": person.version})
-        return render_template("people/departure.html", person=person, withdraw=withdraw,
-                               **context)
+        return render_template("people/departure.html", person=person, withdraw=withdraw, **context)
 
     return render
 
@@ -208,11 +235,16 @@ def departure(employee_number):
             ensure_version(person, form.version.data)
             service.check_leave_date(person, form.leave_date.data)
             if form.confirm.data == "1":
-                service.register_departure(actor(), person, form.version.data,
-                                           form.leave_date.data)
+                service.register_departure(actor(), person, form.version.data, form.leave_date.data)
                 db.session.commit()
-                flash(_("The departure of %(name)s on %(date)s has been registered.",
-                        name=person.name, date=format_date(form.leave_date.data)), "success")
+                flash(
+                    _(
+                        "The departure of %(name)s on %(date)s has been registered.",
+                        name=person.name,
+                        date=format_date(form.leave_date.data),
+                    ),
+                    "success",
+                )
                 return redirect(_dossier(person))
         except ServiceError as error:
             db.session.rollback()
@@ -223,8 +255,13 @@ def departure(employee_number):
         else:
             horizon = _impact_horizon(form.leave_date.data)
             impact = gap_service.what_if({person.id: form.leave_date.data}, horizon=horizon)
-            return render_template("people/departure_impact.html", form=form, person=person,
-                                   impact=impact, horizon_end=_today() + timedelta(horizon))
+            return render_template(
+                "people/departure_impact.html",
+                form=form,
+                person=person,
+                impact=impact,
+                horizon_end=_today() + timedelta(horizon),
+            )
     return render(form=form)
 
 
@@ -255,9 +292,13 @@ def delete(employee_number):
         form_page("people/delete.html", person=person, usage=service.person_usage(person)),
         lambda _version: service.delete_person(actor(), person),
         lambda: url_for("people.index"),
-        _("%(name)s (%(number)s) has been deleted.", name=person.name,
-          number=person.employee_number),
-        stale_message=_("Someone else changed this record after you opened it."))
+        _(
+            "%(name)s (%(number)s) has been deleted.",
+            name=person.name,
+            number=person.employee_number,
+        ),
+        stale_message=_("Someone else changed this record after you opened it."),
+    )
 
 
 # --- assignments ----------------------------------------------------------------------------
@@ -268,13 +309,23 @@ def _service_choices(current: Service | None = None):
 
     rows = db.session.execute(
         select(Service.id, Service.code, Service.name, Service.status)
-        .where(or_(Service.status.in_(service.ANALYSED_SERVICE_STATUSES),
-                   Service.id == (current.id if current else None)))
-        .order_by(Service.name)).all()
+        .where(
+            or_(
+                Service.status.in_(service.ANALYSED_SERVICE_STATUSES),
+                Service.id == (current.id if current else None),
+            )
+        )
+        .order_by(Service.name)
+    ).all()
     return [SelectChoice("", _("Choose a service"))] + [
-        SelectChoice(str(r.id), f"{r.name} ({r.code})" if r.status == "active" else
-                     f"{r.name} ({r.code}, {label('service_status', r.status)})")
-        for r in rows]
+        SelectChoice(
+            str(r.id),
+            f"{r.name} ({r.code})"
+            if r.status == "active"
+            else f"{r.name} ({r.code}, {label('service_status', r.status)})",
+        )
+        for r in rows
+    ]
 
 
 def _assignment_form(form: AssignmentForm, assignment: Assignment | None = None):
@@ -283,18 +334,33 @@ def _assignment_form(form: AssignmentForm, assignment: Assignment | None = None)
 
 
 def _stored_assignment(a: Assignment) -> AssignmentForm:
-    return _assignment_form(AssignmentForm(formdata=None, data={
-        "person": a.person.employee_number, "service": a.service_id, "role": a.role,
-        "start_on": a.start_on, "end_on": a.end_on, "version": a.version}), a)
+    return _assignment_form(
+        AssignmentForm(
+            formdata=None,
+            data={
+                "person": a.person.employee_number,
+                "service": a.service_id,
+                "role": a.role,
+                "start_on": a.start_on,
+                "end_on": a.end_on,
+                "version": a.version,
+            },
+        ),
+        a,
+    )
 
 
 def _assignment_page(assignment: Assignment | None):
     """Render the assignment form, with its suggestions, for `assignment` (None: a new one)."""
 
     def render(**context):
-        return render_template("people/assignment_form.html", assignment=assignment,
-                               people_suggestions=True,
-                               role_suggestions=ROLE_SUGGESTIONS, **context)
+        return render_template(
+            "people/assignment_form.html",
+            assignment=assignment,
+            people_suggestions=True,
+            role_suggestions=ROLE_SUGGESTIONS,
+            **context,
+        )
 
     return render
 
@@ -315,21 +381,32 @@ def assignment_new():
     form = _assignment_form(AssignmentForm())
     render = _assignment_page(None)
     if request.method == "GET":
-        preset = db.session.execute(select(Service.id).where(
-            Service.code == request.args.get("service", ""))).scalar_one_or_none()
+        preset = db.session.execute(
+            select(Service.id).where(Service.code == request.args.get("service", ""))
+        ).scalar_one_or_none()
         form.person.data = request.args.get("person", "")
         form.service.data = preset
         form.start_on.data = _today()
     elif form.validate_on_submit():
         person = service.person_by_number(form.person.data)
         return save_form(
-            form, render,
+            form,
+            render,
             lambda: service.create_assignment(
-                actor(), person, form.service.data, role=form.role.data,
-                start_on=form.start_on.data, end_on=form.end_on.data),
+                actor(),
+                person,
+                form.service.data,
+                role=form.role.data,
+                start_on=form.start_on.data,
+                end_on=form.end_on.data,
+            ),
             lambda _a: _to_person(person),
-            message=lambda a: _("%(name)s has been assigned to %(service)s.",
-                                name=person.name, service=a.service.name))
+            message=lambda a: _(
+                "%(name)s has been assigned to %(service)s.",
+                name=person.name,
+                service=a.service.name,
+            ),
+        )
     return render(form=form)
 
 
@@ -342,22 +419,30 @@ def assignment_edit(assignment_id):
         return render(form=_stored_assignment(assignment))
     form = _assignment_form(AssignmentForm(), assignment)
     # Person and service are fixed for an existing assignment: show the stored ones.
-    form.person.data, form.service.data = assignment.person.employee_number, \
-        assignment.service_id
+    form.person.data, form.service.data = assignment.person.employee_number, assignment.service_id
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: service.update_assignment(actor(), assignment, form.version.data,
-                                              role=form.role.data, start_on=form.start_on.data,
-                                              end_on=form.end_on.data),
-            lambda a: _to_person(a.person), fresh=lambda: _stored_assignment(assignment),
-            message=lambda _a: _("The assignment has been saved."))
+            form,
+            render,
+            lambda: service.update_assignment(
+                actor(),
+                assignment,
+                form.version.data,
+                role=form.role.data,
+                start_on=form.start_on.data,
+                end_on=form.end_on.data,
+            ),
+            lambda a: _to_person(a.person),
+            fresh=lambda: _stored_assignment(assignment),
+            message=lambda _a: _("The assignment has been saved."),
+        )
     return render(form=form)
 
 
 def _stored_end(assignment: Assignment) -> EndAssignmentForm:
-    return EndAssignmentForm(formdata=None, data={
-        "version": assignment.version, "end_on": assignment.end_on or _today()})
+    return EndAssignmentForm(
+        formdata=None, data={"version": assignment.version, "end_on": assignment.end_on or _today()}
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["GET", "POST"])
@@ -368,13 +453,20 @@ def assignment_end(assignment_id):
     render = form_page("people/assignment_end.html", assignment=assignment)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: service.end_assignment(actor(), assignment, form.version.data,
-                                           form.end_on.data),
-            lambda a: _to_person(a.person), fresh=lambda: _stored_end(assignment),
-            message=lambda a: _("The assignment of %(name)s to %(service)s ends on %(date)s.",
-                                name=a.person.name, service=a.service.name,
-                                date=format_date(form.end_on.data)))
+            form,
+            render,
+            lambda: service.end_assignment(
+                actor(), assignment, form.version.data, form.end_on.data
+            ),
+            lambda a: _to_person(a.person),
+            fresh=lambda: _stored_end(assignment),
+            message=lambda a: _(
+                "The assignment of %(name)s to %(service)s ends on %(date)s.",
+                name=a.person.name,
+                service=a.service.name,
+                date=format_date(form.end_on.data),
+            ),
+        )
     return render(form=form)
 
 
@@ -384,11 +476,15 @@ def assignment_delete(assignment_id):
     assignment = _assignment_or_404(assignment_id)
     person = assignment.person
     return confirm_page(
-        assignment, form_page("people/assignment_delete.html", assignment=assignment),
+        assignment,
+        form_page("people/assignment_delete.html", assignment=assignment),
         lambda version: service.delete_assignment(actor(), assignment, version),
-        lambda: _to_person(person), _("The assignment has been deleted."),
-        stale_message=_("Someone else changed this assignment after you opened it. Check it "
-                        "and try again."))
+        lambda: _to_person(person),
+        _("The assignment has been deleted."),
+        stale_message=_(
+            "Someone else changed this assignment after you opened it. Check it and try again."
+        ),
+    )
 
 
 # --- holdings -------------------------------------------------------------------------------
@@ -399,12 +495,17 @@ def _competence_choices(current: Competence | None = None):
 
     rows = db.session.execute(
         select(Competence.id, Competence.code, Competence.name, Competence.retired)
-        .where(or_(Competence.retired.is_(False),
-                   Competence.id == (current.id if current else None)))
-        .order_by(Competence.code)).all()
+        .where(
+            or_(Competence.retired.is_(False), Competence.id == (current.id if current else None))
+        )
+        .order_by(Competence.code)
+    ).all()
     return [SelectChoice("", _("Choose a competence"))] + [
-        SelectChoice(str(r.id), f"{r.code} — {r.name}" + (
-            f" ({_('retired')})" if r.retired else "")) for r in rows]
+        SelectChoice(
+            str(r.id), f"{r.code} — {r.name}" + (f" ({_('retired')})" if r.retired else "")
+        )
+        for r in rows
+    ]
 
 
 def _level_choices(competence: Competence | None):
@@ -419,8 +520,9 @@ def _level_choices(competence: Competence | None):
     return result
 
 
-def _holding_form(form: HoldingForm, competence: Competence | None = None,
-                  current: Competence | None = None) -> HoldingForm:
+def _holding_form(
+    form: HoldingForm, competence: Competence | None = None, current: Competence | None = None
+) -> HoldingForm:
     form.competence.choices = _competence_choices(current)
     form.level.choices = _level_choices(competence)
     return form
@@ -431,8 +533,12 @@ def _holding_values(form: HoldingForm) -> dict:
 
 
 def _stored_holding(h: Holding) -> HoldingForm:
-    data = {"person": h.person.employee_number, "competence": h.competence_id,
-            "version": h.version, **{key: getattr(h, key) for key in service.HOLDING_FIELDS}}
+    data = {
+        "person": h.person.employee_number,
+        "competence": h.competence_id,
+        "version": h.version,
+        **{key: getattr(h, key) for key in service.HOLDING_FIELDS},
+    }
     return _holding_form(HoldingForm(formdata=None, data=data), h.competence, h.competence)
 
 
@@ -440,8 +546,9 @@ def _holding_page(holding: Holding | None):
     """Render the assessment form, with its suggestions, for `holding` (None: a new one)."""
 
     def render(**context):
-        return render_template("people/holding_form.html", holding=holding,
-                               people_suggestions=True, **context)
+        return render_template(
+            "people/holding_form.html", holding=holding, people_suggestions=True, **context
+        )
 
     return render
 
@@ -454,23 +561,43 @@ def holding_new():
     competence: if it exists, the form edits that one instead and says so."""
     if request.method == "GET":
         person = service.person_by_number(request.args.get("person"))
-        competence = db.session.execute(select(Competence).where(
-            Competence.code == request.args.get("competence", ""))).scalar_one_or_none()
+        competence = db.session.execute(
+            select(Competence).where(Competence.code == request.args.get("competence", ""))
+        ).scalar_one_or_none()
         existing = service.existing_holding(person, competence.id if competence else None)
         if existing is not None:
-            flash(_("%(name)s already has an assessment for %(competence)s; you are editing "
-                    "it.", name=person.name, competence=competence.name), "info")
-            return redirect(url_for("people.holding_edit", holding_id=existing.id,
-                                    next=request.args.get("next")))
-        form = _holding_form(HoldingForm(formdata=None, data={
-            "person": request.args.get("person", ""),
-            "competence": competence.id if competence else None,
-            "assessed_on": _today(),
-            "assessed_by": current_user.name or current_user.email}), competence)
+            flash(
+                _(
+                    "%(name)s already has an assessment for %(competence)s; you are editing it.",
+                    name=person.name,
+                    competence=competence.name,
+                ),
+                "info",
+            )
+            return redirect(
+                url_for(
+                    "people.holding_edit", holding_id=existing.id, next=request.args.get("next")
+                )
+            )
+        form = _holding_form(
+            HoldingForm(
+                formdata=None,
+                data={
+                    "person": request.args.get("person", ""),
+                    "competence": competence.id if competence else None,
+                    "assessed_on": _today(),
+                    "assessed_by": current_user.name or current_user.email,
+                },
+            ),
+            competence,
+        )
         return _holding_page(None)(form=form)
     form = HoldingForm()
-    competence = db.session.get(Competence, form.competence.data) \
-        if isinstance(form.competence.data, int) else None
+    competence = (
+        db.session.get(Competence, form.competence.data)
+        if isinstance(form.competence.data, int)
+        else None
+    )
     _holding_form(form, competence)
     if form.validate_on_submit():
         person = service.person_by_number(form.person.data)
@@ -481,12 +608,18 @@ def holding_new():
             _holding_form(form, existing.competence, existing.competence)
             return _holding_page(existing)(form=form, existing_notice=True)
         return save_form(
-            form, _holding_page(None),
-            lambda: service.record_holding(actor(), person, form.competence.data,
-                                           **_holding_values(form)),
+            form,
+            _holding_page(None),
+            lambda: service.record_holding(
+                actor(), person, form.competence.data, **_holding_values(form)
+            ),
             lambda _h: _to_person(person),
-            message=lambda h: _("The assessment of %(name)s for %(competence)s has been "
-                                "recorded.", name=person.name, competence=h.competence.name))
+            message=lambda h: _(
+                "The assessment of %(name)s for %(competence)s has been recorded.",
+                name=person.name,
+                competence=h.competence.name,
+            ),
+        )
     return _holding_page(None)(form=form)
 
 
@@ -498,16 +631,22 @@ def holding_edit(holding_id):
     if request.method == "GET":
         return render(form=_stored_holding(holding))
     form = _holding_form(HoldingForm(), holding.competence, holding.competence)
-    form.person.data, form.competence.data = holding.person.employee_number, \
-        holding.competence_id
+    form.person.data, form.competence.data = holding.person.employee_number, holding.competence_id
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: service.update_holding(actor(), holding, form.version.data,
-                                           **_holding_values(form)),
-            lambda h: _to_person(h.person), fresh=lambda: _stored_holding(holding),
-            message=lambda h: _("The assessment of %(name)s for %(competence)s has been saved.",
-                                name=h.person.name, competence=h.competence.name))
+            form,
+            render,
+            lambda: service.update_holding(
+                actor(), holding, form.version.data, **_holding_values(form)
+            ),
+            lambda h: _to_person(h.person),
+            fresh=lambda: _stored_holding(holding),
+            message=lambda h: _(
+                "The assessment of %(name)s for %(competence)s has been saved.",
+                name=h.person.name,
+                competence=h.competence.name,
+            ),
+        )
     return render(form=form)
 
 
@@ -517,11 +656,15 @@ def holding_delete(holding_id):
     holding = db.get_or_404(Holding, holding_id)
     person = holding.person
     return confirm_page(
-        holding, form_page("people/holding_delete.html", holding=holding),
+        holding,
+        form_page("people/holding_delete.html", holding=holding),
         lambda version: service.delete_holding(actor(), holding, version),
-        lambda: _to_person(person), _("The assessment has been deleted."),
-        stale_message=_("Someone else changed this assessment after you opened it. Check it "
-                        "and try again."))
+        lambda: _to_person(person),
+        _("The assessment has been deleted."),
+        stale_message=_(
+            "Someone else changed this assessment after you opened it. Check it and try again."
+        ),
+    )
 
 
 # --- org units ------------------------------------------------------------------------------
@@ -532,15 +675,18 @@ def holding_delete(holding_id):
 def org_units():
     """The org-unit tree (ordered by path) with the number of people in each unit."""
     today = _today()
-    employed = select(Person.org_unit_id, func.count().label("n")).where(
-        or_(Person.leave_date.is_(None), Person.leave_date > today)
-    ).group_by(Person.org_unit_id).subquery()
+    employed = (
+        select(Person.org_unit_id, func.count().label("n"))
+        .where(or_(Person.leave_date.is_(None), Person.leave_date > today))
+        .group_by(Person.org_unit_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(OrgUnit, func.coalesce(employed.c.n, 0))
         .outerjoin(employed, employed.c.org_unit_id == OrgUnit.id)
-        .order_by(OrgUnit.path)).all()
-    return render_template("people/org_units.html", rows=rows,
-                           separator=service.PATH_SEPARATOR)
+        .order_by(OrgUnit.path)
+    ).all()
+    return render_template("people/org_units.html", rows=rows, separator=service.PATH_SEPARATOR)
 
 
 @bp.route("/org-units/new", methods=["GET", "POST"])
@@ -553,10 +699,12 @@ def org_unit_new():
     render = form_page("people/org_unit_form.html", unit=None)
     if form.validate_on_submit():
         return save_form(
-            form, render,
+            form,
+            render,
             lambda: service.create_org_unit(actor(), form.name.data, form.parent_id.data),
             lambda _u: url_for("people.org_units"),
-            message=lambda u: _("%(path)s has been added.", path=u.path))
+            message=lambda u: _("%(path)s has been added.", path=u.path),
+        )
     return render(form=form)
 
 
@@ -567,8 +715,10 @@ def org_unit_edit(unit_id):
     choices = org_unit_choices(_("(top level)"), exclude=unit)
 
     def stored():
-        form = OrgUnitForm(formdata=None, data={"name": unit.name, "parent_id": unit.parent_id,
-                                                "version": unit.version})
+        form = OrgUnitForm(
+            formdata=None,
+            data={"name": unit.name, "parent_id": unit.parent_id, "version": unit.version},
+        )
         form.parent_id.choices = choices
         return form
 
@@ -580,11 +730,15 @@ def org_unit_edit(unit_id):
     render = form_page("people/org_unit_form.html", unit=unit)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: service.update_org_unit(actor(), unit, form.version.data, form.name.data,
-                                            form.parent_id.data),
-            lambda _u: url_for("people.org_units"), fresh=stored,
-            message=lambda u: _("%(path)s has been saved.", path=u.path))
+            form,
+            render,
+            lambda: service.update_org_unit(
+                actor(), unit, form.version.data, form.name.data, form.parent_id.data
+            ),
+            lambda _u: url_for("people.org_units"),
+            fresh=stored,
+            message=lambda u: _("%(path)s has been saved.", path=u.path),
+        )
     return render(form=form)
 
 
@@ -593,7 +747,10 @@ def org_unit_edit(unit_id):
 def org_unit_delete(unit_id):
     unit = db.get_or_404(OrgUnit, unit_id)
     return confirm_page(
-        unit, form_page("people/org_unit_delete.html", unit=unit, usage=service.unit_usage(unit)),
+        unit,
+        form_page("people/org_unit_delete.html", unit=unit, usage=service.unit_usage(unit)),
         lambda _version: service.delete_org_unit(actor(), unit),
-        lambda: url_for("people.org_units"), _("%(path)s has been deleted.", path=unit.path),
-        stale_message=_("Someone else changed this record after you opened it."))
+        lambda: url_for("people.org_units"),
+        _("%(path)s has been deleted.", path=unit.path),
+        stale_message=_("Someone else changed this record after you opened it."),
+    )

@@ -33,6 +33,7 @@ TOP_RISKS = 10
 
 # --- helpers shared with the dossiers --------------------------------------------------------
 
+
 def percentage(value: float | None) -> str:
     """A coverage percentage in the user's locale; a dash when there is nothing to cover."""
     if value is None:
@@ -44,9 +45,16 @@ def render(template: str, form: ReportForm, **context):
     """Render a report page with D, H, D + H and the parameters that carry them in links."""
     as_of, horizon = form.period()
     return render_template(
-        template, form=form, as_of=as_of, horizon=horizon,
-        horizon_end=rules.horizon_end(as_of, horizon), period=form.period_args(),
-        format_date=format_date, percentage=percentage, **context)
+        template,
+        form=form,
+        as_of=as_of,
+        horizon=horizon,
+        horizon_end=rules.horizon_end(as_of, horizon),
+        period=form.period_args(),
+        format_date=format_date,
+        percentage=percentage,
+        **context,
+    )
 
 
 def read(form: ReportForm) -> ReportForm:
@@ -65,7 +73,7 @@ class ListPage:
         self.pages = max(1, math.ceil(self.total / per_page))
         self.page = min(max(page, 1), self.pages)
         start = (self.page - 1) * per_page
-        self.items = items[start:start + per_page]
+        self.items = items[start : start + per_page]
         self.first = start + 1 if self.items else 0
         self.last = start + len(self.items)
         self.has_prev, self.has_next = self.page > 1, self.page < self.pages
@@ -75,8 +83,11 @@ class ListPage:
     def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
         last = 0
         for n in range(1, self.pages + 1):
-            if (n <= left_edge or self.page - left_current <= n <= self.page + right_current
-                    or n > self.pages - right_edge):
+            if (
+                n <= left_edge
+                or self.page - left_current <= n <= self.page + right_current
+                or n > self.pages - right_edge
+            ):
                 if last + 1 != n:
                     yield None
                 yield n
@@ -89,6 +100,7 @@ def page_number() -> int:
 
 # --- dashboard -------------------------------------------------------------------------------
 
+
 @bp.route("/")
 @permission_required(Permission.READ)
 def dashboard():
@@ -98,12 +110,17 @@ def dashboard():
     by_id = {row.requirement_id: row for row in rows}
     departures, leaving_total = reports.leaving_people(as_of, horizon)
     return render(
-        "reports/dashboard.html", form,
-        rows=rows, counts=gaps.status_counts(rows), coverage=gaps.coverage(rows),
+        "reports/dashboard.html",
+        form,
+        rows=rows,
+        counts=gaps.status_counts(rows),
+        coverage=gaps.coverage(rows),
         providers=gaps.coverage_by_provider(rows),
         top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
-        departures=[(d, sorted((by_id[r] for r in d.requirement_ids if r in by_id),
-                               key=rules_order)) for d in departures],
+        departures=[
+            (d, sorted((by_id[r] for r in d.requirement_ids if r in by_id), key=rules_order))
+            for d in departures
+        ],
         leaving_total=leaving_total,
         contracts=reports.ending_contracts(as_of, horizon),
         service_coverage=gaps.coverage_by_service(rows),
@@ -119,6 +136,7 @@ def rules_order(row):
 
 # --- gap list and exports --------------------------------------------------------------------
 
+
 def gap_form() -> tuple[GapFilterForm, list]:
     """The gap-list form with its options, and the rows it selects, highest risk first."""
     form = GapFilterForm()
@@ -133,8 +151,11 @@ def gap_form() -> tuple[GapFilterForm, list]:
     read(form)
     as_of, horizon = form.period()
     service, framework = form.value("service"), form.value("framework")
-    provider, criticality, area = (form.value("provider"), form.value("criticality"),
-                                   form.value("area"))
+    provider, criticality, area = (
+        form.value("provider"),
+        form.value("criticality"),
+        form.value("area"),
+    )
     filters = GapFilter(
         statuses=form.statuses(),
         service_ids=tuple(i for i, code, _n in service_rows if code == service),
@@ -151,26 +172,54 @@ def gap_form() -> tuple[GapFilterForm, list]:
 def gaps_list():
     form, rows = gap_form()
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
-    filtered = any(form.value(name) for name in
-                   ("service", "provider", "criticality", "framework", "area"))
-    return render("reports/gaps.html", form, page=page, rows=rows, filtered=filtered,
-                  statuses=form.statuses())
+    filtered = any(
+        form.value(name) for name in ("service", "provider", "criticality", "framework", "area")
+    )
+    return render(
+        "reports/gaps.html", form, page=page, rows=rows, filtered=filtered, statuses=form.statuses()
+    )
 
 
 def export_header() -> list[str]:
-    return [_("Service code"), _("Service"), _("Provider"), _("Criticality"),
-            _("Competence code"), _("Competence"), _("Competence framework"), _("Area"),
-            _("Required level"), _("Minimum holders"), _("Qualified now"),
-            _("Qualified at the horizon"), _("Candidates"), _("Status"), _("Risk"),
-            _("Contract end")]
+    return [
+        _("Service code"),
+        _("Service"),
+        _("Provider"),
+        _("Criticality"),
+        _("Competence code"),
+        _("Competence"),
+        _("Competence framework"),
+        _("Area"),
+        _("Required level"),
+        _("Minimum holders"),
+        _("Qualified now"),
+        _("Qualified at the horizon"),
+        _("Candidates"),
+        _("Status"),
+        _("Risk"),
+        _("Contract end"),
+    ]
 
 
 def export_row(row) -> list:
-    return [row.service_code, row.service_name, row.provider_name, label("criticality",
-            row.criticality), row.competence_code, row.competence_name, row.framework_name,
-            row.area, row.required_level, row.min_holders, row.holders_now,
-            row.holders_at_horizon, row.candidates, label("gap_status", row.status), row.risk,
-            row.contract_end]
+    return [
+        row.service_code,
+        row.service_name,
+        row.provider_name,
+        label("criticality", row.criticality),
+        row.competence_code,
+        row.competence_name,
+        row.framework_name,
+        row.area,
+        row.required_level,
+        row.min_holders,
+        row.holders_now,
+        row.holders_at_horizon,
+        row.candidates,
+        label("gap_status", row.status),
+        row.risk,
+        row.contract_end,
+    ]
 
 
 @bp.route("/gaps.<any(csv, xlsx):fmt>")
@@ -186,8 +235,9 @@ def gaps_export(fmt):
     else:
         data = generate_xlsx(export_header(), body, title=_("Gaps"))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # --- coverage matrix -------------------------------------------------------------------------
@@ -208,11 +258,16 @@ def matrix():
     as_of, horizon = form.period()
     provider, criticality = form.value("provider"), form.value("criticality")
     framework, area = form.value("framework"), form.value("area")
-    rows = gaps.analyse(as_of, horizon, GapFilter(
-        provider_ids=(int(provider),) if provider else (),
-        criticalities=(criticality,) if criticality else (),
-        framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
-        areas=(area,) if area else ()))
+    rows = gaps.analyse(
+        as_of,
+        horizon,
+        GapFilter(
+            provider_ids=(int(provider),) if provider else (),
+            criticalities=(criticality,) if criticality else (),
+            framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
+            areas=(area,) if area else (),
+        ),
+    )
     services = {}
     for row in sorted(rows, key=lambda r: r.service_code):
         services.setdefault(row.service_id, row)
@@ -222,13 +277,20 @@ def matrix():
     competences = {}
     for row in sorted(cells.values(), key=lambda r: r.competence_code):
         competences.setdefault(row.competence_id, row)
-    return render("reports/matrix.html", form, page=page, cells=cells,
-                  competences=list(competences.values()),
-                  service_coverage=gaps.coverage_by_service(rows), coverage=gaps.coverage(rows),
-                  total=len(rows))
+    return render(
+        "reports/matrix.html",
+        form,
+        page=page,
+        cells=cells,
+        competences=list(competences.values()),
+        service_coverage=gaps.coverage_by_service(rows),
+        coverage=gaps.coverage(rows),
+        total=len(rows),
+    )
 
 
 # --- skills matrix ---------------------------------------------------------------------------
+
 
 @bp.route("/skills")
 @permission_required(Permission.READ)
@@ -256,6 +318,7 @@ def skills():
 
 # How many people the what-if form suggests as you type (a region has tens of thousands).
 WHATIF_SUGGESTIONS = 500
+
 
 @bp.route("/what-if")
 @permission_required(Permission.READ)
@@ -291,11 +354,24 @@ def whatif():
             code = None
         chosen.append((number, names[number], day, code))
     result = gaps.what_if(departures, assignment_ends, as_of, horizon) if chosen else None
-    worsened = sorted(result.worsened, key=lambda pair: (
-        -pair[1].risk, pair[1].service_code, pair[1].competence_code)) if result else []
+    worsened = (
+        sorted(
+            result.worsened,
+            key=lambda pair: (-pair[1].risk, pair[1].service_code, pair[1].competence_code),
+        )
+        if result
+        else []
+    )
     service_names = {code: name for _id, code, name in services}
-    return render("reports/whatif.html", form, result=result, worsened=worsened,
-                  chosen=chosen, service_names=service_names, suggestions=suggestions)
+    return render(
+        "reports/whatif.html",
+        form,
+        result=result,
+        worsened=worsened,
+        chosen=chosen,
+        service_names=service_names,
+        suggestions=suggestions,
+    )
 
 
 def _date_arg(name: str) -> date | None:

@@ -52,14 +52,21 @@ def _service_or_404(code: str) -> Service:
 def index():
     search = ServiceSearchForm(request.args)
     search.set_choices()
-    query = (select(Service).outerjoin(Service.provider)
-             .options(joinedload(Service.provider), joinedload(Service.owner))
-             .order_by(Service.name, Service.code))
+    query = (
+        select(Service)
+        .outerjoin(Service.provider)
+        .options(joinedload(Service.provider), joinedload(Service.owner))
+        .order_by(Service.name, Service.code)
+    )
     q = (search.q.data or "").strip()
     if q:
-        query = query.where(or_(Service.code.ilike(like(q), escape="\\"),
-                                Service.name.ilike(like(q), escape="\\"),
-                                Provider.name.ilike(like(q), escape="\\")))
+        query = query.where(
+            or_(
+                Service.code.ilike(like(q), escape="\\"),
+                Service.name.ilike(like(q), escape="\\"),
+                Provider.name.ilike(like(q), escape="\\"),
+            )
+        )
     if search.status.data in ("planned", "active", "retired"):
         query = query.where(Service.status == search.status.data)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
@@ -72,9 +79,12 @@ def new():
     form = ServiceForm.for_page()
     render = form_page("services/service_form.html", service=None)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: catalogue.create_service(actor(), **form.values()),
-                         lambda s: url_for("dossiers.service", code=s.code))
+        return save_form(
+            form,
+            render,
+            lambda: catalogue.create_service(actor(), **form.values()),
+            lambda s: url_for("dossiers.service", code=s.code),
+        )
     return render(form=form)
 
 
@@ -86,12 +96,12 @@ def edit(code):
     render = form_page("services/service_form.html", service=service)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_service(actor(), service, form.version.data,
-                                             **form.values()),
-            lambda s: url_for("dossiers.service", code=s.code) if s else url_for(
-                "services.index"),
-            fresh=lambda: ServiceForm.stored(service))
+            form,
+            render,
+            lambda: catalogue.update_service(actor(), service, form.version.data, **form.values()),
+            lambda s: url_for("dossiers.service", code=s.code) if s else url_for("services.index"),
+            fresh=lambda: ServiceForm.stored(service),
+        )
     return render(form=form)
 
 
@@ -100,10 +110,12 @@ def edit(code):
 def retire(code):
     service = _service_or_404(code)
     return confirm_page(
-        service, form_page("services/retire.html", record=service),
+        service,
+        form_page("services/retire.html", record=service),
         lambda version: catalogue.retire_service(actor(), service, version),
         lambda: url_for("dossiers.service", code=code),
-        _("Service %(name)s has been retired.", name=service.name))
+        _("Service %(name)s has been retired.", name=service.name),
+    )
 
 
 @bp.route("/<code>/delete", methods=["GET", "POST"])
@@ -112,22 +124,29 @@ def delete(code):
     service = _service_or_404(code)
     return confirm_page(
         service,
-        form_page("services/delete.html", record=service,
-                  references=catalogue.service_references(service), name=service.name,
-                  back=url_for("dossiers.service", code=code),
-                  retire_url=url_for("services.retire", code=code)
-                  if service.status != "retired" else None),
+        form_page(
+            "services/delete.html",
+            record=service,
+            references=catalogue.service_references(service),
+            name=service.name,
+            back=url_for("dossiers.service", code=code),
+            retire_url=url_for("services.retire", code=code)
+            if service.status != "retired"
+            else None,
+        ),
         lambda version: catalogue.delete_service(actor(), service, version),
         lambda: url_for("services.index"),
-        _("%(name)s has been deleted.", name=service.name))
+        _("%(name)s has been deleted.", name=service.name),
+    )
 
 
 # --- requirements -------------------------------------------------------------------------
 
 
 def _requirement_or_404(service: Service, rid: int) -> Requirement:
-    return db.one_or_404(select(Requirement).where(Requirement.id == rid,
-                                                   Requirement.service_id == service.id))
+    return db.one_or_404(
+        select(Requirement).where(Requirement.id == rid, Requirement.service_id == service.id)
+    )
 
 
 @bp.route("/<code>/requirements/new", methods=["GET", "POST"])
@@ -136,15 +155,19 @@ def new_requirement(code):
     service = _service_or_404(code)
     form = RequirementForm()
     if request.method == "GET" and request.args.get("competence"):
-        chosen = db.session.execute(select(Competence.id).where(
-            Competence.code == request.args["competence"])).scalar_one_or_none()
+        chosen = db.session.execute(
+            select(Competence.id).where(Competence.code == request.args["competence"])
+        ).scalar_one_or_none()
         form.competence_id.data = chosen
     form.set_choices()
     render = form_page("services/requirement_form.html", service=service, requirement=None)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: catalogue.create_requirement(actor(), service, **form.values()),
-                         lambda _r: url_for("dossiers.service", code=code))
+        return save_form(
+            form,
+            render,
+            lambda: catalogue.create_requirement(actor(), service, **form.values()),
+            lambda _r: url_for("dossiers.service", code=code),
+        )
     return render(form=form)
 
 
@@ -154,15 +177,17 @@ def edit_requirement(code, rid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
     form = RequirementForm.for_page(requirement)
-    render = form_page("services/requirement_form.html", service=service,
-                     requirement=requirement)
+    render = form_page("services/requirement_form.html", service=service, requirement=requirement)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_requirement(actor(), requirement, form.version.data,
-                                                 **form.values()),
+            form,
+            render,
+            lambda: catalogue.update_requirement(
+                actor(), requirement, form.version.data, **form.values()
+            ),
             lambda _r: url_for("dossiers.service", code=code),
-            fresh=lambda: RequirementForm.stored(requirement))
+            fresh=lambda: RequirementForm.stored(requirement),
+        )
     return render(form=form)
 
 
@@ -173,11 +198,16 @@ def delete_requirement(code, rid):
     requirement = _requirement_or_404(service, rid)
     return confirm_page(
         requirement,
-        form_page("services/requirement_delete.html", record=requirement, service=service,
-                  mitigations=catalogue.requirement_mitigations(requirement)),
+        form_page(
+            "services/requirement_delete.html",
+            record=requirement,
+            service=service,
+            mitigations=catalogue.requirement_mitigations(requirement),
+        ),
         lambda version: catalogue.delete_requirement(actor(), requirement, version),
         lambda: url_for("dossiers.service", code=code),
-        _("The requirement has been removed."))
+        _("The requirement has been removed."),
+    )
 
 
 # --- mitigations --------------------------------------------------------------------------
@@ -188,13 +218,17 @@ def delete_requirement(code, rid):
 def mitigations():
     search = MitigationSearchForm(request.args)
     search.set_choices()
-    query = (select(Mitigation)
-             .join(Mitigation.requirement).join(Requirement.service)
-             .options(joinedload(Mitigation.owner),
-                      joinedload(Mitigation.requirement).joinedload(Requirement.service),
-                      joinedload(Mitigation.requirement).joinedload(Requirement.competence))
-             .order_by(Mitigation.due_on.is_(None), Mitigation.due_on, Service.code,
-                       Mitigation.id))
+    query = (
+        select(Mitigation)
+        .join(Mitigation.requirement)
+        .join(Requirement.service)
+        .options(
+            joinedload(Mitigation.owner),
+            joinedload(Mitigation.requirement).joinedload(Requirement.service),
+            joinedload(Mitigation.requirement).joinedload(Requirement.competence),
+        )
+        .order_by(Mitigation.due_on.is_(None), Mitigation.due_on, Service.code, Mitigation.id)
+    )
     if search.status.data in ("open", "in_progress", "done", "cancelled"):
         query = query.where(Mitigation.status == search.status.data)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
@@ -207,34 +241,44 @@ def new_mitigation(code, rid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
     form = MitigationForm.for_page()
-    render = form_page("services/mitigation_form.html", service=service,
-                     requirement=requirement, mitigation=None)
+    render = form_page(
+        "services/mitigation_form.html", service=service, requirement=requirement, mitigation=None
+    )
     if form.validate_on_submit():
         return save_form(
-            form, render,
+            form,
+            render,
             lambda: catalogue.create_mitigation(actor(), requirement, **form.values()),
-            lambda _m: url_for("dossiers.service", code=code))
+            lambda _m: url_for("dossiers.service", code=code),
+        )
     return render(form=form)
 
 
-@bp.route("/<code>/requirements/<int:rid>/mitigations/<int:mid>/edit",
-          methods=["GET", "POST"])
+@bp.route("/<code>/requirements/<int:rid>/mitigations/<int:mid>/edit", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_MITIGATIONS)
 def edit_mitigation(code, rid, mid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
-    mitigation = db.one_or_404(select(Mitigation).where(Mitigation.id == mid,
-                                                        Mitigation.requirement_id == rid))
+    mitigation = db.one_or_404(
+        select(Mitigation).where(Mitigation.id == mid, Mitigation.requirement_id == rid)
+    )
     form = MitigationForm.for_page(mitigation)
-    render = form_page("services/mitigation_form.html", service=service,
-                     requirement=requirement, mitigation=mitigation)
+    render = form_page(
+        "services/mitigation_form.html",
+        service=service,
+        requirement=requirement,
+        mitigation=mitigation,
+    )
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_mitigation(actor(), mitigation, form.version.data,
-                                                **form.values()),
+            form,
+            render,
+            lambda: catalogue.update_mitigation(
+                actor(), mitigation, form.version.data, **form.values()
+            ),
             lambda _m: url_for("services.mitigations"),
-            fresh=lambda: MitigationForm.stored(mitigation))
+            fresh=lambda: MitigationForm.stored(mitigation),
+        )
     return render(form=form)
 
 
@@ -266,9 +310,12 @@ def new_provider():
     back = safe_next(request.args.get("next"), url_for("services.providers"))
     render = form_page("services/provider_form.html", provider=None, back=back)
     if form.validate_on_submit():
-        return save_form(form, render,
-                         lambda: catalogue.create_provider(actor(), **form.values()),
-                         lambda _p: back)
+        return save_form(
+            form,
+            render,
+            lambda: catalogue.create_provider(actor(), **form.values()),
+            lambda _p: back,
+        )
     return render(form=form)
 
 
@@ -281,10 +328,14 @@ def edit_provider(pid):
     render = form_page("services/provider_form.html", provider=provider, back=back)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: catalogue.update_provider(actor(), provider, form.version.data,
-                                              **form.values()),
-            lambda _p: back, fresh=lambda: ProviderForm.stored(provider))
+            form,
+            render,
+            lambda: catalogue.update_provider(
+                actor(), provider, form.version.data, **form.values()
+            ),
+            lambda _p: back,
+            fresh=lambda: ProviderForm.stored(provider),
+        )
     return render(form=form)
 
 
@@ -295,8 +346,15 @@ def delete_provider(pid):
     back = url_for("services.providers")
     return confirm_page(
         provider,
-        form_page("services/delete.html", record=provider,
-                  references=catalogue.provider_references(provider), name=provider.name,
-                  back=back, retire_url=None),
+        form_page(
+            "services/delete.html",
+            record=provider,
+            references=catalogue.provider_references(provider),
+            name=provider.name,
+            back=back,
+            retire_url=None,
+        ),
         lambda version: catalogue.delete_provider(actor(), provider, version),
-        lambda: back, _("%(name)s has been deleted.", name=provider.name))
+        lambda: back,
+        _("%(name)s has been deleted.", name=provider.name),
+    )

@@ -19,19 +19,24 @@ ROLE_LABELS = {
 # (endpoint, label, hint, permission). An area shows up once its blueprint is registered.
 NAVIGATION = (
     ("main.home", _l("Start"), None, Permission.READ),
-    ("reports.dashboard", _l("Dashboard"), _l("coverage, top risks and departures"),
-     Permission.READ),
+    (
+        "reports.dashboard",
+        _l("Dashboard"),
+        _l("coverage, top risks and departures"),
+        Permission.READ,
+    ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
     ("reports.matrix", _l("Coverage matrix"), _l("services × competences"), Permission.READ),
     ("reports.whatif", _l("What-if"), _l("the impact of departures"), Permission.READ),
-    ("services.index", _l("Services"), _l("outsourced services and their providers"),
-     Permission.READ),
-    ("competences.index", _l("Competences"), _l("the catalogue and frameworks"),
-     Permission.READ),
-    ("people.index", _l("People"), _l("staff, their competences and assignments"),
-     Permission.READ),
-    ("transfer.index", _l("Import and export"), _l("the CSV interchange files"),
-     Permission.READ),
+    (
+        "services.index",
+        _l("Services"),
+        _l("outsourced services and their providers"),
+        Permission.READ,
+    ),
+    ("competences.index", _l("Competences"), _l("the catalogue and frameworks"), Permission.READ),
+    ("people.index", _l("People"), _l("staff, their competences and assignments"), Permission.READ),
+    ("transfer.index", _l("Import and export"), _l("the CSV interchange files"), Permission.READ),
     ("audit.index", _l("Audit log"), _l("every change, verifiable"), Permission.AUDIT),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
 )
@@ -40,34 +45,52 @@ NAVIGATION = (
 # Labels for stored codes; templates call label('status', row.status) and the like.
 LABELS = {
     "gap_status": {
-        "unassigned": _l("unassigned"), "leaving": _l("leaving"),
-        "undercovered": _l("undercovered"), "covered": _l("covered"),
+        "unassigned": _l("unassigned"),
+        "leaving": _l("leaving"),
+        "undercovered": _l("undercovered"),
+        "covered": _l("covered"),
     },
     "criticality": {
-        "low": _l("low"), "medium": _l("medium"), "high": _l("high"), "critical": _l("critical"),
+        "low": _l("low"),
+        "medium": _l("medium"),
+        "high": _l("high"),
+        "critical": _l("critical"),
     },
     "service_status": {"planned": _l("planned"), "active": _l("active"), "retired": _l("retired")},
     "provider_kind": {
-        "cooperative": _l("cooperative"), "shared_service_centre": _l("shared service centre"),
-        "supplier": _l("supplier"), "internal": _l("internal"),
+        "cooperative": _l("cooperative"),
+        "shared_service_centre": _l("shared service centre"),
+        "supplier": _l("supplier"),
+        "internal": _l("internal"),
     },
     "mitigation_kind": {
-        "training": _l("training"), "knowledge_transfer": _l("knowledge transfer"),
-        "hire": _l("hire"), "provider_agreement": _l("agreement with provider"),
+        "training": _l("training"),
+        "knowledge_transfer": _l("knowledge transfer"),
+        "hire": _l("hire"),
+        "provider_agreement": _l("agreement with provider"),
         "accept_risk": _l("accept risk"),
     },
     "mitigation_status": {
-        "open": _l("open"), "in_progress": _l("in progress"), "done": _l("done"),
+        "open": _l("open"),
+        "in_progress": _l("in progress"),
+        "done": _l("done"),
         "cancelled": _l("cancelled"),
     },
     "level": {
-        1: _l("1 aware"), 2: _l("2 knowledgeable"), 3: _l("3 competent"), 4: _l("4 expert"),
+        1: _l("1 aware"),
+        2: _l("2 knowledgeable"),
+        3: _l("3 competent"),
+        4: _l("4 expert"),
         5: _l("5 authority"),
     },
 }
 # The NL Design System status badge variant for each gap status (text is always shown too).
-STATUS_BADGE = {"unassigned": "danger", "leaving": "danger", "undercovered": "warning",
-                "covered": "success"}
+STATUS_BADGE = {
+    "unassigned": "danger",
+    "leaving": "danger",
+    "undercovered": "warning",
+    "covered": "success",
+}
 
 
 def label(kind: str, code) -> str:
@@ -101,7 +124,8 @@ def navigation() -> list[NavItem]:
             continue
         blueprint = endpoint.split(".")[0]
         current = request.endpoint == endpoint or (
-            endpoint != "main.home" and request.blueprint == blueprint
+            endpoint != "main.home"
+            and request.blueprint == blueprint
             and blueprint not in ("reports",)
         )
         items.append(NavItem(url_for(endpoint), label, hint, current, endpoint == "main.home"))
@@ -120,6 +144,11 @@ def compact(mapping: dict) -> dict:
 def init_app(app) -> None:
     from registry.services.people import suggested_people
 
-    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, label=label,
-                                 status_badge=STATUS_BADGE, suggested_people=suggested_people)
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        role_label=role_label,
+        label=label,
+        status_badge=STATUS_BADGE,
+        suggested_people=suggested_people,
+    )
     app.jinja_env.filters["compact"] = compact

@@ -54,6 +54,7 @@ class UploadError(ValueError):
 
 # --- reading the upload -------------------------------------------------------------------------
 
+
 def _file_name(raw: str) -> str:
     """The bare, lower-case file name (browsers and zips may include folders)."""
     return PurePosixPath((raw or "").replace("\\", "/")).name.strip().lower()
@@ -61,8 +62,13 @@ def _file_name(raw: str) -> str:
 
 def _check_name(name: str, shown: str) -> None:
     if name not in FILE_NAMES:
-        raise UploadError(_("%(name)s is not one of the interchange files (%(names)s).",
-                            name=shown, names=", ".join(FILE_NAMES)))
+        raise UploadError(
+            _(
+                "%(name)s is not one of the interchange files (%(names)s).",
+                name=shown,
+                names=", ".join(FILE_NAMES),
+            )
+        )
 
 
 def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
@@ -73,23 +79,30 @@ def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
         raise UploadError(_("%(name)s is not a valid zip file.", name=shown)) from None
     files: dict[str, bytes] = {}
     with archive:
-        entries = [info for info in archive.infolist() if not info.is_dir()
-                   and not info.filename.startswith("__MACOSX/")
-                   and not _file_name(info.filename).startswith(".")]
+        entries = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            and not info.filename.startswith("__MACOSX/")
+            and not _file_name(info.filename).startswith(".")
+        ]
         if sum(info.file_size for info in entries) > limit:
-            raise UploadError(_("The files in %(name)s are larger than allowed when unpacked.",
-                                name=shown))
+            raise UploadError(
+                _("The files in %(name)s are larger than allowed when unpacked.", name=shown)
+            )
         for info in entries:
             name = _file_name(info.filename)
             _check_name(name, info.filename)
             if name in files:
-                raise UploadError(_("%(name)s occurs more than once in %(zip)s.", name=name,
-                                    zip=shown))
+                raise UploadError(
+                    _("%(name)s occurs more than once in %(zip)s.", name=name, zip=shown)
+                )
             with archive.open(info) as handle:
                 content = handle.read(limit + 1)  # the sizes in a zip's directory can lie
             if len(content) > limit:
-                raise UploadError(_("The files in %(name)s are larger than allowed when "
-                                    "unpacked.", name=shown))
+                raise UploadError(
+                    _("The files in %(name)s are larger than allowed when unpacked.", name=shown)
+                )
             files[name] = content
     if not files:
         raise UploadError(_("%(name)s holds none of the interchange files.", name=shown))
@@ -105,8 +118,9 @@ def read_upload(storages) -> dict[str, bytes]:
     zips = [s for s in uploads if _file_name(s.filename).endswith(".zip")]
     if zips:
         if len(uploads) > 1:
-            raise UploadError(_("Upload either CSV files or one zip file, not both or several "
-                                "zip files."))
+            raise UploadError(
+                _("Upload either CSV files or one zip file, not both or several zip files.")
+            )
         return _read_zip(zips[0].read(), zips[0].filename, limit)
     files: dict[str, bytes] = {}
     for storage in uploads:
@@ -119,6 +133,7 @@ def read_upload(storages) -> dict[str, bytes]:
 
 
 # --- keeping the upload between preview and apply ---------------------------------------------
+
 
 def _root() -> Path:
     folder = current_app.config.get("TRANSFER_UPLOAD_FOLDER")
@@ -136,8 +151,9 @@ def store_upload(user_id: int, files: dict[str, bytes]) -> str:
     folder.mkdir(parents=True, mode=0o700)
     for name, content in files.items():
         (folder / name).write_bytes(content)
-    (folder / "meta.json").write_text(json.dumps(
-        {"user_id": user_id, "created": time.time(), "names": sorted(files)}))
+    (folder / "meta.json").write_text(
+        json.dumps({"user_id": user_id, "created": time.time(), "names": sorted(files)})
+    )
     return token
 
 
@@ -157,8 +173,7 @@ def _read_folder(folder: Path, user_id: int) -> dict[str, bytes] | None:
     if meta is None or meta.get("user_id") != user_id or _expired(meta, time.time()):
         return None
     try:
-        return {name: (folder / name).read_bytes() for name in meta["names"]
-                if name in FILE_NAMES}
+        return {name: (folder / name).read_bytes() for name in meta["names"] if name in FILE_NAMES}
     except OSError:
         return None
 
@@ -202,9 +217,14 @@ def sweep_expired(now: float | None = None) -> None:
 
 # --- views ---------------------------------------------------------------------------------------
 
+
 def _index(form: UploadForm, status: int = 200):
-    return render_template("transfer/index.html", form=form, format=FORMAT,
-                           lifetime=int(_lifetime().total_seconds() // 60)), status
+    return render_template(
+        "transfer/index.html",
+        form=form,
+        format=FORMAT,
+        lifetime=int(_lifetime().total_seconds() // 60),
+    ), status
 
 
 @bp.route("/")
@@ -237,8 +257,13 @@ def upload():
 
 
 def _preview(plan, token: str | None, replanned: bool = False):
-    return render_template("transfer/preview.html", plan=plan, format=FORMAT,
-                           apply_form=ApplyForm(token=token), replanned=replanned)
+    return render_template(
+        "transfer/preview.html",
+        plan=plan,
+        format=FORMAT,
+        apply_form=ApplyForm(token=token),
+        replanned=replanned,
+    )
 
 
 @bp.route("/preview/<token>")
@@ -247,8 +272,13 @@ def preview(token: str):
     """The dry run: per file what would be created, changed or left unchanged; all problems."""
     files = load_upload(token, current_user.id)
     if files is None:
-        flash(_("This upload is no longer available (it expired or was already applied). "
-                "Upload the files again."), "warning")
+        flash(
+            _(
+                "This upload is no longer available (it expired or was already applied). "
+                "Upload the files again."
+            ),
+            "warning",
+        )
         return redirect(url_for("transfer.index"))
     plan = interchange.plan_import(files)
     db.session.rollback()  # planning writes nothing; make sure of it
@@ -264,8 +294,13 @@ def apply():
     token = form.token.data if form.validate_on_submit() else None
     files = claim_upload(token, current_user.id)
     if files is None:
-        flash(_("This upload is no longer available (it expired or was already applied). "
-                "Upload the files again."), "warning")
+        flash(
+            _(
+                "This upload is no longer available (it expired or was already applied). "
+                "Upload the files again."
+            ),
+            "warning",
+        )
         return redirect(url_for("transfer.index"))
     plan = interchange.plan_import(files)
     if plan.ok:
@@ -278,10 +313,17 @@ def apply():
         db.session.commit()
         discard_upload(token)
         sweep_expired()
-        totals = [sum(getattr(c, kind) for c in plan.counts.values())
-                  for kind in ("create", "update")]
-        flash(_("The import has been applied. Created: %(created)s, changed: %(changed)s.",
-                created=totals[0], changed=totals[1]), "success")
+        totals = [
+            sum(getattr(c, kind) for c in plan.counts.values()) for kind in ("create", "update")
+        ]
+        flash(
+            _(
+                "The import has been applied. Created: %(created)s, changed: %(changed)s.",
+                created=totals[0],
+                changed=totals[1],
+            ),
+            "success",
+        )
         return redirect(url_for("transfer.index"))
     db.session.rollback()
     discard_upload(token)
@@ -299,5 +341,9 @@ def export():
             archive.writestr(name, content)
     buffer.seek(0)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"kennisborg-export-{stamp}.zip")
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"kennisborg-export-{stamp}.zip",
+    )

@@ -45,10 +45,18 @@ def _account_form(form):
 
 
 def _stored_user(user: User) -> EditUserForm:
-    return _account_form(EditUserForm(formdata=None, data={
-        "name": user.name, "role": user.role, "org_unit_id": user.org_unit_id,
-        "person": user.person_id,
-        "version": user.version}))
+    return _account_form(
+        EditUserForm(
+            formdata=None,
+            data={
+                "name": user.name,
+                "role": user.role,
+                "org_unit_id": user.org_unit_id,
+                "person": user.person_id,
+                "version": user.version,
+            },
+        )
+    )
 
 
 def _edit_page(user: User):
@@ -58,8 +66,9 @@ def _edit_page(user: User):
     def render(**context):
         activation = ActivationForm(formdata=None, data={"version": user.version})
         reset = ResetPasswordForm(formdata=None, data={"version": user.version})
-        return render_template("users/edit.html", user=user, activation=activation,
-                               reset=reset, **context)
+        return render_template(
+            "users/edit.html", user=user, activation=activation, reset=reset, **context
+        )
 
     return render
 
@@ -73,14 +82,15 @@ def index():
     text = (form.q.data or "").strip().lower()
     if text:
         pattern = like(text)
-        query = query.where(or_(User.email.ilike(pattern, escape="\\"),
-                                User.name.ilike(pattern, escape="\\")))
+        query = query.where(
+            or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
     if form.role.data in ROLES:
         query = query.where(User.role == form.role.data)
-    page = db.paginate(query.order_by(func.lower(User.email)), error_out=False,
-                       per_page=50)
-    return render_template("users/index.html", form=form, page=page,
-                           filtered=bool(text or form.role.data))
+    page = db.paginate(query.order_by(func.lower(User.email)), error_out=False, per_page=50)
+    return render_template(
+        "users/index.html", form=form, page=page, filtered=bool(text or form.role.data)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,9 +102,14 @@ def new():
     if form.validate_on_submit():
         try:
             user, generated = users.create_account(
-                actor(), form.email.data, form.role.data, name=form.name.data,
-                password=form.password.data, person_id=form.person.data,
-                org_unit_id=form.org_unit_id.data)
+                actor(),
+                form.email.data,
+                form.role.data,
+                name=form.name.data,
+                password=form.password.data,
+                person_id=form.person.data,
+                org_unit_id=form.org_unit_id.data,
+            )
         except users.UserError as error:
             db.session.rollback()
             show_error(form, error)
@@ -102,8 +117,9 @@ def new():
             db.session.commit()
             if generated:
                 # Shown in this response only (not via flash: the session is a cookie).
-                return render_template("users/password_shown.html", user=user,
-                                       password=generated, created=True)
+                return render_template(
+                    "users/password_shown.html", user=user, password=generated, created=True
+                )
             flash(_("The account %(email)s has been created.", email=user.email), "success")
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/new.html", form=form)
@@ -117,13 +133,21 @@ def edit(user_id):
     render = _edit_page(user)
     if form.validate_on_submit():
         return save_form(
-            form, render,
-            lambda: users.update_account(actor(), user, form.version.data, form.name.data,
-                                         form.role.data, person_id=form.person.data,
-                                         org_unit_id=form.org_unit_id.data),
+            form,
+            render,
+            lambda: users.update_account(
+                actor(),
+                user,
+                form.version.data,
+                form.name.data,
+                form.role.data,
+                person_id=form.person.data,
+                org_unit_id=form.org_unit_id.data,
+            ),
             lambda u: url_for("users.edit", user_id=u.id),
             fresh=lambda: _stored_user(user),
-            message=lambda u: _("The account %(email)s has been saved.", email=u.email))
+            message=lambda u: _("The account %(email)s has been saved.", email=u.email),
+        )
     return render(form=form)
 
 
@@ -140,15 +164,22 @@ def _set_active(user_id: int, active: bool):
         flash(str(error), "error")
     except (StaleRecord, StaleDataError):
         db.session.rollback()
-        flash(_("Someone else changed this account after you opened it. Check it and try "
-                "again."), "error")
+        flash(
+            _("Someone else changed this account after you opened it. Check it and try again."),
+            "error",
+        )
         return conflict(_edit_page(user), form, _stored_user(user))
     else:
         if active:
             flash(_("The account %(email)s has been reactivated.", email=user.email), "success")
         else:
-            flash(_("The account %(email)s has been deactivated; its sessions have ended.",
-                    email=user.email), "success")
+            flash(
+                _(
+                    "The account %(email)s has been deactivated; its sessions have ended.",
+                    email=user.email,
+                ),
+                "success",
+            )
     return redirect(url_for("users.edit", user_id=user.id))
 
 
@@ -174,22 +205,28 @@ def reset_password(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            generated = users.reset_password(actor(), user, form.version.data,
-                                             form.password.data)
+            generated = users.reset_password(actor(), user, form.version.data, form.password.data)
             db.session.commit()
         except users.UserError as error:
             db.session.rollback()
             show_error(form, error)
         except (StaleRecord, StaleDataError):
             db.session.rollback()
-            return conflict(render, form,
-                            ResetPasswordForm(formdata=None, data={"version": user.version}))
+            return conflict(
+                render, form, ResetPasswordForm(formdata=None, data={"version": user.version})
+            )
         else:
             if generated:
-                return render_template("users/password_shown.html", user=user,
-                                       password=generated, created=False)
-            flash(_("The password of %(email)s has been reset; its sessions have ended.",
-                    email=user.email), "success")
+                return render_template(
+                    "users/password_shown.html", user=user, password=generated, created=False
+                )
+            flash(
+                _(
+                    "The password of %(email)s has been reset; its sessions have ended.",
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("users.edit", user_id=user.id))
     return render(form=form)
 
@@ -206,5 +243,8 @@ def review():
 def review_csv():
     body = "\ufeff" + users.access_review_csv(users.access_review())  # BOM: Excel reads UTF-8
     filename = f"access-review-{utcnow().date().isoformat()}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -109,8 +109,14 @@ def _basics(page) -> list[str]:
 def _console_problems(page) -> list:
     """Collects console errors (CSP violations are reported there too) and script errors."""
     seen = []
-    page.on("console", lambda msg: seen.append((page.url, msg.text, msg.location.get("url")))
-            if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            seen.append((page.url, msg.text, msg.location.get("url")))
+            if msg.type == "error"
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: seen.append((page.url, str(error), None)))
     return seen
 
@@ -134,8 +140,9 @@ def test_every_main_page_has_the_accessibility_basics(live_server, demo, context
 
     assert {path: problems for path, problems in found.items() if problems} == {}
     # The 404 page's own status is reported on the console by Chromium; nothing else may be.
-    unexpected = [entry for entry in console
-                  if not (entry[2] or "").endswith("/services/bestaat-niet")]
+    unexpected = [
+        entry for entry in console if not (entry[2] or "").endswith("/services/bestaat-niet")
+    ]
     assert unexpected == []
 
 
@@ -180,8 +187,10 @@ def test_pages_work_without_javascript(live_server, demo, context_factory):
     page.locator("main form button[type='submit']").click()
     page.wait_for_url("**/people/org-units")
     expect(page.locator("main")).to_contain_text("Team Regie Sociaal Domein")
-    assert stored(select(OrgUnit.path).where(OrgUnit.name == "Team Regie Sociaal Domein")) \
+    assert (
+        stored(select(OrgUnit.path).where(OrgUnit.name == "Team Regie Sociaal Domein"))
         == "Afdeling Sociaal Domein / Team Regie Sociaal Domein"
+    )
 
 
 # Text outside tables that sticks out of a 320 px wide viewport (a table may scroll by itself).
@@ -198,8 +207,15 @@ def test_text_reflows_at_320_pixels(live_server, demo, context_factory):
     page = context_factory(viewport={"width": 320, "height": 640}).new_page()
     log_in(page, live_server, *demo["manager"], english=False)
     found = {}
-    for path in ("/", "/reports/", "/reports/gaps", "/services/digitaal-loket", "/people/P05",
-                 "/services/providers/", "/transfer/"):
+    for path in (
+        "/",
+        "/reports/",
+        "/reports/gaps",
+        "/services/digitaal-loket",
+        "/people/P05",
+        "/services/providers/",
+        "/transfer/",
+    ):
         page.goto(live_server + path)
         found[path] = page.evaluate(OVERFLOW)
     assert {path: problems for path, problems in found.items() if problems} == {}

@@ -38,7 +38,6 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 
-
 def iso_in_days(days: int) -> str:
     return in_days(days).isoformat()
 
@@ -67,21 +66,29 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
     expect(page.locator("#facts")).to_contain_text("P90")
 
     # An assessment for that person, from the person page.
-    click_and_wait(page, page.get_by_role("link", name="Record an assessment"),
-                   "**/people/holdings/new?person=P90")
+    click_and_wait(
+        page,
+        page.get_by_role("link", name="Record an assessment"),
+        "**/people/holdings/new?person=P90",
+    )
     expect(page.locator("#person")).to_have_value("P90")
     choose_option(page.locator("#competence"), "BISL-TT")
     page.locator("#level").select_option("3")
     click_and_wait(page, submit(page), "**/people/P90")
     expect(page.locator("#holdings tr[data-competence='BISL-TT']")).to_have_attribute(
-        "data-level", "3")
+        "data-level", "3"
+    )
 
     # Assigned to a service, from the service dossier: the requirement becomes covered.
     page.goto(base + "/services/digitaal-loket")
     expect(requirement_row(page, "BISL-TT").locator("[data-status]")).to_have_attribute(
-        "data-status", "undercovered")
-    click_and_wait(page, page.get_by_role("link", name="Assign someone to this service"),
-                   "**/people/assignments/new?**")
+        "data-status", "undercovered"
+    )
+    click_and_wait(
+        page,
+        page.get_by_role("link", name="Assign someone to this service"),
+        "**/people/assignments/new?**",
+    )
     expect(page.locator("#service option:checked")).to_contain_text("digitaal-loket")
     page.locator("#person").fill("P90")
     page.locator("#role").fill("functioneel beheerder")
@@ -94,12 +101,14 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
     # A departure of a key person: the impact first, nothing written until confirmed.
     page.goto(base + "/people/P05")
     expect(page.locator("#key-person")).to_have_attribute("data-key-person", "yes")
-    click_and_wait(page, page.get_by_role("link", name="Register a departure").first,
-                   "**/people/P05/departure")
+    click_and_wait(
+        page, page.get_by_role("link", name="Register a departure").first, "**/people/P05/departure"
+    )
     page.locator("#leave_date").fill(iso_in_days(30))
     submit(page, "Show the impact").click()
-    worsened = page.locator("[data-impact='worsened'] tr[data-service='digitaal-loket']"
-                            "[data-competence='D.8']")
+    worsened = page.locator(
+        "[data-impact='worsened'] tr[data-service='digitaal-loket'][data-competence='D.8']"
+    )
     expect(worsened.locator("[data-status]").nth(0)).to_have_attribute("data-status", "covered")
     expect(worsened.locator("[data-status]").nth(1)).to_have_attribute("data-status", "leaving")
     second_tab = page.context.new_page()
@@ -110,8 +119,7 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
     second_tab.close()
     click_and_wait(page, submit(page, "Confirm the departure"), "**/people/P05")
     expect(page.locator("#facts [data-leaving]")).to_be_visible()
-    assert stored(select(Person.leave_date).where(Person.employee_number == "P05")) == \
-        in_days(30)
+    assert stored(select(Person.leave_date).where(Person.employee_number == "P05")) == in_days(30)
 
     # A new service with two requirements.
     page.goto(base + "/services/")
@@ -122,8 +130,11 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
     page.locator("#criticality").select_option("high")
     click_and_wait(page, submit(page), "**/services/parkeervergunningen")
     for code, level, holders in (("D.8", "3", "1"), ("BISL-TT", "3", "2")):
-        click_and_wait(page, page.get_by_role("link", name="Add a requirement"),
-                       "**/services/parkeervergunningen/requirements/new")
+        click_and_wait(
+            page,
+            page.get_by_role("link", name="Add a requirement"),
+            "**/services/parkeervergunningen/requirements/new",
+        )
         choose_option(page.locator("#competence_id"), code)
         page.locator("#required_level").select_option(level)
         page.locator("#min_holders").fill(holders)
@@ -133,11 +144,14 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
     # The gap list reflects all of it.
     page.goto(base + "/reports/gaps")
     gaps = page.locator("#gaps")
-    for requirement, status in (("parkeervergunningen/D.8", "unassigned"),
-                                ("parkeervergunningen/BISL-TT", "unassigned"),
-                                ("digitaal-loket/D.8", "leaving")):
-        expect(gaps.locator(f"tr[data-requirement='{requirement}'] [data-status]")) \
-            .to_have_attribute("data-status", status)
+    for requirement, status in (
+        ("parkeervergunningen/D.8", "unassigned"),
+        ("parkeervergunningen/BISL-TT", "unassigned"),
+        ("digitaal-loket/D.8", "leaving"),
+    ):
+        expect(
+            gaps.locator(f"tr[data-requirement='{requirement}'] [data-status]")
+        ).to_have_attribute("data-status", status)
     expect(gaps.locator("tr[data-requirement='digitaal-loket/BISL-TT']")).to_have_count(0)
 
     # And so does the service dossier: Sanne Bakker holds it now, nobody at the horizon.
@@ -157,11 +171,14 @@ def _manager_situation() -> None:
     sanne = db.session.execute(select(Person).where(Person.employee_number == "P05")).scalar_one()
     sanne.leave_date = in_days(30)
     contract_management = db.session.execute(
-        select(Competence).where(Competence.code == "D.8")).scalar_one()
-    successor = factories.make_person(employee_number="P80", name="Joris Opvolger",
-                                      start_date=in_days(-400))
-    factories.make_holding(person=successor, competence=contract_management, level=4,
-                           assessed_on=in_days(-30))
+        select(Competence).where(Competence.code == "D.8")
+    ).scalar_one()
+    successor = factories.make_person(
+        employee_number="P80", name="Joris Opvolger", start_date=in_days(-400)
+    )
+    factories.make_holding(
+        person=successor, competence=contract_management, level=4, assessed_on=in_days(-30)
+    )
     db.session.commit()
 
 
@@ -185,9 +202,10 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
     expect(departure.locator("[data-status='leaving']").first).to_be_visible()
 
     page.goto(base + "/reports/gaps")
-    gap_keys = [row.get_attribute("data-requirement")
-                for row in page.locator("#gaps tbody tr").all()]
-    assert gap_keys[:len(top_keys)] == top_keys
+    gap_keys = [
+        row.get_attribute("data-requirement") for row in page.locator("#gaps tbody tr").all()
+    ]
+    assert gap_keys[: len(top_keys)] == top_keys
     assert "digitaal-loket/D.8" in gap_keys
 
     # The gap list as CSV, as the page shows it.
@@ -201,11 +219,13 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
     header, body = table[0], table[1:]
     assert header[:2] == ["Service code", "Service"]
     assert len(body) == count == len(gap_keys)
-    code, competence, status = (header.index(name) for name in
-                                ("Service code", "Competence code", "Status"))
+    code, competence, status = (
+        header.index(name) for name in ("Service code", "Competence code", "Status")
+    )
     assert [f"{row[code]}/{row[competence]}" for row in body] == gap_keys
-    leaving = next(row for row in body
-                   if row[code] == "digitaal-loket" and row[competence] == "D.8")
+    leaving = next(
+        row for row in body if row[code] == "digitaal-loket" and row[competence] == "D.8"
+    )
     assert leaving[status] == "leaving"
 
     # The same list as a spreadsheet.
@@ -214,8 +234,10 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
     assert info.value.suggested_filename.endswith(".xlsx")
     with open(info.value.path(), "rb") as handle:  # the saved download has no extension
         sheet = load_workbook(io.BytesIO(handle.read()), read_only=True).active
-    cells = [["" if cell is None else str(cell) for cell in row]
-             for row in sheet.iter_rows(values_only=True)]
+    cells = [
+        ["" if cell is None else str(cell) for cell in row]
+        for row in sheet.iter_rows(values_only=True)
+    ]
     assert cells[0] == header
     assert [f"{row[code]}/{row[competence]}" for row in cells[1:]] == gap_keys
 
@@ -235,30 +257,47 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
 
     # What if Esther Visser (the privacy officer) left too? Nothing is written.
     page.goto(base + "/people/P27")
-    click_and_wait(page, page.get_by_role("link", name="Try a departure on another date"),
-                   "**/reports/what-if?**")
+    click_and_wait(
+        page,
+        page.get_by_role("link", name="Try a departure on another date"),
+        "**/reports/what-if?**",
+    )
     expect(page.locator("#change_1-person")).to_have_value("P27")
     page.locator("#change_1-leave_on").fill(iso_in_days(20))
     submit(page, "Show the impact").click()
     worse = page.locator("#worsened tr[data-requirement='digitaal-loket/NL-AVG']")
-    expect(worse.locator("[data-before] [data-status]")).to_have_attribute("data-status",
-                                                                          "covered")
-    expect(worse.locator("[data-after] [data-status]")).to_have_attribute("data-status",
-                                                                         "leaving")
+    expect(worse.locator("[data-before] [data-status]")).to_have_attribute("data-status", "covered")
+    expect(worse.locator("[data-after] [data-status]")).to_have_attribute("data-status", "leaving")
     assert stored(select(Person.leave_date).where(Person.employee_number == "P27")) is None
 
     # A manager sees no edit buttons, and an edit address opened directly is refused.
-    for path in ("/services/digitaal-loket", "/people/P05", "/competences/D.8", "/people/",
-                 "/services/"):
+    for path in (
+        "/services/digitaal-loket",
+        "/people/P05",
+        "/competences/D.8",
+        "/people/",
+        "/services/",
+    ):
         page.goto(base + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         main = page.locator("main")
         # Managers do plan mitigations; every other change is for editors.
-        for edit_link in ("a[href$='/edit']", "a[href$='/new']", "a[href*='/new?']",
-                          "a[href$='/departure']", "a[href$='/delete']", "a[href$='/retire']"):
+        for edit_link in (
+            "a[href$='/edit']",
+            "a[href$='/new']",
+            "a[href*='/new?']",
+            "a[href$='/departure']",
+            "a[href$='/delete']",
+            "a[href$='/retire']",
+        ):
             expect(main.locator(f"{edit_link}:not([href*='/mitigations/'])")).to_have_count(0)
-    for path in ("/services/digitaal-loket/edit", "/people/P05/departure", "/people/new",
-                 "/services/new", "/competences/D.8/edit"):
+    for path in (
+        "/services/digitaal-loket/edit",
+        "/people/P05/departure",
+        "/people/new",
+        "/services/new",
+        "/competences/D.8/edit",
+    ):
         response = page.goto(base + path)
         assert response.status == 403, path
         expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
@@ -267,8 +306,9 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
 # --- 3. the auditor checks the trail -------------------------------------------------------
 
 
-def test_auditor_reads_the_editors_changes_and_verifies_the_chain(live_server, demo,
-                                                                 context_factory):
+def test_auditor_reads_the_editors_changes_and_verifies_the_chain(
+    live_server, demo, context_factory
+):
     base = live_server
     editor = new_user_page(context_factory, base, *demo["editor"])
     editor.goto(base + "/services/documentmanagement/edit")
@@ -323,8 +363,9 @@ def _create_account(admin: Page, base: str, email: str, password: str) -> None:
 NEWCOMER = ("nieuwe.manager@voorbeeldstad.example", "een lang wachtwoord")
 
 
-def test_admin_creates_and_deactivates_a_user_whose_session_then_ends(live_server, demo,
-                                                                     context_factory):
+def test_admin_creates_and_deactivates_a_user_whose_session_then_ends(
+    live_server, demo, context_factory
+):
     base = live_server
     admin = new_user_page(context_factory, base, *demo["admin"])
     _create_account(admin, base, *NEWCOMER)
@@ -352,8 +393,9 @@ def test_admin_creates_and_deactivates_a_user_whose_session_then_ends(live_serve
     assert info.value.status == 401
 
 
-def test_deactivating_from_a_page_opened_before_the_holder_logged_in(live_server, users,
-                                                                    context_factory):
+def test_deactivating_from_a_page_opened_before_the_holder_logged_in(
+    live_server, users, context_factory
+):
     base = live_server
     admin = new_user_page(context_factory, base, users["admin"].email, PASSWORD)
     admin.goto(base + f"/users/{users['manager'].id}")
@@ -368,14 +410,17 @@ def test_deactivating_from_a_page_opened_before_the_holder_logged_in(live_server
 
 
 def test_second_save_of_the_same_service_is_refused_and_shows_the_current_values(
-        live_server, demo, context_factory):
+    live_server, demo, context_factory
+):
     base = live_server
-    factories.make_user(role="editor", email="tweede.redacteur@voorbeeldstad.example",
-                        password=PASSWORD)
+    factories.make_user(
+        role="editor", email="tweede.redacteur@voorbeeldstad.example", password=PASSWORD
+    )
     db.session.commit()
     first = new_user_page(context_factory, base, *demo["editor"])
-    second = new_user_page(context_factory, base, "tweede.redacteur@voorbeeldstad.example",
-                           PASSWORD)
+    second = new_user_page(
+        context_factory, base, "tweede.redacteur@voorbeeldstad.example", PASSWORD
+    )
     for page in (first, second):
         page.goto(base + "/services/klantcontact/edit")
         expect(page.locator("#name")).to_have_value("Klantcontact (KCC-systeem)")
@@ -393,16 +438,15 @@ def test_second_save_of_the_same_service_is_refused_and_shows_the_current_values
     expect(second.locator("#name")).to_have_value("Klantcontact (KISS)")
     expect(second.locator("#criticality")).to_have_value("high")
     # And what the second editor typed is still shown, to enter again.
-    expect(second.locator("[data-typed]")).to_contain_text(
-        "Beschrijving van de tweede redacteur")
+    expect(second.locator("[data-typed]")).to_contain_text("Beschrijving van de tweede redacteur")
 
-    assert stored(select(Service.name).where(Service.code == "klantcontact")) == \
-        "Klantcontact (KISS)"
+    assert (
+        stored(select(Service.name).where(Service.code == "klantcontact")) == "Klantcontact (KISS)"
+    )
     assert stored(select(Service.criticality).where(Service.code == "klantcontact")) == "high"
 
     # Saving again from the refreshed form keeps both changes.
     second.locator("#criticality").select_option("critical")
     click_and_wait(second, submit(second), "**/services/klantcontact")
     expect(second.get_by_role("heading", level=1)).to_have_text("Klantcontact (KISS)")
-    assert stored(select(Service.criticality).where(Service.code == "klantcontact")) == \
-        "critical"
+    assert stored(select(Service.criticality).where(Service.code == "klantcontact")) == "critical"

@@ -22,17 +22,27 @@ def messages(parsed) -> list[str]:
 
 
 def test_dutch_excel_file_with_bom_semicolons_and_crlf_is_read():
-    text = ("employee_number;name;start_date;leave_date\r\n"
-            "E1;Zoë Çelik;2019-03-01;\r\n"
-            "E2;\"de Vries; Henk\";1-3-2010;2027-01-01\r\n"
-            ";;;\r\n")
+    text = (
+        "employee_number;name;start_date;leave_date\r\n"
+        "E1;Zoë Çelik;2019-03-01;\r\n"
+        'E2;"de Vries; Henk";1-3-2010;2027-01-01\r\n'
+        ";;;\r\n"
+    )
     parsed = parse(fmt.PEOPLE, text, "utf-8-sig")
     assert parsed.problems == []
     assert [r.values for r in parsed.rows] == [
-        {"employee_number": "E1", "name": "Zoë Çelik", "start_date": date(2019, 3, 1),
-         "leave_date": None},
-        {"employee_number": "E2", "name": "de Vries; Henk", "start_date": date(2010, 3, 1),
-         "leave_date": date(2027, 1, 1)},
+        {
+            "employee_number": "E1",
+            "name": "Zoë Çelik",
+            "start_date": date(2019, 3, 1),
+            "leave_date": None,
+        },
+        {
+            "employee_number": "E2",
+            "name": "de Vries; Henk",
+            "start_date": date(2010, 3, 1),
+            "leave_date": date(2027, 1, 1),
+        },
     ]
 
 
@@ -47,7 +57,8 @@ def test_trailing_empty_cells_are_ignored_but_extra_values_are_not():
     parsed = parse(fmt.COMPETENCES, "code,name\nC1,Een,,\nC2,Twee,x\n")
     assert [r.key for r in parsed.rows] == [("C1",)]
     assert messages(parsed) == [
-        "competences.csv:3: This row has 3 cells, but the first line names 2 columns."]
+        "competences.csv:3: This row has 3 cells, but the first line names 2 columns."
+    ]
 
 
 def test_header_names_are_case_and_space_insensitive():
@@ -67,12 +78,14 @@ def test_text_that_is_not_utf8_is_refused_with_its_line():
     data = "code,name\nC1,Caf\xe9\n".encode("latin-1")
     parsed = fmt.parse_file(fmt.COMPETENCES, data)
     assert messages(parsed) == [
-        'competences.csv:2: The file is not UTF-8 text; save it as "CSV UTF-8".']
+        'competences.csv:2: The file is not UTF-8 text; save it as "CSV UTF-8".'
+    ]
 
 
 def test_an_empty_file_is_refused():
     assert messages(parse(fmt.SERVICES, "\r\n")) == [
-        "services.csv:1: The file is empty; its first line must name the columns."]
+        "services.csv:1: The file is empty; its first line must name the columns."
+    ]
 
 
 # --- header problems ----------------------------------------------------------------------
@@ -101,13 +114,16 @@ def test_rows_are_still_checked_when_the_header_has_an_unknown_column():
 # --- row problems -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("cell", "message"), [
-    ("2025-02-30", "start_date: 2025-02-30 is an impossible date."),
-    ("31-2-2025", "start_date: 31-2-2025 is an impossible date."),
-    ("2025/01/02", "start_date: 2025/01/02 is not a date; write dates as YYYY-MM-DD."),
-    ("morgen", "start_date: morgen is not a date; write dates as YYYY-MM-DD."),
-    ("20250102", "start_date: 20250102 is not a date; write dates as YYYY-MM-DD."),
-])
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("2025-02-30", "start_date: 2025-02-30 is an impossible date."),
+        ("31-2-2025", "start_date: 31-2-2025 is an impossible date."),
+        ("2025/01/02", "start_date: 2025/01/02 is not a date; write dates as YYYY-MM-DD."),
+        ("morgen", "start_date: morgen is not a date; write dates as YYYY-MM-DD."),
+        ("20250102", "start_date: 20250102 is not a date; write dates as YYYY-MM-DD."),
+    ],
+)
 def test_bad_dates(cell, message):
     parsed = parse(fmt.PEOPLE, f"employee_number,name,start_date\nE1,Anna,{cell}\n")
     assert messages(parsed) == [f"people.csv:2: {message}"]
@@ -117,7 +133,8 @@ def test_bad_dates(cell, message):
 def test_levels_outside_one_to_five(cell):
     parsed = parse(fmt.HOLDINGS, f"employee_number,competence,level\nE1,C1,{cell}\n")
     assert messages(parsed) == [
-        f"holdings.csv:2: level: {cell} is not a level; use a whole number from 1 to 5."]
+        f"holdings.csv:2: level: {cell} is not a level; use a whole number from 1 to 5."
+    ]
 
 
 def test_min_holders_must_be_at_least_one():
@@ -132,32 +149,57 @@ def test_booleans_and_choices():
     assert messages(parsed) == ["competences.csv:4: retired: misschien is neither true nor false."]
     parsed = parse(fmt.SERVICES, "code,name,criticality,status\nsvc,S,Critical,soon\n")
     assert messages(parsed) == [
-        "services.csv:2: status: soon is not one of planned, active, retired."]
+        "services.csv:2: status: soon is not one of planned, active, retired."
+    ]
 
 
 def test_empty_cell_of_a_column_with_a_default_means_the_default():
     parsed = parse(fmt.REQUIREMENTS, "service,competence,required_level,min_holders\ns,C,,\n")
-    assert parsed.rows[0].values == {"service": "s", "competence": "C", "required_level": 3,
-                                     "min_holders": 2}
+    assert parsed.rows[0].values == {
+        "service": "s",
+        "competence": "C",
+        "required_level": 3,
+        "min_holders": 2,
+    }
 
 
-@pytest.mark.parametrize(("spec", "header", "row", "message"), [
-    (fmt.PEOPLE, "employee_number,name,start_date,leave_date", "E1,A,2025-05-01,2025-04-30",
-     "leave_date 2025-04-30 is before start_date 2025-05-01."),
-    (fmt.SERVICES, "code,name,contract_start,contract_end", "s,S,2025-01-01,2024-12-31",
-     "contract_end 2024-12-31 is before contract_start 2025-01-01."),
-    (fmt.ASSIGNMENTS, "employee_number,service,start_on,end_on", "E1,s,2025-01-02,2025-01-01",
-     "end_on 2025-01-01 is before start_on 2025-01-02."),
-    (fmt.HOLDINGS, "employee_number,competence,level,assessed_on,expires_on",
-     "E1,C,3,2025-01-02,2024-01-01", "expires_on 2024-01-01 is before assessed_on 2025-01-02."),
-])
+@pytest.mark.parametrize(
+    ("spec", "header", "row", "message"),
+    [
+        (
+            fmt.PEOPLE,
+            "employee_number,name,start_date,leave_date",
+            "E1,A,2025-05-01,2025-04-30",
+            "leave_date 2025-04-30 is before start_date 2025-05-01.",
+        ),
+        (
+            fmt.SERVICES,
+            "code,name,contract_start,contract_end",
+            "s,S,2025-01-01,2024-12-31",
+            "contract_end 2024-12-31 is before contract_start 2025-01-01.",
+        ),
+        (
+            fmt.ASSIGNMENTS,
+            "employee_number,service,start_on,end_on",
+            "E1,s,2025-01-02,2025-01-01",
+            "end_on 2025-01-01 is before start_on 2025-01-02.",
+        ),
+        (
+            fmt.HOLDINGS,
+            "employee_number,competence,level,assessed_on,expires_on",
+            "E1,C,3,2025-01-02,2024-01-01",
+            "expires_on 2024-01-01 is before assessed_on 2025-01-02.",
+        ),
+    ],
+)
 def test_dates_in_the_wrong_order(spec, header, row, message):
     assert messages(parse(spec, f"{header}\n{row}\n")) == [f"{spec.name}:2: {message}"]
 
 
 def test_equal_dates_are_allowed_like_the_database_allows_them():
-    parsed = parse(fmt.PEOPLE, "employee_number,name,start_date,leave_date\nE1,A,2025-05-01,"
-                               "2025-05-01\n")
+    parsed = parse(
+        fmt.PEOPLE, "employee_number,name,start_date,leave_date\nE1,A,2025-05-01,2025-05-01\n"
+    )
     assert parsed.problems == []
 
 
@@ -169,8 +211,7 @@ def test_duplicate_keys_name_the_first_line():
 
 
 def test_cell_count_codes_lengths_and_empty_keys():
-    text = ("code,name\nnew,Nieuw\nZaak Systeem,Z\nok,O,extra\n,leeg\n"
-            f"{'x' * 81},Lang\n")
+    text = f"code,name\nnew,Nieuw\nZaak Systeem,Z\nok,O,extra\n,leeg\n{'x' * 81},Lang\n"
     assert messages(parse(fmt.SERVICES, text)) == [
         "services.csv:2: code: new is a reserved word; choose another code.",
         "services.csv:3: code: Zaak Systeem is not a valid service code; use only lowercase "
@@ -182,15 +223,22 @@ def test_cell_count_codes_lengths_and_empty_keys():
 
 
 def test_every_problem_of_a_file_in_one_go():
-    text = ("employee_number,name,start_date,leave_date\n"
-            "E1,Anna,2024-02-30,\nE2,,2024-05-01,2024-04-30\nE1,Dubbel,,\n")
+    text = (
+        "employee_number,name,start_date,leave_date\n"
+        "E1,Anna,2024-02-30,\nE2,,2024-05-01,2024-04-30\nE1,Dubbel,,\n"
+    )
     assert [(p.line, p.message) for p in parse(fmt.PEOPLE, text).problems] == [
-        (2, fmt.IMPOSSIBLE_DATE), (3, fmt.REQUIRED), (4, fmt.DUPLICATE_KEY)]
+        (2, fmt.IMPOSSIBLE_DATE),
+        (3, fmt.REQUIRED),
+        (4, fmt.DUPLICATE_KEY),
+    ]
 
 
 def test_org_unit_paths_are_normalised():
-    parsed = parse(fmt.PEOPLE, "employee_number,name,org_unit\nE1,A,Directie A/ Afdeling B\n"
-                               "E2,B,Directie A //Team\n")
+    parsed = parse(
+        fmt.PEOPLE,
+        "employee_number,name,org_unit\nE1,A,Directie A/ Afdeling B\nE2,B,Directie A //Team\n",
+    )
     assert parsed.rows[0].values["org_unit"] == "Directie A / Afdeling B"
     assert [p.line for p in parsed.problems] == [3]
 
@@ -198,10 +246,19 @@ def test_org_unit_paths_are_normalised():
 # --- formulas and writing -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "escaped"), [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+31 6 1234", "'+31 6 1234"), ("-", "'-"), ("@x", "'@x"),
-    ("'=x", "''=x"), ("'s-Hertogenbosch", "'s-Hertogenbosch"), ("Jan", "Jan"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+31 6 1234", "'+31 6 1234"),
+        ("-", "'-"),
+        ("@x", "'@x"),
+        ("'=x", "''=x"),
+        ("'s-Hertogenbosch", "'s-Hertogenbosch"),
+        ("Jan", "Jan"),
+        ("", ""),
+    ],
+)
 def test_escape_neutralises_formulas_and_unescape_restores_them(value, escaped):
     assert fmt.escape(value) == escaped
     assert fmt.unescape(escaped) == value
@@ -214,8 +271,16 @@ def test_escape_round_trips_any_text(value):
 
 
 def test_write_file_writes_every_column_and_reads_back_the_same():
-    rows = [{"code": "A.1", "name": "=cmd|' /C calc'!A0", "framework": None,
-             "area": "Plan; Build", "description": "twee\nregels \"quoted\"", "retired": True}]
+    rows = [
+        {
+            "code": "A.1",
+            "name": "=cmd|' /C calc'!A0",
+            "framework": None,
+            "area": "Plan; Build",
+            "description": 'twee\nregels "quoted"',
+            "retired": True,
+        }
+    ]
     data = fmt.write_file(fmt.COMPETENCES, rows)
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")

@@ -16,8 +16,9 @@ ACTOR = audit.Actor.system("test")
 
 
 def test_create_person_cleans_input_and_audits(app):
-    person = service.create_person(ACTOR, employee_number=" E-1 ", name=" Ada ", email="",
-                                   start_date=date(2024, 1, 1))
+    person = service.create_person(
+        ACTOR, employee_number=" E-1 ", name=" Ada ", email="", start_date=date(2024, 1, 1)
+    )
     assert (person.employee_number, person.name, person.email) == ("E-1", "Ada", None)
     event = db.session.query(AuditEvent).one()
     assert (event.action, event.entity, event.entity_id) == ("create", "person", str(person.id))
@@ -38,8 +39,7 @@ def test_update_with_an_old_version_raises_stale_record(app):
     person = factories.make_person(name="A")
     db.session.commit()
     with pytest.raises(StaleRecord):
-        service.update_person(ACTOR, person, person.version + 1, employee_number="E-9",
-                              name="B")
+        service.update_person(ACTOR, person, person.version + 1, employee_number="E-9", name="B")
 
 
 def test_update_without_changes_writes_no_event(app):
@@ -68,8 +68,7 @@ def test_person_usage_counts_every_reference(app):
     factories.make_service(owner=person)
     factories.make_user(person=person)
     usage = service.person_usage(person)
-    assert (usage.assignments, usage.holdings, usage.services_owned, usage.accounts) == (
-        1, 1, 1, 1)
+    assert (usage.assignments, usage.holdings, usage.services_owned, usage.accounts) == (1, 1, 1, 1)
     assert not usage.unused
     with pytest.raises(ServiceError):
         service.delete_person(ACTOR, person)
@@ -103,8 +102,14 @@ def test_holding_rules(app):
         service.record_holding(ACTOR, person, competence.id, level=6)
     assert bad_level.value.field == "level"
     with pytest.raises(ServiceError) as bad_expiry:
-        service.record_holding(ACTOR, person, competence.id, level=3,
-                               assessed_on=date(2025, 1, 2), expires_on=date(2025, 1, 1))
+        service.record_holding(
+            ACTOR,
+            person,
+            competence.id,
+            level=3,
+            assessed_on=date(2025, 1, 2),
+            expires_on=date(2025, 1, 1),
+        )
     assert bad_expiry.value.field == "expires_on"
     service.record_holding(ACTOR, person, competence.id, level=3)
     assert service.existing_holding(person, competence.id).level == 3
@@ -117,8 +122,9 @@ def test_assignment_period_rule(app):
     person = factories.make_person()
     svc = factories.make_service()
     with pytest.raises(ServiceError) as error:
-        service.create_assignment(ACTOR, person, svc.id, start_on=date(2025, 2, 1),
-                                  end_on=date(2025, 1, 1))
+        service.create_assignment(
+            ACTOR, person, svc.id, start_on=date(2025, 2, 1), end_on=date(2025, 1, 1)
+        )
     assert error.value.field == "end_on"
     assignment = service.create_assignment(ACTOR, person, svc.id, start_on=date(2025, 1, 1))
     with pytest.raises(ServiceError):

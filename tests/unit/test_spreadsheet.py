@@ -10,14 +10,16 @@ from openpyxl import load_workbook
 from registry.domain.spreadsheet import generate_csv, generate_xlsx, neutralise
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+31 6", "-2", "@SUM(A1)", "\tx", "\rx",
-                                  '=HYPERLINK("http://evil","klik")'])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+31 6", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://evil","klik")']
+)
 def test_formula_like_text_is_neutralised(text):
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["Jan de Vries", "a=b", "", " =1", 5, -3, 2.5, None,
-                                   date(2025, 1, 2)])
+@pytest.mark.parametrize(
+    "value", ["Jan de Vries", "a=b", "", " =1", 5, -3, 2.5, None, date(2025, 1, 2)]
+)
 def test_other_values_are_left_alone(value):
     assert neutralise(value) == value
 
@@ -35,8 +37,11 @@ def test_csv_writes_dates_as_iso_and_booleans_as_words():
 
 
 def test_xlsx_keeps_numbers_and_dates_and_neutralises_formulas():
-    data = generate_xlsx(["service", "level", "until", "note"],
-                         [["=1+2", 3, date(2025, 6, 30), "ok\x00\x07"]], title="Gaps")
+    data = generate_xlsx(
+        ["service", "level", "until", "note"],
+        [["=1+2", 3, date(2025, 6, 30), "ok\x00\x07"]],
+        title="Gaps",
+    )
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet.title == "Gaps"
     header, row = list(sheet.iter_rows(values_only=True))

@@ -7,8 +7,14 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "N_": None,
+}
 METHODS = [("registry/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
@@ -21,7 +27,10 @@ def _wanted(dirpath: str) -> bool:
 def _source_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS, directory_filter=_wanted,
+        str(ROOT),
+        method_map=METHODS,
+        keywords=KEYWORDS,
+        directory_filter=_wanted,
         options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         found.add(message if isinstance(message, str) else message[0])
@@ -50,8 +59,8 @@ def test_every_dutch_entry_is_translated(source_messages):
     untranslated = sorted(
         m.id if isinstance(m.id, str) else m.id[0]
         for m in catalogue
-        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string))
-                     or m.fuzzy)
+        if m.id
+        and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)
         and (m.id if isinstance(m.id, str) else m.id[0]) in source_messages
     )
     assert not untranslated, f"untranslated or fuzzy in nl: {untranslated[:20]}"

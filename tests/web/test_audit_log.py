@@ -20,8 +20,12 @@ SYSTEM = audit.Actor.system("cli")
 
 def _seqs(response) -> list[int]:
     assert response.status_code == 200, response.status_code
-    return [int(n) for n in re.findall(r'<tr class="utrecht-table__row" data-seq="(\d+)"',
-                                       response.get_data(as_text=True))]
+    return [
+        int(n)
+        for n in re.findall(
+            r'<tr class="utrecht-table__row" data-seq="(\d+)"', response.get_data(as_text=True)
+        )
+    ]
 
 
 def _event(action="create", entity="service", entity_id=1, actor=SYSTEM, at=None, **kw):
@@ -40,20 +44,31 @@ def auditor(client_as):
 
 
 @pytest.mark.parametrize("role", ["editor", "manager"])
-@pytest.mark.parametrize("method, path", [
-    ("get", "/audit/"), ("get", "/audit/export.csv"), ("get", "/audit/verify"),
-    ("post", "/audit/verify"), ("get", "/audit/?entity=user&entity_id=1"),
-])
-def test_editors_and_managers_are_refused_and_the_refusal_is_recorded(app, users, role, method,
-                                                                       path):
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/audit/"),
+        ("get", "/audit/export.csv"),
+        ("get", "/audit/verify"),
+        ("post", "/audit/verify"),
+        ("get", "/audit/?entity=user&entity_id=1"),
+    ],
+)
+def test_editors_and_managers_are_refused_and_the_refusal_is_recorded(
+    app, users, role, method, path
+):
     client = app.test_client()
     login(client, users[role])
     response = getattr(client, method)(path)
     assert response.status_code == 403
     refusal = db.session.execute(
-        select(AuditEvent).where(AuditEvent.action == "refused")).scalar_one()
-    assert (refusal.actor_email, refusal.actor_role, refusal.result) == \
-        (users[role].email, role, "refused")
+        select(AuditEvent).where(AuditEvent.action == "refused")
+    ).scalar_one()
+    assert (refusal.actor_email, refusal.actor_role, refusal.result) == (
+        users[role].email,
+        role,
+        "refused",
+    )
     assert refusal.entity == "route" and refusal.entity_id.startswith("audit.")
     assert path.split("?")[0] in refusal.after
 
@@ -72,13 +87,19 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 
 def test_the_log_is_newest_first_and_shows_time_actor_role_and_source(auditor, users):
-    _event(action="update", entity="competence", entity_id=5,
-           actor=audit.Actor(users["editor"].id, users["editor"].email, "editor", "10.1.2.3"),
-           at=datetime(2025, 7, 1, 8, 30), before={"name": "Old"}, after={"name": "New"})
+    _event(
+        action="update",
+        entity="competence",
+        entity_id=5,
+        actor=audit.Actor(users["editor"].id, users["editor"].email, "editor", "10.1.2.3"),
+        at=datetime(2025, 7, 1, 8, 30),
+        before={"name": "Old"},
+        after={"name": "New"},
+    )
     page = auditor.get("/audit/")
     assert _seqs(page) == [2, 1]
     html = page.get_data(as_text=True)
-    row = html[html.index('data-seq="2"'):html.index('data-seq="1"')]
+    row = html[html.index('data-seq="2"') : html.index('data-seq="1"')]
     assert "2025-07-01 08:30:00 UTC" in row and "2025-07-01 10:30:00" in row  # and Dutch time
     assert users["editor"].email in row and "editor" in row and "10.1.2.3" in row
     assert 'data-result="success"' in row
@@ -146,11 +167,16 @@ def test_the_history_of_a_removed_record_still_shows_its_events(auditor):
 
 
 def test_each_row_shows_before_and_after_field_by_field(auditor):
-    _event("update", "service", 1, before={"name": "Old name", "criticality": "low"},
-           after={"name": "New name", "criticality": "high"})
+    _event(
+        "update",
+        "service",
+        1,
+        before={"name": "Old name", "criticality": "low"},
+        after={"name": "New name", "criticality": "high"},
+    )
     html = auditor.get("/audit/").get_data(as_text=True)
-    details = html[html.index('data-seq="2"'):]
-    details = details[details.index("<details"):details.index("</details>")]
+    details = html[html.index('data-seq="2"') :]
+    details = details[details.index("<details") : details.index("</details>")]
     assert '<tr class="utrecht-table__row" data-field="name" data-changed="true">' in details
     assert "Old name" in details and "New name" in details
     assert 'data-field="criticality" data-changed="true"' in details
@@ -176,6 +202,7 @@ def test_pages_of_events(make_app, users):
 
 # --- CSV export ----------------------------------------------------------------------------
 
+
 def _csv(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -197,11 +224,15 @@ def test_csv_export_holds_exactly_the_filtered_events(auditor):
 
 
 def test_csv_export_neutralises_formulas(auditor):
-    _event("create", "service", "=HYPERLINK(\"http://x\")",
-           actor=audit.Actor(None, "@evil", "editor", "+31"))
+    _event(
+        "create",
+        "service",
+        '=HYPERLINK("http://x")',
+        actor=audit.Actor(None, "@evil", "editor", "+31"),
+    )
     rows = _csv(auditor.get("/audit/export.csv?action=create"))
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["entity_id"] == "'=HYPERLINK(\"http://x\")"
+    assert row["entity_id"] == '\'=HYPERLINK("http://x")'
     assert row["actor_email"] == "'@evil" and row["source"] == "'+31"
 
 
@@ -212,6 +243,7 @@ def test_the_export_link_carries_the_filters(auditor):
 
 
 # --- verification in the browser -----------------------------------------------------------
+
 
 def _verify(client, **data):
     response = client.post("/audit/verify", data=data)
@@ -269,8 +301,9 @@ def test_the_verify_form_needs_a_csrf_token(make_app, users):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    client.post("/login", data={"email": users["auditor"].email, "password": PASSWORD,
-                                "csrf_token": token})
+    client.post(
+        "/login", data={"email": users["auditor"].email, "password": PASSWORD, "csrf_token": token}
+    )
     assert client.post("/audit/verify").status_code == 400
     page = client.get("/audit/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

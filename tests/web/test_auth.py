@@ -85,20 +85,33 @@ def test_logout_is_not_possible_with_get(client, users):
 
 
 @pytest.mark.parametrize(
-    "target", ["//x", "////x", "\\\\x", "/\\x", "https://x", "http://evil.example/", " //x",
-               "javascript:alert(1)", "/%0d%0ax"]
+    "target",
+    [
+        "//x",
+        "////x",
+        "\\\\x",
+        "/\\x",
+        "https://x",
+        "http://evil.example/",
+        " //x",
+        "javascript:alert(1)",
+        "/%0d%0ax",
+    ],
 )
 def test_next_never_leaves_the_site(client, users, target):
-    response = client.post("/login", data={"email": users["editor"].email, "password": PASSWORD,
-                                           "next": target})
+    response = client.post(
+        "/login", data={"email": users["editor"].email, "password": PASSWORD, "next": target}
+    )
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//")
     assert "\\" not in location and "x" not in location.replace("next", "")[:3]
 
 
 def test_next_leads_to_a_local_path(client, users):
-    response = client.post("/login", data={"email": users["editor"].email, "password": PASSWORD,
-                                           "next": "/account/password"})
+    response = client.post(
+        "/login",
+        data={"email": users["editor"].email, "password": PASSWORD, "next": "/account/password"},
+    )
     assert response.headers["Location"] == "/account/password"
 
 
@@ -133,8 +146,10 @@ def test_session_cookie_flags(client, users):
 def test_https_mode_sets_hsts_and_secure_cookies(make_app, users):
     app = make_app(HTTPS=True)
     response = app.test_client().post(
-        "/login", data={"email": users["editor"].email, "password": PASSWORD},
-        base_url="https://localhost")
+        "/login",
+        data={"email": users["editor"].email, "password": PASSWORD},
+        base_url="https://localhost",
+    )
     assert "Secure" in response.headers["Set-Cookie"]
     assert "max-age" in response.headers["Strict-Transport-Security"]
 
@@ -162,8 +177,10 @@ def test_change_password_ends_other_sessions(app, users):
     mine, other = app.test_client(), app.test_client()
     login(mine, users["manager"])
     login(other, users["manager"])
-    response = mine.post("/account/password", data={
-        "current": PASSWORD, "new": "a new long password", "confirm": "a new long password"})
+    response = mine.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "a new long password", "confirm": "a new long password"},
+    )
     assert response.status_code == 302
     assert mine.get("/").status_code == 200
     assert other.get("/").status_code == 302
@@ -171,10 +188,16 @@ def test_change_password_ends_other_sessions(app, users):
 
 def test_change_password_refuses_wrong_current_and_short(client, users):
     login(client, users["manager"])
-    page = client.post("/account/password", data={
-        "current": "wrong password", "new": "a new long password",
-        "confirm": "a new long password"}).get_data(as_text=True)
+    page = client.post(
+        "/account/password",
+        data={
+            "current": "wrong password",
+            "new": "a new long password",
+            "confirm": "a new long password",
+        },
+    ).get_data(as_text=True)
     assert "niet juist" in page
-    page = client.post("/account/password", data={
-        "current": PASSWORD, "new": "short", "confirm": "short"}).get_data(as_text=True)
+    page = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "short", "confirm": "short"}
+    ).get_data(as_text=True)
     assert "8" in page

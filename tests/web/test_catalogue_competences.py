@@ -28,15 +28,28 @@ def error_on(page: str, field: str) -> bool:
 
 
 def competence_form(**overrides) -> dict:
-    data = {"code": "CM-01", "name": "Contractmanagement", "framework_id": "",
-            "area": "Contract", "description": "Sturen op afspraken"}
+    data = {
+        "code": "CM-01",
+        "name": "Contractmanagement",
+        "framework_id": "",
+        "area": "Contract",
+        "description": "Sturen op afspraken",
+    }
     data.update(overrides)
     return data
 
 
 def framework_form(**overrides) -> dict:
-    data = {"key": "e-cf-4", "name": "e-CF 4.0", "description": "", "label_1": "e-1",
-            "label_2": "e-2", "label_3": "e-3", "label_4": "e-4", "label_5": "e-5"}
+    data = {
+        "key": "e-cf-4",
+        "name": "e-CF 4.0",
+        "description": "",
+        "label_1": "e-1",
+        "label_2": "e-2",
+        "label_3": "e-3",
+        "label_4": "e-4",
+        "label_5": "e-5",
+    }
     data.update(overrides)
     return data
 
@@ -97,27 +110,32 @@ def test_editor_adds_a_competence_with_audit(client_as):
     db.session.commit()
     client = client_as("editor")
     assert "e-CF 4.0" in client.get("/competences/new").get_data(as_text=True)
-    response = client.post("/competences/new",
-                           data=competence_form(framework_id=str(framework.id)))
+    response = client.post("/competences/new", data=competence_form(framework_id=str(framework.id)))
     assert response.status_code == 302
     assert response.headers["Location"] == "/competences/CM-01"
     competence = db.session.query(Competence).one()
-    assert (competence.framework_id, competence.area, competence.retired) == \
-        (framework.id, "Contract", False)
+    assert (competence.framework_id, competence.area, competence.retired) == (
+        framework.id,
+        "Contract",
+        False,
+    )
     [event] = events("competence", "create")
     assert json.loads(event.after)["code"] == "CM-01"
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"code": ""}, "code"),
-    ({"code": "CM 01"}, "code"),
-    ({"code": "CM/01"}, "code"),
-    ({"code": "cm-01"}, "code"),  # taken, whatever the case
-    ({"code": "frameworks"}, "code"),
-    ({"name": ""}, "name"),
-    ({"framework_id": "999999"}, "framework_id"),
-    ({"area": "x" * 121}, "area"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"code": ""}, "code"),
+        ({"code": "CM 01"}, "code"),
+        ({"code": "CM/01"}, "code"),
+        ({"code": "cm-01"}, "code"),  # taken, whatever the case
+        ({"code": "frameworks"}, "code"),
+        ({"name": ""}, "name"),
+        ({"framework_id": "999999"}, "framework_id"),
+        ({"area": "x" * 121}, "area"),
+    ],
+)
 def test_competence_form_refuses_bad_input(client_as, overrides, field):
     factories.make_competence(code="CM-01")
     db.session.commit()
@@ -135,8 +153,10 @@ def test_editing_a_competence_audits_before_and_after(client_as):
     db.session.commit()
     client = client_as("editor")
     version = version_in(client.get("/competences/CM-01/edit").get_data(as_text=True))
-    response = client.post("/competences/CM-01/edit", data=competence_form(
-        code="CM-02", name="Contractmanagement", version=version))
+    response = client.post(
+        "/competences/CM-01/edit",
+        data=competence_form(code="CM-02", name="Contractmanagement", version=version),
+    )
     assert response.headers["Location"] == "/competences/CM-02"
     db.session.refresh(competence)
     assert competence.code == "CM-02"
@@ -161,11 +181,13 @@ def test_competence_lost_update_is_409(client_as):
     db.session.commit()
     client = client_as("editor")
     stale = version_in(client.get("/competences/CM-01/edit").get_data(as_text=True))
-    catalogue.update_competence(audit.Actor.system("test"), competence, stale, code="CM-01",
-                                name="Contract (colleague)")
+    catalogue.update_competence(
+        audit.Actor.system("test"), competence, stale, code="CM-01", name="Contract (colleague)"
+    )
     db.session.commit()
-    response = client.post("/competences/CM-01/edit", data=competence_form(
-        name="Contract (mine)", version=stale))
+    response = client.post(
+        "/competences/CM-01/edit", data=competence_form(name="Contract (mine)", version=stale)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     db.session.refresh(competence)
@@ -239,8 +261,7 @@ def test_editor_adds_a_framework_with_level_names(client_as):
     response = client.post("/competences/frameworks/new", data=framework_form())
     assert response.status_code == 302
     framework = db.session.query(Framework).one()
-    assert [framework.level_label(n) for n in range(1, 6)] == \
-        ["e-1", "e-2", "e-3", "e-4", "e-5"]
+    assert [framework.level_label(n) for n in range(1, 6)] == ["e-1", "e-2", "e-3", "e-4", "e-5"]
     assert json.loads(events("framework", "create")[0].after)["label_4"] == "e-4"
     page = client.get("/competences/frameworks/").get_data(as_text=True)
     assert 'data-framework="e-cf-4"' in page and "e-4" in page
@@ -256,19 +277,23 @@ def test_empty_level_names_fall_back_to_the_generic_ones(client_as):
     assert "e-2" in page and "3 competent" in page
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"key": ""}, "key"),
-    ({"key": "e cf"}, "key"),
-    ({"key": "BISL"}, "key"),  # taken, whatever the case
-    ({"name": ""}, "name"),
-    ({"name": "bisl"}, "name"),
-    ({"label_2": "x" * 101}, "label_2"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"key": ""}, "key"),
+        ({"key": "e cf"}, "key"),
+        ({"key": "BISL"}, "key"),  # taken, whatever the case
+        ({"name": ""}, "name"),
+        ({"name": "bisl"}, "name"),
+        ({"label_2": "x" * 101}, "label_2"),
+    ],
+)
 def test_framework_form_refuses_bad_input(client_as, overrides, field):
     factories.make_framework(key="bisl", name="BiSL")
     db.session.commit()
-    response = client_as("editor").post("/competences/frameworks/new",
-                                        data=framework_form(**overrides))
+    response = client_as("editor").post(
+        "/competences/frameworks/new", data=framework_form(**overrides)
+    )
     assert response.status_code == 200
     assert error_on(response.get_data(as_text=True), field)
     assert db.session.query(Framework).count() == 1
@@ -280,11 +305,16 @@ def test_framework_edit_and_lost_update(client_as):
     url = f"/competences/frameworks/{framework.id}/edit"
     client = client_as("editor")
     version = version_in(client.get(url).get_data(as_text=True))
-    assert client.post(url, data=framework_form(key="own", name="Eigen profiel",
-                                                label_5="Autoriteit", version=version)) \
-        .status_code == 302
-    response = client.post(url, data=framework_form(key="own", name="Kwijt",
-                                                    version=version))
+    assert (
+        client.post(
+            url,
+            data=framework_form(
+                key="own", name="Eigen profiel", label_5="Autoriteit", version=version
+            ),
+        ).status_code
+        == 302
+    )
+    response = client.post(url, data=framework_form(key="own", name="Kwijt", version=version))
     assert response.status_code == 409
     db.session.refresh(framework)
     assert (framework.name, framework.label_5) == ("Eigen profiel", "Autoriteit")
@@ -306,8 +336,9 @@ def test_a_framework_with_competences_is_not_deleted(client_as):
 def test_admin_deletes_an_unused_framework(client_as):
     framework = factories.make_framework(name="Leeg")
     db.session.commit()
-    response = client_as("admin").post(f"/competences/frameworks/{framework.id}/delete",
-                                       data={"version": "1"})
+    response = client_as("admin").post(
+        f"/competences/frameworks/{framework.id}/delete", data={"version": "1"}
+    )
     assert response.status_code == 302
     assert db.session.query(Framework).count() == 0
     assert json.loads(events("framework", "delete")[0].before)["name"] == "Leeg"
@@ -316,9 +347,15 @@ def test_admin_deletes_an_unused_framework(client_as):
 # --- roles ----------------------------------------------------------------------------------
 
 
-EDIT_ROUTES = ["/competences/new", "/competences/CM-01/edit", "/competences/CM-01/retire",
-               "/competences/CM-01/delete", "/competences/frameworks/new",
-               "/competences/frameworks/{fid}/edit", "/competences/frameworks/{fid}/delete"]
+EDIT_ROUTES = [
+    "/competences/new",
+    "/competences/CM-01/edit",
+    "/competences/CM-01/retire",
+    "/competences/CM-01/delete",
+    "/competences/frameworks/new",
+    "/competences/frameworks/{fid}/edit",
+    "/competences/frameworks/{fid}/delete",
+]
 
 
 @pytest.fixture
@@ -336,8 +373,11 @@ def test_roles_without_edit_rights_are_refused(client_as, catalogue_records, rol
     url = route.format(fid=framework.id)
     client = client_as(role)
     assert client.get(url).status_code == 403
-    data = {**competence_form(code="CM-01", name="Changed"), **framework_form(name="Changed"),
-            "version": "1"}
+    data = {
+        **competence_form(code="CM-01", name="Changed"),
+        **framework_form(name="Changed"),
+        "version": "1",
+    }
     assert client.post(url, data=data).status_code == 403
     db.session.expire_all()
     assert db.session.get(Competence, competence.id).name == "Contract"
@@ -345,8 +385,9 @@ def test_roles_without_edit_rights_are_refused(client_as, catalogue_records, rol
     assert events("competence") == [] and events("framework") == []
 
 
-@pytest.mark.parametrize("route", ["/competences/CM-01/delete",
-                                   "/competences/frameworks/{fid}/delete"])
+@pytest.mark.parametrize(
+    "route", ["/competences/CM-01/delete", "/competences/frameworks/{fid}/delete"]
+)
 def test_editors_cannot_delete_for_good(client_as, catalogue_records, route):
     framework, _competence = catalogue_records
     url = route.format(fid=framework.id)

@@ -37,9 +37,17 @@ def someone_else():
 
 
 def service_form(**overrides) -> dict:
-    data = {"code": "zaaksysteem", "name": "Zaaksysteem", "provider_id": "", "owner_id": "",
-            "criticality": "high", "status": "active", "contract_start": "2024-01-01",
-            "contract_end": "2027-12-31", "description": "Zaakgericht werken"}
+    data = {
+        "code": "zaaksysteem",
+        "name": "Zaaksysteem",
+        "provider_id": "",
+        "owner_id": "",
+        "criticality": "high",
+        "status": "active",
+        "contract_start": "2024-01-01",
+        "contract_end": "2027-12-31",
+        "description": "Zaakgericht werken",
+    }
     data.update(overrides)
     return data
 
@@ -115,11 +123,13 @@ def statements_for(client, url) -> int:
 def add_rows(n):
     """n services, each with a provider, an owner and a requirement with a mitigation."""
     for _ in range(n):
-        service = factories.make_service(provider=factories.make_provider(),
-                                         owner=factories.make_person())
+        service = factories.make_service(
+            provider=factories.make_provider(), owner=factories.make_person()
+        )
         requirement = factories.make_requirement(service=service)
-        db.session.add(Mitigation(requirement=requirement, kind="training",
-                                  owner=factories.make_person()))
+        db.session.add(
+            Mitigation(requirement=requirement, kind="training", owner=factories.make_person())
+        )
     db.session.commit()
 
 
@@ -140,13 +150,18 @@ def test_editor_adds_a_service_and_the_audit_log_has_it(client_as):
     provider = factories.make_provider(name="Dimpact")
     db.session.commit()
     client = client_as("editor")
-    response = client.post("/services/new", data=service_form(
-        owner_id=owner.employee_number, provider_id=str(provider.id)))
+    response = client.post(
+        "/services/new",
+        data=service_form(owner_id=owner.employee_number, provider_id=str(provider.id)),
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/services/zaaksysteem"
     service = db.session.query(Service).filter_by(code="zaaksysteem").one()
-    assert (service.owner_id, service.provider_id, service.criticality) == \
-        (owner.id, provider.id, "high")
+    assert (service.owner_id, service.provider_id, service.criticality) == (
+        owner.id,
+        provider.id,
+        "high",
+    )
     assert service.contract_end == date(2027, 12, 31)
     [event] = events("service", "create")
     assert event.entity_id == str(service.id)
@@ -157,30 +172,33 @@ def test_editor_adds_a_service_and_the_audit_log_has_it(client_as):
 def test_new_service_form_offers_employed_people_by_name_with_number(client_as):
     factories.make_person(name="Bert Bakker", employee_number="E2")
     factories.make_person(name="Anna Aalders", employee_number="E1")
-    factories.make_person(name="Carla Corten", employee_number="E3",
-                          leave_date=date(2020, 6, 1))
+    factories.make_person(name="Carla Corten", employee_number="E3", leave_date=date(2020, 6, 1))
     db.session.commit()
     page = client_as("editor").get("/services/new").get_data(as_text=True)
-    assert page.index('<option value="E1">Anna Aalders') < \
-        page.index('<option value="E2">Bert Bakker')
+    assert page.index('<option value="E1">Anna Aalders') < page.index(
+        '<option value="E2">Bert Bakker'
+    )
     assert "Carla Corten" not in page  # she has left
     assert 'type="date"' in page
     assert 'href="/services/providers/new?next=' in page  # add a provider from here
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"code": "Zaak Systeem"}, "code"),
-    ({"code": "zaak_systeem"}, "code"),
-    ({"code": "new"}, "code"),
-    ({"code": ""}, "code"),
-    ({"name": ""}, "name"),
-    ({"criticality": "urgent"}, "criticality"),
-    ({"status": "gone"}, "status"),
-    ({"contract_start": "2026-01-01", "contract_end": "2025-12-31"}, "contract_end"),
-    ({"contract_end": "31-12-2027"}, "contract_end"),
-    ({"owner_id": "NOBODY-999"}, "owner_id"),
-    ({"provider_id": "999999"}, "provider_id"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"code": "Zaak Systeem"}, "code"),
+        ({"code": "zaak_systeem"}, "code"),
+        ({"code": "new"}, "code"),
+        ({"code": ""}, "code"),
+        ({"name": ""}, "name"),
+        ({"criticality": "urgent"}, "criticality"),
+        ({"status": "gone"}, "status"),
+        ({"contract_start": "2026-01-01", "contract_end": "2025-12-31"}, "contract_end"),
+        ({"contract_end": "31-12-2027"}, "contract_end"),
+        ({"owner_id": "NOBODY-999"}, "owner_id"),
+        ({"provider_id": "999999"}, "provider_id"),
+    ],
+)
 def test_service_form_refuses_bad_input_next_to_the_field(english, overrides, field):
     response = english("editor").post("/services/new", data=service_form(**overrides))
     page = response.get_data(as_text=True)
@@ -191,24 +209,37 @@ def test_service_form_refuses_bad_input_next_to_the_field(english, overrides, fi
 
 
 def test_slug_message_explains_the_format(english):
-    page = english("editor").post("/services/new", data=service_form(code="Zaak Systeem")) \
+    page = (
+        english("editor")
+        .post("/services/new", data=service_form(code="Zaak Systeem"))
         .get_data(as_text=True)
+    )
     assert "lowercase letters, digits and hyphens" in page
 
 
 def test_all_field_errors_are_shown_at_once(client_as):
-    page = client_as("editor").post("/services/new", data=service_form(
-        code="Bad Code", name="", contract_start="2026-01-01", contract_end="2025-01-01")) \
+    page = (
+        client_as("editor")
+        .post(
+            "/services/new",
+            data=service_form(
+                code="Bad Code", name="", contract_start="2026-01-01", contract_end="2025-01-01"
+            ),
+        )
         .get_data(as_text=True)
+    )
     assert all(error_on(page, f) for f in ("code", "name", "contract_end"))
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"code": "Bad Code"}, "code"),
-    ({"code": "mitigations"}, "code"),
-    ({"contract_start": date(2026, 1, 1), "contract_end": date(2025, 1, 1)}, "contract_end"),
-    ({"criticality": "urgent"}, "criticality"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"code": "Bad Code"}, "code"),
+        ({"code": "mitigations"}, "code"),
+        ({"contract_start": date(2026, 1, 1), "contract_end": date(2025, 1, 1)}, "contract_end"),
+        ({"criticality": "urgent"}, "criticality"),
+    ],
+)
 def test_the_service_layer_checks_input_itself(app, fields, field):
     data = {"code": "ok", "name": "OK", "criticality": "low", "status": "active", **fields}
     with pytest.raises(catalogue.ServiceError) as refused:
@@ -234,8 +265,12 @@ def test_edit_changes_the_code_and_audits_before_and_after(client_as):
     client = client_as("editor")
     form = client.get("/services/zaak/edit").get_data(as_text=True)
     assert 'value="zaak"' in form
-    response = client.post("/services/zaak/edit", data=service_form(
-        code="zaak-2", name="Zaak", criticality="critical", version=version_in(form)))
+    response = client.post(
+        "/services/zaak/edit",
+        data=service_form(
+            code="zaak-2", name="Zaak", criticality="critical", version=version_in(form)
+        ),
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/services/zaak-2"
     db.session.refresh(service)
@@ -250,16 +285,20 @@ def test_edit_to_a_code_in_use_is_refused(english):
     factories.make_service(code="zaak")
     service = factories.make_service(code="hosting")
     db.session.commit()
-    page = english("editor").post("/services/hosting/edit", data=service_form(
-        code="zaak", version="1")).get_data(as_text=True)
+    page = (
+        english("editor")
+        .post("/services/hosting/edit", data=service_form(code="zaak", version="1"))
+        .get_data(as_text=True)
+    )
     assert error_on(page, "code")
     db.session.refresh(service)
     assert service.code == "hosting"
 
 
 def test_edit_keeps_an_owner_who_has_left(client_as):
-    left = factories.make_person(name="Oud Eigenaar", employee_number="E-OUD",
-                                 leave_date=date(2021, 1, 1))
+    left = factories.make_person(
+        name="Oud Eigenaar", employee_number="E-OUD", leave_date=date(2021, 1, 1)
+    )
     factories.make_service(code="zaak", owner=left)
     db.session.commit()
     client = client_as("editor")
@@ -273,8 +312,9 @@ def test_owner_is_typed_as_an_employee_number_with_suggestions(client_as):
     factories.make_person(name="Gone", employee_number="E-GONE", leave_date=date(2020, 1, 1))
     db.session.commit()
     page = client_as("editor").get("/services/new").get_data(as_text=True)
-    assert re.search(r'<input[^>]*id="owner_id"[^>]*list="people-suggestions"', page) or \
-        re.search(r'<input[^>]*list="people-suggestions"[^>]*id="owner_id"', page)
+    assert re.search(r'<input[^>]*id="owner_id"[^>]*list="people-suggestions"', page) or re.search(
+        r'<input[^>]*list="people-suggestions"[^>]*id="owner_id"', page
+    )
     suggestions = page.split('<datalist id="people-suggestions">')[1].split("</datalist>")[0]
     assert '<option value="E100">Anna de Vries</option>' in suggestions
     assert "E-GONE" not in suggestions
@@ -286,11 +326,20 @@ def test_lost_update_answers_409_and_overwrites_nothing(english):
     client = english("editor")
     stale = version_in(client.get("/services/zaak/edit").get_data(as_text=True))
     # A colleague saves first.
-    catalogue.update_service(someone_else(), service, stale, code="zaak",
-                             name="Zaak (colleague)", criticality="medium", status="active")
+    catalogue.update_service(
+        someone_else(),
+        service,
+        stale,
+        code="zaak",
+        name="Zaak (colleague)",
+        criticality="medium",
+        status="active",
+    )
     db.session.commit()
-    response = client.post("/services/zaak/edit", data=service_form(
-        code="zaak", name="Zaak (mine)", criticality="critical", version=stale))
+    response = client.post(
+        "/services/zaak/edit",
+        data=service_form(code="zaak", name="Zaak (mine)", criticality="critical", version=stale),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     db.session.refresh(service)
@@ -300,8 +349,9 @@ def test_lost_update_answers_409_and_overwrites_nothing(english):
     assert version_in(page) == "2"  # … and the current version
     assert "Zaak (mine)" in page  # what the user typed is not lost
     # Saving again from the refreshed form works.
-    response = client.post("/services/zaak/edit", data=service_form(
-        code="zaak", name="Zaak (mine)", version="2"))
+    response = client.post(
+        "/services/zaak/edit", data=service_form(code="zaak", name="Zaak (mine)", version="2")
+    )
     assert response.status_code == 302
     db.session.refresh(service)
     assert service.name == "Zaak (mine)"
@@ -310,8 +360,9 @@ def test_lost_update_answers_409_and_overwrites_nothing(english):
 def test_edit_without_version_is_a_conflict(client_as):
     service = factories.make_service(code="zaak", name="Zaak")
     db.session.commit()
-    response = client_as("editor").post("/services/zaak/edit",
-                                        data=service_form(code="zaak", name="Other"))
+    response = client_as("editor").post(
+        "/services/zaak/edit", data=service_form(code="zaak", name="Other")
+    )
     assert response.status_code == 409
     db.session.refresh(service)
     assert service.name == "Zaak"
@@ -320,12 +371,18 @@ def test_edit_without_version_is_a_conflict(client_as):
 # --- roles ----------------------------------------------------------------------------------
 
 
-EDIT_ROUTES = ["/services/new", "/services/zaak/edit", "/services/zaak/retire",
-               "/services/zaak/delete", "/services/zaak/requirements/new",
-               "/services/zaak/requirements/{rid}/edit",
-               "/services/zaak/requirements/{rid}/delete",
-               "/services/providers/new", "/services/providers/{pid}/edit",
-               "/services/providers/{pid}/delete"]
+EDIT_ROUTES = [
+    "/services/new",
+    "/services/zaak/edit",
+    "/services/zaak/retire",
+    "/services/zaak/delete",
+    "/services/zaak/requirements/new",
+    "/services/zaak/requirements/{rid}/edit",
+    "/services/zaak/requirements/{rid}/delete",
+    "/services/providers/new",
+    "/services/providers/{pid}/edit",
+    "/services/providers/{pid}/delete",
+]
 
 
 @pytest.fixture
@@ -334,8 +391,13 @@ def dossier():
     service = factories.make_service(code="zaak", name="Zaak", provider=provider)
     requirement = factories.make_requirement(service=service)
     db.session.commit()
-    return {"pid": provider.id, "rid": requirement.id, "service": service,
-            "requirement": requirement, "provider": provider}
+    return {
+        "pid": provider.id,
+        "rid": requirement.id,
+        "service": service,
+        "requirement": requirement,
+        "provider": provider,
+    }
 
 
 @pytest.mark.parametrize("role", ["manager", "auditor"])
@@ -345,8 +407,9 @@ def test_roles_without_edit_rights_are_refused(client_as, dossier, role, route):
     client = client_as(role)
     assert client.get(url).status_code == 403
     data = service_form(code="zaak", name="Changed", version="1")
-    data.update(name="Changed", competence_id="", required_level="1", min_holders="5",
-                kind="supplier")
+    data.update(
+        name="Changed", competence_id="", required_level="1", min_holders="5", kind="supplier"
+    )
     assert client.post(url, data=data).status_code == 403
     db.session.expire_all()
     assert db.session.get(Service, dossier["service"].id).name == "Zaak"
@@ -356,8 +419,9 @@ def test_roles_without_edit_rights_are_refused(client_as, dossier, role, route):
     assert events("route", "refused")  # the refusal itself is audited
 
 
-@pytest.mark.parametrize("route", EDIT_ROUTES + ["/services/", "/services/mitigations",
-                                                 "/services/providers/"])
+@pytest.mark.parametrize(
+    "route", EDIT_ROUTES + ["/services/", "/services/mitigations", "/services/providers/"]
+)
 def test_anonymous_visitors_are_sent_to_login(client, dossier, route):
     url = route.format(rid=dossier["rid"], pid=dossier["pid"])
     for response in (client.get(url), client.post(url, data={"name": "x"})):
@@ -429,8 +493,9 @@ def test_admin_deletes_an_unused_service_after_confirming(client_as):
 def test_delete_with_a_stale_version_is_409(client_as):
     service = factories.make_service(code="typo", name="Typo")
     db.session.commit()
-    catalogue.update_service(someone_else(), service, "1", code="typo", name="Typo 2",
-                             criticality="low", status="active")
+    catalogue.update_service(
+        someone_else(), service, "1", code="typo", name="Typo 2", criticality="low", status="active"
+    )
     db.session.commit()
     response = client_as("admin").post("/services/typo/delete", data={"version": "1"})
     assert response.status_code == 409
@@ -442,8 +507,12 @@ def test_delete_with_a_stale_version_is_409(client_as):
 
 
 def requirement_form(competence, **overrides):
-    data = {"competence_id": str(competence.id), "required_level": "4", "min_holders": "2",
-            "rationale": "Contract negotiations"}
+    data = {
+        "competence_id": str(competence.id),
+        "required_level": "4",
+        "min_holders": "2",
+        "rationale": "Contract negotiations",
+    }
     data.update(overrides)
     return data
 
@@ -456,13 +525,15 @@ def test_editor_adds_a_requirement_from_the_service(client_as):
     form = client.get("/services/zaak/requirements/new").get_data(as_text=True)
     assert 'name="min_holders"' in form and 'value="2"' in form  # default two holders
     assert "CM-01 Contractmanagement" in form
-    response = client.post("/services/zaak/requirements/new",
-                           data=requirement_form(competence))
+    response = client.post("/services/zaak/requirements/new", data=requirement_form(competence))
     assert response.status_code == 302
     assert response.headers["Location"] == "/services/zaak"
     requirement = db.session.query(Requirement).one()
-    assert (requirement.service_id, requirement.required_level, requirement.min_holders) == \
-        (service.id, 4, 2)
+    assert (requirement.service_id, requirement.required_level, requirement.min_holders) == (
+        service.id,
+        4,
+        2,
+    )
     [event] = events("requirement", "create")
     assert json.loads(event.after)["competence_id"] == competence.id
 
@@ -482,8 +553,11 @@ def test_a_retired_competence_cannot_be_required_anew(english):
     factories.make_service(code="zaak")
     retired = factories.make_competence(code="OLD", retired=True)
     db.session.commit()
-    page = english("editor").post("/services/zaak/requirements/new",
-                                  data=requirement_form(retired)).get_data(as_text=True)
+    page = (
+        english("editor")
+        .post("/services/zaak/requirements/new", data=requirement_form(retired))
+        .get_data(as_text=True)
+    )
     assert error_on(page, "competence_id")
     assert db.session.query(Requirement).count() == 0
 
@@ -495,29 +569,33 @@ def test_level_names_come_from_the_competences_framework(client_as):
     requirement = factories.make_requirement(service=service, competence=competence)
     db.session.commit()
     client = client_as("editor")
-    page = client.get(f"/services/zaak/requirements/{requirement.id}/edit") \
-        .get_data(as_text=True)
+    page = client.get(f"/services/zaak/requirements/{requirement.id}/edit").get_data(as_text=True)
     assert '<option value="4">4 Expert (e-CF niveau 4)</option>' in page
-    page = client.get(f"/services/zaak/requirements/new?competence={competence.code}") \
-        .get_data(as_text=True)
+    page = client.get(f"/services/zaak/requirements/new?competence={competence.code}").get_data(
+        as_text=True
+    )
     assert "4 Expert (e-CF niveau 4)" in page
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"competence_id": ""}, "competence_id"),
-    ({"competence_id": "999999"}, "competence_id"),
-    ({"required_level": "0"}, "required_level"),
-    ({"required_level": "6"}, "required_level"),
-    ({"min_holders": "0"}, "min_holders"),
-    ({"min_holders": ""}, "min_holders"),
-    ({"min_holders": "two"}, "min_holders"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"competence_id": ""}, "competence_id"),
+        ({"competence_id": "999999"}, "competence_id"),
+        ({"required_level": "0"}, "required_level"),
+        ({"required_level": "6"}, "required_level"),
+        ({"min_holders": "0"}, "min_holders"),
+        ({"min_holders": ""}, "min_holders"),
+        ({"min_holders": "two"}, "min_holders"),
+    ],
+)
 def test_requirement_form_refuses_bad_input(client_as, overrides, field):
     factories.make_service(code="zaak")
     competence = factories.make_competence()
     db.session.commit()
-    response = client_as("editor").post("/services/zaak/requirements/new",
-                                        data=requirement_form(competence, **overrides))
+    response = client_as("editor").post(
+        "/services/zaak/requirements/new", data=requirement_form(competence, **overrides)
+    )
     assert response.status_code == 200
     assert error_on(response.get_data(as_text=True), field)
     assert db.session.query(Requirement).count() == 0
@@ -528,8 +606,11 @@ def test_a_requirement_is_unique_per_service(english):
     competence = factories.make_competence(code="CM-01")
     factories.make_requirement(service=service, competence=competence)
     db.session.commit()
-    page = english("editor").post("/services/zaak/requirements/new",
-                                  data=requirement_form(competence)).get_data(as_text=True)
+    page = (
+        english("editor")
+        .post("/services/zaak/requirements/new", data=requirement_form(competence))
+        .get_data(as_text=True)
+    )
     assert error_on(page, "competence_id")
     assert "zaak already requires CM-01" in page
     assert db.session.query(Requirement).count() == 1
@@ -540,8 +621,10 @@ def test_editing_a_requirement_audits_the_change(client_as, dossier):
     url = f"/services/zaak/requirements/{requirement.id}/edit"
     client = client_as("editor")
     page = client.get(url).get_data(as_text=True)
-    response = client.post(url, data=requirement_form(requirement.competence, min_holders="3",
-                                                      version=version_in(page)))
+    response = client.post(
+        url,
+        data=requirement_form(requirement.competence, min_holders="3", version=version_in(page)),
+    )
     assert response.status_code == 302
     db.session.refresh(requirement)
     assert requirement.min_holders == 3
@@ -555,12 +638,19 @@ def test_requirement_lost_update_is_409(client_as, dossier):
     url = f"/services/zaak/requirements/{requirement.id}/edit"
     client = client_as("editor")
     stale = version_in(client.get(url).get_data(as_text=True))
-    catalogue.update_requirement(someone_else(), requirement, stale,
-                                 competence_id=requirement.competence_id, required_level=5,
-                                 min_holders=4, rationale=None)
+    catalogue.update_requirement(
+        someone_else(),
+        requirement,
+        stale,
+        competence_id=requirement.competence_id,
+        required_level=5,
+        min_holders=4,
+        rationale=None,
+    )
     db.session.commit()
-    response = client.post(url, data=requirement_form(requirement.competence, min_holders="1",
-                                                      version=stale))
+    response = client.post(
+        url, data=requirement_form(requirement.competence, min_holders="1", version=stale)
+    )
     assert response.status_code == 409
     db.session.refresh(requirement)
     assert (requirement.required_level, requirement.min_holders) == (5, 4)
@@ -596,8 +686,14 @@ def test_a_requirement_of_another_service_is_not_found(client_as, dossier):
 
 
 def mitigation_form(**overrides):
-    data = {"kind": "training", "owner_id": "", "due_on": "2026-03-01", "status": "open",
-            "risk_expires_on": "", "note": "Cursus contractmanagement"}
+    data = {
+        "kind": "training",
+        "owner_id": "",
+        "due_on": "2026-03-01",
+        "status": "open",
+        "risk_expires_on": "",
+        "note": "Cursus contractmanagement",
+    }
     data.update(overrides)
     return data
 
@@ -612,8 +708,11 @@ def test_managers_editors_and_admins_plan_mitigations(client_as, dossier, role):
     response = client.post(url, data=mitigation_form(owner_id=owner.employee_number))
     assert response.status_code == 302
     mitigation = db.session.query(Mitigation).one()
-    assert (mitigation.kind, mitigation.owner_id, mitigation.due_on) == \
-        ("training", owner.id, date(2026, 3, 1))
+    assert (mitigation.kind, mitigation.owner_id, mitigation.due_on) == (
+        "training",
+        owner.id,
+        date(2026, 3, 1),
+    )
     [event] = events("mitigation", "create")
     assert event.actor_role == role
 
@@ -626,13 +725,16 @@ def test_auditors_cannot_plan_mitigations(client_as, dossier):
     assert db.session.query(Mitigation).count() == 0
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"kind": "accept_risk"}, "risk_expires_on"),
-    ({"kind": "training", "risk_expires_on": "2027-01-01"}, "risk_expires_on"),
-    ({"kind": "pray"}, "kind"),
-    ({"status": "whenever"}, "status"),
-    ({"due_on": "soon"}, "due_on"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": "accept_risk"}, "risk_expires_on"),
+        ({"kind": "training", "risk_expires_on": "2027-01-01"}, "risk_expires_on"),
+        ({"kind": "pray"}, "kind"),
+        ({"status": "whenever"}, "status"),
+        ({"due_on": "soon"}, "due_on"),
+    ],
+)
 def test_mitigation_form_refuses_bad_input(client_as, dossier, overrides, field):
     url = f"/services/zaak/requirements/{dossier['rid']}/mitigations/new"
     response = client_as("manager").post(url, data=mitigation_form(**overrides))
@@ -643,8 +745,9 @@ def test_mitigation_form_refuses_bad_input(client_as, dossier, overrides, field)
 
 def test_an_accepted_risk_carries_its_expiry(client_as, dossier):
     url = f"/services/zaak/requirements/{dossier['rid']}/mitigations/new"
-    response = client_as("manager").post(url, data=mitigation_form(
-        kind="accept_risk", risk_expires_on="2026-12-31"))
+    response = client_as("manager").post(
+        url, data=mitigation_form(kind="accept_risk", risk_expires_on="2026-12-31")
+    )
     assert response.status_code == 302
     assert db.session.query(Mitigation).one().risk_expires_on == date(2026, 12, 31)
 
@@ -657,8 +760,7 @@ def test_mitigation_list_filters_by_status(client_as, dossier):
     db.session.commit()
     client = client_as("auditor")
     page = client.get("/services/mitigations").get_data(as_text=True)
-    assert f'data-mitigation="{open_one.id}"' in page and f'data-mitigation="{done_one.id}"' \
-        in page
+    assert f'data-mitigation="{open_one.id}"' in page and f'data-mitigation="{done_one.id}"' in page
     page = client.get("/services/mitigations?status=done").get_data(as_text=True)
     assert f'data-mitigation="{open_one.id}"' not in page
     assert f'data-mitigation="{done_one.id}"' in page
@@ -672,8 +774,10 @@ def test_manager_updates_a_mitigation_and_a_stale_save_is_409(client_as, dossier
     url = f"/services/zaak/requirements/{dossier['rid']}/mitigations/{mitigation.id}/edit"
     client = client_as("manager")
     version = version_in(client.get(url).get_data(as_text=True))
-    assert client.post(url, data=mitigation_form(status="in_progress", version=version)) \
-        .status_code == 302
+    assert (
+        client.post(url, data=mitigation_form(status="in_progress", version=version)).status_code
+        == 302
+    )
     db.session.refresh(mitigation)
     assert mitigation.status == "in_progress"
     assert json.loads(events("mitigation", "update")[0].after)["status"] == "in_progress"
@@ -688,8 +792,10 @@ def test_manager_updates_a_mitigation_and_a_stale_save_is_409(client_as, dossier
 
 def test_editor_adds_a_provider_and_returns_to_the_service_form(client_as):
     client = client_as("editor")
-    response = client.post("/services/providers/new?next=/services/new",
-                           data={"name": "GovUnited", "kind": "cooperative"})
+    response = client.post(
+        "/services/providers/new?next=/services/new",
+        data={"name": "GovUnited", "kind": "cooperative"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/services/new"
     provider = db.session.query(Provider).one()
@@ -699,16 +805,20 @@ def test_editor_adds_a_provider_and_returns_to_the_service_form(client_as):
 
 
 def test_provider_next_never_leaves_the_site(client_as):
-    response = client_as("editor").post("/services/providers/new?next=https://evil.example",
-                                        data={"name": "X"})
+    response = client_as("editor").post(
+        "/services/providers/new?next=https://evil.example", data={"name": "X"}
+    )
     assert response.headers["Location"] == "/services/providers/"
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"name": "", "kind": ""}, "name"),
-    ({"name": "dimpact", "kind": ""}, "name"),  # names are unique regardless of case
-    ({"name": "Nieuw", "kind": "friend"}, "kind"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "", "kind": ""}, "name"),
+        ({"name": "dimpact", "kind": ""}, "name"),  # names are unique regardless of case
+        ({"name": "Nieuw", "kind": "friend"}, "kind"),
+    ],
+)
 def test_provider_form_refuses_bad_input(client_as, data, field):
     factories.make_provider(name="Dimpact")
     db.session.commit()
@@ -733,8 +843,12 @@ def test_provider_edit_and_lost_update(client_as, dossier):
     url = f"/services/providers/{provider.id}/edit"
     client = client_as("editor")
     version = version_in(client.get(url).get_data(as_text=True))
-    assert client.post(url, data={"name": "Dimpact coöperatie", "kind": "cooperative",
-                                  "version": version}).status_code == 302
+    assert (
+        client.post(
+            url, data={"name": "Dimpact coöperatie", "kind": "cooperative", "version": version}
+        ).status_code
+        == 302
+    )
     response = client.post(url, data={"name": "Overwritten", "kind": "", "version": version})
     assert response.status_code == 409
     db.session.refresh(provider)
@@ -753,8 +867,9 @@ def test_a_provider_in_use_is_not_deleted(client_as, dossier):
 def test_admin_deletes_an_unused_provider(client_as):
     provider = factories.make_provider(name="Tikfout BV")
     db.session.commit()
-    response = client_as("admin").post(f"/services/providers/{provider.id}/delete",
-                                       data={"version": "1"})
+    response = client_as("admin").post(
+        f"/services/providers/{provider.id}/delete", data={"version": "1"}
+    )
     assert response.status_code == 302
     assert db.session.query(Provider).count() == 0
     assert json.loads(events("provider", "delete")[0].before)["name"] == "Tikfout BV"
@@ -774,10 +889,11 @@ def render_partial(app, user, template, **context):
 
 def test_service_actions_follow_the_role_table(app, users, dossier):
     service = dossier["service"]
-    html = {role: render_partial(app, users[role], "services/_actions.html", service=service)
-            for role in users}
-    assert "/services/zaak/edit" in html["editor"] and "/services/zaak/delete" not in \
-        html["editor"]
+    html = {
+        role: render_partial(app, users[role], "services/_actions.html", service=service)
+        for role in users
+    }
+    assert "/services/zaak/edit" in html["editor"] and "/services/zaak/delete" not in html["editor"]
     assert "/services/zaak/delete" in html["admin"]
     assert "/audit/" in html["auditor"] and "/services/zaak/edit" not in html["auditor"]
     assert "/audit/" not in html["editor"]
@@ -788,9 +904,16 @@ def test_requirement_actions_follow_the_role_table(app, users, dossier):
     from types import SimpleNamespace
 
     row = SimpleNamespace(requirement_id=dossier["rid"], competence_name="Contract")
-    html = {role: render_partial(app, users[role], "services/_requirement_actions.html",
-                                 requirement_row=row, service=dossier["service"])
-            for role in users}
+    html = {
+        role: render_partial(
+            app,
+            users[role],
+            "services/_requirement_actions.html",
+            requirement_row=row,
+            service=dossier["service"],
+        )
+        for role in users
+    }
     mitigate = f"/services/zaak/requirements/{dossier['rid']}/mitigations/new"
     edit = f"/services/zaak/requirements/{dossier['rid']}/edit"
     assert mitigate in html["manager"] and edit not in html["manager"]
@@ -809,8 +932,14 @@ def test_forms_carry_a_csrf_token_and_posts_without_one_are_refused(make_app, us
 
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     login_page = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={"email": users["editor"].email, "password": PASSWORD,
-                                "csrf_token": token(login_page)})
+    client.post(
+        "/login",
+        data={
+            "email": users["editor"].email,
+            "password": PASSWORD,
+            "csrf_token": token(login_page),
+        },
+    )
     form = client.get("/services/new").get_data(as_text=True)
     assert client.post("/services/new", data=service_form()).status_code == 400
     assert db.session.query(Service).count() == 0

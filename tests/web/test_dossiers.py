@@ -25,6 +25,7 @@ def names(cell) -> list[str]:
 
 # --- service dossier -------------------------------------------------------------------------
 
+
 def test_service_dossier_shows_the_facts(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
     assert page.find("h1").text() == "Zaaksysteem 0"
@@ -37,7 +38,11 @@ def test_service_dossier_gives_status_and_people_per_requirement(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
     table = page.find("table", id="requirements")
     assert statuses(table, "data_competence") == {
-        "CM": "undercovered", "FB": "unassigned", "PRIV": "leaving", "SEC": "covered"}
+        "CM": "undercovered",
+        "FB": "unassigned",
+        "PRIV": "leaving",
+        "SEC": "covered",
+    }
     cm = table.find("tr", id="req-CM")
     assert names(cm.find(data_holders="now")) == ["Anna Jansen 0", "Bram de Vries 0"]
     assert names(cm.find(data_holders="later")) == ["Anna Jansen 0"]
@@ -48,34 +53,48 @@ def test_service_dossier_suggests_successors_for_each_gap(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
     table = page.find("table", id="requirements")
     fb = table.find("tr", id="req-FB").find(data_suggestions=True)
-    assert [(li.get("data-suggestion"), li.find("a").text()) for li in fb.find_all("li")] == \
-        [("candidate", "Carla Bakker 0")]
+    assert [(li.get("data-suggestion"), li.find("a").text()) for li in fb.find_all("li")] == [
+        ("candidate", "Carla Bakker 0")
+    ]
     cm = table.find("tr", id="req-CM").find(data_suggestions=True)
-    assert [(li.get("data-suggestion"), li.find("a").text()) for li in cm.find_all("li")] == \
-        [("candidate", "Carla Bakker 0"), ("training", "Daan Visser 0")]
+    assert [(li.get("data-suggestion"), li.find("a").text()) for li in cm.find_all("li")] == [
+        ("candidate", "Carla Bakker 0"),
+        ("training", "Daan Visser 0"),
+    ]
     assert table.find("tr", id="req-SEC").find(data_suggestions=True).find("li") is None
 
     other = parse(manager.get("/services/werkplek-0", query_string=PERIOD))
     cm = other.find("table", id="requirements").find("tr", id="req-CM")
-    suggested = [(li.get("data-suggestion"), li.find("a").text())
-                 for li in cm.find(data_suggestions=True).find_all("li")]
+    suggested = [
+        (li.get("data-suggestion"), li.find("a").text())
+        for li in cm.find(data_suggestions=True).find_all("li")
+    ]
     # candidates first (highest level first), then who needs training
-    assert suggested == [("candidate", "Anna Jansen 0"), ("candidate", "Carla Bakker 0"),
-                         ("training", "Daan Visser 0")]
+    assert suggested == [
+        ("candidate", "Anna Jansen 0"),
+        ("candidate", "Carla Bakker 0"),
+        ("training", "Daan Visser 0"),
+    ]
 
 
 def test_service_dossier_lists_assigned_people_with_roles(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
     rows = page.find("table", id="assignments").find_all("tr", data_person=True)
     assert [(r.find("a").text(), r.find_all("td")[0].text()) for r in rows] == [
-        ("Anna Jansen 0", "contractmanager"), ("Bram de Vries 0", "back-up")]
+        ("Anna Jansen 0", "contractmanager"),
+        ("Bram de Vries 0", "back-up"),
+    ]
     assert {r.get("data-active") for r in rows} == {"yes"}
 
 
 def test_service_dossier_links_keep_the_period(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
-    link = page.find("table", id="requirements").find("tr", id="req-CM").find(
-        data_holders="now").find("a")
+    link = (
+        page.find("table", id="requirements")
+        .find("tr", id="req-CM")
+        .find(data_holders="now")
+        .find("a")
+    )
     assert link.get("href").startswith("/people/")
     assert "as_of=2025-06-01" in link.get("href")
 
@@ -96,12 +115,16 @@ def test_unknown_codes_are_404(manager, demo, url):
 
 # --- competence page -------------------------------------------------------------------------
 
+
 def test_competence_page_shows_holders_and_where_they_are_needed(manager, demo):
     page = parse(manager.get("/competences/CM", query_string=PERIOD))
     holders = page.find("table", id="holders").find_all("tr", data_person=True)
     assert [(r.find("a").text(), r.get("data-level")) for r in holders] == [
-        ("Anna Jansen 0", "4"), ("Bram de Vries 0", "3"), ("Carla Bakker 0", "3"),
-        ("Daan Visser 0", "2")]
+        ("Anna Jansen 0", "4"),
+        ("Bram de Vries 0", "3"),
+        ("Carla Bakker 0", "3"),
+        ("Daan Visser 0", "2"),
+    ]
     by_name = {r.find("a").text(): r for r in holders}
     assert names(by_name["Anna Jansen 0"].find(data_needed=True)) == ["Zaaksysteem 0"]
     assert names(by_name["Carla Bakker 0"].find(data_needed=True)) == []
@@ -115,10 +138,13 @@ def test_competence_page_shows_holders_and_where_they_are_needed(manager, demo):
 def test_competence_page_gives_the_status_per_service(manager, demo):
     page = parse(manager.get("/competences/CM", query_string=PERIOD))
     assert statuses(page.find("table", id="required-by"), "data_service") == {
-        "werkplek-0": "unassigned", "zaaksysteem-0": "undercovered"}
+        "werkplek-0": "unassigned",
+        "zaaksysteem-0": "undercovered",
+    }
 
 
 # --- person page -----------------------------------------------------------------------------
+
 
 def test_person_page_flags_a_key_person_and_the_impact_of_leaving(manager, demo):
     anna = demo.people["anna0"]
@@ -126,14 +152,23 @@ def test_person_page_flags_a_key_person_and_the_impact_of_leaving(manager, demo)
     assert page.find(id="key-person").get("data-key-person") == "yes"
     impact = page.find("table", id="impact")
     assert set(statuses(impact)) == {"zaaksysteem-0/CM", "zaaksysteem-0/SEC"}
-    assert [h.get("data-competence") for h in page.find("table", id="holdings")
-            .find_all("tr", data_competence=True)] == ["CM", "SEC"]
-    assert [r.get("data-service") for r in page.find("table", id="assignments")
-            .find_all("tr", data_service=True)] == ["zaaksysteem-0"]
-    assert {li.get("data-requirement") for li in page.find(id="qualifications")
-            .find_all("li")} == {"zaaksysteem-0/CM", "zaaksysteem-0/SEC"}
-    links = [a.get("href") for a in page.find_all("a")
-             if f"change_1-person={anna.employee_number}" in (a.get("href") or "")]
+    assert [
+        h.get("data-competence")
+        for h in page.find("table", id="holdings").find_all("tr", data_competence=True)
+    ] == ["CM", "SEC"]
+    assert [
+        r.get("data-service")
+        for r in page.find("table", id="assignments").find_all("tr", data_service=True)
+    ] == ["zaaksysteem-0"]
+    assert {li.get("data-requirement") for li in page.find(id="qualifications").find_all("li")} == {
+        "zaaksysteem-0/CM",
+        "zaaksysteem-0/SEC",
+    }
+    links = [
+        a.get("href")
+        for a in page.find_all("a")
+        if f"change_1-person={anna.employee_number}" in (a.get("href") or "")
+    ]
     assert links and links[0].startswith("/reports/what-if?")
 
 
@@ -151,21 +186,26 @@ def test_person_page_shows_a_departure_and_stale_or_expiring_assessments(manager
     assert page.find(data_leaving=True) is not None
     daan = demo.people["daan0"]
     page = parse(manager.get(f"/people/{daan.employee_number}", query_string=PERIOD))
-    holdings = {r.get("data-competence"): r for r in page.find("table", id="holdings")
-                .find_all("tr", data_competence=True)}
+    holdings = {
+        r.get("data-competence"): r
+        for r in page.find("table", id="holdings").find_all("tr", data_competence=True)
+    }
     assert holdings["CM"].find(data_stale=True) is not None
     assert holdings["SEC"].find(data_expiring=True) is not None
 
 
 def test_someone_who_left_is_not_a_key_person(manager, demo):
     bram = demo.people["bram0"]
-    page = parse(manager.get(f"/people/{bram.employee_number}",
-                             query_string={"as_of": "2025-07-02"}))
+    page = parse(
+        manager.get(f"/people/{bram.employee_number}", query_string={"as_of": "2025-07-02"})
+    )
     assert page.find(id="key-person").get("data-key-person") == "no"
 
 
 def test_service_dossier_lists_the_worst_requirements_first(manager, demo):
     page = parse(manager.get("/services/zaaksysteem-0", query_string=PERIOD))
-    order = [row.get("data-competence") for row in page.find("table", id="requirements")
-             .find_all("tr", data_competence=True)]
+    order = [
+        row.get("data-competence")
+        for row in page.find("table", id="requirements").find_all("tr", data_competence=True)
+    ]
     assert order == ["FB", "PRIV", "CM", "SEC"]

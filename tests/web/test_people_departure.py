@@ -13,11 +13,13 @@ def sole_holder():
     person = factories.make_person(name="Kees Kennis", start_date=date(2015, 1, 1))
     service = factories.make_service(code="zaaksysteem", name="Zaaksysteem")
     competence = factories.make_competence(code="CM", name="Contractmanagement")
-    factories.make_requirement(service=service, competence=competence, required_level=3,
-                               min_holders=1)
+    factories.make_requirement(
+        service=service, competence=competence, required_level=3, min_holders=1
+    )
     factories.make_assignment(person=person, service=service, role="contractmanager")
-    factories.make_holding(person=person, competence=competence, level=4,
-                           assessed_on=date(2024, 1, 1))
+    factories.make_holding(
+        person=person, competence=competence, level=4, assessed_on=date(2024, 1, 1)
+    )
     db.session.commit()
     return person
 
@@ -31,8 +33,10 @@ def test_departure_shows_the_impact_before_anything_is_written(client_as):
     leave = date.today() + timedelta(days=30)
     client = client_as("editor")
     assert client.get(f"/people/{person.employee_number}/departure").status_code == 200
-    response = client.post(f"/people/{person.employee_number}/departure",
-                           data={"leave_date": leave.isoformat(), "version": person.version})
+    response = client.post(
+        f"/people/{person.employee_number}/departure",
+        data={"leave_date": leave.isoformat(), "version": person.version},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-service="zaaksysteem" data-competence="CM"' in page
@@ -48,7 +52,8 @@ def test_confirming_the_departure_writes_the_leave_date_and_audits_it(client_as)
     leave = date.today() + timedelta(days=30)
     response = client_as("editor").post(
         f"/people/{person.employee_number}/departure",
-        data={"leave_date": leave.isoformat(), "version": person.version, "confirm": "1"})
+        data={"leave_date": leave.isoformat(), "version": person.version, "confirm": "1"},
+    )
     assert response.status_code == 302
     db.session.refresh(person)
     assert person.leave_date == leave
@@ -60,18 +65,28 @@ def test_confirming_the_departure_writes_the_leave_date_and_audits_it(client_as)
 def test_a_departure_beyond_the_usual_horizon_still_shows_its_impact(client_as):
     person = sole_holder()
     leave = date.today() + timedelta(days=200)
-    page = client_as("editor").post(
-        f"/people/{person.employee_number}/departure",
-        data={"leave_date": leave.isoformat(), "version": person.version}).get_data(as_text=True)
+    page = (
+        client_as("editor")
+        .post(
+            f"/people/{person.employee_number}/departure",
+            data={"leave_date": leave.isoformat(), "version": person.version},
+        )
+        .get_data(as_text=True)
+    )
     assert 'data-competence="CM"' in page
 
 
 def test_a_departure_without_impact_says_so(client_as):
     person = factories.make_person()
     db.session.commit()
-    page = client_as("editor").post(
-        f"/people/{person.employee_number}/departure",
-        data={"leave_date": "2030-01-01", "version": person.version}).get_data(as_text=True)
+    page = (
+        client_as("editor")
+        .post(
+            f"/people/{person.employee_number}/departure",
+            data={"leave_date": "2030-01-01", "version": person.version},
+        )
+        .get_data(as_text=True)
+    )
     assert 'data-impact="none"' in page
 
 
@@ -81,7 +96,8 @@ def test_leave_date_before_start_date_is_refused_on_the_field(client_as):
     for confirm in ("", "1"):
         response = client_as("editor").post(
             f"/people/{person.employee_number}/departure",
-            data={"leave_date": "2022-04-30", "version": person.version, "confirm": confirm})
+            data={"leave_date": "2022-04-30", "version": person.version, "confirm": confirm},
+        )
         assert response.status_code == 200
         assert 'id="leave_date-error"' in response.get_data(as_text=True)
     db.session.refresh(person)
@@ -91,8 +107,10 @@ def test_leave_date_before_start_date_is_refused_on_the_field(client_as):
 def test_missing_leave_date_is_refused_on_the_field(client_as):
     person = factories.make_person()
     db.session.commit()
-    response = client_as("editor").post(f"/people/{person.employee_number}/departure",
-                                        data={"leave_date": "", "version": person.version})
+    response = client_as("editor").post(
+        f"/people/{person.employee_number}/departure",
+        data={"leave_date": "", "version": person.version},
+    )
     assert 'id="leave_date-error"' in response.get_data(as_text=True)
 
 
@@ -104,7 +122,8 @@ def test_confirming_over_a_newer_change_is_answered_409(client_as):
     db.session.commit()
     response = client_as("editor").post(
         f"/people/{person.employee_number}/departure",
-        data={"leave_date": "2030-01-01", "version": opened, "confirm": "1"})
+        data={"leave_date": "2030-01-01", "version": opened, "confirm": "1"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert f'name="version" type="hidden" value="{opened + 1}"' in page
@@ -119,8 +138,9 @@ def test_withdrawing_a_departure_clears_the_leave_date(client_as):
     client = client_as("editor")
     page = client.get(f"/people/{person.employee_number}/departure").get_data(as_text=True)
     assert f"/people/{person.employee_number}/departure/withdraw" in page
-    response = client.post(f"/people/{person.employee_number}/departure/withdraw",
-                           data={"version": person.version})
+    response = client.post(
+        f"/people/{person.employee_number}/departure/withdraw", data={"version": person.version}
+    )
     assert response.status_code == 302
     db.session.refresh(person)
     assert person.leave_date is None
@@ -131,8 +151,10 @@ def test_withdrawing_with_a_stale_version_is_answered_409(client_as):
     leave = date.today() + timedelta(days=10)
     person = factories.make_person(leave_date=leave)
     db.session.commit()
-    response = client_as("editor").post(f"/people/{person.employee_number}/departure/withdraw",
-                                        data={"version": person.version - 1 or 99})
+    response = client_as("editor").post(
+        f"/people/{person.employee_number}/departure/withdraw",
+        data={"version": person.version - 1 or 99},
+    )
     assert response.status_code == 409
     db.session.refresh(person)
     assert person.leave_date == leave
@@ -152,19 +174,34 @@ def test_the_two_step_departure_works_with_csrf_protection(make_app, users):
             return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
         login_page = client.get("/login").get_data(as_text=True)
-        client.post("/login", data={"email": users["editor"].email, "password":
-                                    "correct horse battery", "csrf_token": token(login_page)})
+        client.post(
+            "/login",
+            data={
+                "email": users["editor"].email,
+                "password": "correct horse battery",
+                "csrf_token": token(login_page),
+            },
+        )
         form = client.get(f"/people/{number}/departure").get_data(as_text=True)
-        impact = client.post(f"/people/{number}/departure", data={
-            "leave_date": "2031-01-01", "version": version, "csrf_token": token(form)})
+        impact = client.post(
+            f"/people/{number}/departure",
+            data={"leave_date": "2031-01-01", "version": version, "csrf_token": token(form)},
+        )
         page = impact.get_data(as_text=True)
         assert impact.status_code == 200 and 'name="confirm" type="hidden" value="1"' in page
-        done = client.post(f"/people/{number}/departure", data={
-            "leave_date": "2031-01-01", "version": version, "confirm": "1",
-            "csrf_token": token(page)})
+        done = client.post(
+            f"/people/{number}/departure",
+            data={
+                "leave_date": "2031-01-01",
+                "version": version,
+                "confirm": "1",
+                "csrf_token": token(page),
+            },
+        )
         assert done.status_code == 302
-        refused = client.post(f"/people/{number}/departure/withdraw",
-                              data={"version": version + 1})  # no token
+        refused = client.post(
+            f"/people/{number}/departure/withdraw", data={"version": version + 1}
+        )  # no token
         assert refused.status_code == 400
         db.session.refresh(person)
         assert person.leave_date == date(2031, 1, 1)

@@ -19,23 +19,31 @@ def events(entity, action=None):
 
 
 def person_data(**overrides):
-    data = {"employee_number": "E-100", "name": "Fatima el Amrani",
-            "email": "f.elamrani@gemeente.nl", "org_unit_id": "", "job_title": "Adviseur",
-            "start_date": "2024-03-01"}
+    data = {
+        "employee_number": "E-100",
+        "name": "Fatima el Amrani",
+        "email": "f.elamrani@gemeente.nl",
+        "org_unit_id": "",
+        "job_title": "Adviseur",
+        "start_date": "2024-03-01",
+    }
     data.update(overrides)
     return data
 
 
 def test_people_list_searches_filters_and_shows_employment(client_as, app):
     unit = factories.make_org_unit(name="Directie Dienstverlening")
-    team = factories.make_org_unit(name="Team KCC", path="Directie Dienstverlening / Team KCC",
-                                   parent=unit)
+    team = factories.make_org_unit(
+        name="Team KCC", path="Directie Dienstverlening / Team KCC", parent=unit
+    )
     today = date.today()
     factories.make_person(name="Anna Jansen", employee_number="E1", org_unit=team)
-    factories.make_person(name="Bram de Vries", employee_number="E2",
-                          leave_date=today + timedelta(days=30))
-    factories.make_person(name="Carla Smit", employee_number="E3",
-                          leave_date=today - timedelta(days=1))
+    factories.make_person(
+        name="Bram de Vries", employee_number="E2", leave_date=today + timedelta(days=30)
+    )
+    factories.make_person(
+        name="Carla Smit", employee_number="E3", leave_date=today - timedelta(days=1)
+    )
     db.session.commit()
     client = client_as("auditor")
 
@@ -62,8 +70,9 @@ def test_people_list_is_paginated(make_app, users):
             factories.make_person(name=f"Person {n}", employee_number=f"P{n}")
         db.session.commit()
         client = app.test_client()
-        client.post("/login", data={"email": users["manager"].email,
-                                    "password": "correct horse battery"})
+        client.post(
+            "/login", data={"email": users["manager"].email, "password": "correct horse battery"}
+        )
         first = client.get("/people/").get_data(as_text=True)
         third = client.get("/people/?page=3").get_data(as_text=True)
         assert first.count("data-employee-number=") == 2
@@ -80,7 +89,10 @@ def test_editor_adds_a_new_hire_with_an_audit_event(client_as):
     assert response.headers["Location"].endswith("/people/E-100")
     person = db.session.query(Person).filter_by(employee_number="E-100").one()
     assert (person.name, person.org_unit_id, person.start_date) == (
-        "Fatima el Amrani", unit.id, date(2024, 3, 1))
+        "Fatima el Amrani",
+        unit.id,
+        date(2024, 3, 1),
+    )
     event = events("person", "create")[-1]
     assert json.loads(event.after)["employee_number"] == "E-100"
     assert event.entity_id == str(person.id)
@@ -94,12 +106,15 @@ def test_org_unit_select_shows_full_paths(client_as):
     assert ">Directie A / Afdeling B</option>" in page
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"employee_number": ""}, "employee_number"),
-    ({"name": ""}, "name"),
-    ({"email": "not-an-address"}, "email"),
-    ({"start_date": "31-02-2024"}, "start_date"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"employee_number": ""}, "employee_number"),
+        ({"name": ""}, "name"),
+        ({"email": "not-an-address"}, "email"),
+        ({"start_date": "31-02-2024"}, "start_date"),
+    ],
+)
 def test_invalid_person_input_is_shown_on_the_field(client_as, overrides, field):
     response = client_as("editor").post("/people/new", data=person_data(**overrides))
     assert response.status_code == 200
@@ -121,9 +136,12 @@ def test_start_date_after_the_leave_date_is_refused_on_the_field(client_as):
     person = factories.make_person(start_date=date(2020, 1, 1), leave_date=date(2024, 1, 1))
     db.session.commit()
     client = client_as("editor")
-    response = client.post(f"/people/{person.employee_number}/edit", data=person_data(
-        employee_number=person.employee_number, start_date="2024-06-01",
-        version=person.version))
+    response = client.post(
+        f"/people/{person.employee_number}/edit",
+        data=person_data(
+            employee_number=person.employee_number, start_date="2024-06-01", version=person.version
+        ),
+    )
     assert response.status_code == 200
     assert 'id="start_date-error"' in response.get_data(as_text=True)
     db.session.refresh(person)
@@ -135,11 +153,21 @@ def test_editing_a_person_records_before_and_after(client_as):
     db.session.commit()
     client = client_as("editor")
     form = client.get(f"/people/{person.employee_number}/edit").get_data(as_text=True)
-    assert 'value="Old Name"' in form and f'name="version" type="hidden" value="{person.version}"' \
-        in form
-    response = client.post(f"/people/{person.employee_number}/edit", data=person_data(
-        employee_number=person.employee_number, name="New Name", job_title="Adviseur",
-        email="", start_date="2020-01-01", version=person.version))
+    assert (
+        'value="Old Name"' in form
+        and f'name="version" type="hidden" value="{person.version}"' in form
+    )
+    response = client.post(
+        f"/people/{person.employee_number}/edit",
+        data=person_data(
+            employee_number=person.employee_number,
+            name="New Name",
+            job_title="Adviseur",
+            email="",
+            start_date="2020-01-01",
+            version=person.version,
+        ),
+    )
     assert response.status_code == 302
     db.session.refresh(person)
     assert person.name == "New Name"
@@ -154,8 +182,12 @@ def test_lost_update_is_answered_409_with_current_values_and_typed_input(client_
     opened_version = person.version
     person.name = "Changed By Colleague"  # someone else saves first
     db.session.commit()
-    response = client_as("editor").post(f"/people/{person.employee_number}/edit", data=person_data(
-        employee_number=person.employee_number, name="My Edit", version=opened_version))
+    response = client_as("editor").post(
+        f"/people/{person.employee_number}/edit",
+        data=person_data(
+            employee_number=person.employee_number, name="My Edit", version=opened_version
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'value="Changed By Colleague"' in page  # the form holds the stored values
@@ -167,21 +199,34 @@ def test_lost_update_is_answered_409_with_current_values_and_typed_input(client_
 
 
 @pytest.mark.parametrize("role", ["manager", "auditor"])
-@pytest.mark.parametrize("method, path", [
-    ("get", "/people/new"), ("post", "/people/new"),
-    ("get", "/people/{n}/edit"), ("post", "/people/{n}/edit"),
-    ("get", "/people/{n}/departure"), ("post", "/people/{n}/departure"),
-    ("post", "/people/{n}/departure/withdraw"),
-    ("get", "/people/{n}/delete"), ("post", "/people/{n}/delete"),
-])
-def test_roles_without_edit_rights_are_refused_and_nothing_changes(client_as, role, method,
-                                                                    path):
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/people/new"),
+        ("post", "/people/new"),
+        ("get", "/people/{n}/edit"),
+        ("post", "/people/{n}/edit"),
+        ("get", "/people/{n}/departure"),
+        ("post", "/people/{n}/departure"),
+        ("post", "/people/{n}/departure/withdraw"),
+        ("get", "/people/{n}/delete"),
+        ("post", "/people/{n}/delete"),
+    ],
+)
+def test_roles_without_edit_rights_are_refused_and_nothing_changes(client_as, role, method, path):
     person = factories.make_person(name="Unchanged")
     db.session.commit()
     client = client_as(role)
-    response = getattr(client, method)(path.format(n=person.employee_number), data=person_data(
-        employee_number=person.employee_number, name="Changed", version=person.version,
-        leave_date="2030-01-01", confirm="1"))
+    response = getattr(client, method)(
+        path.format(n=person.employee_number),
+        data=person_data(
+            employee_number=person.employee_number,
+            name="Changed",
+            version=person.version,
+            leave_date="2030-01-01",
+            confirm="1",
+        ),
+    )
     assert response.status_code == 403
     db.session.refresh(person)
     assert (person.name, person.leave_date) == ("Unchanged", None)
@@ -247,8 +292,7 @@ def test_actions_partial_shows_what_the_role_may_do(app):
     def actions(role):
         with app.test_request_context("/"):
             login_user(factories.make_user(role=role))
-            return render_template_string('{% include "people/_actions.html" %}',
-                                          person=person)
+            return render_template_string('{% include "people/_actions.html" %}', person=person)
 
     editor, auditor, manager = actions("editor"), actions("auditor"), actions("manager")
     admin = actions("admin")

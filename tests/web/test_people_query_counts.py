@@ -24,8 +24,7 @@ def counting():
 
 def add_rows(start: int, count: int, unit, competence, service) -> None:
     for n in range(start, start + count):
-        sub = factories.make_org_unit(name=f"Team {n}", path=f"{unit.path} / Team {n}",
-                                      parent=unit)
+        sub = factories.make_org_unit(name=f"Team {n}", path=f"{unit.path} / Team {n}", parent=unit)
         person = factories.make_person(name=f"Person {n}", org_unit=sub)
         factories.make_holding(person=person, competence=competence)
         factories.make_assignment(person=person, service=service)
@@ -49,10 +48,17 @@ def test_list_and_form_pages_do_not_issue_a_query_per_row(client_as):
     service = factories.make_service(code="zaken")
     add_rows(0, 2, unit, competence, service)
     client = client_as("admin")
-    urls = ["/people/", f"/people/?org_unit={unit.id}", "/people/org-units",
-            "/people/new", "/people/assignments/new?service=zaken",
-            "/people/holdings/new?competence=CM", "/users/", "/users/review",
-            "/users/review.csv"]
+    urls = [
+        "/people/",
+        f"/people/?org_unit={unit.id}",
+        "/people/org-units",
+        "/people/new",
+        "/people/assignments/new?service=zaken",
+        "/people/holdings/new?competence=CM",
+        "/users/",
+        "/users/review",
+        "/users/review.csv",
+    ]
     small = measure(client, urls)
     add_rows(2, 6, unit, competence, service)
     large = measure(client, urls)

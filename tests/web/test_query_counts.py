@@ -55,9 +55,11 @@ URLS = [
 
 
 def _measure(client, demo) -> dict[str, int]:
-    values = {"anna": demo.people["anna0"].employee_number,
-              "bram": demo.people["bram0"].employee_number,
-              "unit": demo.people["anna0"].org_unit_id}
+    values = {
+        "anna": demo.people["anna0"].employee_number,
+        "bram": demo.people["bram0"].employee_number,
+        "unit": demo.people["anna0"].org_unit_id,
+    }
     return {url: statements_for(client, url.format(**values)) for url in URLS}
 
 

@@ -104,11 +104,14 @@ def parse(response) -> Node:
 
 def statuses(page: Node, selector="data_requirement") -> dict[str, str]:
     """requirement key → status code, for the rows of a table."""
-    return {row.get(selector.replace("_", "-")): row.find(data_status=True).get("data-status")
-            for row in page.find_all("tr", **{selector: True})}
+    return {
+        row.get(selector.replace("_", "-")): row.find(data_status=True).get("data-status")
+        for row in page.find_all("tr", **{selector: True})
+    }
 
 
 # --- the demo municipality -------------------------------------------------------------------
+
 
 @dataclass
 class Demo:
@@ -132,36 +135,51 @@ def demo_registry(scale: int = 1, start: int = 0) -> Demo:
     """
     from registry.models import Competence, Framework, OrgUnit, Provider
 
-    framework = db.session.query(Framework).filter_by(key="ecf").one_or_none() or \
-        factories.make_framework(key="ecf", name="e-CF 4.0")
+    framework = db.session.query(Framework).filter_by(
+        key="ecf"
+    ).one_or_none() or factories.make_framework(key="ecf", name="e-CF 4.0")
 
     def competence(code, name, area):
-        return db.session.query(Competence).filter_by(code=code).one_or_none() or \
-            factories.make_competence(code=code, name=name, framework=framework, area=area)
+        return db.session.query(Competence).filter_by(
+            code=code
+        ).one_or_none() or factories.make_competence(
+            code=code, name=name, framework=framework, area=area
+        )
 
     cm = competence("CM", "Contract management", "Steering")
     sec = competence("SEC", "Information security", "Assurance")
     fb = competence("FB", "Functional management", "Operations")
     priv = competence("PRIV", "Privacy", "Assurance")
-    dimpact = db.session.query(Provider).filter_by(name="Dimpact").one_or_none() or \
-        factories.make_provider(name="Dimpact", kind="cooperative")
-    govunited = db.session.query(Provider).filter_by(name="GovUnited").one_or_none() or \
-        factories.make_provider(name="GovUnited", kind="supplier")
-    unit = db.session.query(OrgUnit).filter_by(path="Dienstverlening").one_or_none() or \
-        factories.make_org_unit(name="Dienstverlening", path="Dienstverlening")
+    dimpact = db.session.query(Provider).filter_by(
+        name="Dimpact"
+    ).one_or_none() or factories.make_provider(name="Dimpact", kind="cooperative")
+    govunited = db.session.query(Provider).filter_by(
+        name="GovUnited"
+    ).one_or_none() or factories.make_provider(name="GovUnited", kind="supplier")
+    unit = db.session.query(OrgUnit).filter_by(
+        path="Dienstverlening"
+    ).one_or_none() or factories.make_org_unit(name="Dienstverlening", path="Dienstverlening")
     services, people = [], {}
     for i in range(start, start + scale):
-        anna = factories.make_person(name=f"Anna Jansen {i}", org_unit=unit,
-                                     job_title="Contractmanager")
-        bram = factories.make_person(name=f"Bram de Vries {i}", org_unit=unit,
-                                     leave_date=date(2025, 7, 1))
+        anna = factories.make_person(
+            name=f"Anna Jansen {i}", org_unit=unit, job_title="Contractmanager"
+        )
+        bram = factories.make_person(
+            name=f"Bram de Vries {i}", org_unit=unit, leave_date=date(2025, 7, 1)
+        )
         carla = factories.make_person(name=f"Carla Bakker {i}", org_unit=unit)
         daan = factories.make_person(name=f"Daan Visser {i}")
-        zaak = factories.make_service(code=f"zaaksysteem-{i}", name=f"Zaaksysteem {i}",
-                                      criticality="critical", provider=dimpact, owner=anna,
-                                      contract_end=date(2025, 7, 15))
-        werkplek = factories.make_service(code=f"werkplek-{i}", name=f"Werkplek {i}",
-                                          criticality="medium", provider=govunited)
+        zaak = factories.make_service(
+            code=f"zaaksysteem-{i}",
+            name=f"Zaaksysteem {i}",
+            criticality="critical",
+            provider=dimpact,
+            owner=anna,
+            contract_end=date(2025, 7, 15),
+        )
+        werkplek = factories.make_service(
+            code=f"werkplek-{i}", name=f"Werkplek {i}", criticality="medium", provider=govunited
+        )
         factories.make_requirement(zaak, cm, required_level=3, min_holders=2)
         factories.make_requirement(zaak, sec, required_level=3, min_holders=1)
         factories.make_requirement(zaak, fb, required_level=2, min_holders=1)
@@ -179,8 +197,7 @@ def demo_registry(scale: int = 1, start: int = 0) -> Demo:
         factories.make_holding(daan, cm, level=2, assessed_on=date(2022, 1, 1))
         factories.make_holding(daan, sec, level=1, expires_on=date(2025, 8, 15))
         services += [zaak, werkplek]
-        people.update({f"anna{i}": anna, f"bram{i}": bram, f"carla{i}": carla,
-                       f"daan{i}": daan})
+        people.update({f"anna{i}": anna, f"bram{i}": bram, f"carla{i}": carla, f"daan{i}": daan})
     db.session.commit()
     return Demo(services, people)
 
@@ -199,9 +216,19 @@ def manager(client_as):
 
 # --- every page, every role ------------------------------------------------------------------
 
-PAGES = ["/reports/", "/reports/gaps", "/reports/gaps.csv", "/reports/gaps.xlsx",
-         "/reports/matrix", "/reports/skills", "/reports/skills?service=zaaksysteem-0",
-         "/reports/what-if", "/services/zaaksysteem-0", "/competences/CM", "/people/{anna}"]
+PAGES = [
+    "/reports/",
+    "/reports/gaps",
+    "/reports/gaps.csv",
+    "/reports/gaps.xlsx",
+    "/reports/matrix",
+    "/reports/skills",
+    "/reports/skills?service=zaaksysteem-0",
+    "/reports/what-if",
+    "/services/zaaksysteem-0",
+    "/competences/CM",
+    "/people/{anna}",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -221,17 +248,21 @@ def test_anonymous_visitors_are_sent_to_login(client, demo):
 
 # --- dashboard -------------------------------------------------------------------------------
 
+
 def test_dashboard_shows_coverage_counts_and_the_highest_risks_first(manager, demo):
     page = parse(manager.get("/reports/", query_string=PERIOD))
-    counts = {card.get("data-status-count"): int(card.find(class_="kb-card__number").text())
-              for card in page.find_all(data_status_count=True)}
+    counts = {
+        card.get("data-status-count"): int(card.find(class_="kb-card__number").text())
+        for card in page.find_all(data_status_count=True)
+    }
     assert counts == {"unassigned": 2, "leaving": 1, "undercovered": 1, "covered": 1}
     assert page.find(data_coverage=True).get("data-coverage") == "20.0"
-    top = [row.get("data-requirement") for row in page.find("table", id="top-risks")
-           .find_all("tr", data_requirement=True)]
+    top = [
+        row.get("data-requirement")
+        for row in page.find("table", id="top-risks").find_all("tr", data_requirement=True)
+    ]
     # risk = severity × criticality: FB 3×4, PRIV 2×4, werkplek CM 3×2, zaaksysteem CM 1×4
-    assert top == ["zaaksysteem-0/FB", "zaaksysteem-0/PRIV", "werkplek-0/CM",
-                   "zaaksysteem-0/CM"]
+    assert top == ["zaaksysteem-0/FB", "zaaksysteem-0/PRIV", "werkplek-0/CM", "zaaksysteem-0/CM"]
 
 
 def test_dashboard_lists_departures_with_what_they_take_along(manager, demo):
@@ -247,13 +278,16 @@ def test_dashboard_lists_departures_with_what_they_take_along(manager, demo):
 def test_dashboard_lists_ending_contracts_stale_and_expiring_assessments(manager, demo):
     page = parse(manager.get("/reports/", query_string=PERIOD))
     contracts = page.find("table", id="contracts")
-    assert [r.get("data-service") for r in contracts.find_all("tr", data_service=True)] == \
-        ["zaaksysteem-0"]
+    assert [r.get("data-service") for r in contracts.find_all("tr", data_service=True)] == [
+        "zaaksysteem-0"
+    ]
     assert "Daan Visser 0" in page.find(id="stale").text()
     assert "Contract management" in page.find(id="stale").text()
     assert "Information security" in page.find(id="expiring").text()
-    providers = [r.get("data-provider") for r in page.find("table", id="providers")
-                 .find_all("tr", data_provider=True)]
+    providers = [
+        r.get("data-provider")
+        for r in page.find("table", id="providers").find_all("tr", data_provider=True)
+    ]
     assert providers == ["GovUnited", "Dimpact"]  # 0 % before 25 %
 
 
@@ -265,32 +299,43 @@ def test_dashboard_keeps_date_and_horizon_in_its_links(manager, demo):
 
 def test_a_later_horizon_changes_the_figures(manager, demo):
     # Looking only 10 days ahead, Bram is still there at the horizon: PRIV is covered.
-    page = parse(manager.get("/reports/", query_string={"as_of": "2025-06-01",
-                                                         "horizon": "10"}))
-    counts = {card.get("data-status-count"): int(card.find(class_="kb-card__number").text())
-              for card in page.find_all(data_status_count=True)}
+    page = parse(manager.get("/reports/", query_string={"as_of": "2025-06-01", "horizon": "10"}))
+    counts = {
+        card.get("data-status-count"): int(card.find(class_="kb-card__number").text())
+        for card in page.find_all(data_status_count=True)
+    }
     assert counts["leaving"] == 0
     assert page.find("table", id="departures") is None
 
 
 # --- gap list --------------------------------------------------------------------------------
 
+
 def test_gap_list_shows_gaps_by_risk_and_leaves_covered_out(manager, demo):
     page = parse(manager.get("/reports/gaps", query_string=PERIOD))
     rows = page.find("table", id="gaps").find_all("tr", data_requirement=True)
     assert [r.get("data-requirement") for r in rows] == [
-        "zaaksysteem-0/FB", "zaaksysteem-0/PRIV", "werkplek-0/CM", "zaaksysteem-0/CM"]
+        "zaaksysteem-0/FB",
+        "zaaksysteem-0/PRIV",
+        "werkplek-0/CM",
+        "zaaksysteem-0/CM",
+    ]
     assert [int(r.get("data-risk")) for r in rows] == [12, 8, 6, 4]
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"status": "unassigned"}, {"zaaksysteem-0/FB", "werkplek-0/CM"}),
-    ({"status": ["covered", "leaving"]}, {"zaaksysteem-0/SEC", "zaaksysteem-0/PRIV"}),
-    ({"service": "werkplek-0"}, {"werkplek-0/CM"}),
-    ({"criticality": "critical"}, {"zaaksysteem-0/FB", "zaaksysteem-0/PRIV",
-                                   "zaaksysteem-0/CM"}),
-    ({"framework": "ecf", "area": "Assurance"}, {"zaaksysteem-0/PRIV"}),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"status": "unassigned"}, {"zaaksysteem-0/FB", "werkplek-0/CM"}),
+        ({"status": ["covered", "leaving"]}, {"zaaksysteem-0/SEC", "zaaksysteem-0/PRIV"}),
+        ({"service": "werkplek-0"}, {"werkplek-0/CM"}),
+        (
+            {"criticality": "critical"},
+            {"zaaksysteem-0/FB", "zaaksysteem-0/PRIV", "zaaksysteem-0/CM"},
+        ),
+        ({"framework": "ecf", "area": "Assurance"}, {"zaaksysteem-0/PRIV"}),
+    ],
+)
 def test_gap_list_filters(manager, demo, params, expected):
     page = parse(manager.get("/reports/gaps", query_string={**PERIOD, **params}))
     assert set(statuses(page)) == expected
@@ -298,14 +343,12 @@ def test_gap_list_filters(manager, demo, params, expected):
 
 def test_gap_list_filters_by_provider(manager, demo):
     provider_id = demo.services[1].provider_id
-    page = parse(manager.get("/reports/gaps", query_string={**PERIOD,
-                                                             "provider": provider_id}))
+    page = parse(manager.get("/reports/gaps", query_string={**PERIOD, "provider": provider_id}))
     assert set(statuses(page)) == {"werkplek-0/CM"}
 
 
 def test_bad_date_and_horizon_get_a_message_and_the_defaults(manager, demo):
-    response = manager.get("/reports/gaps", query_string={"as_of": "2025-02-30",
-                                                          "horizon": "5000"})
+    response = manager.get("/reports/gaps", query_string={"as_of": "2025-02-30", "horizon": "5000"})
     page = parse(response)
     errors = [e.text() for e in page.find_all(class_="utrecht-form-field-error-message")]
     assert len(errors) == 2
@@ -332,6 +375,7 @@ def test_gap_list_pages_through_long_lists(app, manager):
 
 # --- exports ---------------------------------------------------------------------------------
 
+
 def test_csv_export_is_what_the_page_shows_with_bom(manager, demo):
     response = manager.get("/reports/gaps.csv", query_string={**PERIOD, "status": "unassigned"})
     assert response.status_code == 200
@@ -341,7 +385,9 @@ def test_csv_export_is_what_the_page_shows_with_bom(manager, demo):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Service code", "Service"]
     assert [(r[0], r[4], r[13]) for r in rows[1:]] == [
-        ("zaaksysteem-0", "FB", "unassigned"), ("werkplek-0", "CM", "unassigned")]
+        ("zaaksysteem-0", "FB", "unassigned"),
+        ("werkplek-0", "CM", "unassigned"),
+    ]
 
 
 def test_exports_neutralise_formulas(manager, demo):
@@ -349,23 +395,29 @@ def test_exports_neutralise_formulas(manager, demo):
     db.session.commit()
     data = manager.get("/reports/gaps.csv", query_string=PERIOD).data.decode("utf-8-sig")
     assert "'=HYPERLINK" in data
-    workbook = load_workbook(io.BytesIO(manager.get("/reports/gaps.xlsx",
-                                                    query_string=PERIOD).data))
+    workbook = load_workbook(
+        io.BytesIO(manager.get("/reports/gaps.xlsx", query_string=PERIOD).data)
+    )
     names = [row[1] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert names[0] == "'" + demo.services[0].name
 
 
 def test_xlsx_export_has_the_same_rows_as_the_page(manager, demo):
-    response = manager.get("/reports/gaps.xlsx", query_string={**PERIOD, "service":
-                                                                 "zaaksysteem-0"})
+    response = manager.get(
+        "/reports/gaps.xlsx", query_string={**PERIOD, "service": "zaaksysteem-0"}
+    )
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [(r[4], r[10], r[11], r[12]) for r in rows] == [
-        ("FB", 0, 0, 1), ("PRIV", 1, 0, 0), ("CM", 2, 1, 1)]
+        ("FB", 0, 0, 1),
+        ("PRIV", 1, 0, 0),
+        ("CM", 2, 1, 1),
+    ]
 
 
 # --- coverage matrix -------------------------------------------------------------------------
+
 
 def test_matrix_cells_show_status_and_counts_in_text_and_link_to_the_detail(manager, demo):
     page = parse(manager.get("/reports/matrix", query_string=PERIOD))
@@ -381,17 +433,21 @@ def test_matrix_cells_show_status_and_counts_in_text_and_link_to_the_detail(mana
 
 
 def test_matrix_filters_by_provider(manager, demo):
-    page = parse(manager.get("/reports/matrix", query_string={
-        **PERIOD, "provider": demo.services[1].provider_id}))
-    assert [r.get("data-service") for r in page.find_all("tr", data_service=True)] == \
-        ["werkplek-0"]
+    page = parse(
+        manager.get(
+            "/reports/matrix", query_string={**PERIOD, "provider": demo.services[1].provider_id}
+        )
+    )
+    assert [r.get("data-service") for r in page.find_all("tr", data_service=True)] == ["werkplek-0"]
 
 
 # --- skills matrix ---------------------------------------------------------------------------
 
+
 def test_skills_matrix_for_a_service(manager, demo):
-    page = parse(manager.get("/reports/skills", query_string={**PERIOD,
-                                                               "service": "zaaksysteem-0"}))
+    page = parse(
+        manager.get("/reports/skills", query_string={**PERIOD, "service": "zaaksysteem-0"})
+    )
     anna, bram = demo.people["anna0"].employee_number, demo.people["bram0"].employee_number
     assert {r.get("data-person") for r in page.find_all("tr", data_person=True)} == {anna, bram}
     assert page.find("td", data_cell=f"{anna}/CM").get("data-level") == "4"
@@ -410,17 +466,26 @@ def test_skills_matrix_for_an_org_unit(manager, demo):
 
 # --- what-if ---------------------------------------------------------------------------------
 
+
 def test_what_if_shows_what_worsens_and_writes_nothing(manager, demo):
     anna = demo.people["anna0"]
     events = db.session.query(AuditEvent).count()
-    page = parse(manager.get("/reports/what-if", query_string={
-        **PERIOD, "change_1-person": anna.employee_number}))
-    worsened = {row.get("data-requirement"): (row.find(data_before=True).find(
-        data_status=True).get("data-status"), row.find(data_after=True).find(
-        data_status=True).get("data-status"))
-        for row in page.find("table", id="worsened").find_all("tr", data_requirement=True)}
-    assert worsened == {"zaaksysteem-0/CM": ("undercovered", "leaving"),
-                        "zaaksysteem-0/SEC": ("covered", "unassigned")}
+    page = parse(
+        manager.get(
+            "/reports/what-if", query_string={**PERIOD, "change_1-person": anna.employee_number}
+        )
+    )
+    worsened = {
+        row.get("data-requirement"): (
+            row.find(data_before=True).find(data_status=True).get("data-status"),
+            row.find(data_after=True).find(data_status=True).get("data-status"),
+        )
+        for row in page.find("table", id="worsened").find_all("tr", data_requirement=True)
+    }
+    assert worsened == {
+        "zaaksysteem-0/CM": ("undercovered", "leaving"),
+        "zaaksysteem-0/SEC": ("covered", "unassigned"),
+    }
     result = page.find(data_coverage_before=True)
     assert result.get("data-coverage-before") == "20.0"
     assert result.get("data-coverage-after") == "0.0"
@@ -432,13 +497,24 @@ def test_what_if_shows_what_worsens_and_writes_nothing(manager, demo):
 def test_what_if_can_end_only_an_assignment_on_a_later_date(manager, demo):
     bram = demo.people["bram0"]
     anna = demo.people["anna0"]
-    page = parse(manager.get("/reports/what-if", query_string={
-        **PERIOD, "change_1-person": anna.employee_number, "change_1-leave_on": "2025-08-01",
-        "change_1-service": "zaaksysteem-0", "change_2-person": bram.employee_number}))
+    page = parse(
+        manager.get(
+            "/reports/what-if",
+            query_string={
+                **PERIOD,
+                "change_1-person": anna.employee_number,
+                "change_1-leave_on": "2025-08-01",
+                "change_1-service": "zaaksysteem-0",
+                "change_2-person": bram.employee_number,
+            },
+        )
+    )
     worsened = set(statuses(page.find("table", id="worsened")))
     assert worsened == {"zaaksysteem-0/CM", "zaaksysteem-0/SEC", "zaaksysteem-0/PRIV"}
-    assert [li.get("data-person") for li in page.find(id="changes").find_all("li")] == \
-        [anna.employee_number, bram.employee_number]
+    assert [li.get("data-person") for li in page.find(id="changes").find_all("li")] == [
+        anna.employee_number,
+        bram.employee_number,
+    ]
     assert db.session.query(Assignment).filter_by(end_on=None).count() == 3
 
 
@@ -446,16 +522,16 @@ def test_what_if_without_choices_shows_the_form_only(manager, demo):
     page = parse(manager.get("/reports/what-if"))
     assert page.find(id="result") is None
     assert page.find("input", id="change_1-person").get("list") == "whatif-people"
-    options = [o.get("value") for o in page.find("datalist", id="whatif-people")
-               .find_all("option")]
+    options = [o.get("value") for o in page.find("datalist", id="whatif-people").find_all("option")]
     # only people assigned today can change a status; Carla is not assigned
     assert demo.people["carla0"].employee_number not in options
     assert demo.people["anna0"].employee_number in options
 
 
 def test_what_if_names_an_unknown_employee_number_and_writes_nothing(manager, demo):
-    response = manager.get("/reports/what-if", query_string={
-        **PERIOD, "change_1-person": "NOBODY-1"})
+    response = manager.get(
+        "/reports/what-if", query_string={**PERIOD, "change_1-person": "NOBODY-1"}
+    )
     page = parse(response)
     assert response.status_code == 200
     assert page.find(id="change_1-person-error") is not None
@@ -464,18 +540,34 @@ def test_what_if_names_an_unknown_employee_number_and_writes_nothing(manager, de
 
 def test_pages_work_on_an_empty_registry(client_as):
     c = client_as("auditor")
-    for url in ("/reports/", "/reports/gaps", "/reports/gaps.csv", "/reports/matrix",
-                "/reports/skills", "/reports/what-if"):
+    for url in (
+        "/reports/",
+        "/reports/gaps",
+        "/reports/gaps.csv",
+        "/reports/matrix",
+        "/reports/skills",
+        "/reports/what-if",
+    ):
         assert c.get(url).status_code == 200, url
 
 
 def test_pages_have_no_inline_styles_or_scripts(manager, demo):
     anna = demo.people["anna0"].employee_number
-    for url in ("/reports/", "/reports/gaps", "/reports/matrix", "/reports/what-if",
-                "/reports/skills", "/services/zaaksysteem-0", "/competences/CM",
-                f"/people/{anna}"):
-        page = parse(manager.get(url, query_string={**PERIOD, "service": "zaaksysteem-0",
-                                                    "change_1-person": anna}))
+    for url in (
+        "/reports/",
+        "/reports/gaps",
+        "/reports/matrix",
+        "/reports/what-if",
+        "/reports/skills",
+        "/services/zaaksysteem-0",
+        "/competences/CM",
+        f"/people/{anna}",
+    ):
+        page = parse(
+            manager.get(
+                url, query_string={**PERIOD, "service": "zaaksysteem-0", "change_1-person": anna}
+            )
+        )
         assert not page.find_all(style=True), url
         assert not [s for s in page.find_all("script") if s.text()], url
         assert len(page.find_all("h1")) == 1, url

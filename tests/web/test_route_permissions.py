@@ -168,11 +168,20 @@ def world(app):
     target = factories.make_user(role="editor")
     db.session.commit()
     return {
-        "service": service.code, "competence": competence.code,
-        "employee_number": person.employee_number, "fid": framework.id, "pid": provider.id,
-        "rid": requirement.id, "mid": mitigation.id, "assignment_id": assignment.id,
-        "holding_id": holding.id, "unit_id": unit.id, "user_id": target.id,
-        "token": "0" * 32, "fmt": "csv", "filename": "css/app.css",
+        "service": service.code,
+        "competence": competence.code,
+        "employee_number": person.employee_number,
+        "fid": framework.id,
+        "pid": provider.id,
+        "rid": requirement.id,
+        "mid": mitigation.id,
+        "assignment_id": assignment.id,
+        "holding_id": holding.id,
+        "unit_id": unit.id,
+        "user_id": target.id,
+        "token": "0" * 32,
+        "fmt": "csv",
+        "filename": "css/app.css",
     }
 
 
@@ -180,8 +189,11 @@ def _url(rule, world) -> str:
     values = {}
     for name in rule.arguments:
         if name == "code":
-            values[name] = world["competence"] if rule.endpoint.startswith(
-                ("competences.", "dossiers.competence")) else world["service"]
+            values[name] = (
+                world["competence"]
+                if rule.endpoint.startswith(("competences.", "dossiers.competence"))
+                else world["service"]
+            )
         else:
             values[name] = world[name]
     return rule.build(values, append_unknown=False)[1]
@@ -228,8 +240,9 @@ def test_every_route_for_every_role(app, users, world, role):
         before = _fingerprint() if expected in (302, 403) and method == "POST" else None
         response = client.open(url, method=method, data={})
         if response.status_code != expected:
-            failures.append(f"{method} {url} ({rule.endpoint}): {response.status_code}, "
-                            f"expected {expected}")
+            failures.append(
+                f"{method} {url} ({rule.endpoint}): {response.status_code}, expected {expected}"
+            )
         if role == "anonymous" and expected == 302 and allowed != PUBLIC:
             assert "/login" in response.headers["Location"]
         if before is not None and expected == 403 and before != _fingerprint():

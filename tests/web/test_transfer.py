@@ -29,25 +29,37 @@ from tests.conftest import login
 FILES = {
     "competences.csv": "code,name,framework\nCM,Contractmanagement,e-CF\nSLA,SLA-monitoring,e-CF\n",
     "people.csv": "employee_number,name,email,org_unit,start_date\n"
-                  "E1,Anna de Vries,anna@example.org,Directie A / Afdeling B,2020-01-01\n"
-                  "E2,Bram Bakker,,Directie A,2021-03-01\n",
+    "E1,Anna de Vries,anna@example.org,Directie A / Afdeling B,2020-01-01\n"
+    "E2,Bram Bakker,,Directie A,2021-03-01\n",
     "services.csv": "code,name,provider,criticality,status,owner\n"
-                    "zaaksysteem,Zaaksysteem,Dimpact,high,active,E1\n",
+    "zaaksysteem,Zaaksysteem,Dimpact,high,active,E1\n",
     "requirements.csv": "service,competence,required_level,min_holders\nzaaksysteem,CM,3,2\n"
-                        "zaaksysteem,SLA,2,1\n",
+    "zaaksysteem,SLA,2,1\n",
     "assignments.csv": "employee_number,service,role,start_on\n"
-                       "E1,zaaksysteem,contractmanager,2022-01-01\n",
+    "E1,zaaksysteem,contractmanager,2022-01-01\n",
     "holdings.csv": "employee_number,competence,level,assessed_on\nE1,CM,4,2024-05-01\n"
-                    "E2,SLA,3,2024-06-01\n",
+    "E2,SLA,3,2024-06-01\n",
 }
-MODELS = (Competence, Framework, Person, OrgUnit, Service, Provider, Requirement, Assignment,
-          Holding, AuditEvent)
+MODELS = (
+    Competence,
+    Framework,
+    Person,
+    OrgUnit,
+    Service,
+    Provider,
+    Requirement,
+    Assignment,
+    Holding,
+    AuditEvent,
+)
 
 
 def _counts() -> dict[str, int]:
     db.session.rollback()
-    return {m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar_one()
-            for m in MODELS}
+    return {
+        m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar_one()
+        for m in MODELS
+    }
 
 
 def _zip(files: dict[str, str], folder: str = "") -> bytes:
@@ -59,8 +71,11 @@ def _zip(files: dict[str, str], folder: str = "") -> bytes:
 
 
 def _upload(client, files: dict[str, str | bytes]):
-    data = {"files": [(io.BytesIO(c.encode() if isinstance(c, str) else c), name)
-                      for name, c in files.items()]}
+    data = {
+        "files": [
+            (io.BytesIO(c.encode() if isinstance(c, str) else c), name) for name, c in files.items()
+        ]
+    }
     return client.post("/transfer/upload", data=data, content_type="multipart/form-data")
 
 
@@ -75,9 +90,13 @@ def _preview(client, files):
 
 
 def _counts_shown(html: str) -> dict[str, tuple[int, int, int]]:
-    return {name: (int(c), int(u), int(n)) for name, c, u, n in re.findall(
-        r'data-file="([\w.]+)" data-create="(\d+)" data-update="(\d+)" data-unchanged="(\d+)"',
-        html)}
+    return {
+        name: (int(c), int(u), int(n))
+        for name, c, u, n in re.findall(
+            r'data-file="([\w.]+)" data-create="(\d+)" data-update="(\d+)" data-unchanged="(\d+)"',
+            html,
+        )
+    }
 
 
 def _problems(html: str) -> list[str]:
@@ -108,8 +127,13 @@ def test_the_preview_counts_per_file_and_writes_nothing(editor):
     assert _counts() == before  # no records and no audit events
     assert 'data-outcome="ready"' in html
     assert _counts_shown(html) == {
-        "competences.csv": (2, 0, 0), "people.csv": (2, 0, 0), "services.csv": (1, 0, 0),
-        "requirements.csv": (2, 0, 0), "assignments.csv": (1, 0, 0), "holdings.csv": (2, 0, 0)}
+        "competences.csv": (2, 0, 0),
+        "people.csv": (2, 0, 0),
+        "services.csv": (1, 0, 0),
+        "requirements.csv": (2, 0, 0),
+        "assignments.csv": (1, 0, 0),
+        "holdings.csv": (2, 0, 0),
+    }
     assert f'name="token" type="hidden" value="{token}"' in html
 
 
@@ -120,9 +144,17 @@ def test_applying_writes_everything_with_audit_events(editor, uploads, users, ru
     assert response.status_code == 302 and response.headers["Location"] == "/transfer/"
     after = _counts()
     assert {name: after[name] - before[name] for name in after} == {
-        "Competence": 2, "Framework": 1, "Person": 2, "OrgUnit": 2, "Service": 1,
-        "Provider": 1, "Requirement": 2, "Assignment": 1, "Holding": 2,
-        "AuditEvent": 2 + 1 + 2 + 2 + 1 + 1 + 2 + 1 + 2 + 1}  # one per record, one summary
+        "Competence": 2,
+        "Framework": 1,
+        "Person": 2,
+        "OrgUnit": 2,
+        "Service": 1,
+        "Provider": 1,
+        "Requirement": 2,
+        "Assignment": 1,
+        "Holding": 2,
+        "AuditEvent": 2 + 1 + 2 + 2 + 1 + 1 + 2 + 1 + 2 + 1,
+    }  # one per record, one summary
     service = db.session.execute(select(Service).filter_by(code="zaaksysteem")).scalar_one()
     assert (service.provider.name, service.owner.employee_number) == ("Dimpact", "E1")
     summary = db.session.execute(select(AuditEvent).filter_by(action="import")).scalar_one()
@@ -152,12 +184,15 @@ def test_a_second_import_of_the_same_files_changes_nothing(editor):
 
 
 def test_a_broken_upload_lists_every_problem_and_writes_nothing(editor, uploads):
-    broken = dict(FILES, **{
-        "people.csv": "employee_number,name,start_date,leave_date\n"
-                      "E1,Anna,2020-01-01,2019-01-01\nE2,Bram,gisteren,\n",
-        "holdings.csv": "employee_number,competence,level,colour\nE1,CM,7,red\n",
-        "assignments.csv": "employee_number,service\nE9,zaaksysteem\n",
-    })
+    broken = dict(
+        FILES,
+        **{
+            "people.csv": "employee_number,name,start_date,leave_date\n"
+            "E1,Anna,2020-01-01,2019-01-01\nE2,Bram,gisteren,\n",
+            "holdings.csv": "employee_number,competence,level,colour\nE1,CM,7,red\n",
+            "assignments.csv": "employee_number,service\nE9,zaaksysteem\n",
+        },
+    )
     before = _counts()
     response = _upload(editor, broken)
     assert response.status_code == 200
@@ -165,8 +200,7 @@ def test_a_broken_upload_lists_every_problem_and_writes_nothing(editor, uploads)
     assert _counts() == before
     assert 'data-outcome="problems"' in html
     problems = _problems(html)
-    assert {"people.csv:2", "people.csv:3", "assignments.csv:2", "holdings.csv:1"} <= \
-        set(problems)
+    assert {"people.csv:2", "people.csv:3", "assignments.csv:2", "holdings.csv:1"} <= set(problems)
     assert "people.csv:3: start_date: gisteren is not a date" in html
     assert "Apply the import" not in html and 'name="token"' not in html
     assert not uploads.exists() or not any(uploads.iterdir())  # nothing to apply, nothing kept
@@ -176,8 +210,9 @@ def test_apply_plans_again_and_writes_nothing_when_the_registry_changed(editor):
     competence = factories.make_competence(code="CM")
     factories.make_service(code="zaaksysteem")
     db.session.commit()
-    token, html = _preview(editor, {"requirements.csv": FILES["requirements.csv"].replace(
-        "zaaksysteem,SLA,2,1\n", "")})
+    token, html = _preview(
+        editor, {"requirements.csv": FILES["requirements.csv"].replace("zaaksysteem,SLA,2,1\n", "")}
+    )
     assert _counts_shown(html)["requirements.csv"] == (1, 0, 0)
     db.session.delete(competence)  # meanwhile, someone removes the competence
     db.session.commit()
@@ -224,16 +259,19 @@ def test_export_and_import_again_changes_nothing(editor, client_as):
     assert shown["people.csv"] == (0, 0, 2) and shown["holdings.csv"] == (0, 0, 2)
 
 
-@pytest.mark.parametrize("files, message", [
-    ({}, "Choose one or more CSV files, or one zip file."),
-    ({"people.xlsx": b"PK"}, "people.xlsx is not one of the interchange files"),
-    ({"mensen.csv": "a,b\n"}, "mensen.csv is not one of the interchange files"),
-    ({"a.zip": _zip({"people.csv": "x"}), "people.csv": "x"}, "not both"),
-    ({"a.zip": b"not a zip"}, "a.zip is not a valid zip file."),
-    ({"a.zip": _zip({"notes.txt": "x"})}, "notes.txt is not one of the interchange files"),
-    ({"a.zip": _zip({"x/people.csv": "a", "y/people.csv": "b"})}, "occurs more than once"),
-    ({"a.zip": _zip({})}, "a.zip holds none of the interchange files."),
-])
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({}, "Choose one or more CSV files, or one zip file."),
+        ({"people.xlsx": b"PK"}, "people.xlsx is not one of the interchange files"),
+        ({"mensen.csv": "a,b\n"}, "mensen.csv is not one of the interchange files"),
+        ({"a.zip": _zip({"people.csv": "x"}), "people.csv": "x"}, "not both"),
+        ({"a.zip": b"not a zip"}, "a.zip is not a valid zip file."),
+        ({"a.zip": _zip({"notes.txt": "x"})}, "notes.txt is not one of the interchange files"),
+        ({"a.zip": _zip({"x/people.csv": "a", "y/people.csv": "b"})}, "occurs more than once"),
+        ({"a.zip": _zip({})}, "a.zip holds none of the interchange files."),
+    ],
+)
 def test_other_files_are_refused_with_a_message(editor, uploads, files, message):
     response = _upload(editor, files)
     assert response.status_code == 200
@@ -319,8 +357,14 @@ def test_upload_and_apply_need_a_csrf_token(make_app, users, uploads):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    client.post("/login", data={"email": users["editor"].email, "password": "correct horse "
-                                "battery", "csrf_token": token})
+    client.post(
+        "/login",
+        data={
+            "email": users["editor"].email,
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
     assert _upload(client, FILES).status_code == 400
     assert client.post("/transfer/apply", data={"token": "a" * 43}).status_code == 400
     assert not uploads.exists()
@@ -334,11 +378,15 @@ def test_mixed_web_imports_and_edits_keep_the_chain_verifiable(editor, runner):
     before = audit.snapshot(service)
     service.criticality = "critical"
     db.session.flush()
-    audit.record(audit.Actor.system("cli"), "update", "service", service.id,
-                 *audit.changes(before, audit.snapshot(service)))
+    audit.record(
+        audit.Actor.system("cli"),
+        "update",
+        "service",
+        service.id,
+        *audit.changes(before, audit.snapshot(service)),
+    )
     db.session.commit()
-    token, _html = _preview(editor, {"holdings.csv": "employee_number,competence,level\n"
-                                                     "E1,CM,5\n"})
+    token, _html = _preview(editor, {"holdings.csv": "employee_number,competence,level\nE1,CM,5\n"})
     editor.post("/transfer/apply", data={"token": token})
     assert editor.get("/audit/").status_code == 403  # a refusal is an event too
     result = runner.invoke(args=["audit", "verify"])

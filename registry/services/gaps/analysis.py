@@ -10,21 +10,26 @@ from registry.services.gaps.rows import GapFilter, GapRow, resolve
 
 
 def _keep(row: GapRow, f: GapFilter) -> bool:
-    return all((
-        not f.statuses or row.status in f.statuses,
-        not f.service_ids or row.service_id in f.service_ids,
-        not f.provider_ids or row.provider_id in f.provider_ids,
-        not f.criticalities or row.criticality in f.criticalities,
-        not f.framework_ids or row.framework_id in f.framework_ids,
-        not f.areas or row.area in f.areas,
-        not f.competence_ids or row.competence_id in f.competence_ids,
-        not f.requirement_ids or row.requirement_id in f.requirement_ids,
-    ))
+    return all(
+        (
+            not f.statuses or row.status in f.statuses,
+            not f.service_ids or row.service_id in f.service_ids,
+            not f.provider_ids or row.provider_id in f.provider_ids,
+            not f.criticalities or row.criticality in f.criticalities,
+            not f.framework_ids or row.framework_id in f.framework_ids,
+            not f.areas or row.area in f.areas,
+            not f.competence_ids or row.competence_id in f.competence_ids,
+            not f.requirement_ids or row.requirement_id in f.requirement_ids,
+        )
+    )
 
 
-def analyse(as_of: date | None = None, horizon: int | None = None,
-            filters: GapFilter | None = None,
-            service_ids: Iterable[int] | None = None) -> list[GapRow]:
+def analyse(
+    as_of: date | None = None,
+    horizon: int | None = None,
+    filters: GapFilter | None = None,
+    service_ids: Iterable[int] | None = None,
+) -> list[GapRow]:
     """Every analysed requirement (covered ones included), ordered by severity, then service
     code, then competence code. Filter with `filters` (or just `service_ids`, for one
     dossier); sort by risk with `by_risk`."""

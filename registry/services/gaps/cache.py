@@ -62,8 +62,9 @@ def _head():
     session = db.session
     if session.new or session.dirty or session.deleted or session.info.get("audit_head"):
         return None
-    return session.execute(select(AuditHead.count, AuditHead.hash)
-                           .where(AuditHead.id == 1)).one_or_none()
+    return session.execute(
+        select(AuditHead.count, AuditHead.hash).where(AuditHead.id == 1)
+    ).one_or_none()
 
 
 def full_analysis(as_of: date, horizon: int) -> list[GapRow]:
@@ -96,10 +97,18 @@ def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] |
     if head.count - entry.count > _MAX_EVENTS:
         return None
     events = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.action, AuditEvent.entity,
-               AuditEvent.entity_id, AuditEvent.before, AuditEvent.after)
+        select(
+            AuditEvent.seq,
+            AuditEvent.hash,
+            AuditEvent.action,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.before,
+            AuditEvent.after,
+        )
         .where(AuditEvent.seq >= entry.count, AuditEvent.seq <= head.count)
-        .order_by(AuditEvent.seq)).all()
+        .order_by(AuditEvent.seq)
+    ).all()
     # The chain must run on from the cached head (a cached head from a transaction that was
     # rolled back has a different hash), without gaps, to the current head.
     if entry.count == 0:
@@ -107,8 +116,11 @@ def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] |
     else:
         chained = bool(events) and (events[0].seq, events[0].hash) == (entry.count, entry.hash)
         events = events[1:]
-    if not chained or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1)) \
-            or events[-1].hash != head.hash:
+    if (
+        not chained
+        or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1))
+        or events[-1].hash != head.hash
+    ):
         return None
     changes = _Changes()
     if not all(changes.add(event) for event in events):
@@ -116,8 +128,11 @@ def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] |
     affected = changes.requirement_ids(entry.rows)
     if len(affected) > max(50, len(entry.rows) // 2):
         return None  # most of the registry: one full statement is cheaper
-    fresh = sql.compute(as_of, horizon, GapFilter(requirement_ids=tuple(sorted(affected)))) \
-        if affected else []
+    fresh = (
+        sql.compute(as_of, horizon, GapFilter(requirement_ids=tuple(sorted(affected))))
+        if affected
+        else []
+    )
     kept = [row for row in entry.rows if row.requirement_id not in affected]
     return sorted(kept + fresh, key=report_order)
 
@@ -158,25 +173,40 @@ class _Changes:
         rows (which still hold what has since been deleted or renamed)."""
         r = Requirement
         holding_competences = select(Holding.competence_id).where(
-            or_(Holding.id.in_(self.holdings), Holding.person_id.in_(self.people)))
+            or_(Holding.id.in_(self.holdings), Holding.person_id.in_(self.people))
+        )
         assignment_services = select(Assignment.service_id).where(
-            or_(Assignment.id.in_(self.assignments), Assignment.person_id.in_(self.people)))
-        found = set(db.session.execute(
-            select(r.id).join(Service, Service.id == r.service_id)
-            .join(Competence, Competence.id == r.competence_id)
-            .where(or_(r.id.in_(self.requirements), r.service_id.in_(self.services),
-                       r.competence_id.in_(self.competences),
-                       Service.provider_id.in_(self.providers),
-                       Competence.framework_id.in_(self.frameworks),
-                       r.competence_id.in_(holding_competences),
-                       r.service_id.in_(assignment_services)))).scalars())
-        competences = self.competences | {c for c, in db.session.execute(holding_competences)}
-        services = self.services | {s for s, in db.session.execute(assignment_services)}
+            or_(Assignment.id.in_(self.assignments), Assignment.person_id.in_(self.people))
+        )
+        found = set(
+            db.session.execute(
+                select(r.id)
+                .join(Service, Service.id == r.service_id)
+                .join(Competence, Competence.id == r.competence_id)
+                .where(
+                    or_(
+                        r.id.in_(self.requirements),
+                        r.service_id.in_(self.services),
+                        r.competence_id.in_(self.competences),
+                        Service.provider_id.in_(self.providers),
+                        Competence.framework_id.in_(self.frameworks),
+                        r.competence_id.in_(holding_competences),
+                        r.service_id.in_(assignment_services),
+                    )
+                )
+            ).scalars()
+        )
+        competences = self.competences | {c for (c,) in db.session.execute(holding_competences)}
+        services = self.services | {s for (s,) in db.session.execute(assignment_services)}
         found.update(
-            row.requirement_id for row in rows
-            if row.requirement_id in self.requirements or row.service_id in services
-            or row.competence_id in competences or row.provider_id in self.providers
-            or row.framework_id in self.frameworks)
+            row.requirement_id
+            for row in rows
+            if row.requirement_id in self.requirements
+            or row.service_id in services
+            or row.competence_id in competences
+            or row.provider_id in self.providers
+            or row.framework_id in self.frameworks
+        )
         return found
 
 

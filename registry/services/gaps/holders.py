@@ -23,10 +23,18 @@ def qualified_holders(requirement_ids: list[int], day: date) -> dict[int, list[H
     stmt = (
         select(r.id, p.id, p.employee_number, p.name, h.level)
         .join(a, a.service_id == r.service_id)
-        .join(h, and_(h.person_id == a.person_id, h.competence_id == r.competence_id,
-                      h.level >= r.required_level))
+        .join(
+            h,
+            and_(
+                h.person_id == a.person_id,
+                h.competence_id == r.competence_id,
+                h.level >= r.required_level,
+            ),
+        )
         .join(p, p.id == a.person_id)
-        .where(r.id.in_(list(requirement_ids)), assigned_on(d, a), valid_on(d, h), employed_on(d, p))
+        .where(
+            r.id.in_(list(requirement_ids)), assigned_on(d, a), valid_on(d, h), employed_on(d, p)
+        )
     )
     for rid, person_id, number, name, level in db.session.execute(stmt):
         result[rid].append(Holder(person_id, number, name, level))
@@ -35,9 +43,12 @@ def qualified_holders(requirement_ids: list[int], day: date) -> dict[int, list[H
     return result
 
 
-def suggestions_for(requirement_ids: list[int], as_of: date | None = None,
-                    horizon: int | None = None,
-                    limit: int | None = None) -> dict[int, list[SuggestedPerson]]:
+def suggestions_for(
+    requirement_ids: list[int],
+    as_of: date | None = None,
+    horizon: int | None = None,
+    limit: int | None = None,
+) -> dict[int, list[SuggestedPerson]]:
     """Successor suggestions of DESIGN.md for each requirement, in one query: first the
     candidates, then people who need training; within each, highest level first, then those
     sharing an org unit with a current holder, then by name. `limit` caps each list."""
@@ -48,35 +59,62 @@ def suggestions_for(requirement_ids: list[int], as_of: date | None = None,
     d, e = days(as_of, horizon)
     r, h, p = Requirement, Holding, Person
     a = aliased(Assignment)
-    assigned_on_d = exists().where(a.person_id == p.id, a.service_id == r.service_id,
-                                   assigned_on(d, a))
+    assigned_on_d = exists().where(
+        a.person_id == p.id, a.service_id == r.service_id, assigned_on(d, a)
+    )
     is_candidate = and_(h.level >= r.required_level, valid_on(e, h), ~assigned_on_d)
     # The org units of the people qualified on D (the current holders).
     ca, ch, cp = aliased(Assignment), aliased(Holding), aliased(Person)
     shares_unit = exists().where(
-        ca.service_id == r.service_id, assigned_on(d, ca), ch.person_id == ca.person_id,
-        ch.competence_id == r.competence_id, ch.level >= r.required_level, valid_on(d, ch),
-        cp.id == ca.person_id, employed_on(d, cp), cp.org_unit_id == p.org_unit_id)
+        ca.service_id == r.service_id,
+        assigned_on(d, ca),
+        ch.person_id == ca.person_id,
+        ch.competence_id == r.competence_id,
+        ch.level >= r.required_level,
+        valid_on(d, ch),
+        cp.id == ca.person_id,
+        employed_on(d, cp),
+        cp.org_unit_id == p.org_unit_id,
+    )
     stmt = (
-        select(r.id, p.id, p.employee_number, p.name, h.level,
-               case((is_candidate, literal("candidate")), else_=literal("training")),
-               and_(p.org_unit_id.is_not(None), shares_unit))
+        select(
+            r.id,
+            p.id,
+            p.employee_number,
+            p.name,
+            h.level,
+            case((is_candidate, literal("candidate")), else_=literal("training")),
+            and_(p.org_unit_id.is_not(None), shares_unit),
+        )
         .join(h, h.competence_id == r.competence_id)
         .join(p, p.id == h.person_id)
-        .where(r.id.in_(list(requirement_ids)), valid_on(d, h), employed_on(d, p),
-               employed_on(e, p), or_(is_candidate, h.level < r.required_level))
+        .where(
+            r.id.in_(list(requirement_ids)),
+            valid_on(d, h),
+            employed_on(d, p),
+            employed_on(e, p),
+            or_(is_candidate, h.level < r.required_level),
+        )
     )
     for rid, person_id, number, name, level, kind, shares in db.session.execute(stmt):
         result[rid].append(SuggestedPerson(person_id, number, name, level, kind, bool(shares)))
     for people in result.values():
-        people.sort(key=lambda s: (s.kind != "candidate", -s.level, not s.shares_org_unit,
-                                   s.name, s.person_id))
+        people.sort(
+            key=lambda s: (
+                s.kind != "candidate",
+                -s.level,
+                not s.shares_org_unit,
+                s.name,
+                s.person_id,
+            )
+        )
         if limit is not None:
             del people[limit:]
     return result
 
 
-def suggestions(requirement_id: int, as_of: date | None = None,
-                horizon: int | None = None) -> list[SuggestedPerson]:
+def suggestions(
+    requirement_id: int, as_of: date | None = None, horizon: int | None = None
+) -> list[SuggestedPerson]:
     """Successor suggestions of DESIGN.md for one requirement."""
     return suggestions_for([requirement_id], as_of, horizon)[requirement_id]

@@ -135,14 +135,17 @@ def status_counts(rows: Iterable[GapRow]) -> dict[str, int]:
     return counts
 
 
-def coverage_by(rows: Iterable[GapRow], key: Callable[[GapRow], object],
-                label: Callable[[GapRow], str | None]) -> list[CoverageSummary]:
+def coverage_by(
+    rows: Iterable[GapRow], key: Callable[[GapRow], object], label: Callable[[GapRow], str | None]
+) -> list[CoverageSummary]:
     """Coverage per group of rows (e.g. per provider), ordered by label; one pass."""
     groups: dict[object, list[GapRow]] = {}
     for row in rows:
         groups.setdefault(key(row), []).append(row)
-    summaries = [CoverageSummary(k, label(group[0]), len(group), status_counts(group),
-                                 coverage(group)) for k, group in groups.items()]
+    summaries = [
+        CoverageSummary(k, label(group[0]), len(group), status_counts(group), coverage(group))
+        for k, group in groups.items()
+    ]
     return sorted(summaries, key=lambda s: (s.label is None, (s.label or "").casefold()))
 
 
@@ -155,5 +158,4 @@ def coverage_by_provider(rows: Iterable[GapRow]) -> list[CoverageSummary]:
 
 def coverage_by_service(rows: Iterable[GapRow]) -> dict[int, CoverageSummary]:
     """Coverage per service id, labelled with the service name."""
-    return {s.key: s for s in coverage_by(rows, lambda r: r.service_id,
-                                          lambda r: r.service_name)}
+    return {s.key: s for s in coverage_by(rows, lambda r: r.service_id, lambda r: r.service_name)}

@@ -24,22 +24,29 @@ from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 # --- the predicates of DESIGN.md as SQL -------------------------------------------------------
 
+
 def employed_on(day, person=Person):
     """The person is employed on `day` (a date or a bound parameter)."""
-    return and_(or_(person.start_date.is_(None), person.start_date <= day),
-                or_(person.leave_date.is_(None), person.leave_date > day))
+    return and_(
+        or_(person.start_date.is_(None), person.start_date <= day),
+        or_(person.leave_date.is_(None), person.leave_date > day),
+    )
 
 
 def assigned_on(day, assignment=Assignment):
     """The assignment is active on `day`."""
-    return and_(or_(assignment.start_on.is_(None), assignment.start_on <= day),
-                or_(assignment.end_on.is_(None), assignment.end_on > day))
+    return and_(
+        or_(assignment.start_on.is_(None), assignment.start_on <= day),
+        or_(assignment.end_on.is_(None), assignment.end_on > day),
+    )
 
 
 def valid_on(day, holding=Holding):
     """The holding is valid on `day`."""
-    return and_(or_(holding.assessed_on.is_(None), holding.assessed_on <= day),
-                or_(holding.expires_on.is_(None), holding.expires_on > day))
+    return and_(
+        or_(holding.assessed_on.is_(None), holding.assessed_on <= day),
+        or_(holding.expires_on.is_(None), holding.expires_on > day),
+    )
 
 
 def analysed_requirement():
@@ -72,8 +79,10 @@ def status_of(now, later, min_holders):
 
 
 def days(as_of: date, horizon: int):
-    return (bindparam("as_of", as_of, type_=Date),
-            bindparam("horizon_end", rules.horizon_end(as_of, horizon), type_=Date))
+    return (
+        bindparam("as_of", as_of, type_=Date),
+        bindparam("horizon_end", rules.horizon_end(as_of, horizon), type_=Date),
+    )
 
 
 def analysed(filters: GapFilter | None, name: str = "ar"):
@@ -82,22 +91,33 @@ def analysed(filters: GapFilter | None, name: str = "ar"):
     f = filters or GapFilter()
     conditions = [analysed_requirement()]
     for values, column in (
-        (f.service_ids, Requirement.service_id), (f.provider_ids, Service.provider_id),
-        (f.criticalities, Service.criticality), (f.framework_ids, Competence.framework_id),
-        (f.areas, Competence.area), (f.competence_ids, Requirement.competence_id),
+        (f.service_ids, Requirement.service_id),
+        (f.provider_ids, Service.provider_id),
+        (f.criticalities, Service.criticality),
+        (f.framework_ids, Competence.framework_id),
+        (f.areas, Competence.area),
+        (f.competence_ids, Requirement.competence_id),
         (f.requirement_ids, Requirement.id),
     ):
         if values:
             conditions.append(column.in_(list(values)))
     return (
         select(
-            Requirement.id.label("rid"), Requirement.service_id, Requirement.competence_id,
-            Requirement.required_level, Requirement.min_holders,
-            Service.code.label("service_code"), Service.name.label("service_name"),
-            Service.status.label("service_status"), Service.criticality,
-            Service.provider_id, Service.contract_end,
-            Competence.code.label("competence_code"), Competence.name.label("competence_name"),
-            Competence.framework_id, Competence.area,
+            Requirement.id.label("rid"),
+            Requirement.service_id,
+            Requirement.competence_id,
+            Requirement.required_level,
+            Requirement.min_holders,
+            Service.code.label("service_code"),
+            Service.name.label("service_name"),
+            Service.status.label("service_status"),
+            Service.criticality,
+            Service.provider_id,
+            Service.contract_end,
+            Competence.code.label("competence_code"),
+            Competence.name.label("competence_name"),
+            Competence.framework_id,
+            Competence.area,
         )
         .join(Service, Service.id == Requirement.service_id)
         .join(Competence, Competence.id == Requirement.competence_id)
@@ -112,14 +132,27 @@ def qualified_pairs(ar, d, e, name: str = "pairs", scope=None):
     a, h, p = Assignment, Holding, Person
     on_d = and_(assigned_on(d, a), valid_on(d, h), employed_on(d, p))
     on_e = and_(assigned_on(e, a), valid_on(e, h), employed_on(e, p))
-    stable = and_(assigned_on(d, a), valid_on(d, h), valid_on(e, h), employed_on(d, p), employed_on(e, p))
+    stable = and_(
+        assigned_on(d, a), valid_on(d, h), valid_on(e, h), employed_on(d, p), employed_on(e, p)
+    )
     stmt = (
-        select(ar.c.rid, a.person_id, flag(on_d).label("on_d"), flag(on_e).label("on_e"),
-               flag(stable).label("stable"))
+        select(
+            ar.c.rid,
+            a.person_id,
+            flag(on_d).label("on_d"),
+            flag(on_e).label("on_e"),
+            flag(stable).label("stable"),
+        )
         .select_from(ar)
         .join(a, a.service_id == ar.c.service_id)
-        .join(h, and_(h.person_id == a.person_id, h.competence_id == ar.c.competence_id,
-                      h.level >= ar.c.required_level))
+        .join(
+            h,
+            and_(
+                h.person_id == a.person_id,
+                h.competence_id == ar.c.competence_id,
+                h.level >= ar.c.required_level,
+            ),
+        )
         .join(p, p.id == a.person_id)
         .where(or_(on_d, on_e))
     )
@@ -136,7 +169,8 @@ def _scope(filters: GapFilter | None):
     ar = analysed(filters, "scope")
     rows = db.session.execute(select(ar.c.service_id, ar.c.competence_id)).all()
     return sorted({r.service_id for r in rows}) or [-1], sorted(
-        {r.competence_id for r in rows}) or [-1]
+        {r.competence_id for r in rows}
+    ) or [-1]
 
 
 def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
@@ -145,10 +179,14 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
     scope = _scope(filters)
     pairs = qualified_pairs(ar, d, e, scope=scope)
     counts = (
-        select(pairs.c.rid, func.sum(pairs.c.on_d).label("now"),
-               func.sum(pairs.c.on_e).label("later"),
-               func.sum(pairs.c.stable).label("assigned_stable"))
-        .group_by(pairs.c.rid).cte("counts")
+        select(
+            pairs.c.rid,
+            func.sum(pairs.c.on_d).label("now"),
+            func.sum(pairs.c.on_e).label("later"),
+            func.sum(pairs.c.stable).label("assigned_stable"),
+        )
+        .group_by(pairs.c.rid)
+        .cte("counts")
     )
     # People employed on D and E holding C validly on both days, per competence and level;
     # a requirement's candidates are those at ≥ L minus the ones assigned to its service.
@@ -156,23 +194,42 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
     stable_holders = (
         select(h.competence_id, h.level, func.count().label("n"))
         .join(p, p.id == h.person_id)
-        .where(valid_on(d, h), valid_on(e, h), employed_on(d, p), employed_on(e, p),
-               h.competence_id.in_(scope[1]) if scope else true())
-        .group_by(h.competence_id, h.level).cte("stable_holders")
+        .where(
+            valid_on(d, h),
+            valid_on(e, h),
+            employed_on(d, p),
+            employed_on(e, p),
+            h.competence_id.in_(scope[1]) if scope else true(),
+        )
+        .group_by(h.competence_id, h.level)
+        .cte("stable_holders")
     )
     stable_counts = (
         select(ar.c.rid, func.sum(stable_holders.c.n).label("n"))
-        .join(stable_holders, and_(stable_holders.c.competence_id == ar.c.competence_id,
-                                   stable_holders.c.level >= ar.c.required_level))
-        .group_by(ar.c.rid).cte("stable_counts")
+        .join(
+            stable_holders,
+            and_(
+                stable_holders.c.competence_id == ar.c.competence_id,
+                stable_holders.c.level >= ar.c.required_level,
+            ),
+        )
+        .group_by(ar.c.rid)
+        .cte("stable_counts")
     )
     now = cast(func.coalesce(counts.c.now, 0), Integer)
     later = cast(func.coalesce(counts.c.later, 0), Integer)
-    candidates = cast(func.coalesce(stable_counts.c.n, 0)
-                      - func.coalesce(counts.c.assigned_stable, 0), Integer)
+    candidates = cast(
+        func.coalesce(stable_counts.c.n, 0) - func.coalesce(counts.c.assigned_stable, 0), Integer
+    )
     base = (
-        select(ar, Provider.name.label("provider_name"), Framework.name.label("framework_name"),
-               now.label("now"), later.label("later"), candidates.label("candidates"))
+        select(
+            ar,
+            Provider.name.label("provider_name"),
+            Framework.name.label("framework_name"),
+            now.label("now"),
+            later.label("later"),
+            candidates.label("candidates"),
+        )
         .select_from(ar)
         .outerjoin(Provider, Provider.id == ar.c.provider_id)
         .outerjoin(Framework, Framework.id == ar.c.framework_id)
@@ -183,8 +240,9 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
     status = status_of(base.c.now, base.c.later, base.c.min_holders)
     weight = case(rules.CRITICALITY_WEIGHT, value=base.c.criticality, else_=0)
     severity = severity_of(base.c.now, base.c.later, base.c.min_holders)
-    stmt = select(base, status.label("status"), severity.label("severity"),
-                  (severity * weight).label("risk"))
+    stmt = select(
+        base, status.label("status"), severity.label("severity"), (severity * weight).label("risk")
+    )
     if filters and filters.statuses:
         stmt = stmt.where(status.in_(list(filters.statuses)))
     return stmt
@@ -192,18 +250,31 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
 
 def _row(r, end: date) -> GapRow:
     return GapRow(
-        requirement_id=r.rid, service_id=r.service_id, service_code=r.service_code,
-        service_name=r.service_name, service_status=r.service_status,
-        criticality=r.criticality, provider_id=r.provider_id, provider_name=r.provider_name,
+        requirement_id=r.rid,
+        service_id=r.service_id,
+        service_code=r.service_code,
+        service_name=r.service_name,
+        service_status=r.service_status,
+        criticality=r.criticality,
+        provider_id=r.provider_id,
+        provider_name=r.provider_name,
         contract_end=r.contract_end,
         contract_ending=r.contract_end is not None and r.contract_end <= end,
-        competence_id=r.competence_id, competence_code=r.competence_code,
-        competence_name=r.competence_name, framework_id=r.framework_id,
-        framework_name=r.framework_name, area=r.area, required_level=r.required_level,
-        min_holders=r.min_holders, holders_now=r.now, holders_at_horizon=r.later,
-        candidates=r.candidates, status=r.status, severity=r.severity, risk=r.risk)
-
-
+        competence_id=r.competence_id,
+        competence_code=r.competence_code,
+        competence_name=r.competence_name,
+        framework_id=r.framework_id,
+        framework_name=r.framework_name,
+        area=r.area,
+        required_level=r.required_level,
+        min_holders=r.min_holders,
+        holders_now=r.now,
+        holders_at_horizon=r.later,
+        candidates=r.candidates,
+        status=r.status,
+        severity=r.severity,
+        risk=r.risk,
+    )
 
 
 def compute(as_of: date, horizon: int, filters: GapFilter | None) -> list[GapRow]:

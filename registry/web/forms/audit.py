@@ -24,20 +24,24 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     entity = SelectField(_l("Record type"), validators=[Optional()], validate_choice=False)
-    entity_id = StringField(_l("Record number"), validators=[Optional(), Length(max=80)],
-                            description=_l("The id of one record, e.g. from its page address."))
+    entity_id = StringField(
+        _l("Record number"),
+        validators=[Optional(), Length(max=80)],
+        description=_l("The id of one record, e.g. from its page address."),
+    )
     actor = SelectField(_l("User"), validators=[Optional()], validate_choice=False)
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
     result = SelectField(_l("Result"), validators=[Optional()], validate_choice=False)
-    date_from = DateField(_l("From"), validators=[Optional()],
-                          description=_l("Day in Dutch time, included."))
+    date_from = DateField(
+        _l("From"), validators=[Optional()], description=_l("Day in Dutch time, included.")
+    )
     date_to = DateField(_l("Up to and including"), validators=[Optional()])
 
-    def set_choices(self, values: dict, entity_labels: dict, action_labels: dict,
-                    result_labels: dict) -> None:
+    def set_choices(
+        self, values: dict, entity_labels: dict, action_labels: dict, result_labels: dict
+    ) -> None:
         """Fill the selects with the values that occur in the log (and keep the chosen one)."""
-        for name, labels in (("entity", entity_labels), ("actor", {}),
-                             ("action", action_labels)):
+        for name, labels in (("entity", entity_labels), ("actor", {}), ("action", action_labels)):
             options = list(values.get(name, []))
             chosen = getattr(self, name).data
             if chosen and chosen not in options:
@@ -56,11 +60,14 @@ class VerifyForm(FlaskForm):
     expect = StringField(
         _l("Expected head (optional)"),
         validators=[Optional(), Length(max=100)],
-        description=_l("A head noted from an earlier verification, as N:HASH. The log must still "
-                       "hold it; this catches events removed from the end of the log."),
+        description=_l(
+            "A head noted from an earlier verification, as N:HASH. The log must still "
+            "hold it; this catches events removed from the end of the log."
+        ),
     )
 
     def validate_expect(self, field):
         if field.data and audit_chain.parse_head(field.data) is None:
-            raise ValidationError(_l("Enter the head as a number, a colon and the 64-character "
-                                     "hash, e.g. 12:3f2a…"))
+            raise ValidationError(
+                _l("Enter the head as a number, a colon and the 64-character hash, e.g. 12:3f2a…")
+            )

@@ -39,7 +39,8 @@ class PersonNumberField(StringField):
         self.data = None
         if self.number:
             self.data = db.session.execute(
-                select(Person.id).where(Person.employee_number == self.number)).scalar()
+                select(Person.id).where(Person.employee_number == self.number)
+            ).scalar()
             if self.data is None:
                 raise ValueError(_l("No person has this employee number."))
 

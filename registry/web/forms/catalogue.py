@@ -5,7 +5,6 @@ Checks that need the database (uniqueness, references) live in `services.catalog
 back as field errors; the forms check what a single value can tell.
 """
 
-
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -84,8 +83,7 @@ class CatalogueForm(VersionedForm):
             if name in SKIPPED:
                 continue
             if f.type == "SelectField":
-                text = next((str(c.label) for c in f._iter_choices_normalized() if c.selected),
-                            "")
+                text = next((str(c.label) for c in f._iter_choices_normalized() if c.selected), "")
             elif f.type == "BooleanField":
                 text = _("yes") if f.data else _("no")
             else:
@@ -100,9 +98,11 @@ def _date_order(start_field, end_field, message) -> None:
 
 
 class ProviderForm(CatalogueForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
-                       description=_l("For example Dimpact, GovUnited or the regional ICT "
-                                      "shared service centre."))
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("For example Dimpact, GovUnited or the regional ICT shared service centre."),
+    )
     kind = SelectField(_l("Kind"), validators=[Optional()])
 
     def set_choices(self, record=None) -> None:
@@ -111,37 +111,59 @@ class ProviderForm(CatalogueForm):
 
 class ServiceForm(CatalogueForm):
     code = StringField(
-        _l("Code"), validators=[DataRequired(), Length(max=80),
-                                Regexp(SERVICE_CODE, message=SERVICE_CODE_MESSAGE)],
-        description=_l("A short unique name for addresses and files: lowercase letters, digits "
-                       "and hyphens, for example zaaksysteem-dimpact."))
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(SERVICE_CODE, message=SERVICE_CODE_MESSAGE),
+        ],
+        description=_l(
+            "A short unique name for addresses and files: lowercase letters, digits "
+            "and hyphens, for example zaaksysteem-dimpact."
+        ),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validators=[Optional()])
     owner_id = PersonNumberField(
-        _l("Owner"), validators=[Optional()],
-        description=_l("Employee number of the person accountable for commissioning this "
-                       "service; suggestions appear as you type."))
+        _l("Owner"),
+        validators=[Optional()],
+        description=_l(
+            "Employee number of the person accountable for commissioning this "
+            "service; suggestions appear as you type."
+        ),
+    )
     criticality = SelectField(_l("Criticality"), validators=[DataRequired()], default="medium")
-    status = SelectField(_l("Status"), validators=[DataRequired()], default="active",
-                         description=_l("Only planned and active services are analysed."))
+    status = SelectField(
+        _l("Status"),
+        validators=[DataRequired()],
+        default="active",
+        description=_l("Only planned and active services are analysed."),
+    )
     contract_start = DateField(_l("Contract start"), validators=[Optional()])
-    contract_end = DateField(_l("Contract end"), validators=[Optional()],
-                             description=_l("The last day of the current contract."))
+    contract_end = DateField(
+        _l("Contract end"),
+        validators=[Optional()],
+        description=_l("The last day of the current contract."),
+    )
     description = TextAreaField(_l("Description"), validators=[Optional()])
 
     def set_choices(self, record=None) -> None:
         """The current owner stays selectable even after leaving."""
-        providers = db.session.execute(select(Provider.id, Provider.name)
-                                       .order_by(Provider.name)).all()
-        self.provider_id.choices = [_none(_("no provider chosen")),
-                                    *(SelectChoice(str(pid), name) for pid, name in providers)]
+        providers = db.session.execute(
+            select(Provider.id, Provider.name).order_by(Provider.name)
+        ).all()
+        self.provider_id.choices = [
+            _none(_("no provider chosen")),
+            *(SelectChoice(str(pid), name) for pid, name in providers),
+        ]
         self.criticality.choices = choices("criticality")
         self.status.choices = choices("service_status")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        _date_order(self.contract_start, self.contract_end,
-                    _l("The contract cannot end before it starts."))
+        _date_order(
+            self.contract_start, self.contract_end, _l("The contract cannot end before it starts.")
+        )
         return ok and not self.contract_end.errors
 
 
@@ -156,29 +178,37 @@ def level_choices(framework: Framework | None) -> list[SelectChoice]:
 
 
 class RequirementForm(CatalogueForm):
-    competence_id = SelectField(_l("Competence"), coerce=optional_int,
-                                validators=[InputRequired()])
+    competence_id = SelectField(_l("Competence"), coerce=optional_int, validators=[InputRequired()])
     required_level = SelectField(
-        _l("Required level"), coerce=int, default=3,
-        description=_l("The proficiency a holder needs, from 1 (aware) to 5 (authority)."))
+        _l("Required level"),
+        coerce=int,
+        default=3,
+        description=_l("The proficiency a holder needs, from 1 (aware) to 5 (authority)."),
+    )
     min_holders = IntegerField(
-        _l("Minimum number of holders"), default=2,
+        _l("Minimum number of holders"),
+        default=2,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_HOLDERS)],
-        description=_l("How many assigned people must hold it; two means nobody is "
-                       "irreplaceable."))
-    rationale = TextAreaField(_l("Rationale"), validators=[Optional()],
-                              description=_l("Why this service needs this competence."))
+        description=_l("How many assigned people must hold it; two means nobody is irreplaceable."),
+    )
+    rationale = TextAreaField(
+        _l("Rationale"),
+        validators=[Optional()],
+        description=_l("Why this service needs this competence."),
+    )
 
     def set_choices(self, record=None) -> None:
         """Competences in use (and the current one), grouped by framework; levels named by the
         chosen competence's framework when one is chosen."""
         current = record.competence if record else None
         rows = db.session.execute(
-            select(Competence.id, Competence.code, Competence.name, Competence.retired,
-                   Framework.name)
+            select(
+                Competence.id, Competence.code, Competence.name, Competence.retired, Framework.name
+            )
             .outerjoin(Framework, Competence.framework_id == Framework.id)
-            .where(or_(Competence.retired.is_(False), Competence.id == (current.id if current
-                                                                         else 0)))
+            .where(
+                or_(Competence.retired.is_(False), Competence.id == (current.id if current else 0))
+            )
             .order_by(Framework.name.is_(None), Framework.name, Competence.code)
         ).all()
         no_framework = _("No framework")
@@ -187,22 +217,28 @@ class RequirementForm(CatalogueForm):
             text = f"{code} {name}" + (f" ({_('retired')})" if retired else "")
             options.append(SelectChoice(str(cid), text, optgroup=framework or no_framework))
         self.competence_id.choices = options
-        chosen = db.session.get(Competence, self.competence_id.data) \
-            if self.competence_id.data else current
+        chosen = (
+            db.session.get(Competence, self.competence_id.data)
+            if self.competence_id.data
+            else current
+        )
         self.required_level.choices = level_choices(chosen.framework if chosen else None)
 
 
 class MitigationForm(CatalogueForm):
     kind = SelectField(_l("Kind of measure"), validators=[DataRequired()])
     owner_id = PersonNumberField(
-        _l("Owner"), validators=[Optional()],
-        description=_l("Employee number of who carries it out; suggestions appear as you "
-                       "type."))
+        _l("Owner"),
+        validators=[Optional()],
+        description=_l("Employee number of who carries it out; suggestions appear as you type."),
+    )
     due_on = DateField(_l("Due on"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
     risk_expires_on = DateField(
-        _l("Risk accepted until"), validators=[Optional()],
-        description=_l("Only for an accepted risk: the date on which it must be reviewed."))
+        _l("Risk accepted until"),
+        validators=[Optional()],
+        description=_l("Only for an accepted risk: the date on which it must be reviewed."),
+    )
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
     def set_choices(self, record=None) -> None:
@@ -211,47 +247,79 @@ class MitigationForm(CatalogueForm):
 
 
 class FrameworkForm(CatalogueForm):
-    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=60),
-                                             Regexp(COMPETENCE_CODE,
-                                                    message=FRAMEWORK_KEY_MESSAGE)],
-                      description=_l("A short unique key, for example e-cf-4."))
+    key = StringField(
+        _l("Key"),
+        validators=[
+            DataRequired(),
+            Length(max=60),
+            Regexp(COMPETENCE_CODE, message=FRAMEWORK_KEY_MESSAGE),
+        ],
+        description=_l("A short unique key, for example e-cf-4."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional()])
-    label_1 = StringField(_l("Name of level 1"), validators=[Optional(), Length(max=100)],
-                          description=_l("Leave empty to use the generic name: aware."))
-    label_2 = StringField(_l("Name of level 2"), validators=[Optional(), Length(max=100)],
-                          description=_l("Leave empty to use the generic name: "
-                                         "knowledgeable."))
-    label_3 = StringField(_l("Name of level 3"), validators=[Optional(), Length(max=100)],
-                          description=_l("Leave empty to use the generic name: competent."))
-    label_4 = StringField(_l("Name of level 4"), validators=[Optional(), Length(max=100)],
-                          description=_l("Leave empty to use the generic name: expert."))
-    label_5 = StringField(_l("Name of level 5"), validators=[Optional(), Length(max=100)],
-                          description=_l("Leave empty to use the generic name: authority."))
+    label_1 = StringField(
+        _l("Name of level 1"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty to use the generic name: aware."),
+    )
+    label_2 = StringField(
+        _l("Name of level 2"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty to use the generic name: knowledgeable."),
+    )
+    label_3 = StringField(
+        _l("Name of level 3"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty to use the generic name: competent."),
+    )
+    label_4 = StringField(
+        _l("Name of level 4"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty to use the generic name: expert."),
+    )
+    label_5 = StringField(
+        _l("Name of level 5"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty to use the generic name: authority."),
+    )
 
 
 class CompetenceForm(CatalogueForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40),
-                                               Regexp(COMPETENCE_CODE,
-                                                      message=COMPETENCE_CODE_MESSAGE)],
-                       description=_l("Unique; letters, digits, dots, hyphens and underscores, "
-                                      "for example CM-01."))
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(COMPETENCE_CODE, message=COMPETENCE_CODE_MESSAGE),
+        ],
+        description=_l(
+            "Unique; letters, digits, dots, hyphens and underscores, for example CM-01."
+        ),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     framework_id = SelectField(_l("Framework"), coerce=optional_int, validators=[Optional()])
-    area = StringField(_l("Area"), validators=[Optional(), Length(max=120)],
-                       description=_l("For example contract management or information "
-                                      "security."))
+    area = StringField(
+        _l("Area"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("For example contract management or information security."),
+    )
     description = TextAreaField(_l("Description"), validators=[Optional()])
     retired = BooleanField(
         _l("Retired"),
-        description=_l("A retired competence is kept for history but no longer required or "
-                       "analysed."))
+        description=_l(
+            "A retired competence is kept for history but no longer required or analysed."
+        ),
+    )
 
     def set_choices(self, record=None) -> None:
-        frameworks = db.session.execute(select(Framework.id, Framework.name)
-                                        .order_by(Framework.name)).all()
-        self.framework_id.choices = [_none(_("no framework")),
-                                     *(SelectChoice(str(fid), name) for fid, name in frameworks)]
+        frameworks = db.session.execute(
+            select(Framework.id, Framework.name).order_by(Framework.name)
+        ).all()
+        self.framework_id.choices = [
+            _none(_("no framework")),
+            *(SelectChoice(str(fid), name) for fid, name in frameworks),
+        ]
 
 
 class SearchForm(Form):
@@ -271,8 +339,11 @@ class CompetenceSearchForm(SearchForm):
     state = SelectField(_l("Show"), validators=[Optional()])
 
     def set_choices(self) -> None:
-        self.state.choices = [_none(_("all")), SelectChoice("in_use", _("in use")),
-                              SelectChoice("retired", _("retired"))]
+        self.state.choices = [
+            _none(_("all")),
+            SelectChoice("in_use", _("in use")),
+            SelectChoice("retired", _("retired")),
+        ]
 
 
 class MitigationSearchForm(Form):

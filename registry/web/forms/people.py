@@ -22,9 +22,17 @@ from registry.web.forms.base import VersionedForm
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
-ROLE_SUGGESTIONS = ("contractmanager", "functioneel beheerder", "informatiemanager",
-                    "leveranciersmanager", "servicemanager", "CISO", "privacy officer",
-                    "architect", "back-up")
+ROLE_SUGGESTIONS = (
+    "contractmanager",
+    "functioneel beheerder",
+    "informatiemanager",
+    "leveranciersmanager",
+    "servicemanager",
+    "CISO",
+    "privacy officer",
+    "architect",
+    "back-up",
+)
 
 
 def optional_int(value):
@@ -47,8 +55,7 @@ class EditForm(VersionedForm):
                 continue
             raw = f.raw_data[0] if f.raw_data else ""
             if f.type == "SelectField":
-                raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw),
-                           raw)
+                raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw), raw)
             if raw:
                 shown.append((str(f.label.text), raw))
         return shown
@@ -68,35 +75,51 @@ class PersonForm(EditForm):
     departure form, which shows its impact first."""
 
     employee_number = StringField(
-        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
-        description=_l("The number from the HR system; unique."))
+        _l("Employee number"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The number from the HR system; unique."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = StringField(
         _l("E-mail address"),
-        validators=[Optional(), Length(max=254),
-                    Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like "
-                                                      "name@example.nl."))])
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like name@example.nl.")),
+        ],
+    )
     org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
-    start_date = DateField(_l("Start date"), validators=[Optional()],
-                           description=_l("First day of employment."))
+    start_date = DateField(
+        _l("Start date"), validators=[Optional()], description=_l("First day of employment.")
+    )
 
 
 class DepartureForm(EditForm):
     """Register (or change) the first day a person is no longer employed."""
 
     leave_date = DateField(
-        _l("Leave date"), validators=[DataRequired(message=_l(
-            "Enter the first day the person is no longer employed."))],
-        description=_l("The first day the person is no longer employed."))
+        _l("Leave date"),
+        validators=[
+            DataRequired(message=_l("Enter the first day the person is no longer employed."))
+        ],
+        description=_l("The first day the person is no longer employed."),
+    )
     confirm = HiddenField()
 
 
 class OrgUnitForm(EditForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
-                       description=_l("For example: Afdeling Informatievoorziening."))
-    parent_id = SelectField(_l("Part of"), coerce=optional_int, choices=[],
-                            description=_l("Leave empty for a directorate at the top."))
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("For example: Afdeling Informatievoorziening."),
+    )
+    parent_id = SelectField(
+        _l("Part of"),
+        coerce=optional_int,
+        choices=[],
+        description=_l("Leave empty for a directorate at the top."),
+    )
 
 
 class AssignmentForm(EditForm):
@@ -104,54 +127,87 @@ class AssignmentForm(EditForm):
     exists (a different person or service is a different assignment)."""
 
     person = StringField(
-        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
+        _l("Employee number"),
+        validators=[DataRequired(), Length(max=40)],
         description=_l("Type an employee number or pick a suggestion."),
-        render_kw={"list": "people-suggestions", "autocomplete": "off"})
-    service = SelectField(_l("Service"), coerce=optional_int, choices=[],
-                          validators=[DataRequired(message=_l("Choose a service."))],
-                          description=_l("Planned and active services."))
+        render_kw={"list": "people-suggestions", "autocomplete": "off"},
+    )
+    service = SelectField(
+        _l("Service"),
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message=_l("Choose a service."))],
+        description=_l("Planned and active services."),
+    )
     role = StringField(
-        _l("Role"), validators=[Optional(), Length(max=120)],
+        _l("Role"),
+        validators=[Optional(), Length(max=120)],
         description=_l("For example contractmanager, functioneel beheerder or back-up."),
-        render_kw={"list": "role-suggestions"})
+        render_kw={"list": "role-suggestions"},
+    )
     start_on = DateField(_l("Start date"), validators=[Optional()])
     end_on = DateField(
         _l("End date"),
-        validators=[Optional(), _not_before("start_on", _l(
-            "The end date must be on or after the start date."))],
-        description=_l("The first day the person is no longer assigned. Leave empty while "
-                       "the assignment lasts."))
+        validators=[
+            Optional(),
+            _not_before("start_on", _l("The end date must be on or after the start date.")),
+        ],
+        description=_l(
+            "The first day the person is no longer assigned. Leave empty while "
+            "the assignment lasts."
+        ),
+    )
 
 
 class EndAssignmentForm(EditForm):
     end_on = DateField(
-        _l("End date"), validators=[DataRequired(message=_l(
-            "Enter the first day the person is no longer assigned."))],
+        _l("End date"),
+        validators=[
+            DataRequired(message=_l("Enter the first day the person is no longer assigned."))
+        ],
         description=_l("The first day the person is no longer assigned."),
-        default=date.today)
+        default=date.today,
+    )
 
 
 class HoldingForm(EditForm):
     """Record or change an assessment: a person holds a competence at a level."""
 
     person = StringField(
-        _l("Employee number"), validators=[DataRequired(), Length(max=40)],
+        _l("Employee number"),
+        validators=[DataRequired(), Length(max=40)],
         description=_l("Type an employee number or pick a suggestion."),
-        render_kw={"list": "people-suggestions", "autocomplete": "off"})
-    competence = SelectField(_l("Competence"), coerce=optional_int, choices=[],
-                             validators=[DataRequired(message=_l("Choose a competence."))])
-    level = SelectField(_l("Level"), coerce=optional_int, choices=[],
-                        validators=[DataRequired(message=_l("Choose a level from 1 to 5."))])
+        render_kw={"list": "people-suggestions", "autocomplete": "off"},
+    )
+    competence = SelectField(
+        _l("Competence"),
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message=_l("Choose a competence."))],
+    )
+    level = SelectField(
+        _l("Level"),
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message=_l("Choose a level from 1 to 5."))],
+    )
     assessed_on = DateField(_l("Assessed on"), validators=[Optional()], default=date.today)
     assessed_by = StringField(_l("Assessed by"), validators=[Optional(), Length(max=200)])
     expires_on = DateField(
         _l("Valid until"),
-        validators=[Optional(), _not_before("assessed_on", _l(
-            "The expiry date must be on or after the assessment date."))],
-        description=_l("Optional: the first day the assessment no longer counts."))
+        validators=[
+            Optional(),
+            _not_before(
+                "assessed_on", _l("The expiry date must be on or after the assessment date.")
+            ),
+        ],
+        description=_l("Optional: the first day the assessment no longer counts."),
+    )
     evidence = TextAreaField(
-        _l("Evidence"), validators=[Optional(), Length(max=5000)],
-        description=_l("For example a certificate, a course or the work it is based on."))
+        _l("Evidence"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("For example a certificate, a course or the work it is based on."),
+    )
 
 
 class ConfirmForm(EditForm):
@@ -164,11 +220,18 @@ class PeopleFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional()],
-                    description=_l("Part of a name, employee number or e-mail address."))
-    org_unit = SelectField(_l("Org unit"), coerce=optional_int, choices=[],
-                           validate_choice=False,
-                           description=_l("Includes its sub-units."))
+    q = StringField(
+        _l("Search"),
+        validators=[Optional()],
+        description=_l("Part of a name, employee number or e-mail address."),
+    )
+    org_unit = SelectField(
+        _l("Org unit"),
+        coerce=optional_int,
+        choices=[],
+        validate_choice=False,
+        description=_l("Includes its sub-units."),
+    )
     status = SelectField(_l("Employment"), choices=[], validate_choice=False)
 
 
@@ -177,8 +240,10 @@ def org_unit_choices(empty_label, exclude: OrgUnit | None = None) -> list[Select
     its sub-units (a unit cannot move under itself)."""
     query = select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path)
     if exclude is not None:
-        query = query.where(OrgUnit.id != exclude.id,
-                            ~OrgUnit.path.startswith(exclude.path + PATH_SEPARATOR,
-                                                     autoescape=True))
+        query = query.where(
+            OrgUnit.id != exclude.id,
+            ~OrgUnit.path.startswith(exclude.path + PATH_SEPARATOR, autoescape=True),
+        )
     return [SelectChoice("", empty_label)] + [
-        SelectChoice(str(row.id), row.path) for row in db.session.execute(query)]
+        SelectChoice(str(row.id), row.path) for row in db.session.execute(query)
+    ]

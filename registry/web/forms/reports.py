@@ -35,13 +35,19 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    as_of = DateField(_l("As of"), validators=[Optional()],
-                      description=_l("The day to look at. Empty: today."))
+    as_of = DateField(
+        _l("As of"), validators=[Optional()], description=_l("The day to look at. Empty: today.")
+    )
     horizon = IntegerField(
         _l("Horizon in days"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_HORIZON,
-                                            message=_l("Enter a number of days from 0 to 3650."))],
-        description=_l("How far ahead to look for departures. Empty: 90 days."))
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=MAX_HORIZON, message=_l("Enter a number of days from 0 to 3650.")
+            ),
+        ],
+        description=_l("How far ahead to look for departures. Empty: 90 days."),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formdata", request.args)
@@ -68,8 +74,7 @@ class _Choices:
     """Select fields whose options come from the database; invalid choices are ignored."""
 
     def set_choices(self, name: str, options) -> None:
-        getattr(self, name).choices = [_all(), *(SelectChoice(str(v), str(t))
-                                                 for v, t in options)]
+        getattr(self, name).choices = [_all(), *(SelectChoice(str(v), str(t)) for v, t in options)]
 
     def value(self, name: str) -> str | None:
         field = getattr(self, name)
@@ -80,9 +85,12 @@ class _Choices:
 
 class GapFilterForm(_Choices, ReportForm):
     status = SelectMultipleField(
-        _l("Status"), validators=[Optional()],
+        _l("Status"),
+        validators=[Optional()],
         description=_l("None ticked: every requirement that is not covered."),
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     service = SelectField(_l("Service"), validators=[Optional()])
     provider = SelectField(_l("Provider"), validators=[Optional()])
     criticality = SelectField(_l("Criticality"), validators=[Optional()])
@@ -104,11 +112,16 @@ class MatrixForm(_Choices, ReportForm):
 
 
 class SkillsForm(_Choices, ReportForm):
-    service = SelectField(_l("Service"), validators=[Optional()],
-                          description=_l("The people assigned to it and the competences it "
-                                         "requires."))
-    org_unit = SelectField(_l("Org unit"), validators=[Optional()],
-                           description=_l("Its staff, sub-units included, and what they hold."))
+    service = SelectField(
+        _l("Service"),
+        validators=[Optional()],
+        description=_l("The people assigned to it and the competences it requires."),
+    )
+    org_unit = SelectField(
+        _l("Org unit"),
+        validators=[Optional()],
+        description=_l("Its staff, sub-units included, and what they hold."),
+    )
 
 
 class DepartureForm(Form):
@@ -116,14 +129,21 @@ class DepartureForm(Form):
 
     # A text field with suggestions (a <datalist>), not a select: a region has tens of
     # thousands of people, and a select of all of them would make the page megabytes long.
-    person = StringField(_l("Person"), validators=[Optional()],
-                         description=_l("Employee number; suggestions appear as you type."),
-                         render_kw={"list": "whatif-people", "autocomplete": "off"},
-                         filters=[lambda value: value.strip() if value else value])
-    leave_on = DateField(_l("Leaves on"), validators=[Optional()],
-                         description=_l("Empty: on the as-of date."))
-    service = SelectField(_l("Only their assignment to"), validators=[Optional()],
-                          description=_l("Empty: they leave the organisation."))
+    person = StringField(
+        _l("Person"),
+        validators=[Optional()],
+        description=_l("Employee number; suggestions appear as you type."),
+        render_kw={"list": "whatif-people", "autocomplete": "off"},
+        filters=[lambda value: value.strip() if value else value],
+    )
+    leave_on = DateField(
+        _l("Leaves on"), validators=[Optional()], description=_l("Empty: on the as-of date.")
+    )
+    service = SelectField(
+        _l("Only their assignment to"),
+        validators=[Optional()],
+        description=_l("Empty: they leave the organisation."),
+    )
 
 
 class WhatIfForm(ReportForm):
@@ -138,5 +158,7 @@ class WhatIfForm(ReportForm):
 
     def set_choices(self, services) -> None:
         for change in self.changes():
-            change.service.choices = [_all(_l("(leaves the organisation)")), *(
-                SelectChoice(code, name) for code, name in services)]
+            change.service.choices = [
+                _all(_l("(leaves the organisation)")),
+                *(SelectChoice(code, name) for code, name in services),
+            ]

@@ -11,8 +11,10 @@ class UploadForm(FlaskForm):
 
     files = MultipleFileField(
         _l("Files"),
-        description=_l("Choose one or more of the CSV files named above, or one .zip file that "
-                       "holds them. Nothing is imported yet: you first see what would change."),
+        description=_l(
+            "Choose one or more of the CSV files named above, or one .zip file that "
+            "holds them. Nothing is imported yet: you first see what would change."
+        ),
         render_kw={"accept": ".csv,.zip,text/csv,application/zip"},
     )
 

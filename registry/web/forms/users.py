@@ -9,29 +9,39 @@ from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
 from registry.web.forms.base import PersonNumberField
 from registry.web.forms.people import EMAIL_PATTERN, EditForm, optional_int
 
-PASSWORD_HINT = _l("%(min)s to %(max)s characters. Leave empty to have one generated; it is "
-                   "shown once.", min=PASSWORD_MIN, max=PASSWORD_MAX)
+PASSWORD_HINT = _l(
+    "%(min)s to %(max)s characters. Leave empty to have one generated; it is shown once.",
+    min=PASSWORD_MIN,
+    max=PASSWORD_MAX,
+)
 
 
 class _AccountFields:
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     person = PersonNumberField(
-        _l("Linked person (employee number)"), validators=[Optional()],
-        description=_l("Optional: the staff record of this account holder."))
+        _l("Linked person (employee number)"),
+        validators=[Optional()],
+        description=_l("Optional: the staff record of this account holder."),
+    )
     org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
 
 
 class NewUserForm(_AccountFields, FlaskForm):
     email = StringField(
         _l("E-mail address"),
-        validators=[DataRequired(), Length(max=254),
-                    Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like "
-                                                      "name@example.nl."))],
-        description=_l("Used to log in."))
-    password = PasswordField(_l("Initial password"),
-                             validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-                             description=PASSWORD_HINT)
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like name@example.nl.")),
+        ],
+        description=_l("Used to log in."),
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=PASSWORD_HINT,
+    )
 
 
 class EditUserForm(_AccountFields, EditForm):
@@ -39,9 +49,11 @@ class EditUserForm(_AccountFields, EditForm):
 
 
 class ResetPasswordForm(EditForm):
-    password = PasswordField(_l("New password"),
-                             validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-                             description=PASSWORD_HINT)
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=PASSWORD_HINT,
+    )
 
 
 class ActivationForm(EditForm):
@@ -54,6 +66,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional()],
-                    description=_l("Part of a name or e-mail address."))
+    q = StringField(
+        _l("Search"), validators=[Optional()], description=_l("Part of a name or e-mail address.")
+    )
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
