@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from registry import database
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from registry.web import i18n, security, templating
+    from registry.web import auth, i18n, security, templating
 
     db.init_app(app)
     with app.app_context():
@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    auth.init_app(app)  # login throttle storage, single sign-on
 
 
 def register_blueprints(app: Flask) -> None:

@@ -30,10 +30,34 @@ class Defaults:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
-    # Login throttling (Flask-Limiter syntax); storage may be redis://… for several workers.
+    # Login throttling of failed passwords and codes (web/throttle.py; "N per P" syntax);
+    # storage redis://host:6379/0 shares the counts between workers, memory:// does not.
     LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = "5 per 5 minutes"
+    LOGIN_SLOWDOWN_AFTER = "10 per 15 minutes"  # then the account is slowed down, not locked:
+    LOGIN_SLOWDOWN_PACE = "1 per 5 seconds"  # one attempt per this pace, from anywhere
+    LOGIN_THROTTLE_PREFIX = "kennisborg"  # keys in a shared Redis
     RATELIMIT_STORAGE_URI = "memory://"
+    # Local passwords; false: only single sign-on (the password form is gone, POST refused).
+    LOCAL_LOGIN = True
+    # Two-factor authentication (TOTP) is required for these roles when they log in with a
+    # password; the others may enrol. The issuer is the name shown in authenticator apps.
+    TWO_FACTOR_REQUIRED_ROLES = ("admin",)
+    TWO_FACTOR_ISSUER = "Kennisborg"
+    # Single sign-on with OpenID Connect (Keycloak, Microsoft Entra ID); off while the
+    # discovery URL is empty. OIDC_ROLE_MAP maps values of the OIDC_ROLE_CLAIM (a list or a
+    # string; a dotted path such as realm_access.roles reaches into nested claims) to roles,
+    # e.g. REGISTRY_OIDC_ROLE_MAP='{"kennisborg-beheer": "admin", "kennisborg-hr": "editor"}'.
+    OIDC_DISCOVERY_URL = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_SCOPES = "openid email profile"
+    OIDC_ROLE_CLAIM = "groups"
+    OIDC_ROLE_MAP: dict = {}
+    OIDC_PROVIDER_NAME = ""  # shown on the button, e.g. "Keycloak"; empty: "single sign-on"
+    # An existing account is linked by e-mail only when the provider vouches for the address
+    # (email_verified); Entra ID sends no such claim: set false there (one tenant only).
+    OIDC_REQUIRE_VERIFIED_EMAIL = True
     RATELIMIT_HEADERS_ENABLED = False
     # Gap analysis defaults (DESIGN.md).
     DEFAULT_HORIZON_DAYS = 90

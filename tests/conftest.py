@@ -7,16 +7,17 @@ a client, a CLI runner, and one user per role.
 import contextvars
 import os
 
+import pyotp
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from registry import create_app
 from registry.database import sqlite_immediate
 from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import AuditHead, Base
+from registry.models import AuditHead, Base, User
 from tests import factories
 
 PASSWORD = "correct horse battery"
@@ -166,10 +167,22 @@ def users(app):
     return made
 
 
+def totp_now(user) -> str:
+    """The current code of `user`'s authenticator, made usable again for this test: a code is
+    single-use, and tests log the same account in many times within its 30 seconds."""
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+    return pyotp.TOTP(user.totp_secret).now()
+
+
 def login(client, user, password: str = PASSWORD):
-    """Log `client` in as `user` through the real login form."""
+    """Log `client` in as `user` through the real login form, and through the two-factor
+    step when the account has it on (every administrator of the factories has)."""
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"].startswith("/two-factor/code"):
+        response = client.post("/two-factor/code", data={"code": totp_now(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
 

@@ -2,7 +2,7 @@
 it, and lets a test override any field."""
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -35,7 +35,17 @@ def _save(obj):
     return obj
 
 
+# Administrators must use two-factor authentication: the factories enrol them with this
+# secret (pass totp_secret=None for one that has not enrolled); `tests.conftest.login` then
+# types the current code, so every test logs in through the real second step.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def make_user(role="editor", password="correct horse battery", **kw) -> User:
+    if role == "admin":
+        kw.setdefault("totp_secret", TOTP_SECRET)
+        if kw["totp_secret"] is not None:
+            kw.setdefault("totp_confirmed_at", datetime(2026, 1, 1))
     if password not in _hashes:
         _hashes[password] = generate_password_hash(password, method="scrypt:1024:8:1")
     n = _n()

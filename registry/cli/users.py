@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from registry.database import immediate_writes
 from registry.domain.permissions import ROLES
 from registry.extensions import db
-from registry.services import audit, users
+from registry.services import audit, twofactor, users
 
 group = AppGroup("users", help="Manage login accounts.")
 
@@ -54,6 +54,23 @@ def set_password(email: str) -> None:
     audit.record(audit.Actor.system("cli"), "reset_password", "user", user.id)
     db.session.commit()
     click.echo(f"Password of {email} changed; the account's sessions have ended.")
+
+
+@group.command("reset-2fa")
+@click.option("--email", required=True, help="E-mail address of the account.")
+def reset_2fa(email: str) -> None:
+    """Switch off two-factor authentication of an account (a lost phone); ends its sessions.
+    An account whose role requires it sets it up again at its next log-in."""
+    immediate_writes()
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail address {email}.")
+    if user.totp_secret is None:
+        db.session.rollback()
+        raise click.ClickException(f"Two-factor authentication is off for {email}.")
+    twofactor.disable(audit.Actor.system("cli"), user, "reset_2fa")
+    db.session.commit()
+    click.echo(f"Two-factor authentication of {email} reset; the account's sessions have ended.")
 
 
 def register(app) -> None:

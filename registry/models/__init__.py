@@ -7,7 +7,7 @@ from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
 from registry.models.services import Assignment, Requirement, Service
-from registry.models.users import User
+from registry.models.users import RecoveryCode, User
 
 __all__ = [
     "AuditEvent",
@@ -21,6 +21,7 @@ __all__ = [
     "OrgUnit",
     "Person",
     "Provider",
+    "RecoveryCode",
     "Requirement",
     "Service",
     "User",

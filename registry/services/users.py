@@ -73,9 +73,10 @@ def create_user(actor: audit.Actor, email: str, role: str, password: str, name: 
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (always hashes once)."""
+    """The active user with this e-mail and password, or None (always hashes once). Accounts
+    of single sign-on have no password and never match."""
     user = find_by_email(email)
-    if user is None:
+    if user is None or not user.has_password:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
@@ -83,16 +84,26 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(actor: audit.Actor, user: User | None, email: str, ok: bool) -> None:
-    """Audit a login attempt; a success also stamps last_login_at."""
+def record_login(
+    actor: audit.Actor,
+    user: User | None,
+    email: str,
+    ok: bool = False,
+    method: str | None = None,
+) -> None:
+    """Audit a login attempt (`method`: pwd, pwd+otp, oidc); a success also stamps
+    last_login_at."""
     if ok and user is not None:
         _touch(user, last_login_at=utcnow())
+    after = {"email": email}
+    if method:
+        after["method"] = method
     audit.record(
         actor,
         "login" if ok else "login_failed",
         "user",
         user.id if user else None,
-        after={"email": email},
+        after=after,
         result="success" if ok else "failure",
     )
 

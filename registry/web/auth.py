@@ -1,7 +1,10 @@
 """Logging in and out, the language switch and changing one's own password."""
 
+import time
+
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,75 +16,160 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.extensions import db, limiter
+from registry.extensions import db
+from registry.models import User
 from registry.services import audit, users
+from registry.web import sso, throttle
+from registry.web import twofactor as twofactor_views
 from registry.web.forms.auth import LanguageForm, LoginForm, PasswordForm
 from registry.web.navigation import safe_next
 
 bp = Blueprint("auth", __name__)
+bp.register_blueprint(twofactor_views.bp)
+bp.register_blueprint(sso.bp)
+
+# Nothing on these pages needs more than a few kilobytes of form; a larger body is refused
+# before anything (the CSRF check included) reads it.
+FORM_MEMORY_LIMIT = 16 * 1024
+# A password accepted, the second factor still to come: this long at most.
+PENDING_LOGIN_SECONDS = 300
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
+def init_app(app) -> None:
+    """Login security: the throttle's storage and single sign-on (called by the factory)."""
+    throttle.init_app(app)
+    sso.init_app(app)
 
 
-def _failed(response) -> bool:
-    # Only failed attempts count towards the throttle.
-    return response.status_code != 302
+@bp.url_value_preprocessor
+def _bound_form_size(endpoint, values):
+    # URL value preprocessors run before every before_request function, CSRF's included.
+    request.max_form_memory_size = FORM_MEMORY_LIMIT
+    request.max_content_length = FORM_MEMORY_LIMIT
+
+
+def local_login_enabled() -> bool:
+    return bool(current_app.config["LOCAL_LOGIN"])
+
+
+def finish_login(user: User, next_url: str | None, method: str, audited_as: str | None = None):
+    """Start the user's session once every factor is checked, audit it, and go on."""
+    users.record_login(
+        audit.Actor.of(user, request.remote_addr),
+        user,
+        user.email,
+        ok=True,
+        method=audited_as or method,
+    )
+    db.session.commit()
+    start_session_for(user, method)
+    return redirect(safe_next(next_url, url_for("main.home")))
+
+
+def start_session_for(user: User, method: str) -> None:
+    """A fresh session for `user`, remembering how it was authenticated."""
+    from registry.web.security import start_session
+
+    start_session(user)
+    session["_amr"] = method
+    login_user(user)
+
+
+def begin_second_factor(user: User, next_url: str | None) -> None:
+    """Remember a user whose password was right, until the code is given (not logged in)."""
+    from registry.web.security import start_session
+
+    start_session(user)
+    session["_pending"] = {
+        "uid": user.id,
+        "v": user.session_version,
+        "at": int(time.time()),
+        "next": next_url or "",
+    }
+
+
+def pending_user() -> tuple[User | None, str]:
+    """The user waiting for their second factor in this session (and where they go next)."""
+    pending = session.get("_pending")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_LOGIN_SECONDS:
+        return None, ""
+    user = db.session.get(User, pending.get("uid"))
+    if user is None or not user.active or user.session_version != pending.get("v"):
+        return None, ""
+    return user, pending.get("next", "")
+
+
+def throttled(kind: throttle.Throttle, account: str, refusal, email: str, user=None) -> None:
+    """Audit a throttled attempt (once a minute per reason and key)."""
+    if kind.should_audit(account, refusal):
+        audit.record(
+            audit.Actor(None, None, None, request.remote_addr),
+            "login_throttled",
+            "user",
+            user.id if user is not None else None,
+            after={"email": email, "reason": refusal.reason, "step": kind.scope},
+            result="refused",
+        )
+        db.session.commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-)
 def login():
     form = LoginForm(next=request.args.get("next"))
     home = url_for("main.home")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data, home))
-    if form.validate_on_submit():
-        actor = audit.Actor(None, None, None, request.remote_addr)
-        user = users.authenticate(form.email.data, form.password.data)
-        users.record_login(
-            actor if user is None else audit.Actor.of(user, request.remote_addr),
-            user,
-            form.email.data,
-            ok=user is not None,
-        )
-        db.session.commit()
-        if user is not None:
-            users_next = safe_next(form.next.data, home)
-            from registry.web.security import start_session
+    local = local_login_enabled()
+    if request.method == "POST" and not local:
+        abort(403)
+    if local and form.validate_on_submit():
+        # The form bounded the address (254 characters) before it is used as a key.
+        email = form.email.data.strip()
+        account = throttle.account_key(email)
+        refusal = throttle.passwords.check(account)
+        if refusal is not None:
+            throttled(throttle.passwords, account, refusal, email)
+            form.password.errors.append(refusal.message())
+            return _login_page(form), 429
+        user = users.authenticate(email, form.password.data)
+        if user is None:
+            throttle.passwords.failed(account)
+            users.record_login(audit.Actor(None, None, None, request.remote_addr), None, email)
+            db.session.commit()
+            form.password.errors.append(_("E-mail address or password is not correct."))
+            return _login_page(form), 401
+        throttle.passwords.succeeded(account)
+        if user.two_factor_enabled:
+            begin_second_factor(user, form.next.data)
+            return redirect(url_for("auth.two_factor.code"))
+        return finish_login(user, form.next.data, "pwd")
+    return _login_page(form)
 
-            start_session(user)
-            login_user(user)
-            return redirect(users_next)
-        form.password.errors.append(_("E-mail address or password is not correct."))
-        return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+
+def _login_page(form):
+    return render_template(
+        "auth/login.html", form=form, local_login=local_login_enabled(), sso=sso.button()
+    )
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Logging out ends this session and every other session of the same user."""
+    """Logging out ends this session and every other session of the same user; after a single
+    sign-on it goes on to the identity provider's logout where it has one."""
     user = current_user._get_current_object()
     users.end_other_sessions(user)
     audit.record(audit.Actor.of(user, request.remote_addr), "logout", "user", user.id)
     db.session.commit()
+    single_sign_on = session.get("_amr") == "oidc"
     logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
     flash(_("You have been logged out."), "info")
-    return redirect(url_for("auth.login"))
+    provider_logout = sso.end_session_url() if single_sign_on else None
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.route("/language", methods=["POST"])
@@ -95,14 +183,28 @@ def set_language():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    user = current_user._get_current_object()
+    if not (local_login_enabled() and user.has_password):
+        # Single sign-on accounts (or all accounts, with local passwords off) have no password.
+        if request.method == "POST":
+            abort(403)
+        return render_template("auth/password.html", form=None)
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        account = throttle.account_key(user.email)
+        refusal = throttle.passwords.check(account)
+        if refusal is not None:
+            throttled(throttle.passwords, account, refusal, user.email, user)
+            form.current.errors.append(refusal.message())
+            return render_template("auth/password.html", form=form), 429
         try:
             users.change_password(
                 audit.Actor.of(user, request.remote_addr), user, form.current.data, form.new.data
             )
         except users.UserError as error:
+            db.session.rollback()
+            if error.field == "current":
+                throttle.passwords.failed(account)
             getattr(form, error.field or "new").errors.append(str(error))
         else:
             db.session.commit()

@@ -10,9 +10,17 @@ from flask_login import current_user, logout_user
 from registry.database import sqlite_immediate
 from registry.extensions import db, login_manager
 from registry.models import User
+from registry.web import twofactor
 
 # Endpoints an anonymous visitor may reach; everything else requires a login.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.set_language",
+    "static",
+    "auth.two_factor.code",  # checks the password step itself
+    "auth.sso.start",
+    "auth.sso.callback",
+}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 CSP = (
@@ -73,7 +81,7 @@ def init_app(app) -> None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         session["_seen"] = now
         g.user = current_user
-        return None
+        return twofactor.gate()
 
     @app.after_request
     def _headers(response):

@@ -16,7 +16,7 @@ from registry.domain.permissions import ROLES, Permission
 from registry.extensions import db
 from registry.models import User
 from registry.models.base import utcnow
-from registry.services import users
+from registry.services import twofactor, users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
@@ -26,6 +26,7 @@ from registry.web.forms.users import (
     EditUserForm,
     NewUserForm,
     ResetPasswordForm,
+    ResetTwoFactorForm,
     UserFilterForm,
 )
 from registry.web.templating import role_label
@@ -66,8 +67,14 @@ def _edit_page(user: User):
     def render(**context):
         activation = ActivationForm(formdata=None, data={"version": user.version})
         reset = ResetPasswordForm(formdata=None, data={"version": user.version})
+        reset_2fa = ResetTwoFactorForm(formdata=None, data={"version": user.version})
         return render_template(
-            "users/edit.html", user=user, activation=activation, reset=reset, **context
+            "users/edit.html",
+            user=user,
+            activation=activation,
+            reset=reset,
+            reset_2fa=reset_2fa,
+            **context,
         )
 
     return render
@@ -229,6 +236,39 @@ def reset_password(user_id):
             )
             return redirect(url_for("users.edit", user_id=user.id))
     return render(form=form)
+
+
+@bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def reset_two_factor(user_id):
+    """Switch off another account's two-factor authentication (a lost phone): its sessions
+    end, and an account whose role requires it enrols again at its next log-in."""
+    user = db.get_or_404(User, user_id)
+    form = ResetTwoFactorForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        twofactor.reset_by_admin(actor(), user, form.version.data)
+        db.session.commit()
+    except users.UserError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except (StaleRecord, StaleDataError):
+        db.session.rollback()
+        flash(
+            _("Someone else changed this account after you opened it. Check it and try again."),
+            "error",
+        )
+        return conflict(_edit_page(user), form, _stored_user(user))
+    else:
+        flash(
+            _(
+                "Two-factor authentication of %(email)s has been reset; its sessions have ended.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 @bp.route("/review")

@@ -33,6 +33,15 @@ ROUTES = {
     ("auth.set_language", "POST"): (PUBLIC, 302),
     ("auth.change_password", "GET"): (ALL, 200),
     ("auth.change_password", "POST"): (ALL, 200),
+    # two-factor authentication and single sign-on (off here: 404)
+    ("auth.two_factor.code", "GET"): (PUBLIC, 302),  # no password step pending: to login
+    ("auth.two_factor.code", "POST"): (PUBLIC, 302),
+    ("auth.two_factor.enrol", "GET"): (ALL, 200),  # enrolled accounts: tested on their own
+    ("auth.two_factor.enrol", "POST"): (ALL, 200),
+    ("auth.two_factor.settings", "GET"): (ALL, 200),
+    ("auth.two_factor.change", "POST"): (ALL, 400),  # no valid code
+    ("auth.sso.start", "POST"): (PUBLIC, 404),
+    ("auth.sso.callback", "GET"): (PUBLIC, 404),
     # reports and dossiers: everyone reads
     ("reports.dashboard", "GET"): (ALL, 200),
     ("reports.gaps", "GET"): (ALL, 200),
@@ -130,6 +139,7 @@ ROUTES = {
     ("users.reset_password", "GET"): (ADMIN, 200),
     ("users.reset_password", "POST"): (ADMIN, 409),
     ("users.deactivate", "POST"): (ADMIN, 409),
+    ("users.reset_two_factor", "POST"): (ADMIN, 409),
     ("users.reactivate", "POST"): (ADMIN, 409),
     # audit log: administrators and auditors
     ("audit.index", "GET"): (AUDIT, 200),
@@ -143,6 +153,10 @@ ROUTES = {
     ("transfer.preview", "GET"): (EDIT, 302),  # an unknown or expired upload: back
     ("transfer.apply", "POST"): (EDIT, 302),  # nothing to apply: back,
 }
+
+
+# Routes that end or change the session, or answer by the account's own state.
+SESSION_ROUTES = ("auth.logout", "auth.change_password", "auth.two_factor.enrol")
 
 
 def _rules(app):
@@ -226,7 +240,7 @@ def test_every_route_for_every_role(app, users, world, role):
     failures = []
     for rule, method in sorted(_rules(app), key=lambda rm: (rm[0].endpoint, rm[1])):
         allowed, status = ROUTES[(rule.endpoint, method)]
-        if rule.endpoint in ("auth.logout", "auth.change_password") and role != "anonymous":
+        if rule.endpoint in SESSION_ROUTES and role != "anonymous":
             continue  # these end or change the session; tested on their own below
         url = _url(rule, world)
         if role == "anonymous":
@@ -256,5 +270,9 @@ def test_session_routes_for_every_role(app, users, role):
     login(client, users[role])
     assert client.get("/account/password").status_code == 200
     assert client.post("/account/password", data={}).status_code == 200
+    # Enrolment: the factories' administrators have two-factor on, the others may enrol.
+    enrolled = users[role].two_factor_enabled
+    assert client.get("/two-factor/enrol").status_code == (302 if enrolled else 200)
+    assert client.post("/two-factor/enrol", data={}).status_code == (302 if enrolled else 200)
     assert client.post("/logout").status_code == 302
     assert client.get("/").status_code == 302

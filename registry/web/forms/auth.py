@@ -12,11 +12,13 @@ from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
     new = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
@@ -24,10 +26,14 @@ class PasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+        validators=[
+            DataRequired(),
+            Length(max=PASSWORD_MAX),
+            EqualTo("new", message=_l("The passwords do not match.")),
+        ],
     )
 
 
 class LanguageForm(FlaskForm):
     lang = SelectField(choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")])
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])

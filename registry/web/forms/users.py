@@ -60,6 +60,10 @@ class ActivationForm(EditForm):
     """Deactivate or reactivate: CSRF and the account's version."""
 
 
+class ResetTwoFactorForm(EditForm):
+    """Reset another account's two-factor authentication: CSRF and the account's version."""
+
+
 class UserFilterForm(FlaskForm):
     """The search box of the users list (GET, no CSRF token needed)."""
 
@@ -67,6 +71,8 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        _l("Search"), validators=[Optional()], description=_l("Part of a name or e-mail address.")
+        _l("Search"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("Part of a name or e-mail address."),
     )
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
