@@ -1,0 +1,261 @@
+"""Single sign-on through a real OpenID Connect provider running in-process (tests/oidc_provider):
+the whole authorisation-code flow with PKCE, accounts by role claim, refusals, logout."""
+
+import json
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import AuditEvent, User
+from tests import factories
+from tests.conftest import PASSWORD
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+
+ROLE_MAP = {"kb-admins": "admin", "kb-editors": "editor", "kb-auditors": "auditor"}
+
+
+@pytest.fixture
+def provider():
+    provider = Provider()
+    stop = provider.serve()
+    yield provider
+    stop()
+
+
+@pytest.fixture
+def sso_app(app, make_app, provider):
+    """An app with single sign-on at `provider` (the `app` fixture cleans the database)."""
+
+    def build(**overrides):
+        settings = {
+            "OIDC_DISCOVERY_URL": provider.url + "/.well-known/openid-configuration",
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_ROLE_MAP": ROLE_MAP,
+            "OIDC_PROVIDER_NAME": "Keycloak",
+        }
+        return make_app(**(settings | overrides))
+
+    return build
+
+
+def claims(sub="u-1", email="anna@gemeente.example", groups=("kb-editors",), **extra):
+    return {
+        "sub": sub,
+        "email": email,
+        "email_verified": True,
+        "name": "Anna de Vries",
+        "groups": list(groups),
+    } | extra
+
+
+def sso_login(client, provider, person: dict, next_url: str = ""):
+    """Walk the browser's part of the flow: our start → the provider → our callback."""
+    provider.login_as = person
+    response = client.post("/login/sso/", data={"next": next_url})
+    assert response.status_code == 302
+    authorize = response.headers["Location"]
+    assert authorize.startswith(provider.url + "/authorize?")
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"]
+    assert query["nonce"] and query["state"]
+    at_provider = requests.get(authorize, allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302, at_provider.text
+    back = urlsplit(at_provider.headers["Location"])
+    assert back.path == "/login/sso/callback"
+    return client.get(f"{back.path}?{back.query}")
+
+
+def events(action):
+    """The audit events of `action`, with before/after read as data."""
+    db.session.rollback()
+    found = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return [
+        SimpleNamespace(
+            actor_id=e.actor_id,
+            entity_id=e.entity_id,
+            result=e.result,
+            before=json.loads(e.before or "{}"),
+            after=json.loads(e.after or "{}"),
+        )
+        for e in found
+    ]
+
+
+def stored_user(email):
+    db.session.rollback()
+    return db.session.scalars(select(User).where(User.email == email)).one_or_none()
+
+
+def test_login_through_the_provider_lands_a_user_with_the_mapped_role(sso_app, provider):
+    client = sso_app().test_client()
+    response = sso_login(client, provider, claims(groups=["kb-editors", "unrelated"]), "/people/")
+    assert response.status_code == 302 and response.headers["Location"] == "/people/"
+    home = client.get("/")
+    assert home.status_code == 200 and "Anna de Vries" in home.get_data(as_text=True)
+    user = stored_user("anna@gemeente.example")
+    assert user.role == "editor" and not user.has_password
+    assert (user.oidc_issuer, user.oidc_subject) == (provider.url, "u-1")
+    # PKCE: our token request carried the verifier the provider checked against the challenge.
+    assert provider.token_requests[-1]["code_verifier"]
+    [created] = events("create")
+    assert created.after["via"] == "sso"
+    [login] = events("login")
+    assert login.after["method"] == "oidc" and login.actor_id == user.id
+
+
+def test_the_role_with_most_rights_wins_and_an_sso_admin_needs_no_local_code(sso_app, provider):
+    client = sso_app().test_client()
+    sso_login(client, provider, claims(groups=["kb-auditors", "kb-admins"]))
+    assert stored_user("anna@gemeente.example").role == "admin"
+    assert client.get("/users/").status_code == 200  # the provider answers for the factors
+
+
+def test_a_nested_claim_can_carry_the_roles(sso_app, provider):
+    client = sso_app(OIDC_ROLE_CLAIM="realm_access.roles").test_client()
+    person = claims(groups=[]) | {"realm_access": {"roles": ["kb-auditors"]}}
+    assert sso_login(client, provider, person).status_code == 302
+    assert stored_user("anna@gemeente.example").role == "auditor"
+
+
+def test_an_unmapped_user_is_refused_with_a_clear_page(sso_app, provider):
+    client = sso_app().test_client()
+    response = sso_login(client, provider, claims(groups=["somebody-else"]))
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Inloggen geweigerd" in page and "geen rol in Kennisborg" in page
+    assert stored_user("anna@gemeente.example") is None
+    [refused] = events("login_refused")
+    assert refused.after["reason"] == "no_role" and refused.result == "refused"
+    assert refused.after["subject"] == "u-1"
+    assert client.get("/").status_code == 302  # not logged in
+
+
+def test_an_existing_account_is_linked_by_its_verified_email(sso_app, provider):
+    local = factories.make_user(role="editor", email="Anna@Gemeente.example")
+    db.session.commit()
+    client = sso_app().test_client()
+    sso_login(client, provider, claims(groups=["kb-auditors"]))
+    user = stored_user("Anna@Gemeente.example")
+    assert user.id == local.id and user.oidc_subject == "u-1"
+    assert user.role == "auditor"  # the role follows the claim
+    assert user.has_password  # the local password stays (for when SSO is off)
+    [update] = events("update")
+    assert update.before["role"] == "editor" and update.after["role"] == "auditor"
+
+
+def test_an_unverified_email_does_not_take_over_an_account(sso_app, provider):
+    factories.make_user(role="admin", email="anna@gemeente.example")
+    db.session.commit()
+    client = sso_app().test_client()
+    response = sso_login(client, provider, claims(email_verified=False, groups=["kb-admins"]))
+    assert response.status_code == 403
+    assert "niet bevestigd" in response.get_data(as_text=True)
+    assert stored_user("anna@gemeente.example").oidc_subject is None
+    assert events("login_refused")[0].after["reason"] == "email_unverified"
+
+
+def test_entra_style_provider_without_email_verified_can_be_trusted_by_setting(sso_app, provider):
+    factories.make_user(role="editor", email="anna@gemeente.example")
+    db.session.commit()
+    client = sso_app(OIDC_REQUIRE_VERIFIED_EMAIL=False).test_client()
+    person = claims(email=None, preferred_username="anna@gemeente.example")
+    person.pop("email_verified")
+    person.pop("email")
+    assert sso_login(client, provider, person).status_code == 302
+    assert stored_user("anna@gemeente.example").oidc_subject == "u-1"
+
+
+def test_an_account_linked_to_another_identity_is_a_conflict(sso_app, provider):
+    factories.make_user(
+        role="editor", email="anna@gemeente.example", oidc_issuer="x", oidc_subject="other"
+    )
+    db.session.commit()
+    client = sso_app().test_client()
+    response = sso_login(client, provider, claims())
+    assert response.status_code == 403
+    assert events("login_refused")[0].after["reason"] == "email_conflict"
+
+
+def test_a_deactivated_account_stays_out(sso_app, provider):
+    client = sso_app().test_client()
+    sso_login(client, provider, claims())
+    user = stored_user("anna@gemeente.example")
+    user.active = False
+    db.session.commit()
+    again = sso_app().test_client()
+    assert sso_login(again, provider, claims()).status_code == 403
+    assert events("login_refused")[0].after["reason"] == "deactivated"
+
+
+def test_losing_the_group_at_the_provider_refuses_the_next_login(sso_app, provider):
+    app = sso_app()
+    assert sso_login(app.test_client(), provider, claims()).status_code == 302
+    response = sso_login(app.test_client(), provider, claims(groups=[]))
+    assert response.status_code == 403
+    assert stored_user("anna@gemeente.example").role == "editor"  # unchanged, refused
+
+
+def test_a_forged_callback_logs_nobody_in_and_writes_nothing(sso_app, provider):
+    client = sso_app().test_client()
+    response = client.get("/login/sso/callback?code=abc&state=forged")
+    assert response.status_code == 403
+    assert events("login_refused") == []
+    # A started log-in whose state does not match is refused and audited.
+    provider.login_as = claims()
+    client.post("/login/sso/", data={})
+    response = client.get("/login/sso/callback?code=abc&state=forged")
+    assert response.status_code == 403
+    assert events("login_refused")[0].after["reason"] == "provider_error"
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_the_session_and_goes_to_the_providers_logout(sso_app, provider):
+    client = sso_app().test_client()
+    sso_login(client, provider, claims())
+    response = client.post("/logout")
+    location = response.headers["Location"]
+    assert location.startswith(provider.url + "/logout?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["post_logout_redirect_uri"] == ["http://localhost/login"]
+    assert client.get("/").status_code == 302
+
+
+def test_a_password_session_logs_out_locally_only(sso_app, provider, users):
+    from tests.conftest import login
+
+    client = sso_app().test_client()
+    login(client, users["editor"])
+    assert client.post("/logout").headers["Location"] == "/login"
+
+
+def test_local_passwords_can_be_switched_off(sso_app, provider, users):
+    client = sso_app(LOCAL_LOGIN=False).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert 'name="password"' not in page and "Inloggen met Keycloak" in page
+    response = client.post("/login", data={"email": users["editor"].email, "password": PASSWORD})
+    assert response.status_code == 403
+    assert client.get("/").status_code == 302
+    assert sso_login(client, provider, claims()).status_code == 302
+
+
+def test_an_sso_account_has_no_password_to_use_or_change(sso_app, provider):
+    app = sso_app()
+    client = app.test_client()
+    sso_login(client, provider, claims())
+    assert client.get("/account/password").status_code == 200
+    assert client.post("/account/password", data={"current": "x"}).status_code == 403
+    other = app.test_client()
+    response = other.post("/login", data={"email": "anna@gemeente.example", "password": "x" * 8})
+    assert response.status_code == 401
+
+
+def test_without_configuration_the_sso_routes_do_not_exist(client):
+    assert client.post("/login/sso/").status_code == 404
+    assert client.get("/login/sso/callback").status_code == 404
+    assert "Keycloak" not in client.get("/login").get_data(as_text=True)
