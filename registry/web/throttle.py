@@ -150,7 +150,8 @@ class Throttle:
 
     def should_audit(self, account: str, refusal: Refusal) -> bool:
         """Whether this throttled attempt is the first of its kind within a minute."""
-        ids = self._ids(account)[refusal.reason]
+        key = "pace" if refusal.reason == "slowdown" else refusal.reason
+        ids = self._ids(account)[key]
         return _limiter().hit(parse(AUDIT_ONCE_PER), "audited", *ids)
 
 

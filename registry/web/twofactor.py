@@ -94,7 +94,10 @@ def code():
             form.code.errors.append(_("This code is not correct, or it has been used already."))
             return render_template("auth/code.html", form=form), 401
         throttle.codes.succeeded(account)
-        if method == "recovery_code":
+        response = finish_login(
+            user, next_url, "pwd+otp", "pwd+recovery_code" if method == "recovery_code" else None
+        )
+        if method == "recovery_code":  # after the new session began: the flash lives in it
             flash(
                 _(
                     "You used a recovery code; %(count)s are left. Make new ones on your "
@@ -103,9 +106,7 @@ def code():
                 ),
                 "warning",
             )
-        return finish_login(
-            user, next_url, "pwd+otp", "pwd+recovery_code" if method == "recovery_code" else None
-        )
+        return response
     return render_template("auth/code.html", form=form)
 
 
