@@ -15,7 +15,10 @@ run: install assets translations
 	$(BIN)/registry demo --if-empty
 	@echo
 	@echo "Kennisborg is running on http://$(HOST):$(PORT) — log in with one of the accounts above"
-	@echo "(lost a password? .venv/bin/registry users set-password --email beheerder@voorbeeldstad.example). Stop with Ctrl+C."
+	@echo "The admin account sets up two-factor authentication at its first login: have an authenticator app"
+	@echo "on your phone ready (FreeOTP, Microsoft or Google Authenticator; the key is also shown as text)."
+	@echo "(lost a password? .venv/bin/registry users set-password --email beheerder@voorbeeldstad.example;"
+	@echo " lost the phone? .venv/bin/registry users reset-2fa --email beheerder@voorbeeldstad.example). Stop with Ctrl+C."
 	$(BIN)/registry run --host $(HOST) --port $(PORT)
 
 $(BIN)/python:

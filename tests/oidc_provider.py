@@ -185,7 +185,9 @@ class Provider:
         @app.get("/authorize")
         def authorize():
             # The person at the provider is whoever the test says; no consent screen.
-            return server.create_authorization_response(grant_user=dict(provider.login_as))
+            user = dict(provider.login_as)
+            grant = server.get_consent_grant(end_user=user)
+            return server.create_authorization_response(grant=grant, grant_user=user)
 
         @app.post("/token")
         def token():

@@ -41,19 +41,14 @@ def _totp(secret: str) -> pyotp.TOTP:
     return pyotp.TOTP(secret)
 
 
-def pending_secret(user: User) -> str:
-    """The secret being enrolled for `user`: the unconfirmed one, or a new one. Written
-    without bumping the account's version (nothing is in force yet)."""
-    if user.two_factor_enabled:
-        raise UserError(_l("Two-factor authentication is already on for this account."))
-    if user.totp_secret is None:
-        _touch(user, totp_secret=pyotp.random_base32(), totp_last_step=None)
-    return user.totp_secret
+def new_secret() -> str:
+    """A fresh random secret (160 bits, base32) for an enrolment."""
+    return pyotp.random_base32()
 
 
-def provisioning_uri(user: User, issuer: str) -> str:
+def provisioning_uri(user: User, secret: str, issuer: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
-    return _totp(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    return _totp(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_svg_data_uri(uri: str) -> str:
@@ -70,12 +65,16 @@ def _normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
-def _accepted_step(user: User, code: str, now: float | None = None) -> int | None:
-    """The time step `code` belongs to when it is valid and newer than the last one used."""
+def _accepted_step(
+    user: User, code: str, secret: str | None = None, now: float | None = None
+) -> int | None:
+    """The time step `code` belongs to (for `secret`, by default the user's) when it is valid
+    and newer than the last one used."""
     code = _normalise(code)
-    if not code.isdigit() or len(code) != 6 or not user.totp_secret:
+    secret = secret or user.totp_secret
+    if not code.isdigit() or len(code) != 6 or not secret:
         return None
-    totp = _totp(user.totp_secret)
+    totp = _totp(secret)
     now = time.time() if now is None else now
     current = int(now // totp.interval)
     for step in range(current - _VALID_WINDOW, current + _VALID_WINDOW + 1):
@@ -101,17 +100,17 @@ def _use_step(user: User, step: int) -> bool:
     return result.rowcount == 1
 
 
-def confirm_enrolment(actor: audit.Actor, user: User, code: str) -> list[str]:
-    """Put the pending secret in force when `code` matches it; returns the new recovery codes
-    (to be shown once). Raises UserError on a wrong code."""
-    if user.two_factor_enabled or user.totp_secret is None:
-        raise UserError(_l("Start the set-up again: this enrolment is no longer open."), "code")
-    step = _accepted_step(user, code)
-    if step is None or not _use_step(user, step):
+def confirm_enrolment(actor: audit.Actor, user: User, secret: str, code: str) -> list[str]:
+    """Put `secret` in force when `code` matches it; returns the new recovery codes (to be
+    shown once). Raises UserError on a wrong code."""
+    if user.two_factor_enabled:
+        raise UserError(_l("Two-factor authentication is already on for this account."), "code")
+    step = _accepted_step(user, code, secret)
+    if step is None:
         raise UserError(
             _l("This code is not correct. Check the time on your phone and try again."), "code"
         )
-    _touch(user, totp_confirmed_at=utcnow())
+    _touch(user, totp_secret=secret, totp_confirmed_at=utcnow(), totp_last_step=step)
     codes = _new_recovery_codes(user)
     audit.record(
         actor, "enable_2fa", "user", user.id, after={"recovery_codes": RECOVERY_CODE_COUNT}

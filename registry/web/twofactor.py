@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from registry.extensions import db
 from registry.services import audit, twofactor, users
@@ -124,10 +125,13 @@ def enrol():
     if not user.has_password:
         abort(404)  # single sign-on accounts use their identity provider's factors
     form = EnrolForm(next=request.args.get("next"))
-    secret = twofactor.pending_secret(user)
-    db.session.commit()
+    # The secret travels signed in the form until a code confirms it: nothing is stored before.
+    secret = _enrolment_secret(user, form.enrolment.data) if request.method == "POST" else None
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and secret is None:
+        flash(_("The set-up took too long or was changed; scan the new QR code."), "error")
+        status = 400
+    elif form.validate_on_submit():
         account = f"user:{user.id}"
         refusal = throttle.codes.check(account)
         if refusal is not None:
@@ -136,7 +140,7 @@ def enrol():
             status = 429
         else:
             try:
-                codes = twofactor.confirm_enrolment(_actor(user), user, form.code.data)
+                codes = twofactor.confirm_enrolment(_actor(user), user, secret, form.code.data)
             except users.UserError as error:
                 db.session.rollback()
                 throttle.codes.failed(account)
@@ -153,7 +157,9 @@ def enrol():
                     next_url=safe_next(form.next.data, url_for("main.home")),
                     enrolled=True,
                 )
-    uri = twofactor.provisioning_uri(user, current_app.config["TWO_FACTOR_ISSUER"])
+    secret = secret or twofactor.new_secret()
+    form.enrolment.data = _serializer().dumps({"uid": user.id, "secret": secret})
+    uri = twofactor.provisioning_uri(user, secret, current_app.config["TWO_FACTOR_ISSUER"])
     return render_template(
         "auth/enrol.html",
         form=form,
@@ -161,6 +167,24 @@ def enrol():
         secret=twofactor.grouped_secret(secret),
         required=required_for(user),
     ), status
+
+
+ENROLMENT_SECONDS = 15 * 60
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="two-factor-enrolment")
+
+
+def _enrolment_secret(user, token: str | None) -> str | None:
+    """The secret of this user's enrolment form, when its signature and age are right."""
+    try:
+        data = _serializer().loads(token or "", max_age=ENROLMENT_SECONDS)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("uid") != user.id:
+        return None
+    return data.get("secret")
 
 
 @bp.route("/")

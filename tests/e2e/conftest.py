@@ -5,10 +5,11 @@ Playwright never downloads a browser here; when /usr/bin/chromium is missing the
 
 import os
 import threading
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -17,7 +18,8 @@ from registry.extensions import db
 from registry.models import User
 from registry.services import audit
 from registry.services.demo import load_demo
-from tests.conftest import PASSWORD, _empty_database
+from tests import factories
+from tests.conftest import PASSWORD, _empty_database, totp_now
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,6 +89,13 @@ def demo(app) -> dict[str, tuple[str, str]]:
     accounts = load_demo(audit.Actor.system("test"))
     cheap = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
     db.session.execute(update(User).values(password_hash=cheap))
+    # The demo administrator has enrolled in two-factor authentication (required for admins);
+    # log_in types its current code.
+    db.session.execute(
+        update(User)
+        .where(User.role == "admin")
+        .values(totp_secret=factories.TOTP_SECRET, totp_confirmed_at=datetime(2026, 1, 1))
+    )
     db.session.commit()
     return {role: (email, PASSWORD) for email, role, _password in accounts}
 
@@ -118,6 +127,17 @@ def log_in(page: Page, base: str, email: str, password: str, english: bool = Tru
     page.locator("#password").fill(password)
     page.locator("#password").press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
+    if "/two-factor/code" in page.url:  # an administrator: the code from the app
+        page.locator("#code").fill(_current_code(email))
+        page.locator("#code").press("Enter")
+        page.wait_for_url(lambda url: "/two-factor/" not in url)
+
+
+def _current_code(email: str) -> str:
+    """The account's current TOTP code, made usable again (codes are single-use)."""
+    db.session.rollback()
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one()
+    return totp_now(user)
 
 
 def new_user_page(context_factory, base: str, email: str, password: str, **options) -> Page:
