@@ -34,6 +34,16 @@ from registry.web.templating import role_label
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
+@bp.url_value_preprocessor
+def _bound_form_size(endpoint, values):
+    # An account form is a few hundred bytes; a larger body is refused (413) before anything,
+    # the CSRF check and the employee-number lookup included, reads it.
+    from registry.web.auth import FORM_MEMORY_LIMIT
+
+    request.max_form_memory_size = FORM_MEMORY_LIMIT
+    request.max_content_length = FORM_MEMORY_LIMIT
+
+
 def _role_choices(empty=None):
     head = [SelectChoice("", empty)] if empty else []
     return head + [SelectChoice(role, role_label(role)) for role in ROLES]

@@ -47,6 +47,7 @@ PAGES = (
     "/users/new",
     "/transfer/",
     "/account/password",
+    "/two-factor/",
     "/services/bestaat-niet",  # the error page (404)
 )
 

@@ -161,3 +161,11 @@ def test_workers_share_the_counts_through_redis(throttled_app, users):
     for _ in range(3):
         post_login(first.test_client(), editor, "wrong password")
     assert post_login(second.test_client(), editor, PASSWORD).status_code == 429
+
+
+def test_account_forms_refuse_a_body_far_larger_than_they_need(client_as, users):
+    client = client_as("admin")
+    response = client.post("/users/new", data={"email": "x@example.org", "person": "E" * 40_000})
+    assert response.status_code == 413
+    response = client.post("/users/new", data={"email": "a" * 300 + "@example.org"})
+    assert response.status_code == 200 and "254" in response.get_data(as_text=True)
