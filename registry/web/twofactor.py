@@ -125,8 +125,9 @@ def enrol():
     if not user.has_password:
         abort(404)  # single sign-on accounts use their identity provider's factors
     form = EnrolForm(next=request.args.get("next"))
-    # The secret travels signed in the form until a code confirms it: nothing is stored before.
-    secret = _enrolment_secret(user, form.enrolment.data) if request.method == "POST" else None
+    # The new key waits signed in the session (the page shows it anyway) until a code
+    # confirms it: nothing is stored before, and a reload shows the same QR code.
+    secret = _enrolment_secret(user, session.get("_enrol"))
     status = 200
     if request.method == "POST" and secret is None:
         flash(_("The set-up took too long or was changed; scan the new QR code."), "error")
@@ -151,14 +152,16 @@ def enrol():
                 db.session.commit()
                 login_user(user)  # this session goes on, on the new session version
                 session["_amr"] = "pwd+otp"
+                session.pop("_enrol", None)
                 return render_template(
                     "auth/recovery_codes.html",
                     codes=codes,
                     next_url=safe_next(form.next.data, url_for("main.home")),
                     enrolled=True,
                 )
-    secret = secret or twofactor.new_secret()
-    form.enrolment.data = _serializer().dumps({"uid": user.id, "secret": secret})
+    if secret is None:
+        secret = twofactor.new_secret()
+        session["_enrol"] = _serializer().dumps({"uid": user.id, "secret": secret})
     uri = twofactor.provisioning_uri(user, secret, current_app.config["TWO_FACTOR_ISSUER"])
     return render_template(
         "auth/enrol.html",
@@ -177,7 +180,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _enrolment_secret(user, token: str | None) -> str | None:
-    """The secret of this user's enrolment form, when its signature and age are right."""
+    """The key of this user's enrolment, when its signature and age are right."""
     try:
         data = _serializer().loads(token or "", max_age=ENROLMENT_SECONDS)
     except BadData:

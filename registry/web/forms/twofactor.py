@@ -25,7 +25,6 @@ class EnrolForm(FlaskForm):
         description=_l("The six digits the app shows after adding the account."),
     )
     next = HiddenField(validators=[Length(max=2000)])
-    enrolment = HiddenField(validators=[Length(max=500)])  # the signed secret
 
 
 class ConfirmCodeForm(FlaskForm):
