@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from requests import RequestException
 
+from registry.database import immediate_writes
 from registry.extensions import db
 from registry.services import audit
 from registry.services import sso as accounts
@@ -47,7 +48,7 @@ def init_app(app) -> None:
         client_kwargs={
             "scope": app.config["OIDC_SCOPES"],
             "code_challenge_method": "S256",
-            "timeout": 10,
+            "default_timeout": 10,  # seconds, for every call to the provider
         },
     )
     app.extensions[EXTENSION] = oauth
@@ -91,6 +92,7 @@ def callback():
     client = _client()
     if client is None:
         abort(404)
+    immediate_writes()  # a GET that creates or updates the account (SQLite: one writer)
     try:
         token = client.authorize_access_token()
     except (OAuthError, RequestException, ValueError, KeyError) as error:
