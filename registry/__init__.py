@@ -46,11 +46,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.web import (
+        attestations,
         audit,
         auth,
         competences,
         dossiers,
         main,
+        peildatum,
         people,
         reports,
         services,
@@ -68,9 +70,12 @@ def register_blueprints(app: Flask) -> None:
         people,
         users,
         audit,
+        attestations,
+        peildatum,
         transfer,
     ):
         app.register_blueprint(module.bp)
+    peildatum.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -192,6 +192,13 @@ def redact(
     )
 
 
+def locked_head() -> tuple[int, str]:
+    """The head (count, hash) in this transaction, locked until it ends: what is read next
+    is read at exactly this head, and the next event appended follows on from it."""
+    head = _head(db.session)
+    return head.count, head.hash
+
+
 def recorded_head() -> tuple[int, str]:
     """The head (count, hash) the database keeps in its head row, updated with every event."""
     head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()

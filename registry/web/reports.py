@@ -16,6 +16,7 @@ from registry.extensions import db
 from registry.models import OrgUnit
 from registry.services import gaps, reports
 from registry.services.gaps import GapFilter
+from registry.web import peildatum
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
     GapFilterForm,
@@ -325,7 +326,7 @@ WHATIF_SUGGESTIONS = 500
 def whatif():
     form = WhatIfForm()
     # D is needed for the choices, before the form is validated: read it leniently.
-    as_of = _date_arg("as_of") or date.today()
+    as_of = _date_arg("as_of") or peildatum.current()[0] or date.today()
     suggestions = reports.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
     services = reports.service_choices(analysed_only=True)
     form.set_choices([(code, name) for _id, code, name in services])

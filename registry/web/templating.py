@@ -38,6 +38,12 @@ NAVIGATION = (
     ("people.index", _l("People"), _l("staff, their competences and assignments"), Permission.READ),
     ("transfer.index", _l("Import and export"), _l("the CSV interchange files"), Permission.READ),
     ("audit.index", _l("Audit log"), _l("every change, verifiable"), Permission.AUDIT),
+    (
+        "attestations.index",
+        _l("Attestations"),
+        _l("frozen gap reports, signed and verifiable"),
+        Permission.AUDIT,
+    ),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
 )
 
