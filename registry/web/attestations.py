@@ -28,6 +28,7 @@ from registry.web.forms.attestations import AttestationForm
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
+
 def _figure_label(name: str) -> str:
     return {
         "required_level": _("Required level"),

@@ -153,6 +153,26 @@ def export():
     )
 
 
+@bp.route("/export.jsonl")
+@permission_required(Permission.AUDIT)
+def export_jsonl():
+    """Every event as JSON lines, exactly the fields the hash covers (docs/AUDIT.md), for
+    verification by a program of the auditor's own. Not filtered: the chain needs all."""
+    from registry.services import audit_export
+
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
+    for line in audit_export.export_lines():
+        spool.write(line.encode())
+    spool.seek(0)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return send_file(
+        spool,
+        mimetype="application/jsonl",
+        as_attachment=True,
+        download_name=f"audit-log-{stamp}.jsonl",
+    )
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @permission_required(Permission.AUDIT)
 def verify():

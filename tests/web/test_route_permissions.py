@@ -135,6 +135,7 @@ ROUTES = {
     # audit log: administrators and auditors
     ("audit.index", "GET"): (AUDIT, 200),
     ("audit.export", "GET"): (AUDIT, 200),
+    ("audit.export_jsonl", "GET"): (AUDIT, 200),
     ("audit.verify", "GET"): (AUDIT, 200),
     ("audit.verify", "POST"): (AUDIT, 200),
     # attestations: administrators and auditors; no edit or delete route exists
