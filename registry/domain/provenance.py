@@ -31,6 +31,8 @@ class Provenance:
     as_of: date | None = None
     horizon: int | None = None
     made_by: str | None = None
+    # Further (key, value) pairs that say what the file holds, e.g. the filters applied.
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def horizon_end(self) -> date | None:
@@ -48,8 +50,9 @@ class Provenance:
             ("made_at_utc", self.made_at.replace(microsecond=0).isoformat() + "Z"),
             ("audit_head", self.audit_head),
             ("made_by", self.made_by),
+            *self.details,
         ]
-        return [(key, value) for key, value in pairs if value is not None]
+        return [(key, value) for key, value in pairs if value not in (None, "")]
 
 
 def csv_preamble(provenance: Provenance) -> str:

@@ -23,8 +23,10 @@ def stamp(
     as_of: date | None = None,
     horizon: int | None = None,
     made_by: str | None = None,
+    details=(),
 ) -> Provenance:
-    """The provenance of a file made now: the audit head as the database records it."""
+    """The provenance of a file made now: the audit head as the database records it.
+    `details` are further (key, value) pairs, e.g. the filters applied."""
     count, digest = audit.recorded_head()
     return Provenance(
         title=title,
@@ -33,6 +35,7 @@ def stamp(
         as_of=as_of,
         horizon=horizon,
         made_by=made_by,
+        details=tuple((str(k), str(v)) for k, v in details if v not in (None, "", ())),
     )
 
 

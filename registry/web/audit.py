@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from registry.domain import audit_chain
 from registry.domain.permissions import Permission
+from registry.domain.provenance import csv_preamble
 from registry.domain.spreadsheet import neutralise
-from registry.services import audit, audit_log
+from registry.services import audit, audit_log, provenance
 from registry.web.decorators import permission_required
 from registry.web.forms.audit import AuditFilterForm, VerifyForm
 
@@ -142,8 +144,14 @@ def export():
     so a long log neither fills the memory nor needs the database after the view returns.
     """
     _form, filters = _filters()
+    stamp = provenance.stamp(
+        "audit log",
+        made_by=current_user.email,
+        details=[(f"filter_{name}", value) for name, value in vars(filters).items()],
+    )
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
     spool.write("\ufeff".encode())
+    spool.write(csv_preamble(stamp).encode())  # dated: see README.md "Dated exports"
     for chunk in generate_csv(audit_log.csv_rows(filters, _zone())):
         spool.write(chunk.encode())
     spool.seek(0)

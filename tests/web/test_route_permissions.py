@@ -122,8 +122,8 @@ ROUTES = {
     ("people.org_unit_delete", "POST"): (EDIT, 200),  # refused: still in use,
     # users: administrators only
     ("users.index", "GET"): (ADMIN, 200),
-    ("users.review", "GET"): (ADMIN, 200),
-    ("users.review_csv", "GET"): (ADMIN, 200),
+    ("users.review", "GET"): (AUDIT, 200),  # auditors read the access review (BIO 5.18)
+    ("users.review_csv", "GET"): (AUDIT, 200),
     ("users.new", "GET"): (ADMIN, 200),
     ("users.new", "POST"): (ADMIN, 200),
     ("users.edit", "GET"): (ADMIN, 200),
