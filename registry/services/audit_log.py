@@ -309,16 +309,13 @@ def _name_select(kind: str, ids: list[int]):
     else:
         return None
     columns = list(stmt.selected_columns)
-    return (
-        stmt.with_only_columns(
-            cast(literal(kind), String(40)).label("kind"),
-            columns[0].label("id"),
-            _as_text(columns[1]).label("name"),
-            _as_text(columns[2]).label("key"),
-            maintain_column_froms=True,
-        )
-        .where(model.id.in_(ids))
-    )
+    return stmt.with_only_columns(
+        cast(literal(kind), String(40)).label("kind"),
+        columns[0].label("id"),
+        _as_text(columns[1]).label("name"),
+        _as_text(columns[2]).label("key"),
+        maintain_column_froms=True,
+    ).where(model.id.in_(ids))
 
 
 @dataclass(frozen=True)
