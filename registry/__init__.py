@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         people,
         reports,
         services,
+        suppliers,
         transfer,
         users,
     )
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         main,
         reports,
+        suppliers,
         dossiers,
         services,
         competences,

@@ -27,6 +27,12 @@ NAVIGATION = (
     ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
     ("reports.matrix", _l("Coverage matrix"), _l("services × competences"), Permission.READ),
+    (
+        "suppliers.index",
+        _l("Supplier register"),
+        _l("providers, contracts, owners and coverage"),
+        Permission.READ,
+    ),
     ("reports.whatif", _l("What-if"), _l("the impact of departures"), Permission.READ),
     (
         "services.index",

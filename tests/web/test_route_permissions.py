@@ -41,6 +41,8 @@ ROUTES = {
     ("reports.matrix", "GET"): (ALL, 200),
     ("reports.skills", "GET"): (ALL, 200),
     ("reports.whatif", "GET"): (ALL, 200),
+    ("suppliers.index", "GET"): (ALL, 200),
+    ("suppliers.export", "GET"): (ALL, 200),
     ("dossiers.service", "GET"): (ALL, 200),
     ("dossiers.competence", "GET"): (ALL, 200),
     ("dossiers.person", "GET"): (ALL, 200),
