@@ -19,6 +19,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import Assignment, Attestation
 from tests.e2e.conftest import click_and_wait, log_in, submit
+from tests.e2e.test_accessibility import _basics
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +72,7 @@ def test_auditor_files_evidence(live_server, demo, page, app, tmp_path):
     frozen_rows = page.locator(".kb-attestation__rows tbody tr").count()
     assert frozen_rows > 0
     expect(page.locator("[data-changes='0']").first).to_be_visible()
+    assert _basics(page) == []  # one h1, labels, headings in order … with the peildatum banner
 
     # Its bundle checks out with sha256sum and with `registry attest verify` …
     with page.expect_download() as info:

@@ -28,7 +28,7 @@ def _as_of_field(page: str) -> str | None:
 
 
 def _banner(page: str) -> str | None:
-    match = re.search(r'data-peildatum="([^"]+)" data-horizon="(\d+)"', page)
+    match = re.search(r'data-peildatum="([^"]+)" data-peildatum-horizon="(\d+)"', page)
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
