@@ -17,7 +17,7 @@ from registry.domain.permissions import Permission
 from registry.extensions import db
 from registry.models import Attestation, User
 from registry.models.base import utcnow
-from registry.services import audit, gaps
+from registry.services import audit, audit_log, gaps
 from registry.services.errors import ServiceError
 
 MAX_HORIZON = 3650
@@ -168,15 +168,22 @@ class Since:
     current_head: str
     current_counts: dict[str, int]
     current_total: int
+    head_still_in_log: bool  # event N still has the attested hash (full check: audit verify)
 
 
 def changes_since(att: Attestation) -> Since:
     """What has changed since the attestation was made, for its as-of date and horizon."""
     current = frozen_records(gaps.analyse(att.as_of, att.horizon))
     count, digest = audit.recorded_head()
+    if att.audit_count == 0:
+        still = att.audit_hash == audit_chain.GENESIS
+    else:
+        event = audit_log.event_by_seq(att.audit_count)
+        still = event is not None and event.hash == att.audit_hash
     return Since(
         changes=bundles.compare(records(att), current),
         current_head=audit_chain.head_text(count, digest),
         current_counts=counts(current),
         current_total=len(current),
+        head_still_in_log=still,
     )

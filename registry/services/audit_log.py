@@ -271,7 +271,8 @@ def _name_select(kind: str, ids: list[int]):
         name = func.coalesce(func.nullif(User.name, ""), User.email)
         stmt, model = select(User.id, name, User.email), User
     elif kind == "attestation":
-        stmt = select(Attestation.id, _as_text(Attestation.as_of), _as_text(Attestation.id))
+        name = "#" + _as_text(Attestation.id) + " · " + _as_text(Attestation.as_of)
+        stmt = select(Attestation.id, name, _as_text(Attestation.id))
         model = Attestation
     elif kind == "requirement":
         name = svc.c.code + " × " + comp.c.code

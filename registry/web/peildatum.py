@@ -68,11 +68,10 @@ def remember(as_of: date | None, horizon: int | None) -> None:
         horizon = None
     if as_of is None and horizon is None:
         session.pop(SESSION_KEY, None)
-    else:
-        session[SESSION_KEY] = {
-            "as_of": as_of.isoformat() if as_of else None,
-            "horizon": horizon,
-        }
+        return
+    value = {"as_of": as_of.isoformat() if as_of else None, "horizon": horizon}
+    if session.get(SESSION_KEY) != value:  # no new session cookie for every report link
+        session[SESSION_KEY] = value
 
 
 def formdata(args) -> MultiDict:

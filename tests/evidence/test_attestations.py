@@ -233,3 +233,20 @@ def test_frozen_figures_stay_and_changes_since_are_listed(client_as, registry_da
     assert 'data-change="changed" data-requirement="loket/SEC"' not in page
     frozen = db.session.get(Attestation, att.id)
     assert frozen.report_csv == att.report_csv
+
+
+def test_the_page_says_whether_the_log_still_holds_the_attested_head(client_as, registry_data):
+    auditor = client_as("auditor")
+    _create(auditor)
+    att = db.session.execute(select(Attestation)).scalar_one()
+    assert 'data-head-in-log="true"' in auditor.get(f"/attestations/{att.id}").get_data(
+        as_text=True
+    )
+    db.session.execute(
+        text("UPDATE audit_events SET hash = :h WHERE seq = :n"),
+        {"h": "f" * 64, "n": att.audit_count},
+    )
+    db.session.commit()
+    assert 'data-head-in-log="false"' in auditor.get(f"/attestations/{att.id}").get_data(
+        as_text=True
+    )
