@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -180,6 +181,7 @@ NO_MANIFEST = N_("%(name)s is missing: there is nothing to check the files again
 BAD_MANIFEST_LINE = N_("%(name)s line %(line)s is not of the form '<sha256>  <file>'.")
 MISSING_FILE = N_("%(name)s is listed in the manifest but missing from the bundle.")
 DIGEST_MISMATCH = N_("%(name)s does not match its SHA-256 digest in the manifest.")
+DAMAGED = N_("%(name)s is damaged in the ZIP (its checksum fails): it was changed.")
 UNLISTED_FILE = N_("%(name)s is in the bundle but not in the manifest.")
 
 
@@ -195,6 +197,18 @@ class Problem:
         return self.message % self.details
 
 
+MAX_MANIFEST = 1024 * 1024  # a manifest lists a few files; read no more than this
+
+
+def _streamed_sha256(archive: zipfile.ZipFile, name: str) -> str:
+    """The digest of a member, read in chunks (a hostile bundle may unpack to gigabytes)."""
+    digest = hashlib.sha256()
+    with archive.open(name) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def verify_bundle(data: bytes, shown_name: str = "bundle") -> tuple[list[str], list[Problem]]:
     """Check a bundle: every file listed in manifest.sha256 is present and has that digest,
     and no other file is present. Returns (files that check out, problems)."""
@@ -208,7 +222,11 @@ def verify_bundle(data: bytes, shown_name: str = "bundle") -> tuple[list[str], l
             return [], [Problem(MANIFEST_NAME, NO_MANIFEST, {"name": MANIFEST_NAME})]
         listed: dict[str, str] = {}
         problems: list[Problem] = []
-        text = archive.read(MANIFEST_NAME).decode("utf-8", errors="replace")
+        try:
+            with archive.open(MANIFEST_NAME) as handle:
+                text = handle.read(MAX_MANIFEST).decode("utf-8", errors="replace")
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            return [], [Problem(MANIFEST_NAME, DAMAGED, {"name": MANIFEST_NAME})]
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -225,10 +243,17 @@ def verify_bundle(data: bytes, shown_name: str = "bundle") -> tuple[list[str], l
         for name, digest in listed.items():
             if name not in names:
                 problems.append(Problem(name, MISSING_FILE, {"name": name}))
-            elif sha256_hex(archive.read(name)) != digest:
-                problems.append(Problem(name, DIGEST_MISMATCH, {"name": name}))
-            else:
+                continue
+            try:
+                matches = _streamed_sha256(archive, name) == digest
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                # A byte changed inside the ZIP itself: its own checksum (CRC) fails.
+                problems.append(Problem(name, DAMAGED, {"name": name}))
+                continue
+            if matches:
                 good.append(name)
+            else:
+                problems.append(Problem(name, DIGEST_MISMATCH, {"name": name}))
         for name in names:
             if name != MANIFEST_NAME and name not in listed:
                 problems.append(Problem(name, UNLISTED_FILE, {"name": name}))

@@ -250,3 +250,17 @@ def test_the_page_says_whether_the_log_still_holds_the_attested_head(client_as, 
     assert 'data-head-in-log="false"' in auditor.get(f"/attestations/{att.id}").get_data(
         as_text=True
     )
+
+
+def test_a_byte_changed_inside_the_zip_is_named(client_as, runner, registry_data, tmp_path):
+    auditor = client_as("auditor")
+    _create(auditor)
+    att = db.session.execute(select(Attestation)).scalar_one()
+    data = bytearray(_bundle_from_web(auditor, att.id))
+    at = data.index(b"loket,SEC")  # inside report.csv (stored, not compressed)
+    data[at] = ord("L")
+    bundle = tmp_path / "changed.zip"
+    bundle.write_bytes(bytes(data))
+    result = runner.invoke(args=["attest", "verify", str(bundle)])
+    assert result.exit_code == 1
+    assert "report.csv: FAILED" in result.output and "statement.txt: OK" in result.output
