@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from registry.domain import attestation as bundles
 
@@ -89,7 +90,7 @@ def verify(bundle: Path) -> None:
     for name in good:
         click.echo(f"{name}: OK")
     for problem in problems:
-        click.echo(f"{problem.name}: FAILED — {problem}", err=True)
+        click.echo(f"{problem.name}: FAILED — {_(problem.message, **problem.details)}", err=True)
     if problems:
         sys.exit(1)
     click.echo(f"{bundle.name}: every file matches its manifest.")
