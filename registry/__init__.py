@@ -47,14 +47,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.web import (
+        attestations,
         audit,
         auth,
         competences,
         dossiers,
         main,
+        peildatum,
         people,
         reports,
         services,
+        suppliers,
         transfer,
         users,
     )
@@ -63,15 +66,19 @@ def register_blueprints(app: Flask) -> None:
         auth,
         main,
         reports,
+        suppliers,
         dossiers,
         services,
         competences,
         people,
         users,
         audit,
+        attestations,
+        peildatum,
         transfer,
     ):
         app.register_blueprint(module.bp)
+    peildatum.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

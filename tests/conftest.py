@@ -18,6 +18,7 @@ from registry.database import sqlite_immediate
 from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
 from registry.models import AuditHead, Base, User
+from registry.models.attestations import IMMUTABLE_DDL
 from tests import factories
 
 PASSWORD = "correct horse battery"
@@ -114,8 +115,14 @@ def _empty_database() -> None:
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # Attestations are immutable (triggers refuse DELETE): lift that for the clean-up only.
+        create, drop = IMMUTABLE_DDL["sqlite"]
+        for statement in drop:
+            db.session.execute(text(statement))
         for table in tables:
             db.session.execute(table.delete())
+        for statement in create:
+            db.session.execute(text(statement))
     db.session.add(AuditHead(id=1, count=0, hash=GENESIS))
     db.session.commit()
 

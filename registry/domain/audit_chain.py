@@ -4,7 +4,9 @@
 before/after payload rather than the payload itself, so personal data can be redacted while the
 chain still verifies. A redaction is itself an event of the chain (action `redact`, entity
 `audit_event`, `after = {"events": [seq, …]}`): a payload that was changed and flagged as
-redacted without such an event is reported as tampering.
+redacted without such an event is reported as tampering, and so is a redacted payload that holds
+anything but redaction markers (keys may stay, every value must be the marker or null), so a
+rewrite cannot be dressed up as a redaction. The exact algorithm is documented in docs/AUDIT.md.
 """
 
 import hashlib
@@ -16,6 +18,7 @@ from datetime import date, datetime
 GENESIS = "0" * 64
 REDACT_ACTION = "redact"
 REDACT_ENTITY = "audit_event"
+REDACTED = "[redacted]"
 
 # The fields the canonical form covers, in order. before/after are covered through
 # payload_digest, so personal data can be redacted while the chain still verifies.
@@ -50,6 +53,15 @@ PREV_MISMATCH = N_(
 )
 PAYLOAD_ALTERED = N_("The before/after values of event %(seq)s were altered.")
 EVENT_ALTERED = N_("Event %(seq)s was altered.")
+NOT_A_SCRUB = N_(
+    "Event %(seq)s is marked as redacted, but its before/after values hold more than "
+    "redaction markers: it was rewritten, not redacted."
+)
+ANCHOR_DIFFERS = N_("Event %(seq)s differs from the anchored head %(expected)s.")
+ANCHOR_MISSING = N_(
+    "The log holds %(count)s events, but an anchored head is at event "
+    "%(expected)s (events at the end were removed)."
+)
 UNRECORDED_REDACTION = N_(
     "Event %(seq)s is marked as redacted, but no redaction of it was recorded."
 )
@@ -135,6 +147,26 @@ class Verification:
         return (self.reason or "") % self.details
 
 
+def scrubbed(value) -> object:
+    """`value` with every leaf replaced by the redaction marker (keys and nulls kept)."""
+    if isinstance(value, dict):
+        return {key: scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrubbed(item) for item in value]
+    return None if value is None else REDACTED
+
+
+def only_markers(text: str | None) -> bool:
+    """Whether a stored before/after text holds nothing but redaction markers (or nulls)."""
+    if text is None:
+        return True
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return value == scrubbed(value)
+
+
 def _redacted_seqs(event: dict) -> list[int]:
     """The events a redaction event covers (its `after` is {"events": [seq, …]})."""
     if event.get("action") != REDACT_ACTION or event.get("entity") != REDACT_ENTITY:
@@ -162,18 +194,25 @@ def verify(
     events: Iterable[dict],
     expect: tuple[int, str] | None = None,
     recorded: tuple[int, str] | None = None,
+    anchors: Iterable[tuple[int, str]] = (),
 ) -> Verification:
     """Recompute the chain over events ordered by seq.
 
     Detects an edited event (hash or digest mismatch), a deleted, inserted or swapped one
-    (seq gap or prev_hash mismatch), a redaction that was not recorded, and a truncated tail:
-    with `expect=(n, hash)` (a head noted earlier) or `recorded=(n, hash)` (the head row the
-    database keeps) the chain must still pass through that head.
+    (seq gap or prev_hash mismatch), a redaction that was not recorded or that is a rewrite
+    (values other than markers), and a truncated or rewritten tail: with `expect=(n, hash)`
+    (a head noted earlier), `recorded=(n, hash)` (the head row the database keeps) or
+    `anchors` (heads kept outside the database) the chain must still pass through each head.
     """
     checkpoints = [
         _Checkpoint(expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
         _Checkpoint(recorded, HEAD_DIFFERS, HEAD_MISSING),
+        *(_Checkpoint(anchor, ANCHOR_DIFFERS, ANCHOR_MISSING) for anchor in anchors),
     ]
+    at_seq: dict[int, list[_Checkpoint]] = {}
+    for point in checkpoints:
+        if point.count:
+            at_seq.setdefault(point.count, []).append(point)
     for point in checkpoints:
         if point.genesis_mismatch():
             return Verification(
@@ -200,8 +239,12 @@ def verify(
         digest_ok = (
             payload_digest(event.get("before"), event.get("after")) == event["payload_digest"]
         )
-        if not digest_ok and not event.get("redacted"):
-            return broken(seq, PAYLOAD_ALTERED)
+        # A payload that no longer matches its digest must be a scrub: markers only. The
+        # `redacted` flag only chooses the message; it proves nothing (anyone can set it).
+        if not digest_ok and not (
+            only_markers(event.get("before")) and only_markers(event.get("after"))
+        ):
+            return broken(seq, NOT_A_SCRUB if event.get("redacted") else PAYLOAD_ALTERED)
         if chain_hash(prev, event) != event["hash"]:
             return broken(seq, EVENT_ALTERED)
         if not digest_ok:
@@ -209,11 +252,10 @@ def verify(
         for covered in _redacted_seqs(event):
             pending_redactions.pop(covered, None)
         prev, count = event["hash"], seq
-        for point in checkpoints:
-            if point.count == seq:
-                if prev != point.hash:
-                    return broken(seq, point.differs, expected=head_text(point.count, point.hash))
-                point.seen = True
+        for point in at_seq.get(seq, ()):
+            if prev != point.hash:
+                return broken(seq, point.differs, expected=head_text(point.count, point.hash))
+            point.seen = True
     if pending_redactions:
         first = min(pending_redactions)
         return Verification(

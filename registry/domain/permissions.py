@@ -14,13 +14,14 @@ class Permission(StrEnum):
     AUDIT = "audit"  # audit log and chain verification
     MANAGE_USERS = "manage_users"
     DELETE_RECORDS = "delete_records"  # hard deletes, after confirmation (admins only)
+    REVIEW_ACCESS = "review_access"  # read the access review (BIO 5.18): admins and auditors
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
     "editor": frozenset({Permission.READ, Permission.EDIT_REGISTRY, Permission.EDIT_MITIGATIONS}),
     "manager": frozenset({Permission.READ, Permission.EDIT_MITIGATIONS}),
-    "auditor": frozenset({Permission.READ, Permission.AUDIT}),
+    "auditor": frozenset({Permission.READ, Permission.AUDIT, Permission.REVIEW_ACCESS}),
 }
 
 

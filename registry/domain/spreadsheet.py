@@ -50,8 +50,14 @@ def _xlsx_value(value):
     return value
 
 
-def generate_xlsx(header: Sequence, rows: Iterable[Sequence], title: str = "Export") -> bytes:
-    """An XLSX workbook with one sheet: a bold, frozen header row, then the rows."""
+def generate_xlsx(
+    header: Sequence,
+    rows: Iterable[Sequence],
+    title: str = "Export",
+    extra_sheets: Iterable[tuple[str, Sequence[Sequence]]] = (),
+) -> bytes:
+    """An XLSX workbook with one sheet: a bold, frozen header row, then the rows; then a
+    plain sheet per (title, rows) of `extra_sheets` (e.g. the provenance of the export)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -78,6 +84,10 @@ def generate_xlsx(header: Sequence, rows: Iterable[Sequence], title: str = "Expo
             else:
                 values.append(_xlsx_value(value))
         sheet.append(values)
+    for extra_title, extra_rows in extra_sheets:
+        extra = workbook.create_sheet(title=extra_title[:31])
+        for row in extra_rows:
+            extra.append([_xlsx_value(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the services need them all)."""
 
-from registry.models.audit import AuditEvent, AuditHead
+from registry.models.attestations import Attestation
+from registry.models.audit import AuditEvent, AuditHead, RefusalWindow
 from registry.models.base import Base
 from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Holding
@@ -10,6 +11,7 @@ from registry.models.services import Assignment, Requirement, Service
 from registry.models.users import RecoveryCode, User
 
 __all__ = [
+    "Attestation",
     "AuditEvent",
     "AuditHead",
     "Assignment",
@@ -22,6 +24,7 @@ __all__ = [
     "Person",
     "Provider",
     "RecoveryCode",
+    "RefusalWindow",
     "Requirement",
     "Service",
     "User",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String, Text, false
+from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
@@ -43,3 +43,26 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class RefusalWindow(Base):
+    """Throttles the audit events of refused requests (403): per actor and route, the first
+    refusal of a minute is recorded at once; repeats within that minute only raise `repeats`,
+    which is recorded as one event ("refused_repeated", with the count) once the minute is
+    over. Not part of the chain: it only decides what gets appended to it."""
+
+    __tablename__ = "audit_refusal_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(254))  # user id, or the address when anonymous
+    route: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    repeats: Mapped[int] = mapped_column(default=0)
+    actor_id: Mapped[int | None]
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(100))
+    method: Mapped[str | None] = mapped_column(String(10))
+    path: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("actor", "route"),)

@@ -144,18 +144,22 @@ def event_fields(ev: AuditEvent) -> dict:
     }
 
 
-REDACTED = "[redacted]"
+REDACTED = audit_chain.REDACTED
 
 
-def _scrub(text: str | None, fields: Iterable[str] | None) -> str | None:
-    if text is None or fields is None:
-        return None
+def _mentions(text: str | None, fields: tuple[str, ...]) -> bool:
+    """Whether the stored payload holds a non-empty value for one of `fields`."""
+    if text is None:
+        return False
     value = json.loads(text)
-    if isinstance(value, dict):
-        for name in fields:
-            if name in value and value[name] is not None:
-                value[name] = REDACTED
-    return audit_chain.dumps(value)
+    return isinstance(value, dict) and any(value.get(name) is not None for name in fields)
+
+
+def _scrub(text: str | None) -> str | None:
+    """Every value replaced by the redaction marker; the keys stay (they are not personal)."""
+    if text is None:
+        return None
+    return audit_chain.dumps(audit_chain.scrubbed(json.loads(text)))
 
 
 def redact(
@@ -164,15 +168,23 @@ def redact(
     fields: Iterable[str] | None = None,
     reason: str | None = None,
 ) -> AuditEvent | None:
-    """Remove personal data from the before/after values of `events` (all of it, or only the
-    named `fields`) and record the redaction as an event of its own, so the chain still
-    verifies. Redaction events themselves are never redacted. Flushes, never commits."""
+    """Remove personal data from the before/after values of `events` and record the redaction
+    as an event of its own, so the chain still verifies. Redaction events themselves are never
+    redacted. Flushes, never commits.
+
+    A redaction scrubs every value of an event's before/after (the keys stay): verification
+    can then prove that a redacted payload holds nothing but markers, so a rewrite cannot pass
+    as a redaction. With `fields`, only the events that hold one of these fields are redacted
+    (all their values; the others cannot be proven unchanged once the digest no longer
+    matches)."""
     fields = None if fields is None else tuple(fields)
     seqs = []
     for ev in events:
         if ev.action == audit_chain.REDACT_ACTION and ev.entity == audit_chain.REDACT_ENTITY:
             continue
-        before, after = _scrub(ev.before, fields), _scrub(ev.after, fields)
+        if fields is not None and not (_mentions(ev.before, fields) or _mentions(ev.after, fields)):
+            continue
+        before, after = _scrub(ev.before), _scrub(ev.after)
         if (before, after) == (ev.before, ev.after):
             continue
         ev.before, ev.after, ev.redacted = before, after, True
@@ -192,6 +204,13 @@ def redact(
     )
 
 
+def locked_head() -> tuple[int, str]:
+    """The head (count, hash) in this transaction, locked until it ends: what is read next
+    is read at exactly this head, and the next event appended follows on from it."""
+    head = _head(db.session)
+    return head.count, head.hash
+
+
 def recorded_head() -> tuple[int, str]:
     """The head (count, hash) the database keeps in its head row, updated with every event."""
     head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
@@ -200,7 +219,7 @@ def recorded_head() -> tuple[int, str]:
     return head.count, head.hash
 
 
-def verify_chain(expect: tuple[int, str] | None = None) -> audit_chain.Verification:
+def verify_chain(expect: tuple[int, str] | None = None, anchors=()) -> audit_chain.Verification:
     """Verify the whole stored chain, streaming events in seq order.
 
     Besides `expect` (a head noted earlier), the chain must pass through the head row the
@@ -211,4 +230,4 @@ def verify_chain(expect: tuple[int, str] | None = None) -> audit_chain.Verificat
     rows = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     ).scalars()
-    return audit_chain.verify((event_fields(ev) for ev in rows), expect, recorded)
+    return audit_chain.verify((event_fields(ev) for ev in rows), expect, recorded, anchors)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, cast, func, literal, select, union_all
 
 from registry.extensions import db
 from registry.models import (
     Assignment,
+    Attestation,
     AuditEvent,
     Competence,
     Framework,
@@ -228,3 +229,146 @@ def describe(entity: str | None, entity_id: str | None) -> str | None:
     model, name = known
     record = db.session.get(model, int(entity_id))
     return None if record is None else name(record)
+
+
+# --- names instead of ids, for a whole page in one query -------------------------------------
+
+# Which kind of record a reference field of a before/after value points at.
+REFERENCE_FIELDS = {
+    "owner_id": "person",
+    "person_id": "person",
+    "service_id": "service",
+    "competence_id": "competence",
+    "provider_id": "provider",
+    "framework_id": "framework",
+    "org_unit_id": "org_unit",
+    "parent_id": "org_unit",
+    "requirement_id": "requirement",
+}
+
+
+def _as_text(column):
+    return cast(column, String)
+
+
+def _name_select(kind: str, ids: list[int]):
+    """SELECT kind, id, name, key for the records of one kind (key: what its page is found by)."""
+    svc, comp = Service.__table__, Competence.__table__
+    if kind == "provider":
+        stmt = select(Provider.id, Provider.name, _as_text(Provider.id))
+        model = Provider
+    elif kind == "service":
+        stmt, model = select(Service.id, Service.name, Service.code), Service
+    elif kind == "framework":
+        stmt, model = select(Framework.id, Framework.name, _as_text(Framework.id)), Framework
+    elif kind == "competence":
+        stmt, model = select(Competence.id, Competence.name, Competence.code), Competence
+    elif kind == "org_unit":
+        stmt, model = select(OrgUnit.id, OrgUnit.path, _as_text(OrgUnit.id)), OrgUnit
+    elif kind == "person":
+        stmt, model = select(Person.id, Person.name, Person.employee_number), Person
+    elif kind == "user":
+        name = func.coalesce(func.nullif(User.name, ""), User.email)
+        stmt, model = select(User.id, name, User.email), User
+    elif kind == "attestation":
+        name = "#" + _as_text(Attestation.id) + " · " + _as_text(Attestation.as_of)
+        stmt = select(Attestation.id, name, _as_text(Attestation.id))
+        model = Attestation
+    elif kind == "requirement":
+        name = svc.c.code + " × " + comp.c.code
+        stmt = (
+            select(Requirement.id, name, _as_text(Requirement.id))
+            .join(svc, svc.c.id == Requirement.service_id)
+            .join(comp, comp.c.id == Requirement.competence_id)
+        )
+        model = Requirement
+    elif kind == "mitigation":
+        name = svc.c.code + " × " + comp.c.code
+        stmt = (
+            select(Mitigation.id, name, _as_text(Mitigation.id))
+            .join(Requirement, Requirement.id == Mitigation.requirement_id)
+            .join(svc, svc.c.id == Requirement.service_id)
+            .join(comp, comp.c.id == Requirement.competence_id)
+        )
+        model = Mitigation
+    elif kind == "assignment":
+        name = Person.name + " → " + svc.c.code
+        stmt = (
+            select(Assignment.id, name, _as_text(Assignment.id))
+            .join(Person, Person.id == Assignment.person_id)
+            .join(svc, svc.c.id == Assignment.service_id)
+        )
+        model = Assignment
+    elif kind == "holding":
+        name = Person.name + " · " + comp.c.code
+        stmt = (
+            select(Holding.id, name, _as_text(Holding.id))
+            .join(Person, Person.id == Holding.person_id)
+            .join(comp, comp.c.id == Holding.competence_id)
+        )
+        model = Holding
+    else:
+        return None
+    columns = list(stmt.selected_columns)
+    return stmt.with_only_columns(
+        cast(literal(kind), String(40)).label("kind"),
+        columns[0].label("id"),
+        _as_text(columns[1]).label("name"),
+        _as_text(columns[2]).label("key"),
+        maintain_column_froms=True,
+    ).where(model.id.in_(ids))
+
+
+@dataclass(frozen=True)
+class Named:
+    """A record referred to by the audit log: its kind, id, readable name and page key."""
+
+    kind: str
+    id: int
+    name: str
+    key: str
+
+
+def _ids(value) -> int | None:
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def references(events) -> set[tuple[str, int]]:
+    """Every (kind, id) the events refer to: their record, their actor, and reference fields
+    in their before/after values."""
+    pairs: set[tuple[str, int]] = set()
+    for ev in events:
+        if ev.entity in DESCRIBE or ev.entity == "attestation":
+            number = _ids(ev.entity_id)
+            if number is not None:
+                pairs.add((ev.entity, number))
+        if ev.actor_id is not None:
+            pairs.add(("user", ev.actor_id))
+        for values in (_load(ev.before), _load(ev.after)):
+            if not isinstance(values, dict):
+                continue
+            for name, kind in REFERENCE_FIELDS.items():
+                number = _ids(values.get(name))
+                if number is not None:
+                    pairs.add((kind, number))
+    return pairs
+
+
+def names(pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Named]:
+    """Readable names of the records in `pairs`, in ONE query however many there are."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, number in pairs:
+        by_kind.setdefault(kind, []).append(number)
+    selects = [
+        stmt
+        for kind, ids in sorted(by_kind.items())
+        if (stmt := _name_select(kind, sorted(ids))) is not None
+    ]
+    if not selects:
+        return {}
+    statement = selects[0] if len(selects) == 1 else union_all(*selects)
+    return {
+        (row.kind, int(row.id)): Named(row.kind, int(row.id), row.name, row.key)
+        for row in db.session.execute(statement)
+    }

@@ -7,53 +7,23 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from registry.domain import audit_chain
 from registry.domain.permissions import Permission
+from registry.domain.provenance import csv_preamble
 from registry.domain.spreadsheet import neutralise
-from registry.services import audit, audit_log
+from registry.services import audit, audit_log, provenance
+from registry.web import audit_labels as labels
+from registry.web.audit_labels import ACTION_LABELS, ENTITY_LABELS, RESULT_LABELS
 from registry.web.decorators import permission_required
 from registry.web.forms.audit import AuditFilterForm, VerifyForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ENTITY_LABELS = {
-    "provider": _l("provider"),
-    "service": _l("service"),
-    "framework": _l("framework"),
-    "competence": _l("competence"),
-    "requirement": _l("requirement"),
-    "org_unit": _l("organisational unit"),
-    "person": _l("person"),
-    "assignment": _l("assignment"),
-    "holding": _l("competence holding"),
-    "mitigation": _l("mitigation"),
-    "user": _l("user account"),
-    "import": _l("import"),
-    "route": _l("page or action"),
-    "audit_event": _l("audit event"),
-}
-ACTION_LABELS = {
-    "create": _l("created"),
-    "update": _l("changed"),
-    "delete": _l("deleted"),
-    "retire": _l("retired"),
-    "login": _l("logged in"),
-    "login_failed": _l("login failed"),
-    "logout": _l("logged out"),
-    "refused": _l("refused"),
-    "import": _l("imported"),
-    "change_password": _l("changed password"),
-    "redact": _l("redacted personal data"),
-}
-RESULT_LABELS = {"success": _l("success"), "failure": _l("failure"), "refused": _l("refused")}
-
-
-def _label(table: dict, code) -> str:
-    return "" if code is None else str(table.get(code, code))
+_label = labels.label
 
 
 def _zone() -> str:
@@ -83,12 +53,49 @@ def _filters() -> tuple[AuditFilterForm, audit_log.Filters]:
     return form, filters
 
 
-def _view_helpers() -> dict:
+# Records with a page everyone may read; the others link to their history in the log.
+_DOSSIERS = {
+    "service": ("dossiers.service", "code"),
+    "competence": ("dossiers.competence", "code"),
+    "person": ("dossiers.person", "employee_number"),
+}
+
+
+def _link(named: audit_log.Named) -> str:
+    if named.kind in _DOSSIERS:
+        endpoint, arg = _DOSSIERS[named.kind]
+        return url_for(endpoint, **{arg: named.key})
+    if named.kind == "attestation":
+        return url_for("attestations.show", attestation_id=named.id)
+    if named.kind == "user":
+        return url_for("audit.index", actor=named.key)
+    return url_for("audit.index", entity=named.kind, entity_id=named.id)
+
+
+def _view_helpers(events=()) -> dict:
+    """What the audit templates need; the names of every record the events refer to are
+    read in one query for the whole page."""
     zone = _zone()
+    known = audit_log.names(audit_log.references(events))
+
+    def record(kind, number):
+        """(name, link) of a referenced record, or None when it cannot be found."""
+        text = str(number) if number is not None else ""
+        named = known.get((kind, int(text))) if text.isdigit() else None
+        return (named.name, _link(named)) if named else None
+
+    def value_ref(field_name, value):
+        kind = audit_log.REFERENCE_FIELDS.get(field_name)
+        return record(kind, value) if kind else None
+
     return {
         "entity_label": lambda code: _label(ENTITY_LABELS, code),
         "action_label": lambda code: _label(ACTION_LABELS, code),
         "result_label": lambda code: _label(RESULT_LABELS, code),
+        "field_label": lambda code: _label(labels.FIELD_LABELS, code),
+        "endpoint_label": lambda code: _label(labels.ENDPOINT_LABELS, code),
+        "record": record,
+        "value_ref": value_ref,
         "local_time": lambda at: audit_log.local_time(at, zone),
         "diff": audit_log.diff,
     }
@@ -113,7 +120,7 @@ def index():
         record_name=record_name,
         verify_form=VerifyForm(),
         export_args=request.args.to_dict(flat=True) | {"page": None},
-        **_view_helpers(),
+        **_view_helpers(events.items),
     )
 
 
@@ -142,14 +149,40 @@ def export():
     so a long log neither fills the memory nor needs the database after the view returns.
     """
     _form, filters = _filters()
+    stamp = provenance.stamp(
+        "audit log",
+        made_by=current_user.email,
+        details=[(f"filter_{name}", value) for name, value in vars(filters).items()],
+    )
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
     spool.write("\ufeff".encode())
+    spool.write(csv_preamble(stamp).encode())  # dated: see README.md "Dated exports"
     for chunk in generate_csv(audit_log.csv_rows(filters, _zone())):
         spool.write(chunk.encode())
     spool.seek(0)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return send_file(
         spool, mimetype="text/csv", as_attachment=True, download_name=f"audit-log-{stamp}.csv"
+    )
+
+
+@bp.route("/export.jsonl")
+@permission_required(Permission.AUDIT)
+def export_jsonl():
+    """Every event as JSON lines, exactly the fields the hash covers (docs/AUDIT.md), for
+    verification by a program of the auditor's own. Not filtered: the chain needs all."""
+    from registry.services import audit_export
+
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
+    for line in audit_export.export_lines():
+        spool.write(line.encode())
+    spool.seek(0)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return send_file(
+        spool,
+        mimetype="application/jsonl",
+        as_attachment=True,
+        download_name=f"audit-log-{stamp}.jsonl",
     )
 
 
@@ -173,5 +206,5 @@ def verify():
         result=result,
         message=message,
         broken=broken,
-        **_view_helpers(),
+        **_view_helpers([broken] if broken else []),
     )

@@ -49,18 +49,17 @@ def _messages():
 
 
 def record_refusal() -> None:
-    """A refused request (403) is an audit event; written in a transaction of its own."""
-    from registry.services import audit
+    """A refused request (403) is an audit event (repeats within a minute are counted, see
+    services/refusals.py); written in a transaction of its own."""
+    from registry.services import audit, refusals
 
     db.session.rollback()
     immediate_writes()
-    audit.record(
+    refusals.record(
         audit.Actor.of(current_user, request.remote_addr),
-        "refused",
-        "route",
-        request.endpoint,
-        after={"method": request.method, "path": request.path},
-        result="refused",
+        request.endpoint or request.path,
+        request.method,
+        request.path,
     )
     db.session.commit()
 

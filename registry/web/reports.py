@@ -8,14 +8,15 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
-from registry.domain.spreadsheet import generate_csv, generate_xlsx
 from registry.extensions import db
 from registry.models import OrgUnit
-from registry.services import gaps, reports
+from registry.services import gaps, provenance, reports
 from registry.services.gaps import GapFilter
+from registry.web import peildatum
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
     GapFilterForm,
@@ -230,10 +231,19 @@ def gaps_export(fmt):
     as_of, horizon = form.period()
     name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
     body = [export_row(row) for row in rows]
+    stamp = provenance.stamp(
+        "gap report",
+        as_of,
+        horizon,
+        made_by=current_user.email,
+        details=[("status", " ".join(form.statuses()))]
+        + [(n, form.value(n)) for n in ("service", "provider", "criticality", "framework", "area")],
+    )
     if fmt == "csv":
-        data, mimetype = generate_csv(export_header(), body), "text/csv; charset=utf-8"
+        data = provenance.dated_csv(export_header(), body, stamp)
+        mimetype = "text/csv; charset=utf-8"
     else:
-        data = generate_xlsx(export_header(), body, title=_("Gaps"))
+        data = provenance.dated_xlsx(export_header(), body, stamp, title=_("Gaps"))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -325,7 +335,7 @@ WHATIF_SUGGESTIONS = 500
 def whatif():
     form = WhatIfForm()
     # D is needed for the choices, before the form is validated: read it leniently.
-    as_of = _date_arg("as_of") or date.today()
+    as_of = _date_arg("as_of") or peildatum.current()[0] or date.today()
     suggestions = reports.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
     services = reports.service_choices(analysed_only=True)
     form.set_choices([(code, name) for _id, code, name in services])

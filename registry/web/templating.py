@@ -27,6 +27,12 @@ NAVIGATION = (
     ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
     ("reports.matrix", _l("Coverage matrix"), _l("services × competences"), Permission.READ),
+    (
+        "suppliers.index",
+        _l("Supplier register"),
+        _l("providers, contracts, owners and coverage"),
+        Permission.READ,
+    ),
     ("reports.whatif", _l("What-if"), _l("the impact of departures"), Permission.READ),
     (
         "services.index",
@@ -38,6 +44,12 @@ NAVIGATION = (
     ("people.index", _l("People"), _l("staff, their competences and assignments"), Permission.READ),
     ("transfer.index", _l("Import and export"), _l("the CSV interchange files"), Permission.READ),
     ("audit.index", _l("Audit log"), _l("every change, verifiable"), Permission.AUDIT),
+    (
+        "attestations.index",
+        _l("Attestations"),
+        _l("frozen gap reports, signed and verifiable"),
+        Permission.AUDIT,
+    ),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
 )
 

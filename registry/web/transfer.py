@@ -33,8 +33,9 @@ from flask_login import current_user
 
 from registry.domain import interchange as fmt
 from registry.domain.permissions import Permission
+from registry.domain.provenance import README_NAME
 from registry.extensions import db
-from registry.services import audit, interchange
+from registry.services import audit, interchange, provenance
 from registry.services.errors import ServiceError
 from registry.web.decorators import permission_required
 from registry.web.forms.transfer import ApplyForm, UploadForm
@@ -92,6 +93,8 @@ def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
             )
         for info in entries:
             name = _file_name(info.filename)
+            if name == README_NAME.lower():
+                continue  # the dated README.txt of our own export (services/provenance.py)
             _check_name(name, info.filename)
             if name in files:
                 raise UploadError(
@@ -335,10 +338,20 @@ def apply():
 def export():
     """Every record in the interchange format, as one zip of CSV files."""
     files = interchange.export_files()
+    stamp = provenance.stamp("interchange export", made_by=current_user.email)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             archive.writestr(name, content)
+        archive.writestr(
+            README_NAME,
+            provenance.readme(
+                stamp,
+                [(name, "interchange format, DESIGN.md") for name in files],
+                "Import these files again on the web (Import and export: upload this zip) or\n"
+                "with `registry import DIR` after unzipping; this README.txt is skipped.",
+            ),
+        )
     buffer.seek(0)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return send_file(

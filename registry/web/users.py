@@ -7,16 +7,18 @@ stored in the session or sent again.
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from registry.domain.permissions import ROLES, Permission
+from registry.domain.provenance import csv_preamble
 from registry.extensions import db
 from registry.models import User
 from registry.models.base import utcnow
-from registry.services import twofactor, users
+from registry.services import provenance, twofactor, users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
@@ -282,16 +284,20 @@ def reset_two_factor(user_id):
 
 
 @bp.route("/review")
-@permission_required(Permission.MANAGE_USERS)
+@permission_required(Permission.REVIEW_ACCESS)
 def review():
-    """The yearly access review: every account with role, status and last login."""
+    """The yearly access review: every account with role, status and last login (auditors
+    read it too, BIO 5.18)."""
     return render_template("users/review.html", rows=users.access_review())
 
 
 @bp.route("/review.csv")
-@permission_required(Permission.MANAGE_USERS)
+@permission_required(Permission.REVIEW_ACCESS)
 def review_csv():
-    body = "\ufeff" + users.access_review_csv(users.access_review())  # BOM: Excel reads UTF-8
+    stamp = provenance.stamp("access review", made_by=current_user.email)
+    body = (  # BOM: Excel reads UTF-8; then the dated preamble (docs: README.md)
+        "\ufeff" + csv_preamble(stamp) + users.access_review_csv(users.access_review())
+    )
     filename = f"access-review-{utcnow().date().isoformat()}.csv"
     return Response(
         body,

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from registry.domain.provenance import strip_preamble
 from registry.extensions import db
 from registry.models import AuditEvent, AuditHead, Competence, Person, Service, User
 from tests import factories
@@ -215,7 +216,7 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
     download = info.value
     assert re.fullmatch(rf"gaps-{date.today().isoformat()}-90d\.csv", download.suggested_filename)
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
-        table = list(csv.reader(handle))
+        table = list(csv.reader(io.StringIO(strip_preamble(handle.read()))))  # dated preamble
     header, body = table[0], table[1:]
     assert header[:2] == ["Service code", "Service"]
     assert len(body) == count == len(gap_keys)

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from registry.domain.provenance import strip_preamble
 from registry.extensions import db
 from registry.models import AuditEvent
 from registry.services import audit
@@ -209,7 +210,7 @@ def _csv(response) -> list[list[str]]:
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(strip_preamble(body.decode("utf-8-sig")))))
 
 
 def test_csv_export_holds_exactly_the_filtered_events(auditor):

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
+from registry.domain.provenance import read_preamble, strip_preamble
 from registry.extensions import db
 from registry.models import Assignment, AuditEvent, Person
 from tests import factories
@@ -382,7 +383,9 @@ def test_csv_export_is_what_the_page_shows_with_bom(manager, demo):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    text = response.data.decode("utf-8-sig")
+    assert read_preamble(text)["as_of"] == D.isoformat()  # dated: see test_dated_exports
+    rows = list(csv.reader(io.StringIO(strip_preamble(text))))
     assert rows[0][:2] == ["Service code", "Service"]
     assert [(r[0], r[4], r[13]) for r in rows[1:]] == [
         ("zaaksysteem-0", "FB", "unassigned"),

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.models import AuditEvent, AuditHead, Base, Mitigation
+from registry.models import AuditEvent, AuditHead, Base, Mitigation, RefusalWindow
+from registry.services import attestations, audit
 from tests import factories
 from tests.conftest import login
 
@@ -49,6 +50,8 @@ ROUTES = {
     ("reports.matrix", "GET"): (ALL, 200),
     ("reports.skills", "GET"): (ALL, 200),
     ("reports.whatif", "GET"): (ALL, 200),
+    ("suppliers.index", "GET"): (ALL, 200),
+    ("suppliers.export", "GET"): (ALL, 200),
     ("dossiers.service", "GET"): (ALL, 200),
     ("dossiers.competence", "GET"): (ALL, 200),
     ("dossiers.person", "GET"): (ALL, 200),
@@ -130,8 +133,8 @@ ROUTES = {
     ("people.org_unit_delete", "POST"): (EDIT, 200),  # refused: still in use,
     # users: administrators only
     ("users.index", "GET"): (ADMIN, 200),
-    ("users.review", "GET"): (ADMIN, 200),
-    ("users.review_csv", "GET"): (ADMIN, 200),
+    ("users.review", "GET"): (AUDIT, 200),  # auditors read the access review (BIO 5.18)
+    ("users.review_csv", "GET"): (AUDIT, 200),
     ("users.new", "GET"): (ADMIN, 200),
     ("users.new", "POST"): (ADMIN, 200),
     ("users.edit", "GET"): (ADMIN, 200),
@@ -144,8 +147,17 @@ ROUTES = {
     # audit log: administrators and auditors
     ("audit.index", "GET"): (AUDIT, 200),
     ("audit.export", "GET"): (AUDIT, 200),
+    ("audit.export_jsonl", "GET"): (AUDIT, 200),
     ("audit.verify", "GET"): (AUDIT, 200),
     ("audit.verify", "POST"): (AUDIT, 200),
+    # attestations: administrators and auditors; no edit or delete route exists
+    ("attestations.index", "GET"): (AUDIT, 200),
+    ("attestations.new", "GET"): (AUDIT, 200),
+    ("attestations.new", "POST"): (AUDIT, 200),  # an empty form is shown again
+    ("attestations.show", "GET"): (AUDIT, 200),
+    ("attestations.bundle", "GET"): (AUDIT, 200),
+    # the peildatum: back to today
+    ("peildatum.reset", "POST"): (ALL, 302),
     # import and export
     ("transfer.index", "GET"): (ALL, 200),
     ("transfer.export", "GET"): (ALL, 200),
@@ -180,6 +192,10 @@ def world(app):
     mitigation = Mitigation(requirement=requirement, kind="training", due_on=date(2027, 1, 1))
     db.session.add(mitigation)
     target = factories.make_user(role="editor")
+    attester = factories.make_user(role="auditor")
+    attestation = attestations.create(
+        audit.Actor.system(), attester, date(2025, 6, 30), 90, "Vastgesteld."
+    )
     db.session.commit()
     return {
         "service": service.code,
@@ -193,6 +209,7 @@ def world(app):
         "holding_id": holding.id,
         "unit_id": unit.id,
         "user_id": target.id,
+        "attestation_id": attestation.id,
         "token": "0" * 32,
         "fmt": "csv",
         "filename": "css/app.css",
@@ -217,7 +234,11 @@ def _fingerprint():
     """Row counts and version sums of every table but the audit log (403s are audited)."""
     result = {}
     for table in Base.metadata.sorted_tables:
-        if table.name in (AuditEvent.__tablename__, AuditHead.__tablename__):
+        if table.name in (
+            AuditEvent.__tablename__,
+            AuditHead.__tablename__,
+            RefusalWindow.__tablename__,  # the throttle of audited refusals
+        ):
             continue
         columns = [func.count()]
         if "version" in table.c:

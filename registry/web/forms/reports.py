@@ -21,6 +21,7 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.domain import gaps as rules
+from registry.web import peildatum
 
 MAX_HORIZON = 3650
 
@@ -50,7 +51,7 @@ class ReportForm(FlaskForm):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formdata", request.args)
+        kwargs.setdefault("formdata", peildatum.formdata(request.args))  # the stored one
         super().__init__(*args, **kwargs)
 
     def period(self) -> tuple[date, int]:
