@@ -17,12 +17,16 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DateRange, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.domain import gaps as rules
+from registry.domain import periods
 
-MAX_HORIZON = 3650
+
+def in_period(message=periods.DATE_MESSAGE) -> DateRange:
+    """The date range every report input accepts (registry.domain.periods)."""
+    return DateRange(min=periods.MIN_DATE, max=periods.MAX_DATE, message=_l(message))
 
 
 def _all(label=None) -> SelectChoice:
@@ -36,14 +40,18 @@ class ReportForm(FlaskForm):
         csrf = False
 
     as_of = DateField(
-        _l("As of"), validators=[Optional()], description=_l("The day to look at. Empty: today.")
+        _l("As of"),
+        validators=[Optional(), in_period()],
+        description=_l("The day to look at. Empty: today."),
     )
     horizon = IntegerField(
         _l("Horizon in days"),
         validators=[
             Optional(),
             NumberRange(
-                min=0, max=MAX_HORIZON, message=_l("Enter a number of days from 0 to 3650.")
+                min=periods.MIN_HORIZON,
+                max=periods.MAX_HORIZON,
+                message=_l(periods.HORIZON_MESSAGE),
             ),
         ],
         description=_l("How far ahead to look for departures. Empty: 90 days."),
@@ -137,7 +145,9 @@ class DepartureForm(Form):
         filters=[lambda value: value.strip() if value else value],
     )
     leave_on = DateField(
-        _l("Leaves on"), validators=[Optional()], description=_l("Empty: on the as-of date.")
+        _l("Leaves on"),
+        validators=[Optional(), in_period()],
+        description=_l("Empty: on the as-of date."),
     )
     service = SelectField(
         _l("Only their assignment to"),
