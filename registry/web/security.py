@@ -12,7 +12,7 @@ from registry.extensions import db, login_manager
 from registry.models import User
 
 # Endpoints an anonymous visitor may reach; everything else requires a login.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "health.healthz", "health.readyz"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 CSP = (

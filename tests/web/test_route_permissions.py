@@ -27,6 +27,8 @@ PUBLIC = "public"
 ROUTES = {
     ("main.home", "GET"): (ALL, 200),
     ("static", "GET"): (PUBLIC, 200),
+    ("health.healthz", "GET"): (PUBLIC, 200),
+    ("health.readyz", "GET"): (PUBLIC, 200),
     ("auth.login", "GET"): (PUBLIC, 302),  # a logged-in visitor is sent on
     ("auth.login", "POST"): (PUBLIC, 200),  # an empty form is shown again
     ("auth.logout", "POST"): (ALL, 302),
