@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from sqlalchemy import text
 
 from registry.extensions import db

@@ -1,6 +1,7 @@
 """`registry serve` runs gunicorn: started as a real process on a free loopback port, it answers
 /readyz and logs JSON lines with the request id."""
 
+import http.client
 import json
 import os
 import queue
@@ -8,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -40,13 +40,14 @@ def _wait_for(lines: queue.Queue, seen: list, predicate, limit: int = 500) -> st
     pytest.fail("no such line:\n" + "".join(seen))
 
 
-def _get(url: str, request_id: str):
-    request = urllib.request.Request(url, headers={"X-Request-ID": request_id})
+def _get(port: int, path: str, request_id: str):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        connection.request("GET", path, headers={"X-Request-ID": request_id})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def server(_schema, tmp_path):
     seen: list[str] = []
     try:
         _wait_for(lines, seen, lambda line: "Listening at" in line)
-        yield f"http://127.0.0.1:{port}", lines, seen
+        yield port, lines, seen
     finally:
         process.terminate()
         try:
@@ -86,13 +87,13 @@ def server(_schema, tmp_path):
 
 
 def test_registry_serve_answers_readyz_and_logs_json(server):
-    base, lines, seen = server
-    status, headers, body = _get(base + "/readyz", "ready-1")
+    port, lines, seen = server
+    status, headers, body = _get(port, "/readyz", "ready-1")
     assert status == 200 and json.loads(body) == {"status": "ok"}
     assert headers["X-Request-ID"] == "ready-1"
     assert headers["Server"].startswith("gunicorn")
 
-    status, _headers, _body = _get(base + "/login", "login-1")
+    status, _headers, _body = _get(port, "/login", "login-1")
     assert status == 200
     line = _wait_for(lines, seen, lambda text: '"login-1"' in text)
     record = json.loads(line)
