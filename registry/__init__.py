@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         main,
         people,
+        privacy,
         reports,
         services,
         transfer,
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         users,
         audit,
         transfer,
+        privacy,
     ):
         app.register_blueprint(module.bp)
 

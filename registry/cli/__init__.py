@@ -22,7 +22,7 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import audit, gaps, serve, transfer, users
+    from registry.cli import audit, gaps, privacy, serve, transfer, users
 
-    for module in (users, transfer, gaps, audit, serve):
+    for module in (users, transfer, gaps, audit, serve, privacy):
         module.register(app)

@@ -14,6 +14,7 @@ class Permission(StrEnum):
     AUDIT = "audit"  # audit log and chain verification
     MANAGE_USERS = "manage_users"
     DELETE_RECORDS = "delete_records"  # hard deletes, after confirmation (admins only)
+    MANAGE_PRIVACY = "manage_privacy"  # anonymisation and personal data exports (admins only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -39,6 +39,7 @@ NAVIGATION = (
     ("transfer.index", _l("Import and export"), _l("the CSV interchange files"), Permission.READ),
     ("audit.index", _l("Audit log"), _l("every change, verifiable"), Permission.AUDIT),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
+    ("privacy.index", _l("Privacy"), _l("anonymise people who left"), Permission.MANAGE_PRIVACY),
 )
 
 
