@@ -20,6 +20,8 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from flask_login import AnonymousUserMixin
+from sqlalchemy import inspect
 
 logger = logging.getLogger("registry.request")
 
@@ -39,10 +41,20 @@ def request_context() -> dict:
         "method": request.method,
         "route": request.url_rule.rule if request.url_rule else None,
     }
-    user = g.get("_login_user")  # Flask-Login's cache: no query from inside a log call
-    if user is not None and getattr(user, "is_authenticated", False):
-        fields["user_id"] = user.id
+    fields["user_id"] = _user_id(g.get("_login_user"))  # Flask-Login's cached user
     return fields
+
+
+def _user_id(user) -> int | None:
+    """The user's id without touching the database: a log call must work even while the
+    request's transaction has failed (an expired attribute would need a query)."""
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    try:
+        identity = inspect(user).identity
+    except Exception:  # noqa: BLE001 - not a mapped object (e.g. a test double)
+        identity = None
+    return identity[0] if identity else None
 
 
 class JsonFormatter(logging.Formatter):

@@ -88,12 +88,15 @@ def anonymise():
 @permission_required(Permission.MANAGE_PRIVACY)
 def export(employee_number: str):
     """Everything the registry holds about one person, as a JSON download (audited)."""
+    # A GET that writes (the audit event): end the read transaction the login check began,
+    # so SQLite starts this one as a writer instead of failing to upgrade a read lock.
+    db.session.rollback()
+    immediate_writes()
     person = db.session.execute(
         select(Person).where(Person.employee_number == employee_number[:40])
     ).scalar_one_or_none()
     if person is None:
         abort(404)
-    immediate_writes()
     data = privacy.export_person(audit.Actor.of(current_user, request.remote_addr), person)
     db.session.commit()
     return Response(
