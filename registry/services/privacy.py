@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from registry.domain import privacy as rules
 from registry.extensions import db
@@ -24,6 +25,7 @@ from registry.models import (
     Holding,
     Mitigation,
     Person,
+    Requirement,
     Service,
     User,
 )
@@ -182,13 +184,22 @@ def export_person(actor: audit.Actor, person: Person) -> dict:
         .order_by(Service.code)
     ).all()
     holdings = db.session.execute(
-        select(Holding).where(Holding.person_id == person.id).order_by(Holding.id)
+        select(Holding)
+        .options(joinedload(Holding.competence))
+        .where(Holding.person_id == person.id)
+        .order_by(Holding.id)
     ).scalars()
     owned = db.session.execute(
         select(Service.code, Service.name).where(Service.owner_id == person.id)
     ).all()
     mitigations = db.session.execute(
-        select(Mitigation).where(Mitigation.owner_id == person.id).order_by(Mitigation.id)
+        select(Mitigation)
+        .options(
+            joinedload(Mitigation.requirement).joinedload(Requirement.service),
+            joinedload(Mitigation.requirement).joinedload(Requirement.competence),
+        )
+        .where(Mitigation.owner_id == person.id)
+        .order_by(Mitigation.id)
     ).scalars()
     accounts = db.session.execute(select(User).where(User.person_id == person.id)).scalars()
     events = db.session.execute(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from registry.domain import privacy as rules
 from registry.extensions import db
-from registry.models import AuditEvent, Holding, Person
+from registry.models import AuditEvent, Holding, Mitigation, Person
 from registry.services import audit
 from tests import factories
 
@@ -36,6 +36,8 @@ def people(app):
     staying = factories.make_person(employee_number="E300", name="Kees Klaassen")
     factories.make_holding(person=gone, competence=competence, level=4)
     factories.make_assignment(person=gone, service=service, role="contractmanager")
+    requirement = factories.make_requirement(service=service, competence=competence)
+    db.session.add(Mitigation(requirement=requirement, kind="training", owner=gone))
     db.session.flush()
     for person in (gone, recent, staying):
         audit.record(CLI, "create", "person", person.id, after=audit.snapshot(person))
@@ -147,6 +149,16 @@ def test_export_prints_the_persons_own_data_and_is_audited(runner, people):
     assert data["person"]["email"] == "jan@voorbeeldstad.example"
     assert data["holdings"][0]["competence"] == "cm" and data["holdings"][0]["level"] == 4
     assert data["assignments"][0]["service"] == "svc"
+    assert data["mitigations_owned"] == [
+        {
+            "service": "svc",
+            "competence": "cm",
+            "kind": "training",
+            "status": "open",
+            "due_on": None,
+            "note": None,
+        }
+    ]
     assert len(data["audit_events"]) == 2
     last = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalar()
     assert (last.action, last.entity, last.entity_id) == ("export", "person", str(people["gone"]))
