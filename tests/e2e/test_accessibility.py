@@ -45,6 +45,7 @@ PAGES = (
     "/audit/verify",
     "/users/",
     "/users/new",
+    "/privacy/",
     "/transfer/",
     "/account/password",
     "/services/bestaat-niet",  # the error page (404)
