@@ -98,26 +98,30 @@ def formatter(kind: str) -> logging.Formatter:
 
 
 def configure(app: Flask) -> None:
-    """Send the `registry` loggers to standard error in the configured format and level.
+    """One handler on the root logger, in the configured format: our `registry.*` lines at
+    LOG_LEVEL, other libraries' at the root's level (WARNING unless set). Records propagate
+    as usual, so tests (pytest's caplog) and embedding servers see them.
 
     Called by every `create_app`; it replaces the handler it installed before, so tests that
     build many apps do not multiply lines.
     """
     from flask.logging import default_handler
 
-    root = logging.getLogger("registry")  # also Flask's `app.logger`
+    root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_registry", False) or handler is default_handler:
+        if getattr(handler, "_registry", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler._registry = True  # type: ignore[attr-defined]
     handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
     root.addHandler(handler)
-    root.setLevel(app.config["LOG_LEVEL"])
-    root.propagate = False
+    ours = logging.getLogger("registry")  # also Flask's `app.logger`
+    ours.removeHandler(default_handler)
+    ours.setLevel(app.config["LOG_LEVEL"])
+    ours.propagate = True
     for name, known in logging.root.manager.loggerDict.items():
         # A logging.config call elsewhere (Alembic's fileConfig) may have switched ours off.
-        if name.startswith("registry.") and isinstance(known, logging.Logger):
+        if name.startswith("registry") and isinstance(known, logging.Logger):
             known.disabled = False
 
 

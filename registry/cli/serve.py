@@ -55,6 +55,8 @@ def gunicorn_options(config, host: str, port: int, workers: int) -> dict:
                     "stream": "ext://sys.stdout",
                 },
             },
+            # Each worker's app puts its own JSON handler on the root logger (registry.logs).
+            "root": {"level": "WARNING", "handlers": []},
             "loggers": {
                 "gunicorn.error": {
                     "level": level.upper(),

@@ -120,3 +120,11 @@ def test_forwarded_headers_are_ignored_without_trusted_proxies(make_app):
         assert proxied.get_data(as_text=True) == "203.0.113.9 https"
     finally:
         security.PUBLIC_ENDPOINTS.discard("_probe")
+
+
+def test_registry_log_records_reach_pytests_caplog(client_as, caplog):
+    """Log lines propagate to the root logger, so any test can assert what was logged."""
+    client = client_as("manager")
+    with caplog.at_level("WARNING"):
+        assert client.get("/audit/").status_code == 403
+    assert any(r.name == "registry.web.errors" and "refused" in r.message for r in caplog.records)
