@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DateRange, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
-from registry.domain import audit_chain, periods
+from registry.domain import audit_chain
+from registry.web.forms.base import InPeriod
 
 
 def _choices(values, labels=None):
@@ -15,10 +16,6 @@ def _choices(values, labels=None):
     return [SelectChoice("", _l("(all)"))] + [
         SelectChoice(value, str(labels.get(value, value))) for value in values
     ]
-
-
-def _in_period() -> DateRange:
-    return DateRange(min=periods.MIN_DATE, max=periods.MAX_DATE, message=_l(periods.DATE_MESSAGE))
 
 
 class AuditFilterForm(FlaskForm):
@@ -38,10 +35,10 @@ class AuditFilterForm(FlaskForm):
     result = SelectField(_l("Result"), validators=[Optional()], validate_choice=False)
     date_from = DateField(
         _l("From"),
-        validators=[Optional(), _in_period()],
+        validators=[Optional(), InPeriod()],
         description=_l("Day in Dutch time, included."),
     )
-    date_to = DateField(_l("Up to and including"), validators=[Optional(), _in_period()])
+    date_to = DateField(_l("Up to and including"), validators=[Optional(), InPeriod()])
 
     def set_choices(
         self, values: dict, entity_labels: dict, action_labels: dict, result_labels: dict

@@ -6,15 +6,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
-from wtforms.validators import DataRequired, DateRange, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from registry.domain import periods
 from registry.domain import privacy as rules
-
-
-def _in_period() -> DateRange:
-    return DateRange(min=periods.MIN_DATE, max=periods.MAX_DATE, message=_l(periods.DATE_MESSAGE))
+from registry.web.forms.base import InPeriod
 
 
 def _has_passed(_form, field) -> None:
@@ -30,7 +26,7 @@ class LeaversForm(FlaskForm):
 
     left_before = DateField(
         _l("Left before"),
-        validators=[Optional(), _in_period(), _has_passed],
+        validators=[Optional(), InPeriod(), _has_passed],
         description=_l("People whose last day of employment lies before this day."),
     )
 
@@ -40,7 +36,7 @@ class AnonymiseForm(FlaskForm):
 
     left_before = DateField(
         _l("Left before"),
-        validators=[DataRequired(), _in_period(), _has_passed],
+        validators=[DataRequired(), InPeriod(), _has_passed],
         widget=HiddenInput(),
     )
     expected = IntegerField(

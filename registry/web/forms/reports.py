@@ -17,16 +17,12 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DateRange, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.domain import gaps as rules
 from registry.domain import periods
-
-
-def in_period(message=periods.DATE_MESSAGE) -> DateRange:
-    """The date range every report input accepts (registry.domain.periods)."""
-    return DateRange(min=periods.MIN_DATE, max=periods.MAX_DATE, message=_l(message))
+from registry.web.forms.base import InPeriod
 
 
 def _all(label=None) -> SelectChoice:
@@ -41,7 +37,7 @@ class ReportForm(FlaskForm):
 
     as_of = DateField(
         _l("As of"),
-        validators=[Optional(), in_period()],
+        validators=[Optional(), InPeriod()],
         description=_l("The day to look at. Empty: today."),
     )
     horizon = IntegerField(
@@ -146,7 +142,7 @@ class DepartureForm(Form):
     )
     leave_on = DateField(
         _l("Leaves on"),
-        validators=[Optional(), in_period()],
+        validators=[Optional(), InPeriod()],
         description=_l("Empty: on the as-of date."),
     )
     service = SelectField(
