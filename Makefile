@@ -8,7 +8,7 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install assets translations extract-messages bench bench-small clean e2e-deps
+.PHONY: run serve test lint install assets translations extract-messages bench bench-small clean e2e-deps loadtest
 
 run: install assets translations
 	$(BIN)/registry db upgrade
@@ -67,6 +67,16 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) assets translations e2e-deps lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# A bounded load test (at most 3 minutes) against `registry serve` on 127.0.0.1: SQLite by
+# default, PostgreSQL when DATABASE_URL is set. Fails on any server error. Not part of `make test`.
+loadtest: $(TEST_STAMP) assets translations
+	$(BIN)/python scripts/loadtest/run.py
+
+# Production-style serving (gunicorn) on this machine; see docs/DEPLOYMENT.md.
+serve: install assets translations
+	$(BIN)/registry db upgrade
+	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/registry bench

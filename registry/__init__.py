@@ -19,11 +19,31 @@ def create_app(config: dict | None = None) -> Flask:
     from registry.config import load_config
 
     load_config(app, config)
+    register_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """JSON log lines with a request id; first, so every later hook is inside a request id."""
+    from registry import logs
+
+    logs.init_app(app)
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port from exactly TRUSTED_PROXIES proxies."""
+    trusted = int(app.config["TRUSTED_PROXIES"])
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_port=trusted
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -52,9 +72,11 @@ def register_blueprints(app: Flask) -> None:
         auth,
         competences,
         dossiers,
+        health,
         main,
         peildatum,
         people,
+        privacy,
         reports,
         services,
         suppliers,
@@ -63,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (
+        health,
         auth,
         main,
         reports,
@@ -76,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         attestations,
         peildatum,
         transfer,
+        privacy,
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)

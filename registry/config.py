@@ -69,6 +69,24 @@ class Defaults:
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
     TRANSFER_UPLOAD_FOLDER = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
+    # Logs: JSON lines on standard error (or "text" for a terminal), see registry/logs.py.
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "json"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx: 1).
+    TRUSTED_PROXIES = 0
+    # `registry serve` (gunicorn): where it listens, how many processes, and their timeouts.
+    SERVE_HOST = "127.0.0.1"
+    SERVE_PORT = 8000
+    WORKERS = 2
+    WORKER_TIMEOUT = 60
+    GRACEFUL_TIMEOUT = 30
+    KEEPALIVE = 5
+    # The app logs every request (registry.request); gunicorn's own access log only if true.
+    SERVE_ACCESS_LOG = False
+    # How many machines run the app against this database (SQLite allows only one).
+    WORKER_HOSTS = 1
+    # Privacy (AVG): people who left more than this many days ago may be anonymised.
+    RETENTION_DAYS = 730
 
 
 def _sqlite_url(instance_path: str) -> str:
@@ -107,15 +125,81 @@ def load_config(app, overrides=None) -> None:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
+    if app.config["ENV"] == "production":
+        check_production(app.config)
     if not app.config.get("SECRET_KEY"):
-        if app.config["ENV"] == "production":
-            raise RuntimeError(
-                "REGISTRY_SECRET_KEY is not set: production mode refuses to start without "
-                "an explicit secret key (environment or instance/config.py)."
-            )
         app.config["SECRET_KEY"] = _secret_key_from_instance(app.instance_path)
 
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production mode refuses to start; the message names every setting to fix."""
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def production_problems(config, workers: int | None = None) -> list[str]:
+    """What makes this configuration unfit for production, one sentence per setting.
+
+    `workers` is the number of processes about to serve (default: the WORKERS setting).
+    """
+    workers = config.get("WORKERS", 1) if workers is None else workers
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if not secret:
+        problems.append(
+            "REGISTRY_SECRET_KEY is not set: production mode refuses to start without an "
+            "explicit secret key (environment or instance/config.py)."
+        )
+    elif len(str(secret)) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"REGISTRY_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; "
+            'generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    if not config.get("HTTPS"):
+        problems.append(
+            "REGISTRY_HTTPS is not true: production is served over HTTPS only (Secure "
+            "cookies, HSTS); terminate TLS in the proxy and set REGISTRY_HTTPS=true."
+        )
+    if config.get("DEBUG"):
+        problems.append("REGISTRY_DEBUG is on: the debugger must never run in production.")
+    if config.get("TESTING"):
+        problems.append("REGISTRY_TESTING is on: it switches checks off.")
+    if config.get("WTF_CSRF_ENABLED") is False:
+        problems.append("REGISTRY_WTF_CSRF_ENABLED is off: every form needs CSRF protection.")
+    if config.get("RATELIMIT_ENABLED") is False:
+        problems.append("REGISTRY_RATELIMIT_ENABLED is off: logins must be throttled.")
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    hosts = int(config.get("WORKER_HOSTS") or 1)
+    if uri.startswith("sqlite") and hosts > 1:
+        problems.append(
+            f"REGISTRY_WORKER_HOSTS is {hosts} while the database is SQLite: a SQLite file "
+            "can be served by one machine only; set DATABASE_URL to PostgreSQL."
+        )
+    if uri in ("sqlite://", "sqlite:///") or (uri.startswith("sqlite") and ":memory:" in uri):
+        problems.append("DATABASE_URL is an in-memory SQLite database: nothing would be kept.")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and (workers > 1 or hosts > 1):
+        problems.append(
+            f"REGISTRY_RATELIMIT_STORAGE_URI is memory:// while {workers} worker processes "
+            "serve: each would count login attempts on its own; set it to redis://… "
+            "(or serve with REGISTRY_WORKERS=1)."
+        )
+    if int(config.get("TRUSTED_PROXIES") or 0) < 0:
+        problems.append("REGISTRY_TRUSTED_PROXIES must be 0 or more.")
+    return problems
+
+
+def check_production(config, workers: int | None = None) -> None:
+    """Raise InsecureConfiguration naming every setting that production refuses."""
+    problems = production_problems(config, workers)
+    if problems:
+        raise InsecureConfiguration(
+            "Production mode (REGISTRY_ENV=production) refuses this configuration:\n- "
+            + "\n- ".join(problems)
+        )

@@ -6,8 +6,13 @@ from flask.cli import FlaskGroup
 
 def _create_app():
     from registry import create_app
+    from registry.config import InsecureConfiguration
 
-    return create_app()
+    try:
+        return create_app()
+    except InsecureConfiguration as refused:
+        # A clear message, not a traceback: the settings to fix are named in it.
+        raise click.ClickException(str(refused)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
@@ -17,7 +22,7 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import attest, audit, gaps, transfer, users
+    from registry.cli import attest, audit, gaps, privacy, serve, transfer, users
 
-    for module in (users, transfer, gaps, audit, attest):
+    for module in (users, transfer, gaps, audit, attest, serve, privacy):
         module.register(app)

@@ -8,6 +8,7 @@ from datetime import date
 import click
 
 from registry.domain import gaps as rules
+from registry.domain import periods
 
 COLUMNS = (
     "service",
@@ -47,11 +48,14 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date; write it as YYYY-MM-DD, for example 2025-03-31."
         ) from None
+    if not periods.date_in_range(day):
+        raise click.BadParameter(periods.DATE_MESSAGE)
+    return day
 
 
 def report_records(rows) -> list[dict]:
@@ -104,7 +108,7 @@ def _table(records: list[dict]) -> str:
 )
 @click.option(
     "--horizon",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=periods.MIN_HORIZON, max=periods.MAX_HORIZON),
     default=None,
     metavar="DAYS",
     help=f"Days ahead to look for departures (default: {rules.DEFAULT_HORIZON}).",

@@ -15,6 +15,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     DELETE_RECORDS = "delete_records"  # hard deletes, after confirmation (admins only)
     REVIEW_ACCESS = "review_access"  # read the access review (BIO 5.18): admins and auditors
+    MANAGE_PRIVACY = "manage_privacy"  # anonymisation and personal data exports (admins only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from registry.domain import attestation as bundles
-from registry.domain import audit_chain
+from registry.domain import audit_chain, periods
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
 from registry.extensions import db
@@ -19,8 +19,6 @@ from registry.models import Attestation, User
 from registry.models.base import utcnow
 from registry.services import audit, audit_log, gaps
 from registry.services.errors import ServiceError
-
-MAX_HORIZON = 3650
 
 
 def N_(message: str) -> str:
@@ -51,7 +49,7 @@ def frozen_records(rows) -> list[dict]:
 def _check(as_of: date | None, horizon: int | None, statement: str | None) -> str:
     if as_of is None:
         raise ServiceError(N_("Enter the as-of date."), "as_of")
-    if horizon is None or not 0 <= horizon <= MAX_HORIZON:
+    if horizon is None or not 0 <= horizon <= periods.MAX_HORIZON:
         raise ServiceError(N_("Enter a number of days from 0 to 3650."), "horizon")
     text = (statement or "").strip()
     if not text:

@@ -1,5 +1,7 @@
 """Error pages (HTML, or JSON for API clients), and the audit event for refused requests."""
 
+import logging
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from registry.database import immediate_writes
 from registry.extensions import db
+
+logger = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
@@ -53,6 +57,7 @@ def record_refusal() -> None:
     services/refusals.py); written in a transaction of its own."""
     from registry.services import audit, refusals
 
+    logger.warning("refused: the role does not allow this route")
     db.session.rollback()
     immediate_writes()
     refusals.record(
@@ -77,6 +82,7 @@ def render_error(code: int, message: str | None = None):
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        logger.warning("refused: CSRF check failed (%s)", error.description)
         return render_error(
             400,
             _(

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from registry.domain import gaps as rules
+from registry.domain import periods
 from registry.domain.permissions import Permission
 from registry.web.decorators import permission_required
 from registry.web.navigation import safe_next
@@ -23,7 +24,6 @@ from registry.web.navigation import safe_next
 bp = Blueprint("peildatum", __name__, url_prefix="/peildatum")
 
 SESSION_KEY = "peildatum"
-MAX_HORIZON = 3650
 PARAMS = ("as_of", "horizon")
 
 
@@ -55,7 +55,7 @@ def _parse(args) -> tuple[bool, date | None, int | None]:
         horizon = int(raw_days) if raw_days else None
     except ValueError:
         return False, None, None
-    if horizon is not None and not 0 <= horizon <= MAX_HORIZON:
+    if horizon is not None and not 0 <= horizon <= periods.MAX_HORIZON:
         return False, None, None
     return True, as_of, horizon
 

@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "auth.two_factor.code",  # checks the password step itself
     "auth.sso.start",
     "auth.sso.callback",
+    "health.healthz",
+    "health.readyz",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -93,4 +95,7 @@ def init_app(app) -> None:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
+        if "attachment" in response.headers.get("Content-Disposition", ""):
+            # Downloads hold personal data: send_file's "no-cache" still lets caches keep them.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -51,6 +51,7 @@ NAVIGATION = (
         Permission.AUDIT,
     ),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
+    ("privacy.index", _l("Privacy"), _l("anonymise people who left"), Permission.MANAGE_PRIVACY),
 )
 
 

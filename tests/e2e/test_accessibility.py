@@ -49,6 +49,7 @@ PAGES = (
     "/users/review",
     "/users/",
     "/users/new",
+    "/privacy/",
     "/transfer/",
     "/account/password",
     "/two-factor/",

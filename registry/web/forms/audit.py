@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from registry.domain import audit_chain
+from registry.web.forms.base import InPeriod
 
 
 def _choices(values, labels=None):
@@ -33,9 +34,11 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
     result = SelectField(_l("Result"), validators=[Optional()], validate_choice=False)
     date_from = DateField(
-        _l("From"), validators=[Optional()], description=_l("Day in Dutch time, included.")
+        _l("From"),
+        validators=[Optional(), InPeriod()],
+        description=_l("Day in Dutch time, included."),
     )
-    date_to = DateField(_l("Up to and including"), validators=[Optional()])
+    date_to = DateField(_l("Up to and including"), validators=[Optional(), InPeriod()])
 
     def set_choices(
         self, values: dict, entity_labels: dict, action_labels: dict, result_labels: dict

@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField
+from wtforms.validators import DateRange
 
+from registry.domain import periods
 from registry.extensions import db
 from registry.models import Person
 
@@ -46,3 +48,17 @@ class PersonNumberField(StringField):
 
     def _value(self):
         return self.number
+
+
+class InPeriod(DateRange):
+    """The dates every input accepts (registry.domain.periods); a date that could not be read
+    at all keeps only its "not a valid date" message."""
+
+    def __init__(self):
+        super().__init__(
+            min=periods.MIN_DATE, max=periods.MAX_DATE, message=_l(periods.DATE_MESSAGE)
+        )
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            super().__call__(form, field)

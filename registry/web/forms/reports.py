@@ -21,9 +21,9 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.domain import gaps as rules
+from registry.domain import periods
 from registry.web import peildatum
-
-MAX_HORIZON = 3650
+from registry.web.forms.base import InPeriod
 
 
 def _all(label=None) -> SelectChoice:
@@ -37,14 +37,18 @@ class ReportForm(FlaskForm):
         csrf = False
 
     as_of = DateField(
-        _l("As of"), validators=[Optional()], description=_l("The day to look at. Empty: today.")
+        _l("As of"),
+        validators=[Optional(), InPeriod()],
+        description=_l("The day to look at. Empty: today."),
     )
     horizon = IntegerField(
         _l("Horizon in days"),
         validators=[
             Optional(),
             NumberRange(
-                min=0, max=MAX_HORIZON, message=_l("Enter a number of days from 0 to 3650.")
+                min=periods.MIN_HORIZON,
+                max=periods.MAX_HORIZON,
+                message=_l(periods.HORIZON_MESSAGE),
             ),
         ],
         description=_l("How far ahead to look for departures. Empty: 90 days."),
@@ -138,7 +142,9 @@ class DepartureForm(Form):
         filters=[lambda value: value.strip() if value else value],
     )
     leave_on = DateField(
-        _l("Leaves on"), validators=[Optional()], description=_l("Empty: on the as-of date.")
+        _l("Leaves on"),
+        validators=[Optional(), InPeriod()],
+        description=_l("Empty: on the as-of date."),
     )
     service = SelectField(
         _l("Only their assignment to"),
