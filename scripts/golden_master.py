@@ -111,9 +111,10 @@ def _urls(app) -> list[str]:
         f"/reports/matrix?{q}&horizon=365",
         f"/reports/skills?{q}",
         f"/reports/what-if?{q}",
-        f"/reports/what-if?{q}&people={people[0]}",
-        f"/reports/what-if?{q}&people={people[1]}&people={people[2]}",
-        f"/reports/what-if?{q}&people=NOPE",
+        f"/reports/what-if?{q}&change_1-person={people[0]}",
+        f"/reports/what-if?{q}&change_1-person={people[1]}&change_2-person={people[2]}"
+        f"&change_2-leave_on=2026-08-01&change_3-person={people[3]}&change_3-service={services[0]}",
+        f"/reports/what-if?{q}&change_1-person=NOPE",
         "/services/",
         "/services/?q=a",
         "/services/new",
