@@ -6,12 +6,15 @@ transaction. Nothing here commits. Refused input raises `ServiceError(message, f
 an edit of a record that changed after the form was opened raises `StaleRecord`.
 """
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import text as text_clause
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import PATH_SEPARATOR
@@ -25,10 +28,13 @@ from registry.models import (
     Person,
     Service,
     User,
+    search,
 )
 from registry.models.catalogue import LEVELS
 from registry.services import audit
 from registry.services.errors import ServiceError, ensure_version
+from registry.services.gaps.sql import employed_on
+from registry.services.lists import contains
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
@@ -107,6 +113,95 @@ def person_by_number(employee_number: str | None) -> Person | None:
     return db.session.execute(
         select(Person).where(Person.employee_number == number)
     ).scalar_one_or_none()
+
+
+def person_by_id(person_id: int | None) -> Person | None:
+    """The person with this id, or None."""
+    return db.session.get(Person, person_id) if person_id is not None else None
+
+
+def person_label(person: Person) -> str:
+    """How a form shows a chosen person: "Name (employee number)"."""
+    return f"{person.name} ({person.employee_number})"
+
+
+# --- finding people by name or number ---------------------------------------------------------
+
+SEARCH_MAX_LENGTH = 200  # what a person field accepts; longer input is cut
+MATCH_LIMIT = 10  # matches offered as a choice; more means "type more"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_LABEL = re.compile(r"\((?P<number>[^()]+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a person field's text resolves to: one person, or the matches to choose from."""
+
+    person: Person | None
+    matches: list[Person]
+
+
+def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
+    """People whose name or employee number has words starting with every word of `text`
+    ("jan" finds Jan Jansen and Marieke Jansma), by name, at most `limit`.
+
+    The search seeks in the people search index (`registry.models.search`): FTS5 on SQLite,
+    a GIN index on PostgreSQL; at most `limit` ids are read from it, so the cost does not grow
+    with the number of people. Other databases fall back to a LIKE scan.
+    """
+    words = _WORD.findall((text or "")[:SEARCH_MAX_LENGTH].lower())[:8]
+    if not words:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        ids = select(literal_column("rowid")).select_from(text_clause(search.SEARCH_TABLE))
+        ids = ids.where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
+    elif dialect == "postgresql":
+        query = " & ".join(f"{word}:*" for word in words)
+        ids = select(Person.id).where(
+            text_clause(f"{search.PG_DOCUMENT} @@ to_tsquery('simple', :query)").bindparams(
+                query=query
+            )
+        )
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        ids = select(Person.id).where(
+            *(
+                Person.name.ilike(f"%{word}%") | Person.employee_number.ilike(f"{word}%")
+                for word in words
+            )
+        )
+    found = ids.limit(limit).subquery()
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(found, Person.id == found.c[0])
+            .order_by(Person.name, Person.employee_number)
+        )
+    )
+
+
+def resolve_person(text: str | None, chosen: int | None = None) -> Resolution:
+    """The person a person field's `text` means: the one `chosen` among several matches, a
+    shown label "Name (number)", an exact employee number, or the single person found by
+    `find_people`; otherwise no person and the matches (none, or several to choose from)."""
+    text = (text or "").strip()[:SEARCH_MAX_LENGTH]
+    if not text:
+        return Resolution(None, [])
+    label = _LABEL.search(text)
+    exact = person_by_number(label.group("number") if label else text)
+    if exact is None and label:
+        exact = person_by_number(text)
+    if exact is not None:
+        return Resolution(exact, [])
+    matches = find_people(text, MATCH_LIMIT + 1)
+    if chosen is not None:
+        picked = next((p for p in matches if p.id == chosen), None)
+        if picked is not None:
+            return Resolution(picked, [])
+    if len(matches) == 1:
+        return Resolution(matches[0], [])
+    return Resolution(None, matches[:MATCH_LIMIT])
 
 
 def _check_person(values: dict, person: Person | None) -> None:
@@ -251,6 +346,17 @@ def delete_person(actor: audit.Actor, person: Person) -> None:
 
 
 # --- org units ------------------------------------------------------------------------------
+
+
+def org_unit_paths(exclude: OrgUnit | None = None) -> list[tuple[int, str]]:
+    """(id, path) of every org unit, by path; `exclude` leaves out a unit and its sub-units."""
+    query = select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path)
+    if exclude is not None:
+        query = query.where(
+            OrgUnit.id != exclude.id,
+            ~OrgUnit.path.startswith(exclude.path + PATH_SEPARATOR, autoescape=True),
+        )
+    return [(row.id, row.path) for row in db.session.execute(query)]
 
 
 def _unit_path(name: str, parent: OrgUnit | None) -> str:
@@ -524,3 +630,60 @@ def suggested_people(day: date | None = None, limit: int = SUGGESTION_LIMIT):
         .order_by(Person.name, Person.employee_number)
         .limit(limit)
     ).all()
+
+
+# --- reads for lists and choices ------------------------------------------------------------
+
+PEOPLE_STATUS_FILTERS = ("employed", "leaving", "left")
+
+
+def people_query(
+    text: str = "",
+    unit: OrgUnit | None = None,
+    status: str | None = None,
+    day: date | None = None,
+    horizon_days: int = 90,
+) -> Select:
+    """People with their org unit, by name: `text` in name, number or e-mail; in `unit` or one
+    of its sub-units; `status` employed on `day`, leaving within `horizon_days`, or left."""
+    day = day or date.today()
+    query = select(Person).options(joinedload(Person.org_unit))
+    if text:
+        query = query.where(contains(text, Person.name, Person.employee_number, Person.email))
+    if unit is not None:
+        query = query.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(
+            or_(
+                OrgUnit.id == unit.id,
+                OrgUnit.path.startswith(unit.path + PATH_SEPARATOR, autoescape=True),
+            )
+        )
+    if status == "employed":
+        query = query.where(employed_on(day))
+    elif status == "leaving":
+        query = query.where(employed_on(day), Person.leave_date <= day + timedelta(horizon_days))
+    elif status == "left":
+        query = query.where(Person.leave_date <= day)
+    return query.order_by(Person.name, Person.employee_number)
+
+
+def org_unit_by_id(unit_id: int | None) -> OrgUnit | None:
+    return db.session.get(OrgUnit, unit_id) if unit_id else None
+
+
+def org_units_with_headcount(day: date | None = None) -> list[tuple[OrgUnit, int]]:
+    """Every org unit by path, with the number of its people employed on `day` (one query)."""
+    day = day or date.today()
+    employed = (
+        select(Person.org_unit_id, func.count().label("n"))
+        .where(employed_on(day))
+        .group_by(Person.org_unit_id)
+        .subquery()
+    )
+    return [
+        (unit, count)
+        for unit, count in db.session.execute(
+            select(OrgUnit, func.coalesce(employed.c.n, 0))
+            .outerjoin(employed, employed.c.org_unit_id == OrgUnit.id)
+            .order_by(OrgUnit.path)
+        )
+    ]

@@ -1,5 +1,5 @@
 """What the maintenance pages share (catalogue, people, accounts): saving an edit form,
-confirming a retire or delete, answering a conflict, and the bits of their list pages.
+confirming a retire or delete, answering a conflict. (Their list reads are services.)
 
 A view builds its form and `render = form_page(template, **context)`, and hands the service
 call to `save_form` or `confirm_page`, which own the transaction: commit on success, roll back
@@ -13,14 +13,14 @@ from functools import partial
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.extensions import db
 from registry.services import audit
 from registry.services.errors import ServiceError, StaleRecord
-from registry.web.forms.people import ConfirmForm
+from registry.services.lists import like  # noqa: F401 (the list pages of accounts use it)
+from registry.web.forms.base import ConfirmForm
 
 CONFLICT = 409
 PER_PAGE = 25
@@ -128,23 +128,3 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
         flash(message, "success")
         return redirect(done())
     return render(form=form)
-
-
-# --- list pages -----------------------------------------------------------------------------
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def counts_by(column, ids: list[int]) -> dict[int, int]:
-    """How many rows refer to each of `ids` through `column`, in one query."""
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(column, func.count()).where(column.in_(ids)).group_by(column)
-        ).all()
-    )

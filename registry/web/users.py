@@ -20,7 +20,7 @@ from registry.services import users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
-from registry.web.forms.people import org_unit_choices
+from registry.web.forms.base import org_unit_choices
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,

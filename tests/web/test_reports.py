@@ -524,8 +524,9 @@ def test_what_if_without_choices_shows_the_form_only(manager, demo):
     assert page.find("input", id="change_1-person").get("list") == "whatif-people"
     options = [o.get("value") for o in page.find("datalist", id="whatif-people").find_all("option")]
     # only people assigned today can change a status; Carla is not assigned
-    assert demo.people["carla0"].employee_number not in options
-    assert demo.people["anna0"].employee_number in options
+    carla, anna = demo.people["carla0"], demo.people["anna0"]
+    assert f"{carla.name} ({carla.employee_number})" not in options
+    assert f"{anna.name} ({anna.employee_number})" in options
 
 
 def test_what_if_names_an_unknown_employee_number_and_writes_nothing(manager, demo):

@@ -14,13 +14,13 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.domain import gaps as rules
+from registry.web.forms.base import PersonField
 
 MAX_HORIZON = 3650
 
@@ -127,14 +127,12 @@ class SkillsForm(_Choices, ReportForm):
 class DepartureForm(Form):
     """One hypothetical change: a person leaves, or only their assignment to a service ends."""
 
-    # A text field with suggestions (a <datalist>), not a select: a region has tens of
+    # A person field (name, part of a name or number), not a select: a region has tens of
     # thousands of people, and a select of all of them would make the page megabytes long.
-    person = StringField(
+    person = PersonField(
         _l("Person"),
         validators=[Optional()],
-        description=_l("Employee number; suggestions appear as you type."),
         render_kw={"list": "whatif-people", "autocomplete": "off"},
-        filters=[lambda value: value.strip() if value else value],
     )
     leave_on = DateField(
         _l("Leaves on"), validators=[Optional()], description=_l("Empty: on the as-of date.")
