@@ -26,6 +26,7 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
+from registry.domain.limits import MAX_TEXT_LENGTH
 from registry.extensions import db
 from registry.models import (
     Assignment,
@@ -226,7 +227,7 @@ def _service_values(fields: dict, service: Service | None) -> dict:
         "status": _choice(fields.get("status"), SERVICE_STATUSES, "status"),
         "contract_start": start,
         "contract_end": end,
-        "description": _optional(fields.get("description"), "description"),
+        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
     }
 
 
@@ -305,7 +306,7 @@ def _requirement_values(fields: dict, service: Service, requirement: Requirement
         "competence_id": competence.id,
         "required_level": level,
         "min_holders": holders,
-        "rationale": _optional(fields.get("rationale"), "rationale"),
+        "rationale": _optional(fields.get("rationale"), "rationale", MAX_TEXT_LENGTH),
     }
 
 
@@ -369,7 +370,7 @@ def _mitigation_values(fields: dict) -> dict:
         "owner_id": owner.id if owner else None,
         "due_on": fields.get("due_on"),
         "status": _choice(fields.get("status"), MITIGATION_STATUSES, "status"),
-        "note": _optional(fields.get("note"), "note"),
+        "note": _optional(fields.get("note"), "note", MAX_TEXT_LENGTH),
         "risk_expires_on": expires,
     }
 
@@ -402,7 +403,7 @@ def _framework_values(fields: dict, framework: Framework | None) -> dict:
     values = {
         "key": key,
         "name": name,
-        "description": _optional(fields.get("description"), "description"),
+        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
     }
     for level in LEVELS:
         values[f"label_{level}"] = _optional(fields.get(f"label_{level}"), f"label_{level}", 100)
@@ -458,7 +459,7 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
         "name": _required(fields.get("name"), "name", 200),
         "framework_id": framework.id if framework else None,
         "area": _optional(fields.get("area"), "area", 120),
-        "description": _optional(fields.get("description"), "description"),
+        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
         "retired": bool(fields.get("retired")),
     }
 

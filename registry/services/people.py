@@ -16,6 +16,7 @@ from sqlalchemy import text as text_clause
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from registry.domain import limits
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import PATH_SEPARATOR
 from registry.extensions import db
@@ -210,6 +211,14 @@ def _check_person(values: dict, person: Person | None) -> None:
         raise ServiceError(_l("An employee number is required."), "employee_number")
     if not values.get("name"):
         raise ServiceError(_l("A name is required."), "name")
+    problem = limits.employee_number_problem(number)
+    if problem is not None:
+        raise ServiceError(
+            _l("Use letters, digits, dots, hyphens and underscores, without spaces.")
+            if problem == "pattern"
+            else _l("This is a reserved word; choose another employee number."),
+            "employee_number",
+        )
     other = person_by_number(number)
     if other is not None and other is not person:
         raise ServiceError(
@@ -331,9 +340,11 @@ def person_usage(person: Person) -> PersonUsage:
     )
 
 
-def delete_person(actor: audit.Actor, person: Person) -> None:
+def delete_person(actor: audit.Actor, person: Person, version) -> None:
     """Remove a person record for good (a mistake, a duplicate); only when nothing refers to
-    it. Everyone else is given a leave date instead, so history is kept."""
+    it, and only the version the user saw. Everyone else is given a leave date instead, so
+    history is kept."""
+    ensure_version(person, version)
     if not person_usage(person).unused:
         raise ServiceError(
             _l(
@@ -449,8 +460,10 @@ def unit_usage(unit: OrgUnit) -> UnitUsage:
     return UnitUsage(*_references(unit.id, OrgUnit.parent_id, Person.org_unit_id, User.org_unit_id))
 
 
-def delete_org_unit(actor: audit.Actor, unit: OrgUnit) -> None:
-    """Remove an org unit that has no sub-units, people or accounts."""
+def delete_org_unit(actor: audit.Actor, unit: OrgUnit, version) -> None:
+    """Remove an org unit that has no sub-units, people or accounts, in the version the user
+    saw."""
+    ensure_version(unit, version)
     if not unit_usage(unit).unused:
         raise ServiceError(
             _l("%(path)s still has sub-units, people or accounts; move them first.", path=unit.path)
@@ -562,6 +575,10 @@ def existing_holding(person: Person | None, competence_id: int | None) -> Holdin
 def _check_holding(values: dict) -> None:
     if values.get("level") not in LEVELS:
         raise ServiceError(_l("Choose a level from 1 to 5."), "level")
+    if len(values.get("evidence") or "") > limits.MAX_TEXT_LENGTH:
+        raise ServiceError(
+            _l("At most %(max)s characters.", max=limits.MAX_TEXT_LENGTH), "evidence"
+        )
     assessed, expires = values.get("assessed_on"), values.get("expires_on")
     if assessed and expires and expires < assessed:
         raise ServiceError(

@@ -257,7 +257,7 @@ def delete(employee_number):
     return confirm_page(
         person,
         form_page("people/delete.html", person=person, usage=service.person_usage(person)),
-        lambda _version: service.delete_person(actor(), person),
+        lambda version: service.delete_person(actor(), person, version),
         lambda: url_for("people.index"),
         _(
             "%(name)s (%(number)s) has been deleted.",
@@ -675,7 +675,7 @@ def org_unit_delete(unit_id):
     return confirm_page(
         unit,
         form_page("people/org_unit_delete.html", unit=unit, usage=service.unit_usage(unit)),
-        lambda _version: service.delete_org_unit(actor(), unit),
+        lambda version: service.delete_org_unit(actor(), unit, version),
         lambda: url_for("people.org_units"),
         _("%(path)s has been deleted.", path=unit.path),
         stale_message=_("Someone else changed this record after you opened it."),

@@ -4,19 +4,26 @@ user typed, the confirmation form, select helpers (org units, levels) and the pe
 Areas import from here, never from each other's form modules.
 """
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 
+from registry.domain import limits
 from registry.models import Framework
 from registry.services import people as people_service
 from registry.web.templating import LABELS
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Every long text (description, rationale, note, evidence): the import's limit.
+LONG_TEXT = Length(
+    max=limits.MAX_TEXT_LENGTH,
+    message=_l("At most %(max)s characters.", max=limits.MAX_TEXT_LENGTH),
+)
 _HIDDEN = ("CSRFTokenField", "HiddenField", "PasswordField")
 
 
@@ -25,6 +32,26 @@ def optional_int(value):
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+class DateField(wtforms.DateField):
+    """A date (`<input type="date">`). Years before 1000 are refused: the form could store
+    them but never show them again as YYYY-MM-DD (the import refuses them too)."""
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data.year < limits.MIN_YEAR:
+            raise StopValidation(_("Enter a date from the year 1000 on."))
+
+
+def employee_number_check(form, field) -> None:
+    """The import's rule for employee numbers: a pattern, and no reserved words."""
+    problem = limits.employee_number_problem(field.data or "")
+    if problem == "pattern":
+        raise ValidationError(
+            _l("Use letters, digits, dots, hyphens and underscores, without spaces.")
+        )
+    if problem == "reserved":
+        raise ValidationError(_l("This is a reserved word; choose another employee number."))
 
 
 class VersionedForm(FlaskForm):

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     Form,
     IntegerField,
     SearchField,
@@ -37,7 +36,14 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.web.forms.base import EditForm, PersonField, level_choices, optional_int
+from registry.web.forms.base import (
+    LONG_TEXT,
+    DateField,
+    EditForm,
+    PersonField,
+    level_choices,
+    optional_int,
+)
 from registry.web.templating import choices
 
 SKIPPED = ("csrf_token", "version")
@@ -126,7 +132,7 @@ class ServiceForm(CatalogueForm):
         validators=[Optional()],
         description=_l("The last day of the current contract."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
 
     def set_choices(self, record=None) -> None:
         self.provider_id.choices = [
@@ -160,7 +166,7 @@ class RequirementForm(CatalogueForm):
     )
     rationale = TextAreaField(
         _l("Rationale"),
-        validators=[Optional()],
+        validators=[Optional(), LONG_TEXT],
         description=_l("Why this service needs this competence."),
     )
 
@@ -193,7 +199,7 @@ class MitigationForm(CatalogueForm):
         validators=[Optional()],
         description=_l("Only for an accepted risk: the date on which it must be reviewed."),
     )
-    note = TextAreaField(_l("Note"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), LONG_TEXT])
 
     def set_choices(self, record=None) -> None:
         self.kind.choices = choices("mitigation_kind")
@@ -211,7 +217,7 @@ class FrameworkForm(CatalogueForm):
         description=_l("A short unique key, for example e-cf-4."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
     label_1 = StringField(
         _l("Name of level 1"),
         validators=[Optional(), Length(max=100)],
@@ -258,7 +264,7 @@ class CompetenceForm(CatalogueForm):
         validators=[Optional(), Length(max=120)],
         description=_l("For example contract management or information security."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
     retired = BooleanField(
         _l("Retired"),
         description=_l(

@@ -9,10 +9,18 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from registry.web.forms.base import EMAIL_PATTERN, EditForm, PersonField, optional_int
+from registry.web.forms.base import (
+    EMAIL_PATTERN,
+    LONG_TEXT,
+    DateField,
+    EditForm,
+    PersonField,
+    employee_number_check,
+    optional_int,
+)
 
 # Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
 ROLE_SUGGESTIONS = (
@@ -43,7 +51,7 @@ class PersonForm(EditForm):
 
     employee_number = StringField(
         _l("Employee number"),
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), Length(max=40), employee_number_check],
         description=_l("The number from the HR system; unique."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -162,7 +170,7 @@ class HoldingForm(EditForm):
     )
     evidence = TextAreaField(
         _l("Evidence"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), LONG_TEXT],
         description=_l("For example a certificate, a course or the work it is based on."),
     )
 
