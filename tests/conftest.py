@@ -14,13 +14,9 @@ from sqlalchemy import text
 
 from registry import create_app
 from registry.database import sqlite_immediate
-from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import AuditHead, Base
 from tests import factories
-
-PASSWORD = "correct horse battery"
-ROLES = ("admin", "editor", "manager", "auditor")
+from tests.support import PASSWORD, ROLES, empty_database, login
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -107,18 +103,6 @@ def _schema(database_url):
     return database_url
 
 
-def _empty_database() -> None:
-    tables = list(reversed(Base.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.add(AuditHead(id=1, count=0, hash=GENESIS))
-    db.session.commit()
-
-
 @pytest.fixture
 def make_app(_schema):
     """Build an app on the test database with extra settings (e.g. CSRF on)."""
@@ -144,7 +128,7 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        _empty_database()
+        empty_database()
         db.session.remove()
 
 
@@ -164,13 +148,6 @@ def users(app):
     made = {role: factories.make_user(role=role, password=PASSWORD) for role in ROLES}
     db.session.commit()
     return made
-
-
-def login(client, user, password: str = PASSWORD):
-    """Log `client` in as `user` through the real login form."""
-    response = client.post("/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
 RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
-TEXT = limits.MAX_TEXT_LENGTH  # long texts: the same limit as the forms
+LONG_TEXT = limits.MAX_TEXT_LENGTH  # long texts: the same limit as the forms
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ COMPETENCES = FileSpec(
         Column("name", max_length=200, required=True),
         Column("framework", max_length=200, reference="framework"),
         Column("area", max_length=120),
-        Column("description", max_length=TEXT),
+        Column("description", max_length=LONG_TEXT),
         Column("retired", BOOL, default=False),
     ),
     key=("code",),
@@ -132,7 +132,7 @@ SERVICES = FileSpec(
         Column("contract_start", DATE),
         Column("contract_end", DATE),
         Column("owner", max_length=40, reference="person"),
-        Column("description", max_length=TEXT),
+        Column("description", max_length=LONG_TEXT),
     ),
     key=("code",),
     ordering=(("contract_start", "contract_end"),),
@@ -146,7 +146,7 @@ REQUIREMENTS = FileSpec(
         Column("competence", max_length=40, reference="competence"),
         Column("required_level", LEVEL, default=3),
         Column("min_holders", HOLDERS, default=2),
-        Column("rationale", max_length=TEXT),
+        Column("rationale", max_length=LONG_TEXT),
     ),
     key=("service", "competence"),
 )
@@ -175,7 +175,7 @@ HOLDINGS = FileSpec(
         Column("assessed_on", DATE),
         Column("expires_on", DATE),
         Column("assessed_by", max_length=200),
-        Column("evidence", max_length=TEXT),
+        Column("evidence", max_length=LONG_TEXT),
     ),
     key=("employee_number", "competence"),
     ordering=(("assessed_on", "expires_on"),),

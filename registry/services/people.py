@@ -638,12 +638,11 @@ SUGGESTION_LIMIT = 1000
 
 
 def suggested_people(day: date | None = None, limit: int = SUGGESTION_LIMIT):
-    """(employee number, name) of people not gone by `day`, by name: the suggestions of the
-    employee-number fields (capped; any number can still be typed)."""
-    day = day or date.today()
+    """(employee number, name) of people employed on `day`, by name: the suggestions of the
+    person fields (capped; anyone can still be found by typing)."""
     return db.session.execute(
         select(Person.employee_number, Person.name)
-        .where(or_(Person.leave_date.is_(None), Person.leave_date > day))
+        .where(employed_on(day or date.today()))
         .order_by(Person.name, Person.employee_number)
         .limit(limit)
     ).all()

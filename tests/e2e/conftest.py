@@ -17,7 +17,7 @@ from registry.extensions import db
 from registry.models import User
 from registry.services import audit
 from registry.services.demo import load_demo
-from tests.conftest import PASSWORD, _empty_database
+from tests.support import PASSWORD, empty_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,7 +74,7 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        _empty_database()
+        empty_database()
         db.session.remove()
 
 

@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.models import AuditEvent, AuditHead, Competence, Person, Service, User
 from tests import factories
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import (
     choose_option,
     click_and_wait,
@@ -34,6 +33,7 @@ from tests.e2e.conftest import (
     stored,
     submit,
 )
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

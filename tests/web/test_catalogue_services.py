@@ -11,6 +11,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, Mitigation, Provider, Requirement, Service
 from registry.services import audit, catalogue
 from tests import factories
+from tests.support import statements_for
 
 LOGIN = "/login"
 
@@ -101,23 +102,6 @@ def test_service_list_is_paginated(client_as):
     assert first.count("data-service=") == 25 and second.count("data-service=") == 5
     assert 'data-service="svc-00"' in first and 'data-service="svc-29"' in second
     assert 'rel="next"' in first
-
-
-def statements_for(client, url) -> int:
-    """How many SQL statements one page view runs."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def add_rows(n):
@@ -925,7 +909,7 @@ def test_requirement_actions_follow_the_role_table(app, users, dossier):
 
 
 def test_forms_carry_a_csrf_token_and_posts_without_one_are_refused(make_app, users):
-    from tests.conftest import PASSWORD
+    from tests.support import PASSWORD
 
     def token(page):
         return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

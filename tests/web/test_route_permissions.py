@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.models import AuditEvent, AuditHead, Base, Mitigation
 from tests import factories
-from tests.conftest import login
+from tests.support import login
 
 ALL = ("admin", "editor", "manager", "auditor")
 EDIT = ("admin", "editor")

@@ -10,7 +10,7 @@ import pytest
 from registry.extensions import db
 from registry.models import AuditEvent, User
 from tests import factories
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login
 
 
 def events(action=None):
