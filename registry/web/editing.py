@@ -8,6 +8,7 @@ someone else's newer change answers 409 with the current values and what the use
 (the form's `typed()`), instead of silently losing either.
 """
 
+import logging
 from functools import partial
 
 from flask import flash, redirect, render_template, request
@@ -23,6 +24,7 @@ from registry.services.lists import like  # noqa: F401 (the list pages of accoun
 from registry.web.forms.base import ConfirmForm
 
 CONFLICT = 409
+log = logging.getLogger(__name__)
 PER_PAGE = 25
 
 
@@ -74,6 +76,7 @@ def save_form(form, render, save, done, fresh=None, message=None):
         db.session.commit()
     except (StaleRecord, StaleDataError) as error:
         db.session.rollback()
+        log.info("save refused: %s was changed after the form was opened", request.path)
         stale = getattr(error, "record", None)  # a StaleDataError does not say which record
         if stale is not None and reloaded(stale) is None:
             flash(
@@ -84,9 +87,11 @@ def save_form(form, render, save, done, fresh=None, message=None):
         return conflict(render, form, fresh())
     except ServiceError as error:
         db.session.rollback()
+        log.info("save refused on %s: %s (field %s)", request.path, error, error.field)
         show_error(form, error)
         return render(form=form)
     except IntegrityError:
+        log.info("save refused on %s: a concurrent duplicate", request.path)
         # Two people saved the same unique code or name at the same moment.
         db.session.rollback()
         flash(
@@ -115,6 +120,7 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             db.session.commit()
         except (StaleRecord, StaleDataError):
             db.session.rollback()
+            log.info("%s refused: the record changed after the page was opened", request.path)
             if reloaded(record) is None:
                 flash(_("Someone else deleted this record after you opened it."), "error")
                 return redirect(done())
@@ -123,6 +129,7 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             return render(form=ConfirmForm(formdata=None, obj=record), conflict=True), CONFLICT
         except ServiceError as error:
             db.session.rollback()
+            log.info("%s refused: %s", request.path, error)
             flash(str(error), "error")
             return render(form=ConfirmForm(formdata=None, obj=record))
         flash(message, "success")
