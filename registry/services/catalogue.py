@@ -8,6 +8,10 @@ a change over someone else's newer version raises `StaleRecord`.
 History is never lost silently: a record that other records still refer to cannot be deleted
 (services and competences are retired instead), and every delete is audited with the values it
 removed.
+
+Why one module of more than 400 lines: six small aggregates sharing the same steps (`_create`,
+`_update`, `_delete`, the code rules) and the reads of their lists and choices (at the end).
+Splitting it into a package like `services/people/` is the next step when it grows.
 """
 
 from flask_babel import lazy_gettext as _l

@@ -5,6 +5,11 @@ Views are thin: parse the form and hand the call to `registry.services.people` t
 `editing.save_form` or `editing.confirm_page` (commit, flash and redirect). A `ServiceError`
 comes back as an error on its field (200); a `StaleRecord` (someone saved the record after this
 form was opened) answers 409 with the current values and what was typed.
+
+Why one module of more than 400 lines: it is the `people` blueprint, whose endpoints
+(`people.assignment_new`, `people.holding_edit`, …) templates and tests address by name;
+splitting it means a second blueprint and renamed endpoints, left for a later change. Its
+reads are in `registry.services.people`; what remains is form handling.
 """
 
 from datetime import date, timedelta
