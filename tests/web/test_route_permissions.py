@@ -98,7 +98,7 @@ ROUTES = {
     ("people.departure", "POST"): (EDIT, 200),
     ("people.withdraw_departure", "POST"): (EDIT, 409),
     ("people.delete", "GET"): (ADMIN, 200),
-    ("people.delete", "POST"): (ADMIN, 200),  # refused: still has assignments,
+    ("people.delete", "POST"): (ADMIN, 409),  # no version: refused as stale
     ("people.assignment_new", "GET"): (EDIT, 200),
     ("people.assignment_new", "POST"): (EDIT, 200),
     ("people.assignment_edit", "GET"): (EDIT, 200),
@@ -118,7 +118,7 @@ ROUTES = {
     ("people.org_unit_edit", "GET"): (EDIT, 200),
     ("people.org_unit_edit", "POST"): (EDIT, 200),
     ("people.org_unit_delete", "GET"): (EDIT, 200),
-    ("people.org_unit_delete", "POST"): (EDIT, 200),  # refused: still in use,
+    ("people.org_unit_delete", "POST"): (EDIT, 409),  # no version: refused as stale
     # users: administrators only
     ("users.index", "GET"): (ADMIN, 200),
     ("users.review", "GET"): (ADMIN, 200),
