@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy import text as text_clause
 
 from registry.extensions import db
@@ -50,7 +50,7 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        ids = select(literal_column("rowid")).select_from(text_clause(search.SEARCH_TABLE))
+        ids: Select = select(literal_column("rowid")).select_from(text_clause(search.SEARCH_TABLE))
         ids = ids.where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
     elif dialect == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
