@@ -9,9 +9,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from registry.models.base import Base
+from registry.models.search import include_object
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = Migrate(include_object=include_object)  # the people search index is not mapped
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

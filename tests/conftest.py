@@ -7,22 +7,16 @@ a client, a CLI runner, and one user per role.
 import contextvars
 import os
 
-import pyotp
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from registry import create_app
 from registry.database import sqlite_immediate
-from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import AuditHead, Base, User
-from registry.models.attestations import IMMUTABLE_DDL
 from tests import factories
-
-PASSWORD = "correct horse battery"
-ROLES = ("admin", "editor", "manager", "auditor")
+from tests.support import PASSWORD, ROLES, empty_database, login
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -109,24 +103,6 @@ def _schema(database_url):
     return database_url
 
 
-def _empty_database() -> None:
-    tables = list(reversed(Base.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        # Attestations are immutable (triggers refuse DELETE): lift that for the clean-up only.
-        create, drop = IMMUTABLE_DDL["sqlite"]
-        for statement in drop:
-            db.session.execute(text(statement))
-        for table in tables:
-            db.session.execute(table.delete())
-        for statement in create:
-            db.session.execute(text(statement))
-    db.session.add(AuditHead(id=1, count=0, hash=GENESIS))
-    db.session.commit()
-
-
 @pytest.fixture
 def make_app(_schema):
     """Build an app on the test database with extra settings (e.g. CSRF on)."""
@@ -152,7 +128,7 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        _empty_database()
+        empty_database()
         db.session.remove()
 
 
@@ -172,25 +148,6 @@ def users(app):
     made = {role: factories.make_user(role=role, password=PASSWORD) for role in ROLES}
     db.session.commit()
     return made
-
-
-def totp_now(user) -> str:
-    """The current code of `user`'s authenticator, made usable again for this test: a code is
-    single-use, and tests log the same account in many times within its 30 seconds."""
-    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
-    db.session.commit()
-    return pyotp.TOTP(user.totp_secret).now()
-
-
-def login(client, user, password: str = PASSWORD):
-    """Log `client` in as `user` through the real login form, and through the two-factor
-    step when the account has it on (every administrator of the factories has)."""
-    response = client.post("/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    if response.headers["Location"].startswith("/two-factor/code"):
-        response = client.post("/two-factor/code", data={"code": totp_now(user)})
-        assert response.status_code == 302, response.get_data(as_text=True)
-    return response
 
 
 @pytest.fixture

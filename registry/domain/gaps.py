@@ -242,7 +242,7 @@ def _gap(index: _Index, requirement: Requirement, as_of: date, horizon: int) -> 
     )
 
 
-def sort_key(gap: Gap):
+def sort_key(gap: Gap) -> tuple[int, str, str]:
     """Severity (worst first), then service code, then competence code."""
     return (-gap.severity, gap.service_code, gap.competence_code)
 
@@ -311,7 +311,7 @@ def key_people(registry: Registry, as_of: date, horizon: int = DEFAULT_HORIZON) 
     today's holder retires within the horizon, so losing them today lowers the status too."""
     index = _Index(registry)
     end = horizon_end(as_of, horizon)
-    result = set()
+    result: set[int] = set()
     for requirement in analysed(registry):
         people = qualified(index, requirement, as_of) | qualified(index, requirement, end)
         for person_id in sorted(people - result):
@@ -350,7 +350,7 @@ def suggestions(
         person = index.people[person_id]
         return Suggestion(person_id, levels[person_id], kind, person.org_unit_id in current_units)
 
-    def order(s: Suggestion):
+    def order(s: Suggestion) -> tuple[int, bool, str, int]:
         return (-s.level, not s.shares_org_unit, index.people[s.person_id].name, s.person_id)
 
     return sorted((make(p, "candidate") for p in candidate_ids), key=order) + sorted(

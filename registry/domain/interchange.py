@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from registry.domain import limits
+
 
 def N_(message: str) -> str:
     """Mark a message for translation; the layer that shows it translates it."""
@@ -51,6 +53,7 @@ SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
 RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
+LONG_TEXT = limits.MAX_TEXT_LENGTH  # long texts: the same limit as the forms
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ COMPETENCES = FileSpec(
         Column("name", max_length=200, required=True),
         Column("framework", max_length=200, reference="framework"),
         Column("area", max_length=120),
-        Column("description"),
+        Column("description", max_length=LONG_TEXT),
         Column("retired", BOOL, default=False),
     ),
     key=("code",),
@@ -129,7 +132,7 @@ SERVICES = FileSpec(
         Column("contract_start", DATE),
         Column("contract_end", DATE),
         Column("owner", max_length=40, reference="person"),
-        Column("description"),
+        Column("description", max_length=LONG_TEXT),
     ),
     key=("code",),
     ordering=(("contract_start", "contract_end"),),
@@ -143,7 +146,7 @@ REQUIREMENTS = FileSpec(
         Column("competence", max_length=40, reference="competence"),
         Column("required_level", LEVEL, default=3),
         Column("min_holders", HOLDERS, default=2),
-        Column("rationale"),
+        Column("rationale", max_length=LONG_TEXT),
     ),
     key=("service", "competence"),
 )
@@ -172,7 +175,7 @@ HOLDINGS = FileSpec(
         Column("assessed_on", DATE),
         Column("expires_on", DATE),
         Column("assessed_by", max_length=200),
-        Column("evidence"),
+        Column("evidence", max_length=LONG_TEXT),
     ),
     key=("employee_number", "competence"),
     ordering=(("assessed_on", "expires_on"),),
@@ -197,6 +200,11 @@ REQUIRED_FOR_NEW = N_(
 )
 BAD_DATE = N_("%(column)s: %(value)s is not a date; write dates as YYYY-MM-DD.")
 IMPOSSIBLE_DATE = N_("%(column)s: %(value)s is an impossible date.")
+EARLY_DATE = N_("%(column)s: %(value)s is before the year 1000.")
+BAD_EMPLOYEE_NUMBER = N_(
+    "%(column)s: %(value)s is not a valid employee number; use letters, digits, dots, "
+    "hyphens and underscores, without spaces."
+)
 BAD_LEVEL = N_("%(column)s: %(value)s is not a level; use a whole number from 1 to 5.")
 BAD_HOLDERS = N_(
     "%(column)s: %(value)s is not a number of holders; use a whole number from 1 to %(max)s."
@@ -308,7 +316,7 @@ def _parse_date(text: str):
             return None, BAD_DATE
         day, month, year = (int(g) for g in match.groups())
     try:
-        return date(year, month, day), None
+        return (date(year, month, day), None) if year >= limits.MIN_YEAR else (None, EARLY_DATE)
     except ValueError:
         return None, IMPOSSIBLE_DATE
 
@@ -356,6 +364,9 @@ def parse_cell(column: Column, text: str):
 
 
 def _check_code(spec: FileSpec, column: str, value) -> str | None:
+    if value is not None and spec is PEOPLE and column == "employee_number":
+        problem = limits.employee_number_problem(value)
+        return {"pattern": BAD_EMPLOYEE_NUMBER, "reserved": RESERVED_CODE}.get(problem or "")
     if value is None or column != "code":
         return None
     if spec is SERVICES:

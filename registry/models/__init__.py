@@ -7,6 +7,7 @@ from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
+from registry.models.search import include_object
 from registry.models.services import Assignment, Requirement, Service
 from registry.models.users import RecoveryCode, User
 
@@ -28,4 +29,5 @@ __all__ = [
     "Requirement",
     "Service",
     "User",
+    "include_object",
 ]

@@ -5,10 +5,8 @@ Reading is for every logged-in role, changing for admins and editors; a competen
 still required or held is retired instead of deleted, and a hard delete is for admins only.
 """
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from registry.domain.permissions import Permission
 from registry.extensions import db
@@ -19,9 +17,7 @@ from registry.web.editing import (
     PER_PAGE,
     actor,
     confirm_page,
-    counts_by,
     form_page,
-    like,
     save_form,
 )
 from registry.web.forms.catalogue import (
@@ -35,7 +31,7 @@ bp = Blueprint("competences", __name__, url_prefix="/competences")
 
 
 def _competence_or_404(code: str) -> Competence:
-    return db.one_or_404(select(Competence).where(Competence.code == code))
+    return catalogue.competence_by_code(code) or abort(404)
 
 
 # --- competences --------------------------------------------------------------------------
@@ -46,27 +42,8 @@ def _competence_or_404(code: str) -> Competence:
 def index():
     search = CompetenceSearchForm(request.args)
     search.set_choices()
-    query = (
-        select(Competence)
-        .outerjoin(Competence.framework)
-        .options(joinedload(Competence.framework))
-        .order_by(Competence.code)
-    )
     q = (search.q.data or "").strip()
-    if q:
-        pattern = like(q)
-        query = query.where(
-            or_(
-                Competence.code.ilike(pattern, escape="\\"),
-                Competence.name.ilike(pattern, escape="\\"),
-                Competence.area.ilike(pattern, escape="\\"),
-                Framework.name.ilike(pattern, escape="\\"),
-            )
-        )
-    if search.state.data == "in_use":
-        query = query.where(Competence.retired.is_(False))
-    elif search.state.data == "retired":
-        query = query.where(Competence.retired.is_(True))
+    query = catalogue.competences_query(q, search.state.data)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("competences/index.html", page=page, search=search, q=q)
 
@@ -147,17 +124,9 @@ def delete(code):
 @permission_required(Permission.READ)
 def frameworks():
     search = SearchForm(request.args)
-    query = select(Framework).order_by(Framework.name)
     q = (search.q.data or "").strip()
-    if q:
-        query = query.where(
-            or_(
-                Framework.name.ilike(like(q), escape="\\"),
-                Framework.key.ilike(like(q), escape="\\"),
-            )
-        )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    counts = counts_by(Competence.framework_id, [f.id for f in page.items])
+    page = db.paginate(catalogue.frameworks_query(q), per_page=PER_PAGE, error_out=False)
+    counts = catalogue.competences_per_framework([f.id for f in page.items])
     page.items = [(f, counts.get(f.id, 0)) for f in page.items]
     return render_template("competences/frameworks.html", page=page, search=search, q=q)
 

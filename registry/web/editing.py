@@ -1,5 +1,5 @@
 """What the maintenance pages share (catalogue, people, accounts): saving an edit form,
-confirming a retire or delete, answering a conflict, and the bits of their list pages.
+confirming a retire or delete, answering a conflict. (Their list reads are services.)
 
 A view builds its form and `render = form_page(template, **context)`, and hands the service
 call to `save_form` or `confirm_page`, which own the transaction: commit on success, roll back
@@ -8,21 +8,23 @@ someone else's newer change answers 409 with the current values and what the use
 (the form's `typed()`), instead of silently losing either.
 """
 
+import logging
 from functools import partial
 
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.extensions import db
 from registry.services import audit
 from registry.services.errors import ServiceError, StaleRecord
-from registry.web.forms.people import ConfirmForm
+from registry.services.lists import like  # noqa: F401 (the list pages of accounts use it)
+from registry.web.forms.base import ConfirmForm
 
 CONFLICT = 409
+log = logging.getLogger(__name__)
 PER_PAGE = 25
 
 
@@ -74,6 +76,7 @@ def save_form(form, render, save, done, fresh=None, message=None):
         db.session.commit()
     except (StaleRecord, StaleDataError) as error:
         db.session.rollback()
+        log.info("save refused: %s was changed after the form was opened", request.path)
         stale = getattr(error, "record", None)  # a StaleDataError does not say which record
         if stale is not None and reloaded(stale) is None:
             flash(
@@ -84,9 +87,11 @@ def save_form(form, render, save, done, fresh=None, message=None):
         return conflict(render, form, fresh())
     except ServiceError as error:
         db.session.rollback()
+        log.info("save refused on %s: %s (field %s)", request.path, error, error.field)
         show_error(form, error)
         return render(form=form)
     except IntegrityError:
+        log.info("save refused on %s: a concurrent duplicate", request.path)
         # Two people saved the same unique code or name at the same moment.
         db.session.rollback()
         flash(
@@ -115,6 +120,7 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             db.session.commit()
         except (StaleRecord, StaleDataError):
             db.session.rollback()
+            log.info("%s refused: the record changed after the page was opened", request.path)
             if reloaded(record) is None:
                 flash(_("Someone else deleted this record after you opened it."), "error")
                 return redirect(done())
@@ -123,28 +129,9 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             return render(form=ConfirmForm(formdata=None, obj=record), conflict=True), CONFLICT
         except ServiceError as error:
             db.session.rollback()
+            log.info("%s refused: %s", request.path, error)
             flash(str(error), "error")
             return render(form=ConfirmForm(formdata=None, obj=record))
         flash(message, "success")
         return redirect(done())
     return render(form=form)
-
-
-# --- list pages -----------------------------------------------------------------------------
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def counts_by(column, ids: list[int]) -> dict[int, int]:
-    """How many rows refer to each of `ids` through `column`, in one query."""
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(column, func.count()).where(column.in_(ids)).group_by(column)
-        ).all()
-    )

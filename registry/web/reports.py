@@ -341,28 +341,22 @@ def whatif():
     form.set_choices([(code, name) for _id, code, name in services])
     read(form)
     as_of, horizon = form.period()
-    found = reports.people_by_number({c.person.data for c in form.changes() if c.person.data})
-    person_ids = {number: pid for number, (pid, _name) in found.items()}
-    names = {number: name for number, (_pid, name) in found.items()}
     service_ids = {code: sid for sid, code, _name in services}
     departures: dict[int, date] = {}
     assignment_ends: dict[tuple[int, int], date] = {}
     chosen = []
     for change in form.changes():
-        number = change.person.data if not change.person.errors else None
-        if not number:
-            continue
-        if number not in person_ids:
-            change.person.errors.append(_("No person has this employee number."))
+        person = change.person.person if not change.person.errors else None
+        if person is None:
             continue
         day = (change.leave_on.data if not change.leave_on.errors else None) or as_of
         code = change.service.data if not change.service.errors else None
         if code and code in service_ids:
-            assignment_ends[(person_ids[number], service_ids[code])] = day
+            assignment_ends[(person.id, service_ids[code])] = day
         else:
-            departures[person_ids[number]] = day
+            departures[person.id] = day
             code = None
-        chosen.append((number, names[number], day, code))
+        chosen.append((person.employee_number, person.name, day, code))
     result = gaps.what_if(departures, assignment_ends, as_of, horizon) if chosen else None
     worsened = (
         sorted(

@@ -7,23 +7,19 @@ of records nothing refers to. Every edit form carries the record's version: savi
 change answers 409 with the current values and what the user had typed.
 """
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from registry.domain.permissions import Permission
 from registry.extensions import db
-from registry.models import Competence, Mitigation, Provider, Requirement, Service
+from registry.models import Provider, Requirement, Service
 from registry.services import catalogue
 from registry.web.decorators import permission_required
 from registry.web.editing import (
     PER_PAGE,
     actor,
     confirm_page,
-    counts_by,
     form_page,
-    like,
     save_form,
 )
 from registry.web.forms.catalogue import (
@@ -44,7 +40,7 @@ bp = Blueprint("services", __name__, url_prefix="/services")
 
 
 def _service_or_404(code: str) -> Service:
-    return db.one_or_404(select(Service).where(Service.code == code))
+    return catalogue.service_by_code(code) or abort(404)
 
 
 @bp.route("/")
@@ -52,23 +48,8 @@ def _service_or_404(code: str) -> Service:
 def index():
     search = ServiceSearchForm(request.args)
     search.set_choices()
-    query = (
-        select(Service)
-        .outerjoin(Service.provider)
-        .options(joinedload(Service.provider), joinedload(Service.owner))
-        .order_by(Service.name, Service.code)
-    )
     q = (search.q.data or "").strip()
-    if q:
-        query = query.where(
-            or_(
-                Service.code.ilike(like(q), escape="\\"),
-                Service.name.ilike(like(q), escape="\\"),
-                Provider.name.ilike(like(q), escape="\\"),
-            )
-        )
-    if search.status.data in ("planned", "active", "retired"):
-        query = query.where(Service.status == search.status.data)
+    query = catalogue.services_query(q, search.status.data)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("services/index.html", page=page, search=search, q=q)
 
@@ -144,9 +125,7 @@ def delete(code):
 
 
 def _requirement_or_404(service: Service, rid: int) -> Requirement:
-    return db.one_or_404(
-        select(Requirement).where(Requirement.id == rid, Requirement.service_id == service.id)
-    )
+    return catalogue.requirement_of(service, rid) or abort(404)
 
 
 @bp.route("/<code>/requirements/new", methods=["GET", "POST"])
@@ -155,10 +134,8 @@ def new_requirement(code):
     service = _service_or_404(code)
     form = RequirementForm()
     if request.method == "GET" and request.args.get("competence"):
-        chosen = db.session.execute(
-            select(Competence.id).where(Competence.code == request.args["competence"])
-        ).scalar_one_or_none()
-        form.competence_id.data = chosen
+        chosen = catalogue.competence_by_code(request.args["competence"])
+        form.competence_id.data = chosen.id if chosen else None
     form.set_choices()
     render = form_page("services/requirement_form.html", service=service, requirement=None)
     if form.validate_on_submit():
@@ -218,19 +195,7 @@ def delete_requirement(code, rid):
 def mitigations():
     search = MitigationSearchForm(request.args)
     search.set_choices()
-    query = (
-        select(Mitigation)
-        .join(Mitigation.requirement)
-        .join(Requirement.service)
-        .options(
-            joinedload(Mitigation.owner),
-            joinedload(Mitigation.requirement).joinedload(Requirement.service),
-            joinedload(Mitigation.requirement).joinedload(Requirement.competence),
-        )
-        .order_by(Mitigation.due_on.is_(None), Mitigation.due_on, Service.code, Mitigation.id)
-    )
-    if search.status.data in ("open", "in_progress", "done", "cancelled"):
-        query = query.where(Mitigation.status == search.status.data)
+    query = catalogue.mitigations_query(search.status.data)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("services/mitigations.html", page=page, search=search)
 
@@ -259,9 +224,7 @@ def new_mitigation(code, rid):
 def edit_mitigation(code, rid, mid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
-    mitigation = db.one_or_404(
-        select(Mitigation).where(Mitigation.id == mid, Mitigation.requirement_id == rid)
-    )
+    mitigation = catalogue.mitigation_of(rid, mid) or abort(404)
     form = MitigationForm.for_page(mitigation)
     render = form_page(
         "services/mitigation_form.html",
@@ -293,12 +256,9 @@ def _provider_or_404(pid: int) -> Provider:
 @permission_required(Permission.READ)
 def providers():
     search = SearchForm(request.args)
-    query = select(Provider).order_by(Provider.name)
     q = (search.q.data or "").strip()
-    if q:
-        query = query.where(Provider.name.ilike(like(q), escape="\\"))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    counts = counts_by(Service.provider_id, [p.id for p in page.items])
+    page = db.paginate(catalogue.providers_query(q), per_page=PER_PAGE, error_out=False)
+    counts = catalogue.services_per_provider([p.id for p in page.items])
     page.items = [(p, counts.get(p.id, 0)) for p in page.items]
     return render_template("services/providers.html", page=page, search=search, q=q)
 

@@ -56,7 +56,7 @@ NAVIGATION = (
 
 
 # Labels for stored codes; templates call label('status', row.status) and the like.
-LABELS = {
+LABELS: dict[str, dict] = {
     "gap_status": {
         "unassigned": _l("unassigned"),
         "leaving": _l("leaving"),

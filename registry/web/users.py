@@ -22,7 +22,7 @@ from registry.services import provenance, twofactor, users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
-from registry.web.forms.people import org_unit_choices
+from registry.web.forms.base import org_unit_choices
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,

@@ -19,7 +19,7 @@ from registry.models import User
 from registry.services import audit
 from registry.services.demo import load_demo
 from tests import factories
-from tests.conftest import PASSWORD, _empty_database, totp_now
+from tests.support import PASSWORD, empty_database, totp_now
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -76,7 +76,7 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        _empty_database()
+        empty_database()
         db.session.remove()
 
 

@@ -25,7 +25,6 @@ from registry.domain.provenance import strip_preamble
 from registry.extensions import db
 from registry.models import AuditEvent, AuditHead, Competence, Person, Service, User
 from tests import factories
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import (
     choose_option,
     click_and_wait,
@@ -35,6 +34,7 @@ from tests.e2e.conftest import (
     stored,
     submit,
 )
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,7 @@ def test_editor_keeps_the_demo_municipality_current(live_server, demo, page):
         page.get_by_role("link", name="Record an assessment"),
         "**/people/holdings/new?person=P90",
     )
-    expect(page.locator("#person")).to_have_value("P90")
+    expect(page.locator("#person")).to_have_value("Bram de Wit (P90)")  # name and number
     choose_option(page.locator("#competence"), "BISL-TT")
     page.locator("#level").select_option("3")
     click_and_wait(page, submit(page), "**/people/P90")
@@ -263,7 +263,7 @@ def test_manager_answers_from_the_pages_alone(live_server, demo, page):
         page.get_by_role("link", name="Try a departure on another date"),
         "**/reports/what-if?**",
     )
-    expect(page.locator("#change_1-person")).to_have_value("P27")
+    expect(page.locator("#change_1-person")).to_have_value("Esther Visser (P27)")
     page.locator("#change_1-leave_on").fill(iso_in_days(20))
     submit(page, "Show the impact").click()
     worse = page.locator("#worsened tr[data-requirement='digitaal-loket/NL-AVG']")

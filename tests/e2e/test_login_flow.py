@@ -4,7 +4,7 @@ import pytest
 
 from registry.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -71,7 +71,7 @@ def test_person_usage_counts_every_reference(app):
     assert (usage.assignments, usage.holdings, usage.services_owned, usage.accounts) == (1, 1, 1, 1)
     assert not usage.unused
     with pytest.raises(ServiceError):
-        service.delete_person(ACTOR, person)
+        service.delete_person(ACTOR, person, person.version)
 
 
 def test_moving_an_org_unit_rewrites_descendant_paths(app):

@@ -14,7 +14,7 @@ from registry.extensions import db
 from registry.models import AuditEvent
 from registry.services import audit
 from tests import factories
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login
 
 SYSTEM = audit.Actor.system("cli")
 

@@ -5,7 +5,7 @@ import pytest
 from registry.extensions import db
 from registry.models import AuditEvent
 from tests import factories
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login
 
 
 def test_anonymous_visitor_is_sent_to_login(client):

@@ -10,6 +10,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, Competence, Framework
 from registry.services import audit, catalogue
 from tests import factories
+from tests.support import statements_for
 
 
 def version_in(page: str) -> str:
@@ -88,7 +89,6 @@ def test_competence_list_is_paginated(client_as):
 
 @pytest.mark.parametrize("url", ["/competences/", "/competences/frameworks/"])
 def test_list_queries_do_not_grow_with_rows(client_as, url):
-    from tests.web.test_catalogue_services import statements_for
 
     def add(n):
         for _ in range(n):

@@ -4,7 +4,8 @@ test_reports (D = 2025-06-01, H = 90)."""
 import pytest
 
 from registry.extensions import db
-from tests.web.test_reports import PERIOD, demo_registry, parse, statuses
+from tests.data.registries import PERIOD, demo_registry
+from tests.support import parse, statuses
 
 
 @pytest.fixture

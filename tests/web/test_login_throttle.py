@@ -12,7 +12,7 @@ from sqlalchemy import select
 from registry.extensions import db, limiter
 from registry.models import AuditEvent
 from registry.web import throttle
-from tests.conftest import PASSWORD, totp_now
+from tests.support import PASSWORD, totp_now
 
 ATTACKER, HOLDER = "203.0.113.66", "198.51.100.7"
 
@@ -64,7 +64,7 @@ def test_a_body_far_larger_than_a_login_form_is_refused_unread(throttled_app):
 
 
 def test_the_password_change_form_bounds_its_fields(client, users):
-    from tests.conftest import login
+    from tests.support import login
 
     login(client, users["editor"])
     response = client.post(

@@ -52,7 +52,7 @@ def test_a_request_id_is_taken_from_the_header_or_generated(client):
 
 
 def test_every_request_is_one_json_log_line(make_app, users, capsys):
-    from tests.conftest import login
+    from tests.support import login
 
     app = make_app()
     client = app.test_client()
@@ -76,7 +76,7 @@ def test_every_request_is_one_json_log_line(make_app, users, capsys):
 
 
 def test_a_refusal_is_logged_with_its_request(make_app, users, capsys):
-    from tests.conftest import login
+    from tests.support import login
 
     app = make_app()
     client = app.test_client()

@@ -28,8 +28,8 @@ def test_form_from_the_person_page_preselects_the_person(client_as):
     factories.make_person(employee_number="E-7")
     db.session.commit()
     page = client_as("editor").get("/people/assignments/new?person=E-7").get_data(as_text=True)
-    assert 'id="person" list="people-suggestions"' in page and 'value="E-7">' in page
-    assert '<option value="E-7">' in page  # the employee-number suggestions
+    assert 'id="person" list="people-suggestions"' in page and '(E-7)">' in page
+    assert '(E-7)"></option>' in page  # the people suggestions: "Name (number)"
 
 
 def test_editor_assigns_a_person_to_a_service(client_as):

@@ -262,7 +262,7 @@ def test_admin_deletes_an_unused_person_after_confirmation(client_as):
     confirm = client.get(f"/people/{number}/delete")
     assert confirm.status_code == 200
     assert db.session.get(Person, person_id) is not None  # GET only asks
-    response = client.post(f"/people/{number}/delete")
+    response = client.post(f"/people/{number}/delete", data={"version": person.version})
     assert response.status_code == 302
     assert db.session.get(Person, person_id) is None
     event = events("person", "delete")[-1]
@@ -277,7 +277,9 @@ def test_a_person_with_history_cannot_be_deleted_and_departure_is_offered(client
     page = client.get(f"/people/{person.employee_number}/delete").get_data(as_text=True)
     assert 'data-blocked="true"' in page
     assert f"/people/{person.employee_number}/departure" in page
-    response = client.post(f"/people/{person.employee_number}/delete")
+    response = client.post(
+        f"/people/{person.employee_number}/delete", data={"version": person.version}
+    )
     assert response.status_code == 200
     assert db.session.get(Person, person.id) is not None
     assert not events("person", "delete")

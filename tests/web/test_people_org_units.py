@@ -113,10 +113,11 @@ def test_delete_only_when_unused(client_as):
     assert 'data-blocked="true"' in client.get(f"/people/org-units/{top.id}/delete").get_data(
         as_text=True
     )
-    client.post(f"/people/org-units/{top.id}/delete")
+    client.post(f"/people/org-units/{top.id}/delete", data={"version": top.version})
     assert db.session.get(OrgUnit, top.id) is not None
     dept_id = dept.id
-    assert client.post(f"/people/org-units/{dept_id}/delete").status_code == 302
+    response = client.post(f"/people/org-units/{dept_id}/delete", data={"version": dept.version})
+    assert response.status_code == 302
     assert db.session.get(OrgUnit, dept_id) is None
     assert json.loads(events("delete")[-1].before)["path"] == "Directie A / Afdeling B"
 

@@ -1,25 +1,8 @@
 """No N+1 on the people and account pages: statement counts do not grow with the rows shown."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from registry.extensions import db
 from tests import factories
-
-
-@contextmanager
-def counting():
-    statements = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", _count)
+from tests.support import counting
 
 
 def add_rows(start: int, count: int, unit, competence, service) -> None:

@@ -4,30 +4,14 @@ Each page is requested on a small demo municipality and on one three times as la
 statement counts must be equal.
 """
 
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event
 
 from registry.extensions import db
 from tests import factories
-from tests.web.test_reports import PERIOD, demo_registry
-
-
-@contextmanager
-def counting():
-    """Count the statements sent to the database while the block runs."""
-    statements = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", _count)
+from tests.data.registries import PERIOD, demo_registry
+from tests.support import counting
 
 
 def statements_for(client, url: str) -> int:

@@ -6,10 +6,7 @@ figures do not depend on today's date. The dossier and query-count tests reuse i
 
 import csv
 import io
-import re
-from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 from openpyxl import load_workbook
@@ -17,190 +14,8 @@ from openpyxl import load_workbook
 from registry.domain.provenance import read_preamble, strip_preamble
 from registry.extensions import db
 from registry.models import Assignment, AuditEvent, Person
-from tests import factories
-from tests.conftest import ROLES
-
-D = date(2025, 6, 1)  # E = D + 90 days = 2025-08-30
-PERIOD = {"as_of": D.isoformat(), "horizon": "90"}
-
-
-# --- a small HTML reader (the standard library has no DOM) -----------------------------------
-
-VOID = {"br", "input", "meta", "link", "img", "hr", "source", "col", "area", "base", "wbr"}
-
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
-
-    def text(self) -> str:
-        parts = [c if isinstance(c, str) else c.text() for c in self.children]
-        return re.sub(r"\s+", " ", " ".join(parts)).strip()
-
-    def iter(self):
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.iter()
-
-    def find_all(self, tag=None, **attrs):
-        """Descendants with this tag and attributes (True: present; `class_` matches one
-        class; `data_x` is `data-x`)."""
-        result = []
-        for node in self.iter():
-            if tag and node.tag != tag:
-                continue
-            if all(_matches(node, name, value) for name, value in attrs.items()):
-                result.append(node)
-        return result
-
-    def find(self, tag=None, **attrs):
-        found = self.find_all(tag, **attrs)
-        return found[0] if found else None
-
-    def get(self, name, default=None):
-        return self.attrs.get(name, default)
-
-
-def _matches(node, name, value) -> bool:
-    if name == "class_":
-        return value in (node.attrs.get("class") or "").split()
-    name = name.replace("_", "-")
-    if value is True:
-        return name in node.attrs
-    return node.attrs.get(name) == value
-
-
-class _Builder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#document", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Node(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def parse(response) -> Node:
-    assert response.status_code == 200, response.status_code
-    builder = _Builder()
-    builder.feed(response.get_data(as_text=True))
-    return builder.root
-
-
-def statuses(page: Node, selector="data_requirement") -> dict[str, str]:
-    """requirement key → status code, for the rows of a table."""
-    return {
-        row.get(selector.replace("_", "-")): row.find(data_status=True).get("data-status")
-        for row in page.find_all("tr", **{selector: True})
-    }
-
-
-# --- the demo municipality -------------------------------------------------------------------
-
-
-@dataclass
-class Demo:
-    services: list
-    people: dict
-
-
-def demo_registry(scale: int = 1, start: int = 0) -> Demo:
-    """`scale` copies of a small municipality, numbered from `start`. Per copy, on
-    D = 2025-06-01 with H = 90:
-
-    - Zaaksysteem (critical, Dimpact, contract ends 2025-07-15):
-        CM (level 3, min 2): Anna + Bram now, only Anna at E (Bram leaves 2025-07-01)
-                             → undercovered
-        SEC (level 3, min 1): Anna → covered
-        FB (level 2, min 1): nobody assigned → unassigned; Carla is a candidate
-        PRIV (level 3, min 1): only Bram → leaving
-    - Werkplek (medium, GovUnited): CM (level 3, min 1): Daan holds CM 2 → unassigned;
-      Anna and Carla are candidates, Daan needs training.
-    Daan's CM assessment (2022) is stale; his SEC holding expires on 2025-08-15.
-    """
-    from registry.models import Competence, Framework, OrgUnit, Provider
-
-    framework = db.session.query(Framework).filter_by(
-        key="ecf"
-    ).one_or_none() or factories.make_framework(key="ecf", name="e-CF 4.0")
-
-    def competence(code, name, area):
-        return db.session.query(Competence).filter_by(
-            code=code
-        ).one_or_none() or factories.make_competence(
-            code=code, name=name, framework=framework, area=area
-        )
-
-    cm = competence("CM", "Contract management", "Steering")
-    sec = competence("SEC", "Information security", "Assurance")
-    fb = competence("FB", "Functional management", "Operations")
-    priv = competence("PRIV", "Privacy", "Assurance")
-    dimpact = db.session.query(Provider).filter_by(
-        name="Dimpact"
-    ).one_or_none() or factories.make_provider(name="Dimpact", kind="cooperative")
-    govunited = db.session.query(Provider).filter_by(
-        name="GovUnited"
-    ).one_or_none() or factories.make_provider(name="GovUnited", kind="supplier")
-    unit = db.session.query(OrgUnit).filter_by(
-        path="Dienstverlening"
-    ).one_or_none() or factories.make_org_unit(name="Dienstverlening", path="Dienstverlening")
-    services, people = [], {}
-    for i in range(start, start + scale):
-        anna = factories.make_person(
-            name=f"Anna Jansen {i}", org_unit=unit, job_title="Contractmanager"
-        )
-        bram = factories.make_person(
-            name=f"Bram de Vries {i}", org_unit=unit, leave_date=date(2025, 7, 1)
-        )
-        carla = factories.make_person(name=f"Carla Bakker {i}", org_unit=unit)
-        daan = factories.make_person(name=f"Daan Visser {i}")
-        zaak = factories.make_service(
-            code=f"zaaksysteem-{i}",
-            name=f"Zaaksysteem {i}",
-            criticality="critical",
-            provider=dimpact,
-            owner=anna,
-            contract_end=date(2025, 7, 15),
-        )
-        werkplek = factories.make_service(
-            code=f"werkplek-{i}", name=f"Werkplek {i}", criticality="medium", provider=govunited
-        )
-        factories.make_requirement(zaak, cm, required_level=3, min_holders=2)
-        factories.make_requirement(zaak, sec, required_level=3, min_holders=1)
-        factories.make_requirement(zaak, fb, required_level=2, min_holders=1)
-        factories.make_requirement(zaak, priv, required_level=3, min_holders=1)
-        factories.make_requirement(werkplek, cm, required_level=3, min_holders=1)
-        factories.make_assignment(anna, zaak, role="contractmanager")
-        factories.make_assignment(bram, zaak, role="back-up")
-        factories.make_assignment(daan, werkplek, role="functioneel beheerder")
-        factories.make_holding(anna, cm, level=4)
-        factories.make_holding(anna, sec, level=3)
-        factories.make_holding(bram, cm, level=3)
-        factories.make_holding(bram, priv, level=4)
-        factories.make_holding(carla, fb, level=3)
-        factories.make_holding(carla, cm, level=3)
-        factories.make_holding(daan, cm, level=2, assessed_on=date(2022, 1, 1))
-        factories.make_holding(daan, sec, level=1, expires_on=date(2025, 8, 15))
-        services += [zaak, werkplek]
-        people.update({f"anna{i}": anna, f"bram{i}": bram, f"carla{i}": carla, f"daan{i}": daan})
-    db.session.commit()
-    return Demo(services, people)
+from tests.data.registries import PERIOD, D, demo_registry
+from tests.support import ROLES, parse, statuses
 
 
 @pytest.fixture
@@ -527,8 +342,9 @@ def test_what_if_without_choices_shows_the_form_only(manager, demo):
     assert page.find("input", id="change_1-person").get("list") == "whatif-people"
     options = [o.get("value") for o in page.find("datalist", id="whatif-people").find_all("option")]
     # only people assigned today can change a status; Carla is not assigned
-    assert demo.people["carla0"].employee_number not in options
-    assert demo.people["anna0"].employee_number in options
+    carla, anna = demo.people["carla0"], demo.people["anna0"]
+    assert f"{carla.name} ({carla.employee_number})" not in options
+    assert f"{anna.name} ({anna.employee_number})" in options
 
 
 def test_what_if_names_an_unknown_employee_number_and_writes_nothing(manager, demo):

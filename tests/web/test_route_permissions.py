@@ -15,7 +15,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, AuditHead, Base, Mitigation, RefusalWindow
 from registry.services import attestations, audit
 from tests import factories
-from tests.conftest import login
+from tests.support import login
 
 ALL = ("admin", "editor", "manager", "auditor")
 EDIT = ("admin", "editor")
@@ -116,7 +116,7 @@ ROUTES = {
     ("people.departure", "POST"): (EDIT, 200),
     ("people.withdraw_departure", "POST"): (EDIT, 409),
     ("people.delete", "GET"): (ADMIN, 200),
-    ("people.delete", "POST"): (ADMIN, 200),  # refused: still has assignments,
+    ("people.delete", "POST"): (ADMIN, 409),  # no version: refused as stale
     ("people.assignment_new", "GET"): (EDIT, 200),
     ("people.assignment_new", "POST"): (EDIT, 200),
     ("people.assignment_edit", "GET"): (EDIT, 200),
@@ -136,7 +136,7 @@ ROUTES = {
     ("people.org_unit_edit", "GET"): (EDIT, 200),
     ("people.org_unit_edit", "POST"): (EDIT, 200),
     ("people.org_unit_delete", "GET"): (EDIT, 200),
-    ("people.org_unit_delete", "POST"): (EDIT, 200),  # refused: still in use,
+    ("people.org_unit_delete", "POST"): (EDIT, 409),  # no version: refused as stale
     # users: administrators only
     ("users.index", "GET"): (ADMIN, 200),
     ("users.review", "GET"): (AUDIT, 200),  # auditors read the access review (BIO 5.18)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import AuditEvent, User
 from tests import factories
-from tests.conftest import PASSWORD
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+from tests.support import PASSWORD
 
 ROLE_MAP = {"kb-admins": "admin", "kb-editors": "editor", "kb-auditors": "auditor"}
 
@@ -227,7 +227,7 @@ def test_logout_ends_the_session_and_goes_to_the_providers_logout(sso_app, provi
 
 
 def test_a_password_session_logs_out_locally_only(sso_app, provider, users):
-    from tests.conftest import login
+    from tests.support import login
 
     client = sso_app().test_client()
     login(client, users["editor"])

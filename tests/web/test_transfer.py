@@ -24,7 +24,7 @@ from registry.models import (
 )
 from registry.services import audit, interchange
 from tests import factories
-from tests.conftest import login
+from tests.support import login
 
 FILES = {
     "competences.csv": "code,name,framework\nCM,Contractmanagement,e-CF\nSLA,SLA-monitoring,e-CF\n",

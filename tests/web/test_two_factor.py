@@ -13,7 +13,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, RecoveryCode, User
 from registry.services import audit, twofactor
 from tests import factories
-from tests.conftest import PASSWORD, login, totp_now
+from tests.support import PASSWORD, login, totp_now
 
 PAGES = ("/", "/users/", "/audit/", "/reports/", "/people/", "/account/password", "/two-factor/")
 

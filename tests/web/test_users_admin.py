@@ -11,7 +11,7 @@ from registry.domain.provenance import strip_preamble
 from registry.extensions import db
 from registry.models import AuditEvent, User
 from tests import factories
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login
 
 
 def events(action=None):

@@ -1,12 +1,17 @@
 """The cache of full analyses, keyed on the audit head (count and hash): every write records
 an audit event, so a write always moves the head and figures computed before it are never
-served after it. When the head has moved, the events since the cached head say which
-requirements can have changed; only those are recomputed (logins and other events that cannot
-change a figure recompute nothing; imports and anything unknown recompute everything). A
-transaction that has written anything bypasses the cache.
+served after it. When the head has moved, the events since the cached head name the records
+written (entity and id); `SCOPE` says which requirements each kind of record can change, and
+only those are recomputed (logins and other events that cannot change a figure recompute
+nothing; imports, deletes of holdings or assignments and anything unknown recompute
+everything). A transaction that has written anything bypasses the cache.
+
+Measured at region scale on SQLite (`registry bench` data, 50,000 people, 400,000 holdings;
+a loaded machine): the dashboard after one write took 6.0 s with the incremental refresh and
+14.7 s with a full recomputation (medians of 5), so the refresh is kept.
 """
 
-import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from registry.models import (
     AuditHead,
     Competence,
     Holding,
+    Person,
     Requirement,
     Service,
 )
@@ -35,6 +41,7 @@ _MAX_EVENTS = 500  # more events than this since the cached head: recompute ever
 # mitigations, the org-unit tree, redactions): the cached analysis stays as it is.
 _NEUTRAL_ENTITIES = frozenset({"user", "mitigation", "org_unit", "audit_event"})
 _cache: OrderedDict = OrderedDict()
+log = logging.getLogger(__name__)
 _cache_lock = threading.Lock()
 
 
@@ -80,6 +87,14 @@ def full_analysis(as_of: date, horizon: int) -> list[GapRow]:
     if entry is not None and entry.count < head.count:
         rows = _refreshed(entry, head, as_of, horizon)
     if rows is None:
+        if entry is not None:
+            log.info(
+                "gap cache: full recomputation for %s/%s days (head %s → %s)",
+                as_of,
+                horizon,
+                entry.count,
+                head.count,
+            )
         rows = sql.compute(as_of, horizon, None)
     with _cache_lock:
         current = _cache.get(key)
@@ -137,87 +152,89 @@ def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] |
     return sorted(kept + fresh, key=report_order)
 
 
+# The contract between writes and the cache. Every write records an audit event naming its
+# entity and id (`audit.record`); this table says which requirements an event of each entity
+# can change, found through the database as it is after the write (never through the
+# before/after values of the event). Entities not listed (imports, anything new) recompute
+# everything, and so do deletes of holdings and assignments: once the row is gone, nothing
+# says which requirements it counted for. A new entity that can change a figure must be added
+# here; tests/unit/test_gaps_sql.py checks at random that no write leaves a stale figure.
+SCOPE = {
+    "holding": "requirements of the held competence, and of the services its person is on",
+    "assignment": "requirements of the service, and of the competences its person holds",
+    "person": "requirements of the services they are assigned to and competences they hold",
+    "requirement": "that requirement",
+    "service": "the service's requirements",
+    "competence": "the requirements of that competence",
+    "provider": "the requirements of its services",
+    "framework": "the requirements of its competences",
+}
+_UNBOUNDED_DELETES = frozenset({"holding", "assignment"})
+
+
 class _Changes:
-    """What a run of audit events touched, as far as the gap figures are concerned."""
+    """The entities a run of audit events touched (see SCOPE), by id."""
 
     def __init__(self):
-        self.requirements, self.services, self.competences = set(), set(), set()
-        self.providers, self.frameworks, self.people = set(), set(), set()
-        self.holdings, self.assignments = set(), set()
+        self.ids: dict[str, set[int]] = {entity: set() for entity in SCOPE}
 
     def add(self, event) -> bool:
         """Note one event; False when its effect cannot be bounded (recompute everything)."""
         if event.entity in _NEUTRAL_ENTITIES:
             return True
-        try:
-            entity_id = int(event.entity_id)
-        except (TypeError, ValueError):
+        if event.entity not in SCOPE:
             return False
-        values = [v for v in (_loads(event.before), _loads(event.after)) if v]
-        if event.entity == "holding":
-            self.holdings.add(entity_id)
-            self.competences.update(v["competence_id"] for v in values if v.get("competence_id"))
-        elif event.entity == "assignment":
-            self.assignments.add(entity_id)
-            self.services.update(v["service_id"] for v in values if v.get("service_id"))
-        elif event.entity == "person" and event.action != "delete":
-            self.people.add(entity_id)
-        elif event.entity in ("requirement", "service", "competence", "provider", "framework"):
-            getattr(self, event.entity + "s").add(entity_id)
-        else:
+        if event.action == "delete" and event.entity in _UNBOUNDED_DELETES:
+            return False
+        try:
+            self.ids[event.entity].add(int(event.entity_id))
+        except (TypeError, ValueError):
             return False
         return True
 
     def requirement_ids(self, rows: tuple[GapRow, ...]) -> set[int]:
-        """Requirements whose row may differ: found in the database now and among the cached
-        rows (which still hold what has since been deleted or renamed)."""
+        """Requirements whose row may differ: found through the database now, and among the
+        cached rows (which still hold what has since been deleted or moved)."""
+        ids = self.ids
+        people = (
+            select(Holding.person_id)
+            .where(Holding.id.in_(ids["holding"]))
+            .union(
+                select(Assignment.person_id).where(Assignment.id.in_(ids["assignment"])),
+                select(Person.id).where(Person.id.in_(ids["person"])),
+            )
+        )
+        competences = select(Holding.competence_id).where(Holding.person_id.in_(people))
+        services = select(Assignment.service_id).where(Assignment.person_id.in_(people))
+        service_ids = set(ids["service"]) | set(db.session.scalars(services))
+        competence_ids = set(ids["competence"]) | set(db.session.scalars(competences))
         r = Requirement
-        holding_competences = select(Holding.competence_id).where(
-            or_(Holding.id.in_(self.holdings), Holding.person_id.in_(self.people))
-        )
-        assignment_services = select(Assignment.service_id).where(
-            or_(Assignment.id.in_(self.assignments), Assignment.person_id.in_(self.people))
-        )
         found = set(
-            db.session.execute(
+            db.session.scalars(
                 select(r.id)
                 .join(Service, Service.id == r.service_id)
                 .join(Competence, Competence.id == r.competence_id)
                 .where(
                     or_(
-                        r.id.in_(self.requirements),
-                        r.service_id.in_(self.services),
-                        r.competence_id.in_(self.competences),
-                        Service.provider_id.in_(self.providers),
-                        Competence.framework_id.in_(self.frameworks),
-                        r.competence_id.in_(holding_competences),
-                        r.service_id.in_(assignment_services),
+                        r.id.in_(ids["requirement"]),
+                        r.service_id.in_(service_ids),
+                        r.competence_id.in_(competence_ids),
+                        Service.provider_id.in_(ids["provider"]),
+                        Competence.framework_id.in_(ids["framework"]),
                     )
                 )
-            ).scalars()
+            )
         )
-        competences = self.competences | {c for (c,) in db.session.execute(holding_competences)}
-        services = self.services | {s for (s,) in db.session.execute(assignment_services)}
         found.update(
             row.requirement_id
             for row in rows
-            if row.requirement_id in self.requirements
-            or row.service_id in services
-            or row.competence_id in competences
-            or row.provider_id in self.providers
-            or row.framework_id in self.frameworks
+            if row.requirement_id in ids["requirement"]
+            or row.service_id in service_ids
+            or row.competence_id in competence_ids
+            or row.provider_id in ids["provider"]
+            or row.framework_id in ids["framework"]
         )
         return found
-
-
-def _loads(text_value: str | None) -> dict | None:
-    if not text_value:
-        return None
-    try:
-        value = json.loads(text_value)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def clear_cache() -> None:

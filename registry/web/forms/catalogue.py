@@ -8,10 +8,8 @@ back as field errors; the forms check what a single value can tell.
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
-    DateField,
     Form,
     IntegerField,
     SearchField,
@@ -29,9 +27,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from registry.extensions import db
-from registry.models import Competence, Framework, Provider
-from registry.models.catalogue import LEVELS
+from registry.services import catalogue
 from registry.services.catalogue import (
     COMPETENCE_CODE,
     COMPETENCE_CODE_MESSAGE,
@@ -40,9 +36,15 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.web.forms.base import PersonNumberField, VersionedForm
-from registry.web.forms.people import optional_int
-from registry.web.templating import LABELS, choices
+from registry.web.forms.base import (
+    LONG_TEXT,
+    DateField,
+    EditForm,
+    PersonField,
+    level_choices,
+    optional_int,
+)
+from registry.web.templating import choices
 
 SKIPPED = ("csrf_token", "version")
 
@@ -51,7 +53,7 @@ def _none(text):
     return SelectChoice("", text)
 
 
-class CatalogueForm(VersionedForm):
+class CatalogueForm(EditForm):
     """An edit form whose fields map one to one onto a service call's keyword arguments."""
 
     @classmethod
@@ -75,21 +77,6 @@ class CatalogueForm(VersionedForm):
     def values(self) -> dict:
         """The submitted values, keyed by field name, for `services.catalogue`."""
         return {name: f.data for name, f in self._fields.items() if name not in SKIPPED}
-
-    def typed(self) -> list[tuple[str, str]]:
-        """What the user entered, as (label, text): shown when the save was refused."""
-        rows = []
-        for name, f in self._fields.items():
-            if name in SKIPPED:
-                continue
-            if f.type == "SelectField":
-                text = next((str(c.label) for c in f._iter_choices_normalized() if c.selected), "")
-            elif f.type == "BooleanField":
-                text = _("yes") if f.data else _("no")
-            else:
-                text = f.raw_data[0] if f.raw_data else ""
-            rows.append((str(f.label.text), text))
-        return rows
 
 
 def _date_order(start_field, end_field, message) -> None:
@@ -124,12 +111,12 @@ class ServiceForm(CatalogueForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validators=[Optional()])
-    owner_id = PersonNumberField(
+    owner_id = PersonField(
         _l("Owner"),
         validators=[Optional()],
         description=_l(
-            "Employee number of the person accountable for commissioning this "
-            "service; suggestions appear as you type."
+            "The person accountable for commissioning this service: type a name, part of a "
+            "name or an employee number."
         ),
     )
     criticality = SelectField(_l("Criticality"), validators=[DataRequired()], default="medium")
@@ -145,16 +132,12 @@ class ServiceForm(CatalogueForm):
         validators=[Optional()],
         description=_l("The last day of the current contract."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
 
     def set_choices(self, record=None) -> None:
-        """The current owner stays selectable even after leaving."""
-        providers = db.session.execute(
-            select(Provider.id, Provider.name).order_by(Provider.name)
-        ).all()
         self.provider_id.choices = [
             _none(_("no provider chosen")),
-            *(SelectChoice(str(pid), name) for pid, name in providers),
+            *(SelectChoice(str(pid), name) for pid, name in catalogue.provider_names()),
         ]
         self.criticality.choices = choices("criticality")
         self.status.choices = choices("service_status")
@@ -165,16 +148,6 @@ class ServiceForm(CatalogueForm):
             self.contract_start, self.contract_end, _l("The contract cannot end before it starts.")
         )
         return ok and not self.contract_end.errors
-
-
-def level_choices(framework: Framework | None) -> list[SelectChoice]:
-    """Levels 1–5, named by the framework where it has its own names."""
-    rows = []
-    for level in LEVELS:
-        own = framework.level_label(level) if framework is not None else None
-        text = f"{level} {own}" if own else str(LABELS["level"][level])
-        rows.append(SelectChoice(str(level), text))
-    return rows
 
 
 class RequirementForm(CatalogueForm):
@@ -193,7 +166,7 @@ class RequirementForm(CatalogueForm):
     )
     rationale = TextAreaField(
         _l("Rationale"),
-        validators=[Optional()],
+        validators=[Optional(), LONG_TEXT],
         description=_l("Why this service needs this competence."),
     )
 
@@ -201,36 +174,23 @@ class RequirementForm(CatalogueForm):
         """Competences in use (and the current one), grouped by framework; levels named by the
         chosen competence's framework when one is chosen."""
         current = record.competence if record else None
-        rows = db.session.execute(
-            select(
-                Competence.id, Competence.code, Competence.name, Competence.retired, Framework.name
-            )
-            .outerjoin(Framework, Competence.framework_id == Framework.id)
-            .where(
-                or_(Competence.retired.is_(False), Competence.id == (current.id if current else 0))
-            )
-            .order_by(Framework.name.is_(None), Framework.name, Competence.code)
-        ).all()
+        rows = catalogue.competence_options(current)
         no_framework = _("No framework")
         options = [_none(_("choose a competence"))]
         for cid, code, name, retired, framework in rows:
             text = f"{code} {name}" + (f" ({_('retired')})" if retired else "")
             options.append(SelectChoice(str(cid), text, optgroup=framework or no_framework))
         self.competence_id.choices = options
-        chosen = (
-            db.session.get(Competence, self.competence_id.data)
-            if self.competence_id.data
-            else current
-        )
+        chosen = catalogue.competence_by_id(self.competence_id.data) or current
         self.required_level.choices = level_choices(chosen.framework if chosen else None)
 
 
 class MitigationForm(CatalogueForm):
     kind = SelectField(_l("Kind of measure"), validators=[DataRequired()])
-    owner_id = PersonNumberField(
+    owner_id = PersonField(
         _l("Owner"),
         validators=[Optional()],
-        description=_l("Employee number of who carries it out; suggestions appear as you type."),
+        description=_l("Who carries it out: type a name, part of a name or an employee number."),
     )
     due_on = DateField(_l("Due on"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
@@ -239,7 +199,7 @@ class MitigationForm(CatalogueForm):
         validators=[Optional()],
         description=_l("Only for an accepted risk: the date on which it must be reviewed."),
     )
-    note = TextAreaField(_l("Note"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), LONG_TEXT])
 
     def set_choices(self, record=None) -> None:
         self.kind.choices = choices("mitigation_kind")
@@ -257,7 +217,7 @@ class FrameworkForm(CatalogueForm):
         description=_l("A short unique key, for example e-cf-4."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
     label_1 = StringField(
         _l("Name of level 1"),
         validators=[Optional(), Length(max=100)],
@@ -304,7 +264,7 @@ class CompetenceForm(CatalogueForm):
         validators=[Optional(), Length(max=120)],
         description=_l("For example contract management or information security."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
     retired = BooleanField(
         _l("Retired"),
         description=_l(
@@ -313,12 +273,9 @@ class CompetenceForm(CatalogueForm):
     )
 
     def set_choices(self, record=None) -> None:
-        frameworks = db.session.execute(
-            select(Framework.id, Framework.name).order_by(Framework.name)
-        ).all()
         self.framework_id.choices = [
             _none(_("no framework")),
-            *(SelectChoice(str(fid), name) for fid, name in frameworks),
+            *(SelectChoice(str(fid), name) for fid, name in catalogue.framework_names()),
         ]
 
 

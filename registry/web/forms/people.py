@@ -1,7 +1,6 @@
-"""Forms for people, departures, org units, assignments and holdings, and the confirmation
-form every retire, delete or withdraw page uses.
+"""Forms for people, departures, org units, assignments and holdings.
 
-Select choices that come from the database are filled in by the view (`people_choices`…);
+Select choices that come from the database are filled in by the view (`org_unit_choices`…);
 checks that need the database (uniqueness, references) are made by the services and come
 back as field errors.
 """
@@ -10,17 +9,19 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from registry.extensions import db
-from registry.models import OrgUnit
-from registry.services.people import PATH_SEPARATOR
-from registry.web.forms.base import VersionedForm
+from registry.web.forms.base import (
+    EMAIL_PATTERN,
+    LONG_TEXT,
+    DateField,
+    EditForm,
+    PersonField,
+    employee_number_check,
+    optional_int,
+)
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
 ROLE_SUGGESTIONS = (
     "contractmanager",
@@ -33,32 +34,6 @@ ROLE_SUGGESTIONS = (
     "architect",
     "back-up",
 )
-
-
-def optional_int(value):
-    """Coerce a select's value: the empty option means none."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-class EditForm(VersionedForm):
-    """An edit form of the people and account pages."""
-
-    def typed(self) -> list[tuple[str, str]]:
-        """What the user submitted, as (label, shown value), for the page that answers a
-        conflict: the form shows the stored values again, and this keeps the user's input
-        visible. Empty fields, hidden fields and passwords are left out."""
-        shown = []
-        for f in self:
-            if f.type in ("CSRFTokenField", "HiddenField", "PasswordField"):
-                continue
-            raw = f.raw_data[0] if f.raw_data else ""
-            if f.type == "SelectField":
-                raw = next((str(c.label) for c in f.iter_choices() if str(c.value) == raw), raw)
-            if raw:
-                shown.append((str(f.label.text), raw))
-        return shown
 
 
 def _not_before(other_name: str, message):
@@ -76,7 +51,7 @@ class PersonForm(EditForm):
 
     employee_number = StringField(
         _l("Employee number"),
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), Length(max=40), employee_number_check],
         description=_l("The number from the HR system; unique."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -126,12 +101,7 @@ class AssignmentForm(EditForm):
     """Assign a person to a service; person and service are fixed once the assignment
     exists (a different person or service is a different assignment)."""
 
-    person = StringField(
-        _l("Employee number"),
-        validators=[DataRequired(), Length(max=40)],
-        description=_l("Type an employee number or pick a suggestion."),
-        render_kw={"list": "people-suggestions", "autocomplete": "off"},
-    )
+    person = PersonField(_l("Person"), validators=[DataRequired(message=_l("Choose a person."))])
     service = SelectField(
         _l("Service"),
         coerce=optional_int,
@@ -173,12 +143,7 @@ class EndAssignmentForm(EditForm):
 class HoldingForm(EditForm):
     """Record or change an assessment: a person holds a competence at a level."""
 
-    person = StringField(
-        _l("Employee number"),
-        validators=[DataRequired(), Length(max=40)],
-        description=_l("Type an employee number or pick a suggestion."),
-        render_kw={"list": "people-suggestions", "autocomplete": "off"},
-    )
+    person = PersonField(_l("Person"), validators=[DataRequired(message=_l("Choose a person."))])
     competence = SelectField(
         _l("Competence"),
         coerce=optional_int,
@@ -205,13 +170,9 @@ class HoldingForm(EditForm):
     )
     evidence = TextAreaField(
         _l("Evidence"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), LONG_TEXT],
         description=_l("For example a certificate, a course or the work it is based on."),
     )
-
-
-class ConfirmForm(EditForm):
-    """A confirmation button (retire, delete, withdraw): CSRF and the version the user saw."""
 
 
 class PeopleFilterForm(FlaskForm):
@@ -233,17 +194,3 @@ class PeopleFilterForm(FlaskForm):
         description=_l("Includes its sub-units."),
     )
     status = SelectField(_l("Employment"), choices=[], validate_choice=False)
-
-
-def org_unit_choices(empty_label, exclude: OrgUnit | None = None) -> list[SelectChoice]:
-    """Every org unit by its full path, after an empty choice; `exclude` leaves out a unit and
-    its sub-units (a unit cannot move under itself)."""
-    query = select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path)
-    if exclude is not None:
-        query = query.where(
-            OrgUnit.id != exclude.id,
-            ~OrgUnit.path.startswith(exclude.path + PATH_SEPARATOR, autoescape=True),
-        )
-    return [SelectChoice("", empty_label)] + [
-        SelectChoice(str(row.id), row.path) for row in db.session.execute(query)
-    ]

@@ -14,7 +14,6 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
@@ -23,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from registry.domain import gaps as rules
 from registry.domain import periods
 from registry.web import peildatum
-from registry.web.forms.base import InPeriod
+from registry.web.forms.base import InPeriod, PersonField
 
 
 def _all(label=None) -> SelectChoice:
@@ -132,14 +131,12 @@ class SkillsForm(_Choices, ReportForm):
 class DepartureForm(Form):
     """One hypothetical change: a person leaves, or only their assignment to a service ends."""
 
-    # A text field with suggestions (a <datalist>), not a select: a region has tens of
+    # A person field (name, part of a name or number), not a select: a region has tens of
     # thousands of people, and a select of all of them would make the page megabytes long.
-    person = StringField(
+    person = PersonField(
         _l("Person"),
         validators=[Optional()],
-        description=_l("Employee number; suggestions appear as you type."),
         render_kw={"list": "whatif-people", "autocomplete": "off"},
-        filters=[lambda value: value.strip() if value else value],
     )
     leave_on = DateField(
         _l("Leaves on"),

@@ -6,8 +6,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
-from registry.web.forms.base import PersonNumberField
-from registry.web.forms.people import EMAIL_PATTERN, EditForm, optional_int
+from registry.web.forms.base import EMAIL_PATTERN, EditForm, PersonField, optional_int
 
 PASSWORD_HINT = _l(
     "%(min)s to %(max)s characters. Leave empty to have one generated; it is shown once.",
@@ -19,10 +18,13 @@ PASSWORD_HINT = _l(
 class _AccountFields:
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
-    person = PersonNumberField(
-        _l("Linked person (employee number)"),
+    person = PersonField(
+        _l("Linked person"),
         validators=[Optional()],
-        description=_l("Optional: the staff record of this account holder."),
+        description=_l(
+            "Optional: the staff record of this account holder. Type a name, part of a name "
+            "or an employee number."
+        ),
     )
     org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
 

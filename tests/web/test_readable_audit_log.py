@@ -7,7 +7,7 @@ from datetime import date
 from registry.extensions import db
 from registry.services import audit
 from tests import factories
-from tests.web.test_query_counts import statements_for
+from tests.support import statements_for
 
 
 def _events(n: int, start: int = 0):

@@ -26,7 +26,7 @@ from registry.services import audit, interchange
 from registry.services.errors import ServiceError
 from tests import factories
 
-DATA = Path(__file__).parent / "data" / "interchange"
+DATA = Path(__file__).parents[1] / "data" / "interchange"
 ACTOR = audit.Actor.system("test")
 TABLES = (
     Framework,

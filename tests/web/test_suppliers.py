@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from registry.extensions import db
 from registry.models import Mitigation
 from tests import factories
-from tests.web.test_query_counts import statements_for
+from tests.support import statements_for
 
 D = date(2025, 6, 30)
 PERIOD = {"as_of": D.isoformat(), "horizon": "90"}

@@ -7,13 +7,15 @@ from sqlalchemy import inspect
 
 from registry import create_app
 from registry.extensions import db
-from registry.models import Base
+from registry.models import Base, include_object
 
 
 def test_migrations_match_the_models(app):
     """The suite's database was built by `upgrade()`; nothing is left to autogenerate."""
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

@@ -10,7 +10,7 @@ from registry.models import AuditEvent, Competence, Holding, Person
 from registry.services import interchange
 from tests import factories
 
-DATA = Path(__file__).parent / "data" / "interchange"
+DATA = Path(__file__).parents[1] / "data" / "interchange"
 
 
 @pytest.fixture

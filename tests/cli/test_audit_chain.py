@@ -10,7 +10,7 @@ from registry.domain import audit_chain
 from registry.extensions import db
 from registry.models import AuditEvent, AuditHead
 from registry.services import audit
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login
 
 HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
