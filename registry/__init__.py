@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from registry import api
     from registry.web import (
         audit,
         auth,
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         transfer,
     ):
         app.register_blueprint(module.bp)
+    api.init_app(app)  # /api/v1, its reference page and the API tokens pages
 
 
 def register_errorhandlers(app: Flask) -> None:

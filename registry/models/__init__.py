@@ -7,9 +7,11 @@ from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
 from registry.models.services import Assignment, Requirement, Service
+from registry.models.tokens import ApiToken
 from registry.models.users import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuditHead",
     "Assignment",
