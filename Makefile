@@ -41,6 +41,9 @@ assets: node_modules/.package-lock.json
 	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht/index.css
 	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css \
 	   $(VENDOR)/voorbeeld-design-tokens/theme.css
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	   node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d registry/translations 2>&1 | grep -v '^compiling' || true

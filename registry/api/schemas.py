@@ -45,7 +45,9 @@ def Key(max_length: int, example=None, **kwargs):  # noqa: N802
 def Id(**kwargs):  # noqa: N802
     kwargs.setdefault("allow_none", True)
     metadata = {"example": 1, **kwargs.pop("metadata", {})}
-    return ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata=metadata, **kwargs)
+    return ma.fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID), metadata=metadata, **kwargs
+    )
 
 
 def Date(example=None, **kwargs):  # noqa: N802
