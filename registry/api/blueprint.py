@@ -12,9 +12,22 @@ def _limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations are named (operationId: the view's name),
+    so that clients generated from the OpenAPI document get stable method names."""
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+
+        def decorator(func):
+            return register(self.doc(operationId=func.__name__)(func))
+
+        return decorator
+
+
 def api_blueprint(name: str, path: str, description: str) -> Blueprint:
     """A flask-smorest blueprint at /api/v1/<path>."""
-    bp = Blueprint(name, __name__, url_prefix=f"/api/v1/{path}", description=description)
+    bp = ApiBlueprint(name, __name__, url_prefix=f"/api/v1/{path}", description=description)
     bp.before_request(auth.authenticate)
     problems.init_blueprint(bp)
     csrf.exempt(bp)

@@ -142,11 +142,21 @@ ROUTES = {
     ("transfer.upload", "POST"): (EDIT, 200),
     ("transfer.preview", "GET"): (EDIT, 302),  # an unknown or expired upload: back
     ("transfer.apply", "POST"): (EDIT, 302),  # nothing to apply: back,
+    # the API's reference page and document; the API itself: tests/api/test_api_permissions.py
+    ("api_docs.reference", "GET"): (ALL, 200),
+    ("api-docs.openapi_json", "GET"): (PUBLIC, 200),
+    ("tokens.index", "GET"): (ADMIN, 200),
+    ("tokens.create", "POST"): (ADMIN, 200),  # an empty form is shown again
+    ("tokens.revoke", "POST"): (ADMIN, 302),
 }
 
 
 def _rules(app):
+    from tests.api.test_api_permissions import is_api_rule
+
     for rule in app.url_map.iter_rules():
+        if is_api_rule(rule):
+            continue  # token-authenticated: its own table in tests/api
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
 
@@ -180,9 +190,16 @@ def world(app):
         "unit_id": unit.id,
         "user_id": target.id,
         "token": "0" * 32,
+        "token_id": _api_token(target),
         "fmt": "csv",
         "filename": "css/app.css",
     }
+
+
+def _api_token(user) -> int:
+    from registry.services import audit, tokens
+
+    return tokens.create_token(audit.Actor.system("test"), user, "read", 1)[0].id
 
 
 def _url(rule, world) -> str:
