@@ -8,7 +8,7 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install assets translations extract-messages bench bench-small clean e2e-deps
+.PHONY: run test lint install assets translations extract-messages bench bench-small clean e2e-deps fuzz
 
 run: install assets translations
 	$(BIN)/registry db upgrade
@@ -67,6 +67,13 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) assets translations e2e-deps lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Schemathesis against a live server on 127.0.0.1 (its own database: a temporary SQLite file,
+# or FUZZ_DATABASE_URL, whose schema is reset), every check, fixed examples and seed.
+FUZZ_EXAMPLES ?= 5
+FUZZ_SEED ?= 2026
+fuzz: $(TEST_STAMP) translations
+	$(BIN)/python scripts/fuzz_api.py --max-examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
 
 bench: $(STAMP)
 	$(BIN)/registry bench

@@ -1,8 +1,11 @@
 """One way to make an API blueprint: token authentication before every view, errors as
 problems, no CSRF (bearer tokens, never cookies), and the per-token rate limit."""
 
+import marshmallow as ma
 from flask import current_app
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from registry.api import auth, problems
 from registry.extensions import csrf, limiter
@@ -12,9 +15,26 @@ def _limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+class Parser(FlaskParser):
+    """Every request body of the API is required: a missing (or non-JSON) body is refused
+    instead of being read as an empty object."""
+
+    def load_json(self, req, schema):
+        data = super().load_json(req, schema)
+        if data is ma.missing:
+            raise problems.ApiProblem(
+                422,
+                _("Send a JSON body (Content-Type: application/json)."),
+                problems.field_error(None, _("A JSON body is required.")),
+            )
+        return data
+
+
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose operations are named (operationId: the view's name),
     so that clients generated from the OpenAPI document get stable method names."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def route(self, rule, *, parameters=None, tags=None, **options):
         register = super().route(rule, parameters=parameters, tags=tags, **options)

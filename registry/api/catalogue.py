@@ -15,7 +15,6 @@ from registry.api.blueprint import api_blueprint
 from registry.api.common import (
     CREATED_HEADERS,
     ETAG_HEADER,
-    IF_MATCH,
     by_key,
     created,
     errors,
@@ -115,7 +114,7 @@ def get_provider(provider_id):
     return found(get_or_404(Provider, provider_id))
 
 
-@providers.route("/<int:provider_id>", methods=["PUT"], parameters=[IF_MATCH])
+@providers.route("/<int:provider_id>", methods=["PUT"])
 @requires(EDIT)
 @providers.arguments(s.ProviderIn)
 @providers.response(200, s.ProviderOut, headers=ETAG_HEADER)
@@ -127,7 +126,7 @@ def update_provider(values, provider_id):
     return found(write(catalogue.update_provider, actor(), record, version, **values))
 
 
-@providers.route("/<int:provider_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@providers.route("/<int:provider_id>", methods=["DELETE"])
 @requires(DELETE)
 @providers.response(204)
 @errors(providers, 404, 412, 422, 428)
@@ -173,7 +172,7 @@ def get_framework(framework_id):
     return found(get_or_404(Framework, framework_id))
 
 
-@frameworks.route("/<int:framework_id>", methods=["PUT"], parameters=[IF_MATCH])
+@frameworks.route("/<int:framework_id>", methods=["PUT"])
 @requires(EDIT)
 @frameworks.arguments(s.FrameworkIn)
 @frameworks.response(200, s.FrameworkOut, headers=ETAG_HEADER)
@@ -185,7 +184,7 @@ def update_framework(values, framework_id):
     return found(write(catalogue.update_framework, actor(), record, version, **values))
 
 
-@frameworks.route("/<int:framework_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@frameworks.route("/<int:framework_id>", methods=["DELETE"])
 @requires(DELETE)
 @frameworks.response(204)
 @errors(frameworks, 404, 412, 422, 428)
@@ -256,7 +255,7 @@ def get_competence(code):
     return found(by_key(Competence, Competence.code, code, *_COMPETENCE))
 
 
-@competences.route("/<code>", methods=["PUT"], parameters=[IF_MATCH])
+@competences.route("/<code>", methods=["PUT"])
 @requires(EDIT)
 @competences.arguments(s.CompetenceIn)
 @competences.response(200, s.CompetenceOut, headers=ETAG_HEADER)
@@ -268,7 +267,7 @@ def update_competence(values, code):
     return found(write(catalogue.update_competence, actor(), record, version, **values))
 
 
-@competences.route("/<code>", methods=["DELETE"], parameters=[IF_MATCH])
+@competences.route("/<code>", methods=["DELETE"])
 @requires(DELETE)
 @competences.response(204)
 @errors(competences, 404, 412, 422, 428)
@@ -333,7 +332,7 @@ def get_service(code):
     return found(by_key(Service, Service.code, code, *_SERVICE))
 
 
-@services.route("/<code>", methods=["PUT"], parameters=[IF_MATCH])
+@services.route("/<code>", methods=["PUT"])
 @requires(EDIT)
 @services.arguments(s.ServiceIn)
 @services.response(200, s.ServiceOut, headers=ETAG_HEADER)
@@ -345,7 +344,7 @@ def update_service(values, code):
     return found(_with_owner(catalogue.update_service, (actor(), record, version), values))
 
 
-@services.route("/<code>", methods=["DELETE"], parameters=[IF_MATCH])
+@services.route("/<code>", methods=["DELETE"])
 @requires(DELETE)
 @services.response(204)
 @errors(services, 404, 412, 422, 428)
@@ -430,7 +429,7 @@ def get_requirement(requirement_id):
     return found(get_or_404(Requirement, requirement_id, *_REQUIREMENT))
 
 
-@requirements.route("/<int:requirement_id>", methods=["PUT"], parameters=[IF_MATCH])
+@requirements.route("/<int:requirement_id>", methods=["PUT"])
 @requires(EDIT)
 @requirements.arguments(s.RequirementIn)
 @requirements.response(200, s.RequirementOut, headers=ETAG_HEADER)
@@ -449,7 +448,7 @@ def update_requirement(values, requirement_id):
     return found(write(run))
 
 
-@requirements.route("/<int:requirement_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@requirements.route("/<int:requirement_id>", methods=["DELETE"])
 @requires(EDIT)
 @requirements.response(204)
 @errors(requirements, 404, 412, 422, 428)
@@ -530,7 +529,7 @@ def get_mitigation(mitigation_id):
     return found(get_or_404(Mitigation, mitigation_id, *_MITIGATION))
 
 
-@mitigations.route("/<int:mitigation_id>", methods=["PUT"], parameters=[IF_MATCH])
+@mitigations.route("/<int:mitigation_id>", methods=["PUT"])
 @requires(MITIGATE)
 @mitigations.arguments(s.MitigationIn)
 @mitigations.response(200, s.MitigationOut, headers=ETAG_HEADER)

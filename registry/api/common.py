@@ -68,7 +68,7 @@ def required_version(record) -> int:
             _("Send the record's ETag as If-Match, so that no one else's change is lost."),
         )
     tags = [tag.strip() for tag in header.split(",")]
-    if "*" in tags or etag(record) in tags:
+    if etag(record) in tags:  # no "*": a change must name the version it was based on
         return record.version
     raise stale()
 
@@ -129,7 +129,7 @@ IF_MATCH = {
     "name": "If-Match",
     "required": True,
     "description": "The ETag of the record as read; a stale one is refused with 412.",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": '^"[0-9]{1,9}"$'},
     "example": '"1"',
 }
 
@@ -141,6 +141,8 @@ def errors(bp, *codes: int):
     def decorator(view):
         for code in sorted({401, 403, 429, *codes}):
             view = bp.alt_response(code, response=HTTPStatus(code).name)(view)
+        if 428 in codes:  # the operation changes a record: it needs the record's ETag
+            view = bp.doc(parameters=[IF_MATCH])(view)
         return view
 
     return decorator

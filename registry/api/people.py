@@ -15,7 +15,6 @@ from registry.api.blueprint import api_blueprint
 from registry.api.common import (
     CREATED_HEADERS,
     ETAG_HEADER,
-    IF_MATCH,
     by_key,
     created,
     errors,
@@ -90,7 +89,7 @@ def get_org_unit(unit_id):
     return found(get_or_404(OrgUnit, unit_id))
 
 
-@org_units.route("/<int:unit_id>", methods=["PUT"], parameters=[IF_MATCH])
+@org_units.route("/<int:unit_id>", methods=["PUT"])
 @requires(EDIT)
 @org_units.arguments(s.OrgUnitIn)
 @org_units.response(200, s.OrgUnitOut, headers=ETAG_HEADER)
@@ -111,7 +110,7 @@ def update_org_unit(values, unit_id):
     )
 
 
-@org_units.route("/<int:unit_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@org_units.route("/<int:unit_id>", methods=["DELETE"])
 @requires(EDIT)
 @org_units.response(204)
 @errors(org_units, 404, 412, 422, 428)
@@ -195,7 +194,7 @@ def get_person(employee_number):
     return found(_person(employee_number))
 
 
-@people.route("/<employee_number>", methods=["PUT"], parameters=[IF_MATCH])
+@people.route("/<employee_number>", methods=["PUT"])
 @requires(EDIT)
 @people.arguments(s.PersonIn)
 @people.response(200, s.PersonOut, headers=ETAG_HEADER)
@@ -207,7 +206,7 @@ def update_person(values, employee_number):
     return found(write(service.update_person, actor(), record, version, **values))
 
 
-@people.route("/<employee_number>", methods=["DELETE"], parameters=[IF_MATCH])
+@people.route("/<employee_number>", methods=["DELETE"])
 @requires(DELETE)
 @people.response(204)
 @errors(people, 404, 412, 422, 428)
@@ -220,7 +219,7 @@ def delete_person(employee_number):
     return ""
 
 
-@people.route("/<employee_number>/departure", methods=["PUT"], parameters=[IF_MATCH])
+@people.route("/<employee_number>/departure", methods=["PUT"])
 @requires(EDIT)
 @people.arguments(s.DepartureIn)
 @people.response(200, s.PersonOut, headers=ETAG_HEADER)
@@ -233,7 +232,7 @@ def register_departure(values, employee_number):
     return found(write(service.register_departure, actor(), record, version, values["leave_date"]))
 
 
-@people.route("/<employee_number>/departure", methods=["DELETE"], parameters=[IF_MATCH])
+@people.route("/<employee_number>/departure", methods=["DELETE"])
 @requires(EDIT)
 @people.response(200, s.PersonOut, headers=ETAG_HEADER)
 @errors(people, 404, 412, 428)
@@ -318,7 +317,7 @@ def get_assignment(assignment_id):
     return found(get_or_404(Assignment, assignment_id, *_ASSIGNMENT))
 
 
-@assignments.route("/<int:assignment_id>", methods=["PUT"], parameters=[IF_MATCH])
+@assignments.route("/<int:assignment_id>", methods=["PUT"])
 @requires(EDIT)
 @assignments.arguments(s.AssignmentIn)
 @assignments.response(200, s.AssignmentOut, headers=ETAG_HEADER)
@@ -330,7 +329,7 @@ def update_assignment(values, assignment_id):
     return found(write(service.update_assignment, actor(), record, version, **values))
 
 
-@assignments.route("/<int:assignment_id>/end", methods=["POST"], parameters=[IF_MATCH])
+@assignments.route("/<int:assignment_id>/end", methods=["POST"])
 @requires(EDIT)
 @assignments.arguments(s.EndIn)
 @assignments.response(200, s.AssignmentOut, headers=ETAG_HEADER)
@@ -342,7 +341,7 @@ def end_assignment(values, assignment_id):
     return found(write(service.end_assignment, actor(), record, version, values["end_on"]))
 
 
-@assignments.route("/<int:assignment_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@assignments.route("/<int:assignment_id>", methods=["DELETE"])
 @requires(EDIT)
 @assignments.response(204)
 @errors(assignments, 404, 412, 428)
@@ -426,7 +425,7 @@ def get_holding(holding_id):
     return found(get_or_404(Holding, holding_id, *_HOLDING))
 
 
-@holdings.route("/<int:holding_id>", methods=["PUT"], parameters=[IF_MATCH])
+@holdings.route("/<int:holding_id>", methods=["PUT"])
 @requires(EDIT)
 @holdings.arguments(s.HoldingIn)
 @holdings.response(200, s.HoldingOut, headers=ETAG_HEADER)
@@ -438,7 +437,7 @@ def update_holding(values, holding_id):
     return found(write(service.update_holding, actor(), record, version, **values))
 
 
-@holdings.route("/<int:holding_id>", methods=["DELETE"], parameters=[IF_MATCH])
+@holdings.route("/<int:holding_id>", methods=["DELETE"])
 @requires(EDIT)
 @holdings.response(204)
 @errors(holdings, 404, 412, 428)

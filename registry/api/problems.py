@@ -119,13 +119,20 @@ def wants_problem() -> bool:
 
 
 class FieldErrorSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
     pointer = ma.fields.String(metadata={"example": "/leave_date"})
     parameter = ma.fields.String(metadata={"example": "per_page"})
+    in_ = ma.fields.String(data_key="in", metadata={"example": "query"})
     detail = ma.fields.String(metadata={"example": "Not a valid date."})
 
 
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"example": "about:blank"})
     title = ma.fields.String(metadata={"example": "Precondition failed"})

@@ -1,6 +1,8 @@
 """Request and response schemas of the API (marshmallow; flask-smorest turns them into the
 OpenAPI document). Every text has a maximum length and refuses characters no database stores."""
 
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -64,6 +66,15 @@ def Choice(choices, example=None, **kwargs):  # noqa: N802
     )
 
 
+class StrictBoolean(ma.fields.Boolean):
+    """true or false in a JSON body, not 0, 1 or "yes"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Strict(ma.Schema):
     """Input schemas refuse unknown fields."""
 
@@ -71,7 +82,23 @@ class Strict(ma.Schema):
         unknown = ma.RAISE
 
 
-class Record(ma.Schema):
+class UtcDateTime(ma.fields.DateTime):
+    """A stored (naive, UTC) time as RFC 3339 with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Out(ma.Schema):
+    """Response schemas allow more properties than they list (clients must ignore extras)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class Record(Out):
     id = ma.fields.Integer(metadata={"example": 1})
     version = ma.fields.Integer(
         metadata={"description": "Send it back as If-Match to change the record.", "example": 1}
@@ -119,7 +146,7 @@ class CompetenceIn(Strict):
     framework_id = Id(load_default=None)
     area = Text(120, "Commissioning", load_default=None)
     description = Text(LONG_TEXT, load_default=None)
-    retired = ma.fields.Boolean(load_default=False, metadata={"example": False})
+    retired = StrictBoolean(load_default=False, metadata={"example": False})
 
 
 class CompetenceOut(Record):
@@ -325,7 +352,7 @@ class MitigationOut(Record):
     status = ma.fields.String(metadata={"example": "open"})
     note = ma.fields.String(allow_none=True)
     risk_expires_on = ma.fields.Date(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
 
 
 # --- gaps ---------------------------------------------------------------------------------
@@ -345,7 +372,7 @@ class GapArgs(ma.Schema):
     )
 
 
-class GapRow(ma.Schema):
+class GapRow(Out):
     """One row of `registry gaps --format json`."""
 
     service = ma.fields.String(metadata={"example": "zaaksysteem-dimpact"})
@@ -366,9 +393,9 @@ class GapRow(ma.Schema):
 # --- tokens (for the docs of who is calling) -------------------------------------------------
 
 
-class WhoAmI(ma.Schema):
+class WhoAmI(Out):
     email = ma.fields.String(metadata={"example": "hr-koppeling@voorbeeldstad.example"})
     role = ma.fields.String(metadata={"example": "editor"})
     scope = ma.fields.String(validate=validate.OneOf(TOKEN_SCOPES), metadata={"example": "write"})
     token_id = ma.fields.Integer(metadata={"example": 1})
-    expires_at = ma.fields.DateTime()
+    expires_at = UtcDateTime()

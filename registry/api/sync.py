@@ -88,7 +88,7 @@ class SyncArgs(ma.Schema):
     )
 
 
-class FieldChangeOut(ma.Schema):
+class FieldChangeOut(s.Out):
     field = ma.fields.String(metadata={"example": "leave_date"})
     old = ma.fields.Raw(allow_none=True, metadata={"example": "2027-03-01"})
     new = ma.fields.Raw(allow_none=True, metadata={"example": None})
@@ -98,7 +98,7 @@ class FieldChangeOut(ma.Schema):
     lowers = ma.fields.Boolean(metadata={"description": "The change lowers a level."})
 
 
-class RecordDiffOut(ma.Schema):
+class RecordDiffOut(s.Out):
     index = ma.fields.Integer(metadata={"description": "Position in `records`, from 0."})
     key = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -113,14 +113,14 @@ class RecordDiffOut(ma.Schema):
     reasons = ma.fields.List(ma.fields.String())
 
 
-class SummaryOut(ma.Schema):
+class SummaryOut(s.Out):
     created = ma.fields.Integer()
     changed = ma.fields.Integer()
     unchanged = ma.fields.Integer()
     refused = ma.fields.Integer()
 
 
-class SyncOut(ma.Schema):
+class SyncOut(s.Out):
     dry_run = ma.fields.Boolean()
     applied = ma.fields.Boolean()
     summary = ma.fields.Nested(SummaryOut)
