@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import text
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,6 +25,13 @@ sys.path.insert(0, str(ROOT))
 from registry import create_app  # noqa: E402
 from registry.extensions import db  # noqa: E402
 from registry.services import audit, demo, tokens, users  # noqa: E402
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No line per request: schemathesis reports what matters."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 def _prepare(url: str) -> str:
@@ -65,7 +72,7 @@ def main() -> int:
                 "CLI_LOCALE": "en",
             }
         )
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         base = f"http://127.0.0.1:{server.server_port}"

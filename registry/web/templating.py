@@ -39,6 +39,12 @@ NAVIGATION = (
     ("transfer.index", _l("Import and export"), _l("the CSV interchange files"), Permission.READ),
     ("audit.index", _l("Audit log"), _l("every change, verifiable"), Permission.AUDIT),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
+    (
+        "tokens.index",
+        _l("API tokens"),
+        _l("access for the HR system and scripts"),
+        Permission.MANAGE_USERS,
+    ),
 )
 
 
