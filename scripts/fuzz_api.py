@@ -92,6 +92,8 @@ def main() -> int:
             str(options.seed),
             "--workers",
             "1",
+            "--request-timeout",
+            "60",
             "--output-sanitize",
             "true",
             *(

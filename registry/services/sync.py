@@ -16,6 +16,7 @@ stored value (a leave date, an end date …) is flagged `clears`, a lower level 
 things an HR export silently undoes.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,7 +30,7 @@ from registry.services import audit, interchange
 from registry.services.errors import ServiceError
 
 KINDS = {"people": fmt.PEOPLE, "assignments": fmt.ASSIGNMENTS, "holdings": fmt.HOLDINGS}
-MAX_RECORDS = 10_000
+MAX_RECORDS = 5_000
 CHUNK = 500
 CREATED, CHANGED, UNCHANGED, REFUSED = "created", "changed", "unchanged", "refused"
 
@@ -170,6 +171,16 @@ def _text_key(spec: fmt.FileSpec, record: dict) -> tuple:
     return tuple(record.get(k) for k in spec.key)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_breaks(row: dict, spec: fmt.FileSpec) -> int:
+    """Line breaks inside the row's cells: a row of the written file spans this many lines
+    more than one (the reader counts CRLF, CR and LF alike)."""
+    cells = (fmt.format_cell(row.get(name)) for name in spec.column_names)
+    return sum(len(_LINE_BREAK.findall(cell)) for cell in cells if cell)
+
+
 def plan_sync(kind: str, records: list[dict]) -> SyncPlan:
     """The per-record, per-field difference of `records` (dicts of interchange columns with
     typed values: text, dates, levels as numbers); writes nothing."""
@@ -189,7 +200,7 @@ def plan_sync(kind: str, records: list[dict]) -> SyncPlan:
         row.update(record)
         rows.append(row)
         lines[line] = index
-        line += fmt.write_file(spec, [row]).decode("utf-8-sig").count("\n") - 1
+        line += 1 + _line_breaks(row, spec)
     data = fmt.write_file(spec, rows)
     plan = interchange.plan_import({spec.name: data})
     result = SyncPlan(kind, diffs, _import=plan)

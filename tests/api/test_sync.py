@@ -73,3 +73,28 @@ def test_holdings_sync_flags_a_lower_level(app, api_as):
         {"field": "level", "old": 4, "new": 2, "lowers": True}
     ]
     assert db.session.scalar(select(Holding.level)) == 4
+
+
+def test_refusals_name_the_right_record_after_multi_line_cells(app, api_as):
+    factories.make_person(employee_number="P1")
+    factories.make_competence(code="CM-01")
+    answer = api_as("editor").post(
+        "/api/v1/sync/holdings?dry_run=true",
+        json={
+            "records": [
+                {
+                    "employee_number": "P1",
+                    "competence": "CM-01",
+                    "level": 3,
+                    "evidence": "line one\nline two\r\nline three",
+                },
+                {"employee_number": "P1", "competence": "NOPE", "level": 3},
+                {"employee_number": "P9", "competence": "CM-01", "level": 3},
+            ]
+        },
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    outcomes = [r["outcome"] for r in answer.json["records"]]
+    assert outcomes == ["created", "refused", "refused"]
+    assert "NOPE" in answer.json["records"][1]["reasons"][0]
+    assert "P9" in answer.json["records"][2]["reasons"][0]
