@@ -143,3 +143,15 @@ def test_writes_name_the_tokens_user(app, api_as, users):
     ).one()
     assert event.actor_email == users["editor"].email
     assert event.actor_role == "editor"
+
+
+def test_bearer_requests_need_no_csrf_token_and_cookies_cannot_call(make_app, users):
+    secret = make_token(users["editor"])
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    answer = strict.test_client().post(
+        "/api/v1/org-units", json={"name": "Team"}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert (
+        strict.test_client().post("/api/v1/org-units", json={"name": "Team 2"}).status_code == 401
+    )
