@@ -8,7 +8,7 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint install assets translations extract-messages bench bench-small clean e2e-deps loadtest
+.PHONY: run serve test lint install assets translations extract-messages bench bench-small clean e2e-deps loadtest fuzz
 
 run: install assets translations
 	$(BIN)/registry db upgrade
@@ -44,6 +44,9 @@ assets: node_modules/.package-lock.json
 	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht/index.css
 	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css \
 	   $(VENDOR)/voorbeeld-design-tokens/theme.css
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	   node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d registry/translations 2>&1 | grep -v '^compiling' || true
@@ -80,6 +83,12 @@ loadtest: $(TEST_STAMP) assets translations
 serve: install assets translations
 	$(BIN)/registry db upgrade
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
+# Schemathesis against a live server on 127.0.0.1 (its own database: a temporary SQLite file,
+# or FUZZ_DATABASE_URL, whose schema is reset), every check, fixed examples and seed.
+FUZZ_EXAMPLES ?= 5
+FUZZ_SEED ?= 2026
+fuzz: $(TEST_STAMP) translations
+	$(BIN)/python scripts/fuzz_api.py --max-examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
 
 bench: $(STAMP)
 	$(BIN)/registry bench

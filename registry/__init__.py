@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from registry import api
     from registry.web import (
         attestations,
         audit,
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)
+    api.init_app(app)  # /api/v1, its reference page and the API tokens pages
 
 
 def register_errorhandlers(app: Flask) -> None:

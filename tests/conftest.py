@@ -16,6 +16,7 @@ from registry import create_app
 from registry.database import sqlite_immediate
 from registry.extensions import db
 from tests import factories
+from tests.data.four_statuses import four_statuses
 from tests.support import PASSWORD, ROLES, empty_database, login
 
 
@@ -160,3 +161,9 @@ def client_as(app, users):
         return c
 
     return _client
+
+
+@pytest.fixture
+def registry(app):
+    """Four requirements, one per status, over two services (tests/data/four_statuses.py)."""
+    four_statuses()

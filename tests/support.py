@@ -6,11 +6,11 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import pyotp
-from sqlalchemy import event, text, update
+from sqlalchemy import event, func, select, text, update
 
 from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import AuditHead, Base, User
+from registry.models import AuditEvent, AuditHead, Base, RefusalWindow, User
 from registry.models.attestations import IMMUTABLE_DDL
 
 PASSWORD = "correct horse battery"
@@ -162,6 +162,23 @@ def statuses(page: Node, selector="data_requirement") -> dict[str, str]:
         row.get(selector.replace("_", "-")): row.find(data_status=True).get("data-status")
         for row in page.find_all("tr", **{selector: True})
     }
+
+
+def fingerprint():
+    """Row counts and version sums of every table but the audit log (403s are audited)."""
+    result = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in (
+            AuditEvent.__tablename__,
+            AuditHead.__tablename__,
+            RefusalWindow.__tablename__,  # the throttle of audited refusals
+        ):
+            continue
+        columns = [func.count()]
+        if "version" in table.c:
+            columns.append(func.coalesce(func.sum(table.c.version), 0))
+        result[table.name] = tuple(db.session.execute(select(*columns).select_from(table)).one())
+    return result
 
 
 # --- the demo municipality -------------------------------------------------------------------

@@ -22,7 +22,7 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import attest, audit, gaps, privacy, serve, transfer, users
+    from registry.cli import attest, audit, gaps, privacy, serve, tokens, transfer, users
 
-    for module in (users, transfer, gaps, audit, attest, serve, privacy):
+    for module in (users, transfer, gaps, audit, attest, serve, privacy, tokens):
         module.register(app)

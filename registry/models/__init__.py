@@ -9,9 +9,11 @@ from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
 from registry.models.search import include_object
 from registry.models.services import Assignment, Requirement, Service
+from registry.models.tokens import ApiToken
 from registry.models.users import RecoveryCode, User
 
 __all__ = [
+    "ApiToken",
     "Attestation",
     "AuditEvent",
     "AuditHead",

@@ -71,6 +71,10 @@ def record_refusal() -> None:
 
 def render_error(code: int, message: str | None = None):
     """The error response in the form the client asked for."""
+    if request.path.startswith("/api/v1/") and request.endpoint != "api_docs.reference":
+        from registry.api.problems import routing_problem
+
+        return routing_problem(code, message)  # RFC 9457, as every API error
     message = message or _messages().get(code, "")
     if wants_json():
         return jsonify(error=_titles().get(code, str(code)), message=message), code

@@ -62,6 +62,11 @@ def _expired(now: int) -> bool:
     return now - seen > idle or now - issued > absolute
 
 
+def _api_request() -> bool:
+    """API calls (and the OpenAPI document) never use the session; the reference page does."""
+    return request.path.startswith("/api/") and request.endpoint != "api_docs.reference"
+
+
 def init_app(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -71,8 +76,8 @@ def init_app(app) -> None:
     @app.before_request
     def _before():
         sqlite_immediate.set(request.method not in SAFE_METHODS)
-        if request.endpoint in PUBLIC_ENDPOINTS:
-            return None
+        if request.endpoint in PUBLIC_ENDPOINTS or _api_request():
+            return None  # the API authenticates by bearer token (registry.api.auth)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         now = int(time.time())

@@ -52,6 +52,12 @@ NAVIGATION = (
     ),
     ("users.index", _l("Users"), _l("login accounts and roles"), Permission.MANAGE_USERS),
     ("privacy.index", _l("Privacy"), _l("anonymise people who left"), Permission.MANAGE_PRIVACY),
+    (
+        "tokens.index",
+        _l("API tokens"),
+        _l("access for the HR system and scripts"),
+        Permission.MANAGE_USERS,
+    ),
 )
 
 

@@ -1,0 +1,116 @@
+"""API tokens for administrators: list (with last use), create (the token is shown once, in
+the answer to the request that made it) and revoke."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from registry.database import immediate_writes
+from registry.domain.permissions import Permission
+from registry.extensions import db
+from registry.models import ApiToken
+from registry.services import tokens as token_service
+from registry.services import users as user_service
+from registry.services.errors import ServiceError
+from registry.web.decorators import permission_required
+from registry.web.editing import actor, show_error
+
+bp = Blueprint("tokens", __name__, url_prefix="/tokens")
+
+
+class TokenForm(FlaskForm):
+    """A new API token for an account."""
+
+    email = StringField(
+        _l("Account (e-mail address)"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The token acts as this account, with its role."),
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("What the token is for, e.g. HR system sync."),
+    )
+    scope = SelectField(
+        _l("Scope"),
+        choices=[
+            SelectChoice("read", _l("read only")),
+            SelectChoice("write", _l("read and write")),
+        ],
+        default="read",
+    )
+    days = IntegerField(
+        _l("Valid for (days)"),
+        default=90,
+        validators=[DataRequired(), NumberRange(min=1, max=token_service.MAX_DAYS)],
+    )
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+def _index(form, status=200):
+    return render_template(
+        "tokens/index.html",
+        form=form,
+        tokens=token_service.list_tokens(),
+        status_of=token_service.status,
+        revoke_form=RevokeForm(),
+    ), status
+
+
+@bp.get("")
+@permission_required(Permission.MANAGE_USERS)
+def index():
+    """Every token with its account, scope, expiry and last use."""
+    return _index(TokenForm())
+
+
+@bp.post("")
+@permission_required(Permission.MANAGE_USERS)
+def create():
+    """Create a token and show it once."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _index(form)
+    immediate_writes()
+    user = user_service.find_by_email(form.email.data)
+    try:
+        token, secret = token_service.create_token(
+            actor(),
+            user,
+            form.scope.data,
+            form.days.data,
+            name=form.name.data,
+            created_by=current_user,
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        if error.field == "user":
+            error.field = "email"
+        show_error(form, error)
+        return _index(form)
+    db.session.commit()
+    return render_template("tokens/created.html", token=token, secret=secret)
+
+
+@bp.post("/<int:token_id>/revoke")
+@permission_required(Permission.MANAGE_USERS)
+def revoke(token_id):
+    """Revoke a token: it gets 401 from now on."""
+    form = RevokeForm()
+    token = db.get_or_404(ApiToken, token_id)
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return redirect(url_for("tokens.index"))
+    immediate_writes()
+    token_service.revoke_token(actor(), token)
+    db.session.commit()
+    flash(_("Token %(name)s is revoked.", name=token.name), "success")
+    return redirect(url_for("tokens.index"))

@@ -1,0 +1,100 @@
+"""POST /api/v1/sync/…: the per-record difference (dry run), then all or nothing."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.models import AuditEvent, Holding, Person
+from tests import factories
+
+
+def test_dry_run_shows_every_field_and_flags_a_cleared_leave_date(app, api_as):
+    factories.make_person(employee_number="P1", name="Anna", leave_date=date(2030, 1, 1))
+    factories.make_person(employee_number="P2", name="Bob")
+    api = api_as("editor")
+    body = {
+        "records": [
+            {"employee_number": "P1", "name": "Anna", "leave_date": None},
+            {"employee_number": "P2", "name": "Bob"},
+            {"employee_number": "P3", "name": "Carla", "org_unit": "Directie A / Team B"},
+            {"employee_number": "P4", "start_date": "2020-01-01"},
+        ]
+    }
+    answer = api.post("/api/v1/sync/people?dry_run=true", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    records = answer.json["records"]
+    assert [r["outcome"] for r in records] == ["changed", "unchanged", "created", "refused"]
+    assert records[0]["changes"] == [
+        {"field": "leave_date", "old": "2030-01-01", "new": None, "clears": True}
+    ]
+    assert records[3]["reasons"]  # a new person needs a name
+    assert answer.json["summary"] == {"created": 1, "changed": 1, "unchanged": 1, "refused": 1}
+    assert db.session.get(Person, 1).leave_date == date(2030, 1, 1)  # nothing written
+
+
+def test_apply_is_all_or_nothing(app, api_as):
+    factories.make_person(employee_number="P1", name="Anna")
+    api = api_as("editor")
+    refused = api.post(
+        "/api/v1/sync/people",
+        json={"records": [{"employee_number": "P2", "name": "Bob"}, {"employee_number": "P3"}]},
+    )
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["pointer"] == "/records/1"
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 1
+    applied = api.post(
+        "/api/v1/sync/people",
+        json={
+            "records": [
+                {"employee_number": "P1", "job_title": "CM"},
+                {"employee_number": "P2", "name": "Bob"},
+            ]
+        },
+    )
+    assert applied.status_code == 200, applied.get_data(as_text=True)
+    assert applied.json["applied"] is True
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 2
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+    assert actions[-3:] == ["update", "create", "import"]
+
+
+def test_holdings_sync_flags_a_lower_level(app, api_as):
+    person = factories.make_person(employee_number="P1")
+    competence = factories.make_competence(code="CM-01")
+    factories.make_holding(person=person, competence=competence, level=4)
+    api = api_as("editor")
+    answer = api.post(
+        "/api/v1/sync/holdings?dry_run=true",
+        json={"records": [{"employee_number": "P1", "competence": "CM-01", "level": 2}]},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.json["records"][0]["changes"] == [
+        {"field": "level", "old": 4, "new": 2, "lowers": True}
+    ]
+    assert db.session.scalar(select(Holding.level)) == 4
+
+
+def test_refusals_name_the_right_record_after_multi_line_cells(app, api_as):
+    factories.make_person(employee_number="P1")
+    factories.make_competence(code="CM-01")
+    answer = api_as("editor").post(
+        "/api/v1/sync/holdings?dry_run=true",
+        json={
+            "records": [
+                {
+                    "employee_number": "P1",
+                    "competence": "CM-01",
+                    "level": 3,
+                    "evidence": "line one\nline two\r\nline three",
+                },
+                {"employee_number": "P1", "competence": "NOPE", "level": 3},
+                {"employee_number": "P9", "competence": "CM-01", "level": 3},
+            ]
+        },
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    outcomes = [r["outcome"] for r in answer.json["records"]]
+    assert outcomes == ["created", "refused", "refused"]
+    assert "NOPE" in answer.json["records"][1]["reasons"][0]
+    assert "P9" in answer.json["records"][2]["reasons"][0]
