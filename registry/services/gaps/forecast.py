@@ -1,0 +1,364 @@
+"""The forecast of DESIGN.md on the database: for every analysed requirement, when it first
+falls short of its minimum within a window of N days, when it first has nobody, every step of
+its number of qualified people, and why it falls short (who leaves, whose assignment ends,
+whose assessment expires, and on which date).
+
+Set-based SQL, the same on SQLite and PostgreSQL, and never a loop over days: each qualifying
+(requirement, person) pair is qualified on a half-open interval [lo, hi) of days (the latest of
+its start dates, the earliest of its end dates), clipped to the window. q(D) counts the
+intervals that contain D; every other change of q is an interval starting or ending inside
+the window, so the steps are the running sum of those +1/−1 events per requirement (a window
+function). `registry.domain.forecast` is the pure reference; a property test proves both agree
+with a brute-force evaluation of every day.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from registry.domain import forecast as model
+from registry.extensions import db
+from registry.models import Assignment, AuditHead, Holding, Person
+from registry.services.gaps import cache as gap_cache
+from registry.services.gaps.rows import GapFilter
+from registry.services.gaps.sql import analysed
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a requirement first falls short: `name` stops counting on `on` (`kind`: leaves,
+    assignment_ends or assessment_expires)."""
+
+    kind: str
+    person_id: int
+    employee_number: str
+    name: str
+    on: date
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """The forecast of one analysed requirement over [D, D + N], with the labels pages show."""
+
+    requirement_id: int
+    service_id: int
+    service_code: str
+    service_name: str
+    criticality: str
+    competence_id: int
+    competence_code: str
+    competence_name: str
+    required_level: int
+    min_holders: int
+    holders_now: int
+    first_short_on: date | None
+    first_empty_on: date | None
+    steps: tuple[tuple[date, int], ...]
+    causes: tuple[Cause, ...]
+
+    def holders_on(self, day: date) -> int:
+        """q(day) for a day in the window, from the steps."""
+        q = self.holders_now
+        for step_day, holders in self.steps:
+            if step_day > day:
+                break
+            q = holders
+        return q
+
+
+# --- greatest / least of a few dates, on both databases ----------------------------------------
+
+
+class greatest(FunctionElement):  # noqa: N801 - an SQL function name
+    """The latest of its (non-null) arguments."""
+
+    type = Date()
+    name = "greatest"
+    inherit_cache = True
+
+
+class least(FunctionElement):  # noqa: N801 - an SQL function name
+    """The earliest of its (non-null) arguments."""
+
+    type = Date()
+    name = "least"
+    inherit_cache = True
+
+
+@compiles(greatest)
+@compiles(least)
+def _compile_default(element, compiler, **kw):
+    return f"{element.name}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _compile_sqlite_max(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"  # scalar max() of many args
+
+
+@compiles(least, "sqlite")
+def _compile_sqlite_min(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+# --- the statements ----------------------------------------------------------------------------
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _ctes(as_of: date, days: int, filters: GapFilter | None):
+    """The analysed requirements, their qualifying intervals, q(D) and the running q."""
+    d = bindparam("as_of", as_of, type_=Date)
+    # x: the first day after the window; an interval open at its end is clipped to it.
+    x = bindparam("after_window", model.window_end(as_of, days) + timedelta(days=1), type_=Date)
+    ar = analysed(filters, "far")
+    a, h, p = Assignment, Holding, Person
+    fc = func.coalesce
+    lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
+    hi = least(x, fc(p.leave_date, x), fc(a.end_on, x), fc(h.expires_on, x))
+    pairs = (
+        select(
+            ar.c.rid,
+            a.person_id,
+            lo.label("lo"),
+            hi.label("hi"),
+            p.leave_date,
+            a.end_on,
+            h.expires_on,
+        )
+        .select_from(ar)
+        .join(a, a.service_id == ar.c.service_id)
+        .join(
+            h,
+            and_(
+                h.person_id == a.person_id,
+                h.competence_id == ar.c.competence_id,
+                h.level >= ar.c.required_level,
+            ),
+        )
+        .join(p, p.id == a.person_id)
+        .where(lo < hi)
+        .cte("fpairs")
+    )
+    counts = (
+        select(pairs.c.rid, func.sum(case((pairs.c.lo == d, 1), else_=0)).label("now"))
+        .group_by(pairs.c.rid)
+        .cte("fcounts")
+    )
+    events = union_all(
+        select(pairs.c.rid, pairs.c.lo.label("day"), literal(1).label("delta")).where(
+            pairs.c.lo > d
+        ),
+        select(pairs.c.rid, pairs.c.hi.label("day"), literal(-1).label("delta")).where(
+            pairs.c.hi < x
+        ),
+    ).subquery("fevents")
+    deltas = (
+        select(events.c.rid, events.c.day, func.sum(events.c.delta).label("delta"))
+        .group_by(events.c.rid, events.c.day)
+        .having(func.sum(events.c.delta) != 0)
+        .cte("fdeltas")
+    )
+    running = (
+        select(
+            deltas.c.rid,
+            deltas.c.day,
+            (
+                counts.c.now
+                + func.sum(deltas.c.delta).over(partition_by=deltas.c.rid, order_by=deltas.c.day)
+            ).label("q"),
+        )
+        .join(counts, counts.c.rid == deltas.c.rid)
+        .cte("frunning")
+    )
+    return d, ar, pairs, counts, running
+
+
+def _summary_statement(as_of: date, days: int, filters: GapFilter | None):
+    """One row per analysed requirement and cause: labels, q(D), first short and empty days,
+    and the people who stop counting on the first short day (none when short on D)."""
+    d, ar, pairs, counts, running = _ctes(as_of, days, filters)
+    now = cast(func.coalesce(counts.c.now, 0), Integer)
+    m = ar.c.min_holders
+    per_requirement = (
+        select(
+            ar.c.rid,
+            now.label("now"),
+            func.min(case((running.c.q < m, running.c.day))).label("short_step"),
+            func.min(case((running.c.q == 0, running.c.day))).label("empty_step"),
+        )
+        .select_from(ar)
+        .outerjoin(counts, counts.c.rid == ar.c.rid)
+        .outerjoin(running, running.c.rid == ar.c.rid)
+        .group_by(ar.c.rid, counts.c.now)
+        .subquery("fper")
+    )
+    s = per_requirement
+    first_short = case((s.c.now < m, d), else_=s.c.short_step)
+    first_empty = case((s.c.now == 0, d), else_=s.c.empty_step)
+    summary = (
+        select(
+            ar,
+            s.c.now,
+            first_short.label("first_short_on"),
+            first_empty.label("first_empty_on"),
+        )
+        .join(s, s.c.rid == ar.c.rid)
+        .cte("fsummary")
+    )
+    fs = summary.c.first_short_on
+    cause_pairs = (
+        select(
+            pairs.c.rid,
+            pairs.c.person_id,
+            pairs.c.hi,
+            case((pairs.c.leave_date == pairs.c.hi, 1), else_=0).label("leaves"),
+            case((pairs.c.end_on == pairs.c.hi, 1), else_=0).label("assignment_ends"),
+            case((pairs.c.expires_on == pairs.c.hi, 1), else_=0).label("assessment_expires"),
+        )
+        .join(summary, and_(summary.c.rid == pairs.c.rid, summary.c.first_short_on == pairs.c.hi))
+        .where(fs > d)
+        .subquery("fcauses")
+    )
+    c = cause_pairs
+    return (
+        select(
+            summary,
+            c.c.person_id,
+            c.c.leaves,
+            c.c.assignment_ends,
+            c.c.assessment_expires,
+            Person.employee_number,
+            Person.name.label("person_name"),
+        )
+        .select_from(summary)
+        .outerjoin(c, c.c.rid == summary.c.rid)
+        .outerjoin(Person, Person.id == c.c.person_id)
+    )
+
+
+def _steps_statement(as_of: date, days: int, filters: GapFilter | None):
+    _d, _ar, _pairs, _counts, running = _ctes(as_of, days, filters)
+    return select(running.c.rid, running.c.day, running.c.q).order_by(running.c.rid, running.c.day)
+
+
+def compute(
+    as_of: date, days: int, filters: GapFilter | None = None, with_steps: bool = True
+) -> list[ForecastRow]:
+    """The forecast straight from SQL (two statements), in DESIGN.md's order."""
+    steps: dict[int, list[tuple[date, int]]] = {}
+    if with_steps:
+        for rid, day, q in db.session.execute(_steps_statement(as_of, days, filters)):
+            steps.setdefault(rid, []).append((_as_date(day), int(q)))
+    rows: dict[int, ForecastRow] = {}
+    causes: dict[int, list[Cause]] = {}
+    for r in db.session.execute(_summary_statement(as_of, days, filters)):
+        if r.rid not in rows:
+            rows[r.rid] = ForecastRow(
+                requirement_id=r.rid,
+                service_id=r.service_id,
+                service_code=r.service_code,
+                service_name=r.service_name,
+                criticality=r.criticality,
+                competence_id=r.competence_id,
+                competence_code=r.competence_code,
+                competence_name=r.competence_name,
+                required_level=r.required_level,
+                min_holders=r.min_holders,
+                holders_now=int(r.now),
+                first_short_on=_as_date(r.first_short_on),
+                first_empty_on=_as_date(r.first_empty_on),
+                steps=tuple(steps.get(r.rid, ())),
+                causes=(),
+            )
+        if r.person_id is not None:
+            on = rows[r.rid].first_short_on
+            for kind in model.CAUSE_KINDS:
+                if getattr(r, kind):
+                    causes.setdefault(r.rid, []).append(
+                        Cause(kind, r.person_id, r.employee_number, r.person_name, on)
+                    )
+    result = [
+        replace(row, causes=tuple(sorted(causes[rid], key=model.cause_order)))
+        if rid in causes
+        else row
+        for rid, row in rows.items()
+    ]
+    return sorted(result, key=model.sort_key)
+
+
+# --- the cache on the audit head -------------------------------------------------------------
+
+_CACHE_SIZE = 8
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _head():
+    """The audit head, or None when this transaction has written something (see gaps.cache)."""
+    session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get("audit_head"):
+        return None
+    return session.execute(
+        select(AuditHead.count, AuditHead.hash).where(AuditHead.id == 1)
+    ).one_or_none()
+
+
+def _full(as_of: date, days: int) -> list[ForecastRow]:
+    """The whole forecast, cached on the audit head like the gap analysis: every write moves
+    the head, so a forecast computed before a write is never served after it."""
+    head = _head() if gap_cache.enabled() else None
+    if head is None:
+        return compute(as_of, days)
+    key = (str(db.engine.url), as_of, days)
+    with _lock:
+        entry = _cache.get(key)
+    if entry is not None and entry[0] == (head.count, head.hash):
+        return list(entry[1])
+    rows = compute(as_of, days)
+    with _lock:
+        _cache[key] = ((head.count, head.hash), tuple(rows))
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return rows
+
+
+def clear_cache() -> None:
+    """Forget every cached forecast."""
+    with _lock:
+        _cache.clear()
+
+
+def resolve_days(days: int | None) -> int:
+    """The window in days: given, else FORECAST_DAYS from the config, else 365."""
+    if days is not None:
+        return days
+    if has_app_context():
+        return current_app.config.get("FORECAST_DAYS", model.DEFAULT_DAYS)
+    return model.DEFAULT_DAYS
+
+
+def forecast(
+    as_of: date | None = None, days: int | None = None, filters: GapFilter | None = None
+) -> list[ForecastRow]:
+    """Every analysed requirement's forecast over [D, D + N] (default today and 365 days),
+    ordered by first short day (empty last), then service code, then competence code.
+    Without a narrowing filter it comes from the cache on the audit head."""
+    as_of, days = as_of or date.today(), resolve_days(days)
+    if filters and filters.narrows_requirements():
+        return compute(as_of, days, filters)
+    return _full(as_of, days)
+
+
+def by_requirement(as_of: date | None = None, days: int | None = None) -> dict[int, ForecastRow]:
+    """The whole forecast by requirement id (for the gap list and its exports)."""
+    return {row.requirement_id: row for row in forecast(as_of, days)}
