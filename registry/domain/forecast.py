@@ -94,9 +94,12 @@ def _causes(registry: rules.Registry, requirement: rules.Requirement, lost: set[
         if a.person_id in lost and a.service_id == requirement.service_id and a.end_on == day:
             causes.append(Cause(ASSIGNMENT_ENDS, a.person_id, day))
     for h in registry.holdings:
-        if h.person_id in lost and h.competence_id == requirement.competence_id:
-            if h.expires_on == day:
-                causes.append(Cause(ASSESSMENT_EXPIRES, h.person_id, day))
+        if (
+            h.person_id in lost
+            and h.competence_id == requirement.competence_id
+            and h.expires_on == day
+        ):
+            causes.append(Cause(ASSESSMENT_EXPIRES, h.person_id, day))
     return tuple(sorted(causes, key=cause_order))
 
 
