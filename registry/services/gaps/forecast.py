@@ -362,3 +362,44 @@ def forecast(
 def by_requirement(as_of: date | None = None, days: int | None = None) -> dict[int, ForecastRow]:
     """The whole forecast by requirement id (for the gap list and its exports)."""
     return {row.requirement_id: row for row in forecast(as_of, days)}
+
+
+# --- upcoming shortfalls (the dashboard's "Komende tekorten", digests) -----------------------
+
+UPCOMING_DAYS = 365
+UPCOMING_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """Requirements that are covered enough today but fall short within the window, by month
+    (first day of the month → rows, in date order); `total` counts them all, `months` holds
+    the first `limit` of them."""
+
+    months: list[tuple[date, list[ForecastRow]]]
+    total: int
+    shown: int
+    until: date
+
+
+def upcoming(
+    as_of: date | None = None,
+    days: int = UPCOMING_DAYS,
+    limit: int | None = UPCOMING_SHOWN,
+    service_ids=None,
+) -> Upcoming:
+    """The requirements whose first short day lies after D and within `days`, soonest first,
+    grouped by month; at most `limit` of them (None: all), optionally for some services."""
+    as_of = as_of or date.today()
+    rows = [
+        r
+        for r in forecast(as_of, days)
+        if r.first_short_on is not None
+        and r.first_short_on > as_of
+        and (service_ids is None or r.service_id in service_ids)
+    ]
+    shown = rows if limit is None else rows[:limit]
+    months: dict[date, list[ForecastRow]] = {}
+    for row in shown:
+        months.setdefault(row.first_short_on.replace(day=1), []).append(row)
+    return Upcoming(list(months.items()), len(rows), len(shown), model.window_end(as_of, days))
