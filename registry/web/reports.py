@@ -16,6 +16,7 @@ from registry.extensions import db
 from registry.models import OrgUnit
 from registry.services import gaps, reports
 from registry.services.gaps import GapFilter
+from registry.services.gaps import forecast as forecasting
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
     GapFilterForm,
@@ -126,6 +127,7 @@ def dashboard():
         service_coverage=gaps.coverage_by_service(rows),
         stale=reports.stale_assessments(as_of),
         expiring=reports.expiring_holdings(as_of, horizon),
+        upcoming=forecasting.upcoming(as_of),
     )
 
 
@@ -167,16 +169,46 @@ def gap_form() -> tuple[GapFilterForm, list]:
     return form, gaps.by_risk(gaps.analyse(as_of, horizon, filters))
 
 
+SORTS = ("risk", "first_short")
+
+
+def sorted_by_request(rows: list, as_of: date) -> tuple[list, dict, str]:
+    """The rows in the order the query string asks (`sort=risk`, the default, or
+    `sort=first_short`: the day each first falls short within a year, never short last), the
+    forecast per requirement id, and the sort used."""
+    forecasts = forecasting.by_requirement(as_of)
+    sort = request.args.get("sort", "risk")
+    if sort not in SORTS:
+        sort = "risk"
+    if sort == "first_short":
+        never = date.max
+
+        def first_short(row):
+            found = forecasts.get(row.requirement_id)
+            return (found.first_short_on if found else None) or never
+
+        rows = sorted(rows, key=lambda r: (first_short(r), -r.risk))
+    return rows, forecasts, sort
+
+
 @bp.route("/gaps", endpoint="gaps")
 @permission_required(Permission.READ)
 def gaps_list():
     form, rows = gap_form()
+    rows, forecasts, sort = sorted_by_request(rows, form.period()[0])
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
     filtered = any(
         form.value(name) for name in ("service", "provider", "criticality", "framework", "area")
     )
     return render(
-        "reports/gaps.html", form, page=page, rows=rows, filtered=filtered, statuses=form.statuses()
+        "reports/gaps.html",
+        form,
+        page=page,
+        rows=rows,
+        filtered=filtered,
+        statuses=form.statuses(),
+        forecasts=forecasts,
+        sort=sort,
     )
 
 
@@ -198,10 +230,12 @@ def export_header() -> list[str]:
         _("Status"),
         _("Risk"),
         _("Contract end"),
+        _("First short on"),
     ]
 
 
-def export_row(row) -> list:
+def export_row(row, forecasts=None) -> list:
+    found = (forecasts or {}).get(row.requirement_id)
     return [
         row.service_code,
         row.service_name,
@@ -219,6 +253,7 @@ def export_row(row) -> list:
         label("gap_status", row.status),
         row.risk,
         row.contract_end,
+        found.first_short_on if found else None,
     ]
 
 
@@ -228,8 +263,9 @@ def gaps_export(fmt):
     """The gap list as filtered on the page (every page of it), as CSV or XLSX."""
     form, rows = gap_form()
     as_of, horizon = form.period()
+    rows, forecasts, _sort = sorted_by_request(rows, as_of)
     name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
-    body = [export_row(row) for row in rows]
+    body = [export_row(row, forecasts) for row in rows]
     if fmt == "csv":
         data, mimetype = generate_csv(export_header(), body), "text/csv; charset=utf-8"
     else:

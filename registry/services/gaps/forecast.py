@@ -182,85 +182,64 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     return d, ar, pairs, counts, running
 
 
-def _summary_statement(as_of: date, days: int, filters: GapFilter | None):
-    """One row per analysed requirement and cause: labels, q(D), first short and empty days,
-    and the people who stop counting on the first short day (none when short on D)."""
+def _statement(as_of: date, days: int, filters: GapFilter | None):
+    """One statement for the whole forecast: a row per analysed requirement and step (one row
+    with an empty day when q never changes), with the labels, q(D), the first short and empty
+    days, and on the first short day's row the people who stop counting that day (one row per
+    person; none when already short on D)."""
     d, ar, pairs, counts, running = _ctes(as_of, days, filters)
-    now = cast(func.coalesce(counts.c.now, 0), Integer)
     m = ar.c.min_holders
-    per_requirement = (
+    now = cast(func.coalesce(counts.c.now, 0), Integer)
+    per_rid = {"partition_by": running.c.rid}
+    steps = (
         select(
-            ar.c.rid,
-            now.label("now"),
-            func.min(case((running.c.q < m, running.c.day))).label("short_step"),
-            func.min(case((running.c.q == 0, running.c.day))).label("empty_step"),
+            running.c.rid,
+            running.c.day,
+            running.c.q,
+            func.min(case((running.c.q < m, running.c.day))).over(**per_rid).label("short_step"),
+            func.min(case((running.c.q == 0, running.c.day))).over(**per_rid).label("empty_step"),
         )
-        .select_from(ar)
-        .outerjoin(counts, counts.c.rid == ar.c.rid)
-        .outerjoin(running, running.c.rid == ar.c.rid)
-        .group_by(ar.c.rid, counts.c.now)
-        .subquery("fper")
+        .join(ar, ar.c.rid == running.c.rid)
+        .cte("fsteps")
     )
-    s = per_requirement
-    first_short = case((s.c.now < m, d), else_=s.c.short_step)
-    first_empty = case((s.c.now == 0, d), else_=s.c.empty_step)
-    summary = (
-        select(
-            ar,
-            s.c.now,
-            first_short.label("first_short_on"),
-            first_empty.label("first_empty_on"),
-        )
-        .join(s, s.c.rid == ar.c.rid)
-        .cte("fsummary")
+    first_short = case((now < m, d), else_=steps.c.short_step)
+    first_empty = case((now == 0, d), else_=steps.c.empty_step)
+    p = pairs
+    cause_of = and_(
+        p.c.rid == ar.c.rid,
+        now >= m,
+        steps.c.day == steps.c.short_step,
+        p.c.hi == steps.c.day,
     )
-    fs = summary.c.first_short_on
-    cause_pairs = (
-        select(
-            pairs.c.rid,
-            pairs.c.person_id,
-            pairs.c.hi,
-            case((pairs.c.leave_date == pairs.c.hi, 1), else_=0).label("leaves"),
-            case((pairs.c.end_on == pairs.c.hi, 1), else_=0).label("assignment_ends"),
-            case((pairs.c.expires_on == pairs.c.hi, 1), else_=0).label("assessment_expires"),
-        )
-        .join(summary, and_(summary.c.rid == pairs.c.rid, summary.c.first_short_on == pairs.c.hi))
-        .where(fs > d)
-        .subquery("fcauses")
-    )
-    c = cause_pairs
     return (
         select(
-            summary,
-            c.c.person_id,
-            c.c.leaves,
-            c.c.assignment_ends,
-            c.c.assessment_expires,
+            ar,
+            now.label("now"),
+            steps.c.day,
+            steps.c.q,
+            first_short.label("first_short_on"),
+            first_empty.label("first_empty_on"),
+            p.c.person_id,
+            case((p.c.leave_date == p.c.hi, 1), else_=0).label("leaves"),
+            case((p.c.end_on == p.c.hi, 1), else_=0).label("assignment_ends"),
+            case((p.c.expires_on == p.c.hi, 1), else_=0).label("assessment_expires"),
             Person.employee_number,
             Person.name.label("person_name"),
         )
-        .select_from(summary)
-        .outerjoin(c, c.c.rid == summary.c.rid)
-        .outerjoin(Person, Person.id == c.c.person_id)
+        .select_from(ar)
+        .outerjoin(counts, counts.c.rid == ar.c.rid)
+        .outerjoin(steps, steps.c.rid == ar.c.rid)
+        .outerjoin(p, cause_of)
+        .outerjoin(Person, Person.id == p.c.person_id)
     )
 
 
-def _steps_statement(as_of: date, days: int, filters: GapFilter | None):
-    _d, _ar, _pairs, _counts, running = _ctes(as_of, days, filters)
-    return select(running.c.rid, running.c.day, running.c.q).order_by(running.c.rid, running.c.day)
-
-
-def compute(
-    as_of: date, days: int, filters: GapFilter | None = None, with_steps: bool = True
-) -> list[ForecastRow]:
-    """The forecast straight from SQL (two statements), in DESIGN.md's order."""
-    steps: dict[int, list[tuple[date, int]]] = {}
-    if with_steps:
-        for rid, day, q in db.session.execute(_steps_statement(as_of, days, filters)):
-            steps.setdefault(rid, []).append((_as_date(day), int(q)))
+def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[ForecastRow]:
+    """The forecast straight from SQL (one statement), in DESIGN.md's order."""
     rows: dict[int, ForecastRow] = {}
+    steps: dict[int, dict[date, int]] = {}
     causes: dict[int, list[Cause]] = {}
-    for r in db.session.execute(_summary_statement(as_of, days, filters)):
+    for r in db.session.execute(_statement(as_of, days, filters)):
         if r.rid not in rows:
             rows[r.rid] = ForecastRow(
                 requirement_id=r.rid,
@@ -276,20 +255,23 @@ def compute(
                 holders_now=int(r.now),
                 first_short_on=_as_date(r.first_short_on),
                 first_empty_on=_as_date(r.first_empty_on),
-                steps=tuple(steps.get(r.rid, ())),
+                steps=(),
                 causes=(),
             )
+        if r.day is not None:
+            steps.setdefault(r.rid, {})[_as_date(r.day)] = int(r.q)
         if r.person_id is not None:
-            on = rows[r.rid].first_short_on
             for kind in model.CAUSE_KINDS:
                 if getattr(r, kind):
                     causes.setdefault(r.rid, []).append(
-                        Cause(kind, r.person_id, r.employee_number, r.person_name, on)
+                        Cause(kind, r.person_id, r.employee_number, r.person_name, _as_date(r.day))
                     )
     result = [
-        replace(row, causes=tuple(sorted(causes[rid], key=model.cause_order)))
-        if rid in causes
-        else row
+        replace(
+            row,
+            steps=tuple(sorted(steps.get(rid, {}).items())),
+            causes=tuple(sorted(causes.get(rid, ()), key=model.cause_order)),
+        )
         for rid, row in rows.items()
     ]
     return sorted(result, key=model.sort_key)
