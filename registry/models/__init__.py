@@ -3,6 +3,7 @@
 from registry.models.audit import AuditEvent, AuditHead
 from registry.models.base import Base
 from registry.models.catalogue import Competence, Framework
+from registry.models.digests import DigestLog
 from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
@@ -15,6 +16,7 @@ __all__ = [
     "Assignment",
     "Base",
     "Competence",
+    "DigestLog",
     "Framework",
     "Holding",
     "Mitigation",
