@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         auth,
         competences,
+        digests,
         dossiers,
         main,
         people,
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
         users,
         audit,
         transfer,
+        digests,
     ):
         app.register_blueprint(module.bp)
 

@@ -45,6 +45,16 @@ class Defaults:
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
     TRANSFER_UPLOAD_FOLDER = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
+    # E-mail digests (`registry notify`): REGISTRY_SMTP_HOST, _PORT, _USER, _PASSWORD,
+    # _STARTTLS (true/false) and _FROM; links in the mails start with DIGEST_BASE_URL
+    # (e.g. https://kennisborg.example.nl; unset: the mails carry no links).
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_FROM = None
+    DIGEST_BASE_URL = None
 
 
 def _sqlite_url(instance_path: str) -> str:

@@ -17,7 +17,7 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import audit, forecast, gaps, transfer, users
+    from registry.cli import audit, forecast, gaps, notify, transfer, users
 
-    for module in (users, transfer, gaps, audit, forecast):
+    for module in (users, transfer, gaps, audit, forecast, notify):
         module.register(app)

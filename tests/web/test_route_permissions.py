@@ -33,6 +33,7 @@ ROUTES = {
     ("auth.set_language", "POST"): (PUBLIC, 302),
     ("auth.change_password", "GET"): (ALL, 200),
     ("auth.change_password", "POST"): (ALL, 200),
+    ("digests.subscription", "POST"): (ALL, 302),
     # reports and dossiers: everyone reads
     ("reports.dashboard", "GET"): (ALL, 200),
     ("reports.gaps", "GET"): (ALL, 200),
