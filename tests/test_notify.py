@@ -113,6 +113,8 @@ def test_each_owner_gets_one_digest_and_a_second_run_sends_none(runner, registry
     assert olga["From"] == "Kennisborg <kennisborg@voorbeeldstad.example>"
     assert olga["Content-Language"] == "nl"  # Dutch by default
     text, html = _parts(olga)
+    assert olga["Subject"] == "Kennisborg: dagelijks overzicht van 2025-06-02"
+    assert "Nieuwe lacunes sinds uw vorige overzicht" in text and "Bram vertrekt" in text
     assert "Zaaksysteem" in text and "Website" in text and "Portaal" not in text
     assert "1 jul 2025: Zaaksysteem" in text and "Bram" in text  # the shortfall, its cause and date
     assert "https://kennisborg.example.nl/services/zaak#forecast-CM" in text
@@ -153,9 +155,9 @@ def test_the_next_day_reports_only_new_gaps(runner, registry, inbox):
     assert notify(runner, day=date(2025, 6, 3)).exit_code == 0
     (olga,) = inbox.to("olga@example.org")
     text, _html = _parts(olga)
-    first_section = text.split("==")[1]
-    assert "Nieuwe tekorten" not in text  # the gaps are the same as yesterday
-    assert first_section.strip()  # but the other sections are still there
+    assert "Nieuwe lacunes" not in text  # the gaps are the same as yesterday
+    assert "Tekorten binnen de horizon" in text  # the other sections are still there
+    assert olga["Subject"] == "Kennisborg: dagelijks overzicht van 2025-06-03"
 
 
 def test_a_dry_run_prints_and_sends_and_writes_nothing(runner, registry, inbox):
@@ -167,7 +169,7 @@ def test_a_dry_run_prints_and_sends_and_writes_nothing(runner, registry, inbox):
     assert db.session.scalar(select(func.count()).select_from(DigestLog)) == 0
 
 
-def test_an_opted_in_user_in_english_and_without_smtp_settings(runner, registry, app):
+def test_without_smtp_settings_nothing_is_sent_or_written(runner, registry, app):
     app.config.update(SMTP_HOST=None)
     result = notify(runner)
     assert result.exit_code == 1
