@@ -261,3 +261,70 @@ def test_named_cases(app, people, expected):
             list(item.steps),
             {(c.kind, c.person_id) for c in item.causes},
         ) == expected
+
+
+# --- the cache on the audit head ---------------------------------------------------------------
+
+
+@pytest.fixture
+def cached(app, monkeypatch):
+    """The forecast cache on; yields the filters each computation ran with."""
+    app.config["GAP_CACHE"] = True
+    service.clear_cache()
+    calls = []
+    compute = service.compute
+
+    def recording(as_of, days, filters=None):
+        calls.append(filters)
+        return compute(as_of, days, filters)
+
+    monkeypatch.setattr(service, "compute", recording)
+    yield calls
+    service.clear_cache()
+
+
+def test_the_cache_follows_writes_and_recomputes_only_what_changed(app, cached):
+    from registry.models import Holding, Person
+    from registry.services import audit
+
+    registry = one_requirement(ann={"leave": D + timedelta(days=40)}, bob={})
+    insert_registry(registry)
+    db.session.commit()
+
+    def check(expected_calls):
+        cached.clear()
+        rows = service.forecast(D, 365)
+        assert rows == service.compute(D, 365)  # the same as a fresh computation
+        done = cached[:-1]
+        assert [None if f is None else set(f.requirement_ids) for f in done] == expected_calls
+        db.session.rollback()
+        return rows
+
+    assert check([None])[0].first_short_on == D + timedelta(days=40)  # fills the cache
+    check([])  # served as it is
+    audit.record(audit.Actor.system("test"), "login", "user", 1)
+    db.session.commit()
+    check([])  # a login changes nothing
+    audit.record(audit.Actor.system("test"), "send", "digest", 1)
+    db.session.commit()
+    check([])  # nor does a digest
+
+    person = db.session.get(Person, 1)
+    before = audit.snapshot(person)
+    person.leave_date = D + timedelta(days=10)
+    audit.record(
+        audit.Actor.system("test"),
+        "update",
+        "person",
+        person.id,
+        *audit.changes(before, audit.snapshot(person)),
+    )
+    db.session.commit()
+    assert check([{1}])[0].first_short_on == D + timedelta(days=10)
+
+    holding = db.session.execute(db.select(Holding).filter_by(person_id=2)).scalar_one()
+    holding.level = 1  # a write without an audit event moves no head: the tests' case only
+    db.session.commit()
+    audit.record(audit.Actor.system("test"), "import", "import", after={"rows": 1})
+    db.session.commit()
+    assert check([None])[0].first_empty_on == D + timedelta(days=10)  # an import: everything

@@ -23,8 +23,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain import forecast as model
+from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import Assignment, AuditHead, Holding, Person
+from registry.models import Assignment, AuditEvent, Holding, Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
 from registry.services.gaps.sql import analysed
@@ -51,9 +52,11 @@ class ForecastRow:
     service_code: str
     service_name: str
     criticality: str
+    provider_id: int | None
     competence_id: int
     competence_code: str
     competence_name: str
+    framework_id: int | None
     required_level: int
     min_holders: int
     holders_now: int
@@ -247,9 +250,11 @@ def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[Fo
                 service_code=r.service_code,
                 service_name=r.service_name,
                 criticality=r.criticality,
+                provider_id=r.provider_id,
                 competence_id=r.competence_id,
                 competence_code=r.competence_code,
                 competence_name=r.competence_name,
+                framework_id=r.framework_id,
                 required_level=r.required_level,
                 min_holders=r.min_holders,
                 holders_now=int(r.now),
@@ -284,34 +289,85 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def _head():
-    """The audit head, or None when this transaction has written something (see gaps.cache)."""
-    session = db.session
-    if session.new or session.dirty or session.deleted or session.info.get("audit_head"):
-        return None
-    return session.execute(
-        select(AuditHead.count, AuditHead.hash).where(AuditHead.id == 1)
-    ).one_or_none()
-
-
 def _full(as_of: date, days: int) -> list[ForecastRow]:
     """The whole forecast, cached on the audit head like the gap analysis: every write moves
-    the head, so a forecast computed before a write is never served after it."""
-    head = _head() if gap_cache.enabled() else None
+    the head, so a forecast computed before a write is never served after it. When the head
+    has moved, the events since say which requirements can have changed (the gap cache's own
+    reading of them): only those are recomputed, and logins and the like recompute nothing."""
+    head = gap_cache._head() if gap_cache.enabled() else None
     if head is None:
         return compute(as_of, days)
     key = (str(db.engine.url), as_of, days)
     with _lock:
         entry = _cache.get(key)
-    if entry is not None and entry[0] == (head.count, head.hash):
-        return list(entry[1])
-    rows = compute(as_of, days)
+    if entry is not None and (entry.count, entry.hash) == (head.count, head.hash):
+        return list(entry.rows)
+    rows = None
+    if entry is not None and entry.count < head.count:
+        rows = _refreshed(entry, head, as_of, days)
+    if rows is None:
+        rows = compute(as_of, days)
     with _lock:
-        _cache[key] = ((head.count, head.hash), tuple(rows))
-        _cache.move_to_end(key)
+        current = _cache.get(key)
+        if current is None or current.count <= head.count:  # never step back to an older head
+            _cache[key] = _Entry(head.count, head.hash, tuple(rows))
+            _cache.move_to_end(key)
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return rows
+
+
+@dataclass(frozen=True)
+class _Entry:
+    count: int
+    hash: str
+    rows: tuple[ForecastRow, ...]
+
+
+# Events that change no forecast figure, besides those the gap cache already knows.
+_NEUTRAL = frozenset({"digest"})
+
+
+def _refreshed(entry: _Entry, head, as_of: date, days: int) -> list[ForecastRow] | None:
+    """The cached forecast brought up to `head`, recomputing only the requirements the
+    events since can have changed; None when that cannot be bounded or is not worth it."""
+    if head.count - entry.count > gap_cache._MAX_EVENTS:
+        return None
+    events = db.session.execute(
+        select(
+            AuditEvent.seq,
+            AuditEvent.hash,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.action,
+            AuditEvent.before,
+            AuditEvent.after,
+        )
+        .where(AuditEvent.seq >= entry.count, AuditEvent.seq <= head.count)
+        .order_by(AuditEvent.seq)
+    ).all()
+    if entry.count == 0:
+        chained = entry.hash == GENESIS
+    else:
+        chained = bool(events) and (events[0].seq, events[0].hash) == (entry.count, entry.hash)
+        events = events[1:]
+    if (
+        not chained
+        or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1))
+        or events[-1].hash != head.hash
+    ):
+        return None
+    changes = gap_cache._Changes()
+    if not all(e.entity in _NEUTRAL or changes.add(e) for e in events):
+        return None
+    affected = changes.requirement_ids(entry.rows)
+    if len(affected) > max(50, len(entry.rows) // 2):
+        return None
+    fresh = (
+        compute(as_of, days, GapFilter(requirement_ids=tuple(sorted(affected)))) if affected else []
+    )
+    kept = [row for row in entry.rows if row.requirement_id not in affected]
+    return sorted(kept + fresh, key=model.sort_key)
 
 
 def clear_cache() -> None:
