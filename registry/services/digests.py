@@ -193,7 +193,9 @@ def build(as_of: date, horizon: int | None = None) -> list[Digest]:
     gaps_now = [r for r in rows if r.status != rules.COVERED]
     shortfalls = [
         f
-        for f in forecasting.forecast(as_of, max(horizon, 1))
+        # The dashboard's forecast (cached): a first short day within the horizon is the
+        # same whatever the window, as long as the window reaches the horizon.
+        for f in forecasting.forecast(as_of, max(horizon, forecasting.resolve_days(None)))
         if f.first_short_on is not None and as_of < f.first_short_on <= end
     ]
     departures = _departures(as_of, end, by_requirement)
