@@ -104,10 +104,14 @@ def _causes(registry: rules.Registry, requirement: rules.Requirement, lost: set[
 
 
 def forecast_requirement(
-    registry: rules.Registry, requirement: rules.Requirement, as_of: date, days: int
+    registry: rules.Registry,
+    requirement: rules.Requirement,
+    as_of: date,
+    days: int,
+    index: "rules._Index | None" = None,
 ) -> Forecast:
     """The forecast of one requirement (it must be analysed)."""
-    index = rules._Index(registry)
+    index = index or rules._Index(registry)
     last = window_end(as_of, days)
     qualified_now = rules.qualified(index, requirement, as_of)
     m = requirement.min_holders
@@ -144,7 +148,8 @@ def compute_forecast(
     registry: rules.Registry, as_of: date, days: int = DEFAULT_DAYS
 ) -> list[Forecast]:
     """Every analysed requirement's forecast, ordered as DESIGN.md's `registry forecast`."""
+    index = rules._Index(registry)
     return sorted(
-        (forecast_requirement(registry, r, as_of, days) for r in rules.analysed(registry)),
+        (forecast_requirement(registry, r, as_of, days, index) for r in rules.analysed(registry)),
         key=sort_key,
     )
