@@ -28,7 +28,7 @@ from registry.extensions import db
 from registry.models import Assignment, AuditEvent, Holding, Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
-from registry.services.gaps.sql import analysed
+from registry.services.gaps.sql import _scope, analysed
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,11 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
         )
         .join(p, p.id == a.person_id)
         .where(lo < hi)
-        .cte("fpairs")
     )
+    scope = _scope(filters)
+    if scope is not None:  # a few requirements: let the planner use the indexes
+        pairs = pairs.where(a.service_id.in_(scope[0]), h.competence_id.in_(scope[1]))
+    pairs = pairs.cte("fpairs")
     counts = (
         select(pairs.c.rid, func.sum(case((pairs.c.lo == d, 1), else_=0)).label("now"))
         .group_by(pairs.c.rid)
