@@ -17,6 +17,7 @@ from registry.models import OrgUnit
 from registry.services import gaps, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
+from registry.services.head_cache import memo
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
     GapFilterForm,
@@ -109,7 +110,10 @@ def dashboard():
     as_of, horizon = form.period()
     rows = gaps.analyse(as_of, horizon)
     by_id = {row.requirement_id: row for row in rows}
-    departures, leaving_total = reports.leaving_people(as_of, horizon)
+    # Not gap figures, but as dear at region scale: memoised on the audit head too.
+    departures, leaving_total = memo(
+        ("leaving", as_of, horizon), lambda: reports.leaving_people(as_of, horizon)
+    )
     return render(
         "reports/dashboard.html",
         form,
@@ -123,10 +127,14 @@ def dashboard():
             for d in departures
         ],
         leaving_total=leaving_total,
-        contracts=reports.ending_contracts(as_of, horizon),
+        contracts=memo(
+            ("contracts", as_of, horizon), lambda: reports.ending_contracts(as_of, horizon)
+        ),
         service_coverage=gaps.coverage_by_service(rows),
-        stale=reports.stale_assessments(as_of),
-        expiring=reports.expiring_holdings(as_of, horizon),
+        stale=memo(("stale", as_of), lambda: reports.stale_assessments(as_of)),
+        expiring=memo(
+            ("expiring", as_of, horizon), lambda: reports.expiring_holdings(as_of, horizon)
+        ),
         upcoming=forecasting.upcoming(as_of),
     )
 
