@@ -46,7 +46,8 @@ def step_chart(row, as_of: date, days: int) -> StepChart:
         months.append((x(day), day))
         day = (day + timedelta(days=32)).replace(day=1)
     step = max(1, len(months) // 6)  # at most about six labels
-    y_ticks = sorted({(y(q), q) for q in (0, row.min_holders, top_q)})
+    numbers = range(top_q + 1) if top_q <= 6 else (0, row.min_holders, top_q)
+    y_ticks = sorted({(y(q), q) for q in numbers})
     periods, start, q = [], as_of, row.holders_now
     for day, new_q in row.steps:
         periods.append((start, day - timedelta(days=1), q))
