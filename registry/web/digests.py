@@ -14,9 +14,12 @@ from registry.services import audit, digests
 from registry.web.decorators import permission_required
 
 bp = Blueprint("digests", __name__)
+PREFIX = "digest"
 
 
 class DigestForm(FlaskForm):
+    """One checkbox; prefixed, so its ids differ from the password form's on the same page."""
+
     receive = BooleanField(
         _l("Send me the daily e-mail digest"),
         description=_l(
@@ -31,7 +34,7 @@ class DigestForm(FlaskForm):
 def _digest_form():
     def digest_form():
         """The opt-in form for the logged-in user, ticked as stored."""
-        return DigestForm(formdata=None, receive=bool(current_user.digest_opt_in))
+        return DigestForm(formdata=None, prefix=PREFIX, receive=bool(current_user.digest_opt_in))
 
     return {"digest_form": digest_form}
 
@@ -39,7 +42,7 @@ def _digest_form():
 @bp.route("/account/digest", methods=["POST"])
 @permission_required(Permission.READ)
 def subscription():
-    form = DigestForm()
+    form = DigestForm(prefix=PREFIX)
     if form.validate_on_submit():
         user = current_user._get_current_object()
         wanted = bool(form.receive.data)
