@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         auth,
         competences,
+        digests,
         dossiers,
         health,
         main,
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         peildatum,
         transfer,
         privacy,
+        digests,
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)

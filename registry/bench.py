@@ -565,6 +565,20 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
             f"hand-written query; counts agree: {'yes' if agree else 'NO'})",
         )
     )
+    # The forecast of DESIGN.md over a year (issue 7): at most 2× the full gap analysis.
+    from registry.services.gaps import forecast as forecasting
+
+    fc_times, fc_rows = _time(lambda: forecasting.compute(as_of, 365), repeat, fresh)
+    note(
+        Figure(
+            "forecast, 365-day window",
+            fc_times,
+            goal_ms=2 * statistics.median(full_times),
+            note=f"  (= {statistics.median(fc_times) / statistics.median(full_times):.2f}× the "
+            f"full gap computation; {sum(r.first_short_on is not None for r in fc_rows):,} "
+            f"fall short, {sum(len(r.steps) for r in fc_rows):,} steps)",
+        )
+    )
     counts = gaps.status_counts(rows)
     echo(
         f"{'':<44} {len(rows):,} requirements: "
@@ -669,9 +683,15 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
             note(Figure(f"{label}, cached", times, goal_ms=GOAL_PAGE_MS))
         times, _ = _time(dashboard, repeat, write)
         note(Figure("dashboard, first view after a write", times, goal_ms=GOAL_PAGE_MS))
+        forecasting.upcoming(as_of)  # fills the forecast cache at the current head
+        times, _ = _time(
+            lambda: (dashboard(), forecasting.upcoming(as_of)), repeat, lambda: session.rollback()
+        )
+        note(Figure("dashboard + upcoming shortfalls, cached", times, goal_ms=300))
     finally:
         current_app.config["GAP_CACHE"] = False
         gaps.clear_cache()
+        forecasting.clear_cache()
 
     fresh()
     tracemalloc.start()

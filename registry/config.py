@@ -87,6 +87,16 @@ class Defaults:
     WORKER_HOSTS = 1
     # Privacy (AVG): people who left more than this many days ago may be anonymised.
     RETENTION_DAYS = 730
+    # E-mail digests (`registry notify`): REGISTRY_SMTP_HOST, _PORT, _USER, _PASSWORD,
+    # _STARTTLS (true/false) and _FROM; links in the mails start with DIGEST_BASE_URL
+    # (e.g. https://kennisborg.example.nl; unset: the mails carry no links).
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_FROM = None
+    DIGEST_BASE_URL = None
 
 
 def _sqlite_url(instance_path: str) -> str:

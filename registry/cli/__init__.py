@@ -22,7 +22,18 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import attest, audit, gaps, privacy, serve, tokens, transfer, users
+    from registry.cli import (
+        attest,
+        audit,
+        forecast,
+        gaps,
+        notify,
+        privacy,
+        serve,
+        tokens,
+        transfer,
+        users,
+    )
 
-    for module in (users, transfer, gaps, audit, attest, serve, privacy, tokens):
+    for module in (users, transfer, gaps, audit, attest, serve, privacy, tokens, forecast, notify):
         module.register(app)

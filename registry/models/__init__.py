@@ -4,6 +4,7 @@ from registry.models.attestations import Attestation
 from registry.models.audit import AuditEvent, AuditHead, RefusalWindow
 from registry.models.base import Base
 from registry.models.catalogue import Competence, Framework
+from registry.models.digests import DigestLog
 from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
@@ -20,6 +21,7 @@ __all__ = [
     "Assignment",
     "Base",
     "Competence",
+    "DigestLog",
     "Framework",
     "Holding",
     "Mitigation",

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.domain.permissions import ROLES, can
@@ -36,6 +36,8 @@ class User(UserMixin, Versioned, Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Opted in on the account page to the daily e-mail digest (`registry notify`).
+    digest_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     org_unit: Mapped[OrgUnit | None] = relationship()
     person: Mapped[Person | None] = relationship()

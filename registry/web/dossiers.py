@@ -9,7 +9,9 @@ from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
 from registry.services import gaps, reports
 from registry.services.gaps import GapFilter
+from registry.services.gaps import forecast as forecasting
 from registry.web.decorators import permission_required
+from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm
 from registry.web.reports import ListPage, page_number, read, render
 
@@ -52,7 +54,20 @@ def service(code):
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
         contract_ending=record.contract_end is not None and record.contract_end <= end,
+        **_forecast(record.id, as_of),
     )
+
+
+def _forecast(service_id: int, as_of) -> dict:
+    """The forecast section of a service dossier: rows in competence order and their charts."""
+    days = forecasting.resolve_days(None)
+    found = forecasting.forecast(as_of, days, GapFilter(service_ids=(service_id,)))
+    found = sorted(found, key=lambda r: r.competence_code)
+    return {
+        "forecast_rows": found,
+        "forecast_charts": {r.requirement_id: step_chart(r, as_of, days) for r in found},
+        "forecast_end": as_of + timedelta(days=days),
+    }
 
 
 @bp.route("/competences/<code>")

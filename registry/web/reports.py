@@ -16,6 +16,8 @@ from registry.extensions import db
 from registry.models import OrgUnit
 from registry.services import gaps, provenance, reports
 from registry.services.gaps import GapFilter
+from registry.services.gaps import forecast as forecasting
+from registry.services.head_cache import memo
 from registry.web import peildatum
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
@@ -109,7 +111,10 @@ def dashboard():
     as_of, horizon = form.period()
     rows = gaps.analyse(as_of, horizon)
     by_id = {row.requirement_id: row for row in rows}
-    departures, leaving_total = reports.leaving_people(as_of, horizon)
+    # Not gap figures, but as dear at region scale: memoised on the audit head too.
+    departures, leaving_total = memo(
+        ("leaving", as_of, horizon), lambda: reports.leaving_people(as_of, horizon)
+    )
     return render(
         "reports/dashboard.html",
         form,
@@ -123,10 +128,15 @@ def dashboard():
             for d in departures
         ],
         leaving_total=leaving_total,
-        contracts=reports.ending_contracts(as_of, horizon),
+        contracts=memo(
+            ("contracts", as_of, horizon), lambda: reports.ending_contracts(as_of, horizon)
+        ),
         service_coverage=gaps.coverage_by_service(rows),
-        stale=reports.stale_assessments(as_of),
-        expiring=reports.expiring_holdings(as_of, horizon),
+        stale=memo(("stale", as_of), lambda: reports.stale_assessments(as_of)),
+        expiring=memo(
+            ("expiring", as_of, horizon), lambda: reports.expiring_holdings(as_of, horizon)
+        ),
+        upcoming=forecasting.upcoming(as_of),
     )
 
 
@@ -168,16 +178,46 @@ def gap_form() -> tuple[GapFilterForm, list]:
     return form, gaps.by_risk(gaps.analyse(as_of, horizon, filters))
 
 
+SORTS = ("risk", "first_short")
+
+
+def sorted_by_request(rows: list, as_of: date) -> tuple[list, dict, str]:
+    """The rows in the order the query string asks (`sort=risk`, the default, or
+    `sort=first_short`: the day each first falls short within a year, never short last), the
+    forecast per requirement id, and the sort used."""
+    forecasts = forecasting.by_requirement(as_of)
+    sort = request.args.get("sort", "risk")
+    if sort not in SORTS:
+        sort = "risk"
+    if sort == "first_short":
+        never = date.max
+
+        def first_short(row):
+            found = forecasts.get(row.requirement_id)
+            return (found.first_short_on if found else None) or never
+
+        rows = sorted(rows, key=lambda r: (first_short(r), -r.risk))
+    return rows, forecasts, sort
+
+
 @bp.route("/gaps", endpoint="gaps")
 @permission_required(Permission.READ)
 def gaps_list():
     form, rows = gap_form()
+    rows, forecasts, sort = sorted_by_request(rows, form.period()[0])
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
     filtered = any(
         form.value(name) for name in ("service", "provider", "criticality", "framework", "area")
     )
     return render(
-        "reports/gaps.html", form, page=page, rows=rows, filtered=filtered, statuses=form.statuses()
+        "reports/gaps.html",
+        form,
+        page=page,
+        rows=rows,
+        filtered=filtered,
+        statuses=form.statuses(),
+        forecasts=forecasts,
+        sort=sort,
     )
 
 
@@ -199,10 +239,12 @@ def export_header() -> list[str]:
         _("Status"),
         _("Risk"),
         _("Contract end"),
+        _("First short on"),
     ]
 
 
-def export_row(row) -> list:
+def export_row(row, forecasts=None) -> list:
+    found = (forecasts or {}).get(row.requirement_id)
     return [
         row.service_code,
         row.service_name,
@@ -220,6 +262,7 @@ def export_row(row) -> list:
         label("gap_status", row.status),
         row.risk,
         row.contract_end,
+        found.first_short_on if found else None,
     ]
 
 
@@ -229,8 +272,8 @@ def gaps_export(fmt):
     """The gap list as filtered on the page (every page of it), as CSV or XLSX."""
     form, rows = gap_form()
     as_of, horizon = form.period()
+    rows, forecasts, _sort = sorted_by_request(rows, as_of)
     name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
-    body = [export_row(row) for row in rows]
     stamp = provenance.stamp(
         "gap report",
         as_of,
@@ -239,6 +282,7 @@ def gaps_export(fmt):
         details=[("status", " ".join(form.statuses()))]
         + [(n, form.value(n)) for n in ("service", "provider", "criticality", "framework", "area")],
     )
+    body = [export_row(row, forecasts) for row in rows]
     if fmt == "csv":
         data = provenance.dated_csv(export_header(), body, stamp)
         mimetype = "text/csv; charset=utf-8"

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert
 
 from registry.domain import gaps as rules
 from registry.extensions import db
@@ -16,7 +15,6 @@ from registry.models import (
     Assignment,
     Competence,
     Holding,
-    OrgUnit,
     Person,
     Requirement,
     Service,
@@ -26,6 +24,7 @@ from registry.services import gaps as service
 from registry.services.gaps import sql as gap_sql
 from tests import factories
 from tests.data.gap_cases import CASES, Case, D, H, day, registry_for
+from tests.data.insert import insert_registry
 from tests.support import empty_database
 
 GAP_FIELDS = [f.name for f in fields(rules.Gap)]
@@ -411,90 +410,6 @@ def scenarios(draw):
         )
     )
     return registry, as_of, horizon, leaving, ending
-
-
-def insert_registry(registry: rules.Registry) -> None:
-    """Bulk-insert a domain registry, keeping its ids (the caller rolls back)."""
-    session = db.session
-
-    def rows(model, items):
-        if items:
-            session.execute(insert(model), items)
-
-    rows(OrgUnit, [{"id": u, "name": f"U{u}", "path": f"U{u}"} for u in (1, 2)])
-    rows(
-        Person,
-        [
-            {
-                "id": p.id,
-                "employee_number": f"E{p.id}",
-                "name": p.name,
-                "start_date": p.start_date,
-                "leave_date": p.leave_date,
-                "org_unit_id": p.org_unit_id,
-            }
-            for p in registry.people
-        ],
-    )
-    rows(
-        Service,
-        [
-            {
-                "id": s.id,
-                "code": s.code,
-                "name": s.code,
-                "status": s.status,
-                "criticality": s.criticality,
-                "contract_end": s.contract_end,
-            }
-            for s in registry.services
-        ],
-    )
-    rows(
-        Competence,
-        [
-            {"id": c.id, "code": c.code, "name": c.code, "retired": c.retired}
-            for c in registry.competences
-        ],
-    )
-    rows(
-        Requirement,
-        [
-            {
-                "id": r.id,
-                "service_id": r.service_id,
-                "competence_id": r.competence_id,
-                "required_level": r.required_level,
-                "min_holders": r.min_holders,
-            }
-            for r in registry.requirements
-        ],
-    )
-    rows(
-        Assignment,
-        [
-            {
-                "person_id": a.person_id,
-                "service_id": a.service_id,
-                "start_on": a.start_on,
-                "end_on": a.end_on,
-            }
-            for a in registry.assignments
-        ],
-    )
-    rows(
-        Holding,
-        [
-            {
-                "person_id": h.person_id,
-                "competence_id": h.competence_id,
-                "level": h.level,
-                "assessed_on": h.assessed_on,
-                "expires_on": h.expires_on,
-            }
-            for h in registry.holdings
-        ],
-    )
 
 
 def _gap_fields(gap) -> dict:

@@ -48,6 +48,7 @@ ROUTES = {
     ("auth.two_factor.change", "POST"): (ALL, 400),  # no valid code
     ("auth.sso.start", "POST"): (PUBLIC, 404),
     ("auth.sso.callback", "GET"): (PUBLIC, 404),
+    ("digests.subscription", "POST"): (ALL, 302),
     # reports and dossiers: everyone reads
     ("reports.dashboard", "GET"): (ALL, 200),
     ("reports.gaps", "GET"): (ALL, 200),

@@ -1,0 +1,446 @@
+"""The forecast of DESIGN.md on the database: for every analysed requirement, when it first
+falls short of its minimum within a window of N days, when it first has nobody, every step of
+its number of qualified people, and why it falls short (who leaves, whose assignment ends,
+whose assessment expires, and on which date).
+
+Set-based SQL, the same on SQLite and PostgreSQL, and never a loop over days: each qualifying
+(requirement, person) pair is qualified on a half-open interval [lo, hi) of days (the latest of
+its start dates, the earliest of its end dates), clipped to the window. q(D) counts the
+intervals that contain D; every other change of q is an interval starting or ending inside
+the window, so the steps are the running sum of those +1/−1 events per requirement (a window
+function). `registry.domain.forecast` is the pure reference; a property test proves both agree
+with a brute-force evaluation of every day.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from registry.domain import forecast as model
+from registry.domain.audit_chain import GENESIS
+from registry.extensions import db
+from registry.models import Assignment, AuditEvent, Holding, Person
+from registry.services.gaps import cache as gap_cache
+from registry.services.gaps.rows import GapFilter
+from registry.services.gaps.sql import _scope, analysed
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a requirement first falls short: `name` stops counting on `on` (`kind`: leaves,
+    assignment_ends or assessment_expires)."""
+
+    kind: str
+    person_id: int
+    employee_number: str
+    name: str
+    on: date
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """The forecast of one analysed requirement over [D, D + N], with the labels pages show."""
+
+    requirement_id: int
+    service_id: int
+    service_code: str
+    service_name: str
+    criticality: str
+    provider_id: int | None
+    competence_id: int
+    competence_code: str
+    competence_name: str
+    framework_id: int | None
+    required_level: int
+    min_holders: int
+    holders_now: int
+    first_short_on: date | None
+    first_empty_on: date | None
+    steps: tuple[tuple[date, int], ...]
+    causes: tuple[Cause, ...]
+
+    def holders_on(self, day: date) -> int:
+        """q(day) for a day in the window, from the steps."""
+        q = self.holders_now
+        for step_day, holders in self.steps:
+            if step_day > day:
+                break
+            q = holders
+        return q
+
+
+# --- greatest / least of a few dates, on both databases ----------------------------------------
+
+
+class greatest(FunctionElement):  # noqa: N801 - an SQL function name
+    """The latest of its (non-null) arguments."""
+
+    type = Date()
+    name = "greatest"
+    inherit_cache = True
+
+
+class least(FunctionElement):  # noqa: N801 - an SQL function name
+    """The earliest of its (non-null) arguments."""
+
+    type = Date()
+    name = "least"
+    inherit_cache = True
+
+
+@compiles(greatest)
+@compiles(least)
+def _compile_default(element, compiler, **kw):
+    return f"{element.name}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _compile_sqlite_max(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"  # scalar max() of many args
+
+
+@compiles(least, "sqlite")
+def _compile_sqlite_min(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+# --- the statements ----------------------------------------------------------------------------
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _ctes(as_of: date, days: int, filters: GapFilter | None):
+    """The analysed requirements, their qualifying intervals, q(D) and the running q."""
+    d = bindparam("as_of", as_of, type_=Date)
+    # x: the first day after the window; an interval open at its end is clipped to it.
+    x = bindparam("after_window", model.window_end(as_of, days) + timedelta(days=1), type_=Date)
+    ar = analysed(filters, "far")
+    a, h, p = Assignment, Holding, Person
+    fc = func.coalesce
+    lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
+    hi = least(x, fc(p.leave_date, x), fc(a.end_on, x), fc(h.expires_on, x))
+    pairs = (
+        select(
+            ar.c.rid,
+            a.person_id,
+            lo.label("lo"),
+            hi.label("hi"),
+            p.leave_date,
+            a.end_on,
+            h.expires_on,
+        )
+        .select_from(ar)
+        .join(a, a.service_id == ar.c.service_id)
+        .join(
+            h,
+            and_(
+                h.person_id == a.person_id,
+                h.competence_id == ar.c.competence_id,
+                h.level >= ar.c.required_level,
+            ),
+        )
+        .join(p, p.id == a.person_id)
+        .where(lo < hi)
+    )
+    scope = _scope(filters)
+    if scope is not None:  # a few requirements: let the planner use the indexes
+        pairs = pairs.where(a.service_id.in_(scope[0]), h.competence_id.in_(scope[1]))
+    pairs = pairs.cte("fpairs")
+    counts = (
+        select(pairs.c.rid, func.sum(case((pairs.c.lo == d, 1), else_=0)).label("now"))
+        .group_by(pairs.c.rid)
+        .cte("fcounts")
+    )
+    events = union_all(
+        select(pairs.c.rid, pairs.c.lo.label("day"), literal(1).label("delta")).where(
+            pairs.c.lo > d
+        ),
+        select(pairs.c.rid, pairs.c.hi.label("day"), literal(-1).label("delta")).where(
+            pairs.c.hi < x
+        ),
+    ).subquery("fevents")
+    deltas = (
+        select(events.c.rid, events.c.day, func.sum(events.c.delta).label("delta"))
+        .group_by(events.c.rid, events.c.day)
+        .having(func.sum(events.c.delta) != 0)
+        .cte("fdeltas")
+    )
+    running = (
+        select(
+            deltas.c.rid,
+            deltas.c.day,
+            (
+                counts.c.now
+                + func.sum(deltas.c.delta).over(partition_by=deltas.c.rid, order_by=deltas.c.day)
+            ).label("q"),
+        )
+        .join(counts, counts.c.rid == deltas.c.rid)
+        .cte("frunning")
+    )
+    return d, ar, pairs, counts, running
+
+
+def _statement(as_of: date, days: int, filters: GapFilter | None):
+    """One statement for the whole forecast: a row per analysed requirement and step (one row
+    with an empty day when q never changes), with the labels, q(D), the first short and empty
+    days, and on the first short day's row the people who stop counting that day (one row per
+    person; none when already short on D)."""
+    d, ar, pairs, counts, running = _ctes(as_of, days, filters)
+    m = ar.c.min_holders
+    now = cast(func.coalesce(counts.c.now, 0), Integer)
+    per_rid = {"partition_by": running.c.rid}
+    steps = (
+        select(
+            running.c.rid,
+            running.c.day,
+            running.c.q,
+            func.min(case((running.c.q < m, running.c.day))).over(**per_rid).label("short_step"),
+            func.min(case((running.c.q == 0, running.c.day))).over(**per_rid).label("empty_step"),
+        )
+        .join(ar, ar.c.rid == running.c.rid)
+        .cte("fsteps")
+    )
+    first_short = case((now < m, d), else_=steps.c.short_step)
+    first_empty = case((now == 0, d), else_=steps.c.empty_step)
+    p = pairs
+    cause_of = and_(
+        p.c.rid == ar.c.rid,
+        now >= m,
+        steps.c.day == steps.c.short_step,
+        p.c.hi == steps.c.day,
+    )
+    return (
+        select(
+            ar,
+            now.label("now"),
+            steps.c.day,
+            steps.c.q,
+            first_short.label("first_short_on"),
+            first_empty.label("first_empty_on"),
+            p.c.person_id,
+            case((p.c.leave_date == p.c.hi, 1), else_=0).label("leaves"),
+            case((p.c.end_on == p.c.hi, 1), else_=0).label("assignment_ends"),
+            case((p.c.expires_on == p.c.hi, 1), else_=0).label("assessment_expires"),
+            Person.employee_number,
+            Person.name.label("person_name"),
+        )
+        .select_from(ar)
+        .outerjoin(counts, counts.c.rid == ar.c.rid)
+        .outerjoin(steps, steps.c.rid == ar.c.rid)
+        .outerjoin(p, cause_of)
+        .outerjoin(Person, Person.id == p.c.person_id)
+    )
+
+
+def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[ForecastRow]:
+    """The forecast straight from SQL (one statement), in DESIGN.md's order."""
+    rows: dict[int, ForecastRow] = {}
+    steps: dict[int, dict[date, int]] = {}
+    causes: dict[int, list[Cause]] = {}
+    for r in db.session.execute(_statement(as_of, days, filters)):
+        if r.rid not in rows:
+            rows[r.rid] = ForecastRow(
+                requirement_id=r.rid,
+                service_id=r.service_id,
+                service_code=r.service_code,
+                service_name=r.service_name,
+                criticality=r.criticality,
+                provider_id=r.provider_id,
+                competence_id=r.competence_id,
+                competence_code=r.competence_code,
+                competence_name=r.competence_name,
+                framework_id=r.framework_id,
+                required_level=r.required_level,
+                min_holders=r.min_holders,
+                holders_now=int(r.now),
+                first_short_on=_as_date(r.first_short_on),
+                first_empty_on=_as_date(r.first_empty_on),
+                steps=(),
+                causes=(),
+            )
+        if r.day is not None:
+            steps.setdefault(r.rid, {})[_as_date(r.day)] = int(r.q)
+        if r.person_id is not None:
+            for kind in model.CAUSE_KINDS:
+                if getattr(r, kind):
+                    causes.setdefault(r.rid, []).append(
+                        Cause(kind, r.person_id, r.employee_number, r.person_name, _as_date(r.day))
+                    )
+    result = [
+        replace(
+            row,
+            steps=tuple(sorted(steps.get(rid, {}).items())),
+            causes=tuple(sorted(causes.get(rid, ()), key=model.cause_order)),
+        )
+        for rid, row in rows.items()
+    ]
+    return sorted(result, key=model.sort_key)
+
+
+# --- the cache on the audit head -------------------------------------------------------------
+
+_CACHE_SIZE = 8
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _full(as_of: date, days: int) -> list[ForecastRow]:
+    """The whole forecast, cached on the audit head like the gap analysis: every write moves
+    the head, so a forecast computed before a write is never served after it. When the head
+    has moved, the events since say which requirements can have changed (the gap cache's own
+    reading of them): only those are recomputed, and logins and the like recompute nothing."""
+    head = gap_cache._head() if gap_cache.enabled() else None
+    if head is None:
+        return compute(as_of, days)
+    key = (str(db.engine.url), as_of, days)
+    with _lock:
+        entry = _cache.get(key)
+    if entry is not None and (entry.count, entry.hash) == (head.count, head.hash):
+        return list(entry.rows)
+    rows = None
+    if entry is not None and entry.count < head.count:
+        rows = _refreshed(entry, head, as_of, days)
+    if rows is None:
+        rows = compute(as_of, days)
+    with _lock:
+        current = _cache.get(key)
+        if current is None or current.count <= head.count:  # never step back to an older head
+            _cache[key] = _Entry(head.count, head.hash, tuple(rows))
+            _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return rows
+
+
+@dataclass(frozen=True)
+class _Entry:
+    count: int
+    hash: str
+    rows: tuple[ForecastRow, ...]
+
+
+# Events that change no forecast figure, besides those the gap cache already knows.
+_NEUTRAL = frozenset({"digest"})
+
+
+def _refreshed(entry: _Entry, head, as_of: date, days: int) -> list[ForecastRow] | None:
+    """The cached forecast brought up to `head`, recomputing only the requirements the
+    events since can have changed; None when that cannot be bounded or is not worth it."""
+    if head.count - entry.count > gap_cache._MAX_EVENTS:
+        return None
+    events = db.session.execute(
+        select(
+            AuditEvent.seq,
+            AuditEvent.hash,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.action,
+            AuditEvent.before,
+            AuditEvent.after,
+        )
+        .where(AuditEvent.seq >= entry.count, AuditEvent.seq <= head.count)
+        .order_by(AuditEvent.seq)
+    ).all()
+    if entry.count == 0:
+        chained = entry.hash == GENESIS
+    else:
+        chained = bool(events) and (events[0].seq, events[0].hash) == (entry.count, entry.hash)
+        events = events[1:]
+    if (
+        not chained
+        or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1))
+        or events[-1].hash != head.hash
+    ):
+        return None
+    changes = gap_cache._Changes()
+    if not all(e.entity in _NEUTRAL or changes.add(e) for e in events):
+        return None
+    affected = changes.requirement_ids(entry.rows)
+    if len(affected) > max(50, len(entry.rows) // 2):
+        return None
+    fresh = (
+        compute(as_of, days, GapFilter(requirement_ids=tuple(sorted(affected)))) if affected else []
+    )
+    kept = [row for row in entry.rows if row.requirement_id not in affected]
+    return sorted(kept + fresh, key=model.sort_key)
+
+
+def clear_cache() -> None:
+    """Forget every cached forecast."""
+    with _lock:
+        _cache.clear()
+
+
+def resolve_days(days: int | None) -> int:
+    """The window in days: given, else FORECAST_DAYS from the config, else 365."""
+    if days is not None:
+        return days
+    if has_app_context():
+        return current_app.config.get("FORECAST_DAYS", model.DEFAULT_DAYS)
+    return model.DEFAULT_DAYS
+
+
+def forecast(
+    as_of: date | None = None, days: int | None = None, filters: GapFilter | None = None
+) -> list[ForecastRow]:
+    """Every analysed requirement's forecast over [D, D + N] (default today and 365 days),
+    ordered by first short day (empty last), then service code, then competence code.
+    Without a narrowing filter it comes from the cache on the audit head."""
+    as_of, days = as_of or date.today(), resolve_days(days)
+    if filters and filters.narrows_requirements():
+        return compute(as_of, days, filters)
+    return _full(as_of, days)
+
+
+def by_requirement(as_of: date | None = None, days: int | None = None) -> dict[int, ForecastRow]:
+    """The whole forecast by requirement id (for the gap list and its exports)."""
+    return {row.requirement_id: row for row in forecast(as_of, days)}
+
+
+# --- upcoming shortfalls (the dashboard's "Komende tekorten", digests) -----------------------
+
+UPCOMING_DAYS = 365
+UPCOMING_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """Requirements that are covered enough today but fall short within the window, by month
+    (first day of the month → rows, in date order); `total` counts them all, `months` holds
+    the first `limit` of them."""
+
+    months: list[tuple[date, list[ForecastRow]]]
+    total: int
+    shown: int
+    until: date
+
+
+def upcoming(
+    as_of: date | None = None,
+    days: int = UPCOMING_DAYS,
+    limit: int | None = UPCOMING_SHOWN,
+    service_ids=None,
+) -> Upcoming:
+    """The requirements whose first short day lies after D and within `days`, soonest first,
+    grouped by month; at most `limit` of them (None: all), optionally for some services."""
+    as_of = as_of or date.today()
+    rows = [
+        r
+        for r in forecast(as_of, days)
+        if r.first_short_on is not None
+        and r.first_short_on > as_of
+        and (service_ids is None or r.service_id in service_ids)
+    ]
+    shown = rows if limit is None else rows[:limit]
+    months: dict[date, list[ForecastRow]] = {}
+    for row in shown:
+        months.setdefault(row.first_short_on.replace(day=1), []).append(row)
+    return Upcoming(list(months.items()), len(rows), len(shown), model.window_end(as_of, days))
