@@ -164,6 +164,11 @@ def statuses(page: Node, selector="data_requirement") -> dict[str, str]:
     }
 
 
+def is_api_rule(rule) -> bool:
+    """Routes authenticated by token (the docs page and the OpenAPI document are not)."""
+    return rule.endpoint.split(".")[0].startswith("api_") and rule.endpoint != "api_docs.reference"
+
+
 def fingerprint():
     """Row counts and version sums of every table but the audit log (403s are audited)."""
     result = {}

@@ -16,7 +16,7 @@ from registry.extensions import db
 from registry.models import Mitigation
 from tests import factories
 from tests.api.conftest import make_token
-from tests.support import fingerprint, login
+from tests.support import fingerprint, is_api_rule, login
 
 ALL = ("admin", "editor", "manager", "auditor")
 EDIT = ("admin", "editor")
@@ -61,11 +61,6 @@ API_ROUTES.update(
         ("api_assignments.update_assignment", "PUT"): (EDIT, 428),
     }
 )
-
-
-def is_api_rule(rule) -> bool:
-    """Routes authenticated by token (the docs page and the OpenAPI document are not)."""
-    return rule.endpoint.split(".")[0].startswith("api_") and rule.endpoint != "api_docs.reference"
 
 
 def _rules(app):

@@ -14,7 +14,7 @@ from registry.extensions import db
 from registry.models import Mitigation
 from registry.services import attestations, audit
 from tests import factories
-from tests.support import fingerprint, login
+from tests.support import fingerprint, is_api_rule, login
 
 ALL = ("admin", "editor", "manager", "auditor")
 EDIT = ("admin", "editor")
@@ -184,7 +184,6 @@ SESSION_ROUTES = ("auth.logout", "auth.change_password", "auth.two_factor.enrol"
 
 
 def _rules(app):
-    from tests.api.test_api_permissions import is_api_rule
 
     for rule in app.url_map.iter_rules():
         if is_api_rule(rule):
