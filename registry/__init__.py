@@ -51,10 +51,13 @@ def register_blueprints(app: Flask) -> None:
         competences,
         dossiers,
         main,
+        mitigations,
+        mywork,
         people,
         reports,
         services,
         transfer,
+        trend,
         users,
     )
 
@@ -62,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
         auth,
         main,
         reports,
+        trend,
+        mitigations,
+        mywork,
         dossiers,
         services,
         competences,

@@ -17,7 +17,7 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import audit, gaps, transfer, users
+    from registry.cli import audit, gaps, transfer, trend, users
 
-    for module in (users, transfer, gaps, audit):
+    for module in (users, transfer, gaps, audit, trend):
         module.register(app)

@@ -7,6 +7,7 @@ from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
 from registry.models.services import Assignment, Requirement, Service
+from registry.models.snapshots import StatusSnapshot
 from registry.models.users import User
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "Provider",
     "Requirement",
     "Service",
+    "StatusSnapshot",
     "User",
 ]

@@ -7,10 +7,11 @@ from flask import Blueprint, abort, current_app
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
-from registry.services import gaps, reports
+from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import ReportForm
+from registry.web import trend
 from registry.web.reports import ListPage, page_number, read, render
 
 bp = Blueprint("dossiers", __name__)
@@ -52,6 +53,8 @@ def service(code):
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
         contract_ending=record.contract_end is not None and record.contract_end <= end,
+        mitigations=mitigations.open_for(ids, as_of),
+        service_trend=trend.service_trend(record.id),
     )
 
 

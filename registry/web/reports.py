@@ -8,13 +8,14 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
 from registry.domain.spreadsheet import generate_csv, generate_xlsx
 from registry.extensions import db
 from registry.models import OrgUnit
-from registry.services import gaps, reports
+from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
@@ -109,6 +110,7 @@ def dashboard():
     rows = gaps.analyse(as_of, horizon)
     by_id = {row.requirement_id: row for row in rows}
     departures, leaving_total = reports.leaving_people(as_of, horizon)
+    top = [row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS]
     return render(
         "reports/dashboard.html",
         form,
@@ -116,7 +118,8 @@ def dashboard():
         counts=gaps.status_counts(rows),
         coverage=gaps.coverage(rows),
         providers=gaps.coverage_by_provider(rows),
-        top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
+        top=top,
+        mitigations=mitigations.open_for((row.requirement_id for row in top), as_of),
         departures=[
             (d, sorted((by_id[r] for r in d.requirement_ids if r in by_id), key=rules_order))
             for d in departures
@@ -137,8 +140,16 @@ def rules_order(row):
 # --- gap list and exports --------------------------------------------------------------------
 
 
-def gap_form() -> tuple[GapFilterForm, list]:
-    """The gap-list form with its options, and the rows it selects, highest risk first."""
+MITIGATION_FILTERS = (
+    (mitigations.WITHOUT, _l("without mitigation")),
+    (mitigations.WITH, _l("with a mitigation")),
+    (mitigations.ACCEPTED, _l("risk accepted")),
+)
+
+
+def gap_form() -> tuple[GapFilterForm, list, dict]:
+    """The gap-list form with its options, the rows it selects (highest risk first) and their
+    open mitigations (one query for all rows)."""
     form = GapFilterForm()
     service_rows = reports.service_choices()
     framework_rows = reports.framework_choices()
@@ -148,6 +159,7 @@ def gap_form() -> tuple[GapFilterForm, list]:
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
     form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
     form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    form.set_choices("mitigation", MITIGATION_FILTERS)
     read(form)
     as_of, horizon = form.period()
     service, framework = form.value("service"), form.value("framework")
@@ -164,19 +176,28 @@ def gap_form() -> tuple[GapFilterForm, list]:
         framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
         areas=(area,) if area else (),
     )
-    return form, gaps.by_risk(gaps.analyse(as_of, horizon, filters))
+    rows = gaps.by_risk(gaps.analyse(as_of, horizon, filters))
+    found = mitigations.open_for((row.requirement_id for row in rows), as_of)
+    return form, mitigations.keep(rows, found, form.value("mitigation")), found
 
 
 @bp.route("/gaps", endpoint="gaps")
 @permission_required(Permission.READ)
 def gaps_list():
-    form, rows = gap_form()
+    form, rows, found = gap_form()
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
     filtered = any(
-        form.value(name) for name in ("service", "provider", "criticality", "framework", "area")
+        form.value(name)
+        for name in ("service", "provider", "criticality", "framework", "area", "mitigation")
     )
     return render(
-        "reports/gaps.html", form, page=page, rows=rows, filtered=filtered, statuses=form.statuses()
+        "reports/gaps.html",
+        form,
+        page=page,
+        rows=rows,
+        filtered=filtered,
+        statuses=form.statuses(),
+        mitigations=found,
     )
 
 
@@ -198,10 +219,27 @@ def export_header() -> list[str]:
         _("Status"),
         _("Risk"),
         _("Contract end"),
+        _("Open mitigations"),
+        _("Risk accepted until"),
     ]
 
 
-def export_row(row) -> list:
+def describe_mitigation(m) -> str:
+    """One open mitigation in words, for a spreadsheet cell (dates ISO 8601)."""
+    parts = [f"{label('mitigation_kind', m.kind)} ({label('mitigation_status', m.status)})"]
+    if m.owner_name:
+        parts.append(f"{m.owner_name} ({m.owner_number})")
+    if m.due_on:
+        parts.append(_("due %(date)s", date=m.due_on.isoformat()))
+    if m.overdue:
+        parts.append(_("overdue"))
+    if m.risk_expires_on:
+        parts.append(_("risk accepted until %(date)s", date=m.risk_expires_on.isoformat()))
+    return ", ".join(parts)
+
+
+def export_row(row, found: dict | None = None) -> list:
+    gm = (found or {}).get(row.requirement_id)
     return [
         row.service_code,
         row.service_name,
@@ -219,6 +257,8 @@ def export_row(row) -> list:
         label("gap_status", row.status),
         row.risk,
         row.contract_end,
+        mitigations.summary(gm, describe_mitigation),
+        gm.accepted_until if gm else None,
     ]
 
 
@@ -226,10 +266,10 @@ def export_row(row) -> list:
 @permission_required(Permission.READ)
 def gaps_export(fmt):
     """The gap list as filtered on the page (every page of it), as CSV or XLSX."""
-    form, rows = gap_form()
+    form, rows, found = gap_form()
     as_of, horizon = form.period()
     name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
-    body = [export_row(row) for row in rows]
+    body = [export_row(row, found) for row in rows]
     if fmt == "csv":
         data, mimetype = generate_csv(export_header(), body), "text/csv; charset=utf-8"
     else:

@@ -19,6 +19,7 @@ ROLE_LABELS = {
 # (endpoint, label, hint, permission). An area shows up once its blueprint is registered.
 NAVIGATION = (
     ("main.home", _l("Start"), None, Permission.READ),
+    ("mywork.index", _l("My work"), _l("your services, mitigations and departure"), Permission.READ),
     (
         "reports.dashboard",
         _l("Dashboard"),
@@ -26,8 +27,15 @@ NAVIGATION = (
         Permission.READ,
     ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
+    (
+        "mitigations.index",
+        _l("Mitigations"),
+        _l("the measures planned for gaps"),
+        Permission.READ,
+    ),
     ("reports.matrix", _l("Coverage matrix"), _l("services × competences"), Permission.READ),
     ("reports.whatif", _l("What-if"), _l("the impact of departures"), Permission.READ),
+    ("trend.index", _l("Trend"), _l("coverage over time"), Permission.READ),
     (
         "services.index",
         _l("Services"),

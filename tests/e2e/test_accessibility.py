@@ -29,7 +29,7 @@ PAGES = (
     "/services/",
     "/services/digitaal-loket",
     "/services/providers/",
-    "/services/mitigations",
+    "/mitigations/",
     "/competences/",
     "/competences/D.8",
     "/competences/frameworks/",
