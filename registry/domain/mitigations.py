@@ -60,7 +60,10 @@ def accept_risk_problems(
     if kind != ACCEPT_RISK:
         if risk_expires_on is not None:
             problems.append(
-                (N_("Only an accepted risk has an expiry date; leave this empty."), "risk_expires_on")
+                (
+                    N_("Only an accepted risk has an expiry date; leave this empty."),
+                    "risk_expires_on",
+                )
             )
         return problems
     if not (note or "").strip():
@@ -68,7 +71,9 @@ def accept_risk_problems(
             (N_("Accepting a risk needs a justification: say why in the note."), "note")
         )
     if risk_expires_on is None:
-        problems.append((N_("An accepted risk needs a date on which it expires."), "risk_expires_on"))
+        problems.append(
+            (N_("An accepted risk needs a date on which it expires."), "risk_expires_on")
+        )
     elif risk_expires_on != stored and not (today < risk_expires_on <= one_year_after(today)):
         problems.append(
             (

@@ -153,9 +153,7 @@ def listing(filters: MitigationFilter, day: date) -> Select:
             contains_eager(m.requirement).contains_eager(Requirement.competence),
             contains_eager(m.owner),
         )
-        .order_by(
-            overdue.desc(), m.due_on.is_(None), m.due_on, Service.code, Competence.code, m.id
-        )
+        .order_by(overdue.desc(), m.due_on.is_(None), m.due_on, Service.code, Competence.code, m.id)
     )
     if filters.status:
         stmt = stmt.where(m.status == filters.status)

@@ -127,11 +127,7 @@ def series(days: list[date], service_id: int | None = None) -> list[domain.Point
     """Coverage on each of `days`, of the whole registry or of one service (one query)."""
     if not days:
         return []
-    stmt = (
-        select(S.day, S.status, func.count())
-        .where(S.day.in_(days))
-        .group_by(S.day, S.status)
-    )
+    stmt = select(S.day, S.status, func.count()).where(S.day.in_(days)).group_by(S.day, S.status)
     if service_id is not None:
         stmt = stmt.where(S.service_id == service_id)
     counts: dict = {}
@@ -159,12 +155,8 @@ def by_provider(days: list[date]) -> list[tuple[int | None, str | None, list[dom
     """(provider id, name, points) per provider, by name; no provider last."""
     per = series_by(S.provider_id, days)
     ids = [key for key in per if key is not None]
-    names = {
-        pid: name
-        for pid, name in db.session.execute(
-            select(Provider.id, Provider.name).where(Provider.id.in_(ids))
-        )
-    }
+    stmt = select(Provider.id, Provider.name).where(Provider.id.in_(ids))
+    names = {pid: name for pid, name in db.session.execute(stmt).all()}  # noqa: C416
     return sorted(
         ((key, names.get(key), points) for key, points in per.items()),
         key=lambda item: (item[0] is None, (item[1] or "").casefold()),

@@ -9,9 +9,9 @@ from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
 from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
+from registry.web import trend
 from registry.web.decorators import permission_required
 from registry.web.forms.reports import ReportForm
-from registry.web import trend
 from registry.web.reports import ListPage, page_number, read, render
 
 bp = Blueprint("dossiers", __name__)

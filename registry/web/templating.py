@@ -19,7 +19,12 @@ ROLE_LABELS = {
 # (endpoint, label, hint, permission). An area shows up once its blueprint is registered.
 NAVIGATION = (
     ("main.home", _l("Start"), None, Permission.READ),
-    ("mywork.index", _l("My work"), _l("your services, mitigations and departure"), Permission.READ),
+    (
+        "mywork.index",
+        _l("My work"),
+        _l("your services, mitigations and departure"),
+        Permission.READ,
+    ),
     (
         "reports.dashboard",
         _l("Dashboard"),

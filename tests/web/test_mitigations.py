@@ -105,7 +105,9 @@ def test_a_recorded_mitigation_shows_beside_the_risk_everywhere(english, runner,
         assert "data-overdue" not in row and "data-no-mitigation" not in row, url
         assert 'data-status="unassigned"' in row  # the status itself never changes
 
-    csv_rows = list(csv.reader(io.StringIO(manager.get("/reports/gaps.csv").data.decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.reader(io.StringIO(manager.get("/reports/gaps.csv").data.decode("utf-8-sig")))
+    )
     header, [line] = csv_rows[0], csv_rows[1:]
     cell = line[header.index("Open mitigations")]
     assert "training (open)" in cell and "Olga Owner (E100)" in cell
@@ -190,7 +192,9 @@ def test_gap_list_filters_without_mitigation_and_risk_accepted(client_as, gap):
 
     def shown(query):
         page = client.get(f"/reports/gaps?{query}").get_data(as_text=True)
-        return {code for code in ("CM", "ARCH", "PRIV") if f'data-requirement="zaak/{code}"' in page}
+        return {
+            code for code in ("CM", "ARCH", "PRIV") if f'data-requirement="zaak/{code}"' in page
+        }
 
     assert shown("") == {"CM", "ARCH", "PRIV"}
     assert shown("mitigation=without") == {"ARCH", "PRIV"}  # a lapsed acceptance is no answer
@@ -242,7 +246,9 @@ def test_accepting_a_risk_needs_a_justification_and_an_expiry_within_a_year(
 
 
 def test_an_accepted_risk_of_exactly_a_year_is_allowed(client_as, gap):
-    year = TODAY.replace(year=TODAY.year + 1) if not (TODAY.month == 2 and TODAY.day == 29) else None
+    year = (
+        TODAY.replace(year=TODAY.year + 1) if not (TODAY.month == 2 and TODAY.day == 29) else None
+    )
     expires = year or date(TODAY.year + 1, 2, 28)
     data = form(kind="accept_risk", risk_expires_on=expires.isoformat(), note="Borging via SLA")
     assert client_as("manager").post(new_url(gap), data=data).status_code == 302
@@ -328,7 +334,9 @@ def test_gap_pages_query_mitigations_once_whatever_the_rows(client_as, gap):
         requirement = factories.make_requirement(
             gap["service"], factories.make_competence(code=f"X{n}")
         )
-        db.session.add(Mitigation(requirement=requirement, kind="hire", owner=factories.make_person()))
+        db.session.add(
+            Mitigation(requirement=requirement, kind="hire", owner=factories.make_person())
+        )
     db.session.commit()
     for url, count in few.items():
         assert statements_for(client, url) == count, url
