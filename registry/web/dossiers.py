@@ -77,6 +77,7 @@ def competence(code):
         form,
         competence=record,
         rows=sorted(rows, key=lambda r: (-r.severity, r.service_code)),
+        mitigations=mitigations.open_for((r.requirement_id for r in rows), as_of),
         holders=holders,
         needed=reports.assignments_where_needed(record.id, as_of),
         stale_before=as_of - timedelta(days=reports.STALE_DAYS),

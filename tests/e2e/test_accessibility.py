@@ -30,6 +30,8 @@ PAGES = (
     "/services/digitaal-loket",
     "/services/providers/",
     "/mitigations/",
+    "/my-work/",
+    "/reports/trend/",
     "/competences/",
     "/competences/D.8",
     "/competences/frameworks/",

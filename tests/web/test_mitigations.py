@@ -96,9 +96,14 @@ def test_a_recorded_mitigation_shows_beside_the_risk_everywhere(english, runner,
     assert event.actor_role == "manager"
 
     due = days(30)
-    for url in ("/reports/", "/reports/gaps", "/services/zaak"):
+    markers = {
+        "/reports/": 'data-requirement="zaak/CM"',
+        "/reports/gaps": 'data-requirement="zaak/CM"',
+        "/services/zaak": 'id="req-CM"',
+        "/competences/CM": 'data-service="zaak"',
+    }
+    for url, marker in markers.items():
         page = manager.get(url).get_data(as_text=True)
-        marker = 'id="req-CM"' if url == "/services/zaak" else 'data-requirement="zaak/CM"'
         row = block(page, marker)
         assert 'data-kind="training"' in row, url
         assert "training (open)" in row and "Olga Owner" in row, url
