@@ -35,6 +35,7 @@ ENTITY_LABELS = {
     "import": _l("import"),
     "route": _l("page or action"),
     "audit_event": _l("audit event"),
+    "snapshot": _l("trend snapshot"),
 }
 ACTION_LABELS = {
     "create": _l("created"),
@@ -46,6 +47,7 @@ ACTION_LABELS = {
     "logout": _l("logged out"),
     "refused": _l("refused"),
     "import": _l("imported"),
+    "snapshot": _l("stored a trend snapshot"),
     "change_password": _l("changed password"),
     "redact": _l("redacted personal data"),
 }
