@@ -2,6 +2,7 @@
 risk, and sees it beside that risk everywhere: dashboard, gap list, dossier, Maatregelen and
 the Excel export. In a real browser on the demo municipality, CSRF on."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -48,7 +49,8 @@ def test_manager_records_a_mitigation_and_sees_it_beside_the_risk(live_server, d
     page.goto(base + "/reports/gaps")
     with page.expect_download() as info:
         page.get_by_role("link", name="Excel (XLSX)", exact=True).click()
-    sheet = load_workbook(info.value.path()).active
+    with open(info.value.path(), "rb") as handle:  # the download has no .xlsx name
+        sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     header = next(r for r in rows if r and "Open mitigations" in r)
     service, competence = key.split("/")
