@@ -31,12 +31,14 @@ def upgrade():
     sa.UniqueConstraint('day', 'requirement_id', name=op.f('uq_status_snapshots_day_requirement_id'))
     )
     with op.batch_alter_table('status_snapshots', schema=None) as batch_op:
-        batch_op.create_index('ix_status_snapshots_service_id_day', ['service_id', 'day'], unique=False)
+        batch_op.create_index('ix_status_snapshots_day_figures', ['day', 'service_id', 'provider_id', 'status'], unique=False)
+        batch_op.create_index('ix_status_snapshots_service_id_day', ['service_id', 'day', 'status'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('status_snapshots', schema=None) as batch_op:
         batch_op.drop_index('ix_status_snapshots_service_id_day')
+        batch_op.drop_index('ix_status_snapshots_day_figures')
 
     op.drop_table('status_snapshots')

@@ -17,7 +17,9 @@ class StatusSnapshot(Base):
     __tablename__ = "status_snapshots"
     __table_args__ = (
         UniqueConstraint("day", "requirement_id"),
-        Index("ix_status_snapshots_service_id_day", "service_id", "day"),
+        # Covering indexes: the trend figures are counted from the index alone.
+        Index("ix_status_snapshots_day_figures", "day", "service_id", "provider_id", "status"),
+        Index("ix_status_snapshots_service_id_day", "service_id", "day", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

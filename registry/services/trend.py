@@ -136,24 +136,37 @@ def series(days: list[date], service_id: int | None = None) -> list[domain.Point
     return _points(counts, days)
 
 
-def series_by(column, days: list[date]) -> dict:
-    """Coverage on each of `days` per value of `column` (provider or service id), one query."""
+def figures(days: list[date]) -> tuple[list, list, list]:
+    """Coverage on each of `days` overall, per provider and per service, from ONE grouped
+    query (the three views share it): (points, by_provider, by_service) as returned by
+    `series`, `by_provider` and `by_service`."""
     if not days:
-        return {}
+        return [], [], []
     stmt = (
-        select(column, S.day, S.status, func.count())
+        select(S.service_id, S.provider_id, S.day, S.status, func.count())
         .where(S.day.in_(days))
-        .group_by(column, S.day, S.status)
+        .group_by(S.day, S.service_id, S.provider_id, S.status)  # the covering index's order
     )
-    counts: dict = {}
-    for key, day, status, n in db.session.execute(stmt):
-        counts.setdefault(key, {}).setdefault(day, {})[status] = n
-    return {key: _points(by_day, days) for key, by_day in counts.items()}
+    overall: dict = {}
+    providers: dict = {}
+    services: dict = {}
+    for service_id, provider_id, day, status, n in db.session.execute(stmt):
+        for target in (
+            overall,
+            providers.setdefault(provider_id, {}),
+            services.setdefault(service_id, {}),
+        ):
+            by_status = target.setdefault(day, {})
+            by_status[status] = by_status.get(status, 0) + n
+    return (
+        _points(overall, days),
+        _named_providers({k: _points(v, days) for k, v in providers.items()}),
+        _named_services({k: _points(v, days) for k, v in services.items()}),
+    )
 
 
-def by_provider(days: list[date]) -> list[tuple[int | None, str | None, list[domain.Point]]]:
+def _named_providers(per: dict) -> list[tuple[int | None, str | None, list[domain.Point]]]:
     """(provider id, name, points) per provider, by name; no provider last."""
-    per = series_by(S.provider_id, days)
     ids = [key for key in per if key is not None]
     stmt = select(Provider.id, Provider.name).where(Provider.id.in_(ids))
     names = {pid: name for pid, name in db.session.execute(stmt).all()}  # noqa: C416
@@ -163,19 +176,14 @@ def by_provider(days: list[date]) -> list[tuple[int | None, str | None, list[dom
     )
 
 
-def by_service(days: list[date]) -> list[tuple[int, str | None, str | None, list]]:
+def _change(points) -> float:
+    known = [p.coverage for p in points if p.coverage is not None]
+    return known[-1] - known[0] if len(known) > 1 else 0.0
+
+
+def _named_services(per: dict) -> list[tuple[int, str | None, str | None, list]]:
     """(service id, code, name, points) per service, the largest fall in coverage first."""
-    per = series_by(S.service_id, days)
-    names = {
-        sid: (code, name)
-        for sid, code, name in db.session.execute(
-            select(Service.id, Service.code, Service.name).where(Service.id.in_(list(per)))
-        )
-    }
-
-    def change(points):
-        known = [p.coverage for p in points if p.coverage is not None]
-        return known[-1] - known[0] if len(known) > 1 else 0.0
-
+    stmt = select(Service.id, Service.code, Service.name).where(Service.id.in_(list(per)))
+    names = {sid: (code, name) for sid, code, name in db.session.execute(stmt)}
     items = [(sid, *names.get(sid, (None, None)), points) for sid, points in per.items()]
-    return sorted(items, key=lambda item: (change(item[3]), item[1] or ""))
+    return sorted(items, key=lambda item: (_change(item[3]), item[1] or ""))

@@ -12,8 +12,8 @@ from registry.domain.permissions import Permission
 from registry.extensions import db
 from registry.models import Person
 from registry.services import gaps, mywork
-from registry.services.gaps import GapFilter
 from registry.web.decorators import permission_required
+from registry.web.mitigations import current_rows
 from registry.web.reports import percentage
 
 bp = Blueprint("mywork", __name__, url_prefix="/my-work")
@@ -29,12 +29,7 @@ def index():
     today = date.today()
     _today, horizon = gaps.resolve(today, None)
     owned = mywork.owned_mitigations(person.id, today)
-    rids = tuple(sorted({m.requirement_id for m in owned}))
-    rows = (
-        {r.requirement_id: r for r in gaps.analyse(today, horizon, GapFilter(requirement_ids=rids))}
-        if rids
-        else {}
-    )
+    rows = current_rows(owned, today)
     return render_template(
         "mywork/index.html",
         today=today,

@@ -79,10 +79,11 @@ def index():
     form = TrendForm(request.args)
     form.validate()
     days, step = period(form.value("start"), form.value("end"))
-    overall = make(trend.series(days)) if days else None
-    providers = [(pid, name, make(points)) for pid, name, points in trend.by_provider(days)]
+    points, by_provider, by_service = trend.figures(days)
+    overall = make(points) if days else None
+    providers = [(pid, name, make(points)) for pid, name, points in by_provider]
     services = ListPage(
-        [(sid, code, name, make(points)) for sid, code, name, points in trend.by_service(days)],
+        [(sid, code, name, make(points)) for sid, code, name, points in by_service],
         page_number(),
         current_app.config.get("PAGE_SIZE", 50),
     )
