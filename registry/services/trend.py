@@ -115,11 +115,15 @@ def computed_days(days: list[date]) -> list[date]:
 
 
 def _points(counts: dict, days: list[date]) -> list[domain.Point]:
+    """One point per day from {day: {status: n}} (days without rows: no requirements)."""
     points = []
     for day in days:
-        by_status = counts.get(day, {})
-        full = {s: by_status.get(s, 0) for s in rules.STATUSES}
-        points.append(domain.Point(day, sum(full.values()), full[rules.COVERED], full))
+        by_status = counts.get(day)
+        if by_status:
+            total = sum(by_status.values())
+            points.append(domain.Point(day, total, by_status.get(rules.COVERED, 0), by_status))
+        else:
+            points.append(domain.Point(day, 0, 0, {}))
     return points
 
 

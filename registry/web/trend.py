@@ -3,6 +3,7 @@ provider and per service, as server-rendered SVG step charts with the same figur
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import format_date
@@ -26,10 +27,13 @@ STEP_TEXT = {
 
 @dataclass
 class Trend:
-    """The points of one group, their chart, and the days shown."""
+    """The points of one group and (computed when a page draws it) their chart."""
 
     points: list
-    chart: domain.Chart
+
+    @cached_property
+    def chart(self) -> domain.Chart:
+        return domain.chart(self.points, label_day=_short)
 
     @property
     def first(self):
@@ -46,8 +50,21 @@ def _short(d: date) -> str:
     return format_date(d, "d MMM yy")
 
 
+def memo(fn):
+    """`fn` remembered per arguments, for one page: hundreds of chart rows share a few dozen
+    days and percentages, and Babel's formatting is slow."""
+    known: dict = {}
+
+    def remembered(*args):
+        if args not in known:
+            known[args] = fn(*args)
+        return known[args]
+
+    return remembered
+
+
 def make(points) -> Trend:
-    return Trend(points, domain.chart(points, label_day=_short))
+    return Trend(points)
 
 
 def period(start: date | None, end: date | None) -> tuple[list[date], str]:
@@ -96,7 +113,7 @@ def index():
         providers=providers,
         services=services,
         computed=trend.computed_days(days),
-        format_date=format_date,
-        percentage=percentage,
+        format_date=memo(format_date),
+        percentage=memo(percentage),
         period={},
     )
