@@ -76,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
         dossiers,
         health,
         main,
+        mitigations,
+        mywork,
         peildatum,
         people,
         privacy,
@@ -83,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         services,
         suppliers,
         transfer,
+        trend,
         users,
     )
 
@@ -92,6 +95,9 @@ def register_blueprints(app: Flask) -> None:
         main,
         reports,
         suppliers,
+        trend,
+        mitigations,
+        mywork,
         dossiers,
         services,
         competences,

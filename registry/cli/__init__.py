@@ -32,8 +32,21 @@ def register(app) -> None:
         serve,
         tokens,
         transfer,
+        trend,
         users,
     )
 
-    for module in (users, transfer, gaps, audit, attest, serve, privacy, tokens, forecast, notify):
+    for module in (
+        users,
+        transfer,
+        gaps,
+        audit,
+        attest,
+        serve,
+        privacy,
+        tokens,
+        forecast,
+        notify,
+        trend,
+    ):
         module.register(app)

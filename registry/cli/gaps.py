@@ -58,8 +58,11 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
     return day
 
 
-def report_records(rows) -> list[dict]:
-    """The gap rows as plain records: codes, not names; numbers as numbers."""
+def report_records(rows, mitigations: dict | None = None) -> list[dict]:
+    """The gap rows as plain records: codes, not names; numbers as numbers. With
+    `mitigations` (open ones by requirement id), each record lists them as `mitigations`."""
+    from registry.services.mitigations import records
+
     return [
         {
             "service": r.service_code,
@@ -72,6 +75,11 @@ def report_records(rows) -> list[dict]:
             "status": r.status,
             "risk": r.risk,
             "contract_ending": r.contract_ending,
+            **(
+                {"mitigations": records(mitigations.get(r.requirement_id))}
+                if mitigations is not None
+                else {}
+            ),
         }
         for r in rows
     ]
@@ -129,7 +137,13 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
     as_of, horizon = gaps.resolve(as_of, horizon)
     rows = gaps.analyse(as_of, horizon)
     shown = rows if show_all else [r for r in rows if r.status != rules.COVERED]
-    records = report_records(shown)
+    if fmt == "json":
+        from registry.services import mitigations
+
+        found = mitigations.open_for((r.requirement_id for r in shown), as_of)
+        records = report_records(shown, found)
+    else:
+        records = report_records(shown)
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":

@@ -10,6 +10,7 @@ from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
 from registry.models.search import include_object
 from registry.models.services import Assignment, Requirement, Service
+from registry.models.snapshots import StatusSnapshot
 from registry.models.tokens import ApiToken
 from registry.models.users import RecoveryCode, User
 
@@ -32,6 +33,7 @@ __all__ = [
     "RefusalWindow",
     "Requirement",
     "Service",
+    "StatusSnapshot",
     "User",
     "include_object",
 ]

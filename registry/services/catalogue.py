@@ -14,15 +14,17 @@ Why one module of more than 400 lines: six small aggregates sharing the same ste
 Splitting it into a package like `services/people/` is the next step when it grows.
 """
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
-
 # The import's code rules, so that codes from a form and from a file work alike as page
 # addresses; reserved words are pages of their own under /services/ and /competences/.
+from registry.domain import mitigations as mitigation_rules
+from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import (
     COMPETENCE_CODE,
     MAX_HOLDERS,
@@ -355,26 +357,26 @@ def delete_requirement(actor: audit.Actor, requirement: Requirement, version) ->
 # --- mitigations --------------------------------------------------------------------------
 
 
-def _mitigation_values(fields: dict) -> dict:
+def _mitigation_values(fields: dict, stored: Mitigation | None = None) -> dict:
     kind = _choice(fields.get("kind"), MITIGATION_KINDS, "kind")
     owner = _existing(
         Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
     )
+    note = _optional(fields.get("note"), "note", MAX_TEXT_LENGTH)
     expires = fields.get("risk_expires_on")
-    if kind == "accept_risk" and expires is None:
-        raise ServiceError(
-            _l("An accepted risk needs a date on which it expires."), "risk_expires_on"
-        )
-    if kind != "accept_risk" and expires is not None:
-        raise ServiceError(
-            _l("Only an accepted risk has an expiry date; leave this empty."), "risk_expires_on"
-        )
+    # The rules of an accepted risk (DESIGN.md "Acting on gaps"), from the pure domain.
+    problems = mitigation_rules.accept_risk_problems(
+        kind, note, expires, date.today(), stored.risk_expires_on if stored else None
+    )
+    if problems:
+        message, field = problems[0]
+        raise ServiceError(_l(message), field)
     return {
         "kind": kind,
         "owner_id": owner.id if owner else None,
         "due_on": fields.get("due_on"),
         "status": _choice(fields.get("status"), MITIGATION_STATUSES, "status"),
-        "note": _optional(fields.get("note"), "note", MAX_TEXT_LENGTH),
+        "note": note,
         "risk_expires_on": expires,
     }
 
@@ -388,7 +390,8 @@ def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) ->
 def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fields) -> Mitigation:
     """Change a mitigation (its status, owner, due date …)."""
     ensure_version(mitigation, version)
-    return _update(actor, "update", "mitigation", mitigation, _mitigation_values(fields))
+    values = _mitigation_values(fields, mitigation)
+    return _update(actor, "update", "mitigation", mitigation, values)
 
 
 # --- frameworks ---------------------------------------------------------------------------

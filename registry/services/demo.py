@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 
 from registry.extensions import db
 from registry.models import Competence, Framework, Person, Provider, Service, User
-from registry.services import audit, interchange, users
+from registry.services import audit, interchange, trend, users
 from registry.services.errors import ServiceError
 
 # One account per role; the names say what they are.
@@ -96,6 +96,7 @@ def load_demo(actor: audit.Actor) -> list[tuple[str, str, str]]:
             )
         )
     interchange.apply_import(actor, plan)
+    trend.load_demo_snapshots(actor)  # a year of monthly snapshots, computed from the data
     accounts = []
     for role, email, name in ACCOUNTS:
         password = secrets.token_urlsafe(12)

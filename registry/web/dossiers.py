@@ -7,9 +7,10 @@ from flask import Blueprint, abort, current_app
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
-from registry.services import gaps, reports
+from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
+from registry.web import trend
 from registry.web.decorators import permission_required
 from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm
@@ -55,6 +56,8 @@ def service(code):
         coverage=gaps.coverage(list(rows.values())),
         contract_ending=record.contract_end is not None and record.contract_end <= end,
         **_forecast(record.id, as_of),
+        mitigations=mitigations.open_for(ids, as_of),
+        service_trend=trend.service_trend(record.id),
     )
 
 
@@ -89,6 +92,7 @@ def competence(code):
         form,
         competence=record,
         rows=sorted(rows, key=lambda r: (-r.severity, r.service_code)),
+        mitigations=mitigations.open_for((r.requirement_id for r in rows), as_of),
         holders=holders,
         needed=reports.assignments_where_needed(record.id, as_of),
         stale_before=as_of - timedelta(days=reports.STALE_DAYS),

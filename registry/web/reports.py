@@ -8,13 +8,14 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
 from registry.extensions import db
 from registry.models import OrgUnit
-from registry.services import gaps, provenance, reports
+from registry.services import gaps, mitigations, provenance, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
 from registry.services.head_cache import memo
@@ -115,6 +116,7 @@ def dashboard():
     departures, leaving_total = memo(
         ("leaving", as_of, horizon), lambda: reports.leaving_people(as_of, horizon)
     )
+    top = [row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS]
     return render(
         "reports/dashboard.html",
         form,
@@ -122,7 +124,8 @@ def dashboard():
         counts=gaps.status_counts(rows),
         coverage=gaps.coverage(rows),
         providers=gaps.coverage_by_provider(rows),
-        top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
+        top=top,
+        mitigations=mitigations.open_for((row.requirement_id for row in top), as_of),
         departures=[
             (d, sorted((by_id[r] for r in d.requirement_ids if r in by_id), key=rules_order))
             for d in departures
@@ -148,8 +151,16 @@ def rules_order(row):
 # --- gap list and exports --------------------------------------------------------------------
 
 
-def gap_form() -> tuple[GapFilterForm, list]:
-    """The gap-list form with its options, and the rows it selects, highest risk first."""
+MITIGATION_FILTERS = (
+    (mitigations.WITHOUT, _l("without mitigation")),
+    (mitigations.WITH, _l("with a mitigation")),
+    (mitigations.ACCEPTED, _l("risk accepted")),
+)
+
+
+def gap_form() -> tuple[GapFilterForm, list, dict]:
+    """The gap-list form with its options, the rows it selects (highest risk first) and their
+    open mitigations (one query for all rows)."""
     form = GapFilterForm()
     service_rows = reports.service_choices()
     framework_rows = reports.framework_choices()
@@ -159,6 +170,7 @@ def gap_form() -> tuple[GapFilterForm, list]:
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
     form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
     form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    form.set_choices("mitigation", MITIGATION_FILTERS)
     read(form)
     as_of, horizon = form.period()
     service, framework = form.value("service"), form.value("framework")
@@ -175,7 +187,9 @@ def gap_form() -> tuple[GapFilterForm, list]:
         framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
         areas=(area,) if area else (),
     )
-    return form, gaps.by_risk(gaps.analyse(as_of, horizon, filters))
+    rows = gaps.by_risk(gaps.analyse(as_of, horizon, filters))
+    found = mitigations.open_for((row.requirement_id for row in rows), as_of)
+    return form, mitigations.keep(rows, found, form.value("mitigation")), found
 
 
 SORTS = ("risk", "first_short")
@@ -203,11 +217,12 @@ def sorted_by_request(rows: list, as_of: date) -> tuple[list, dict, str]:
 @bp.route("/gaps", endpoint="gaps")
 @permission_required(Permission.READ)
 def gaps_list():
-    form, rows = gap_form()
+    form, rows, found = gap_form()
     rows, forecasts, sort = sorted_by_request(rows, form.period()[0])
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
     filtered = any(
-        form.value(name) for name in ("service", "provider", "criticality", "framework", "area")
+        form.value(name)
+        for name in ("service", "provider", "criticality", "framework", "area", "mitigation")
     )
     return render(
         "reports/gaps.html",
@@ -218,6 +233,7 @@ def gaps_list():
         statuses=form.statuses(),
         forecasts=forecasts,
         sort=sort,
+        mitigations=found,
     )
 
 
@@ -239,12 +255,29 @@ def export_header() -> list[str]:
         _("Status"),
         _("Risk"),
         _("Contract end"),
+        _("Open mitigations"),
+        _("Risk accepted until"),
         _("First short on"),
     ]
 
 
-def export_row(row, forecasts=None) -> list:
-    found = (forecasts or {}).get(row.requirement_id)
+def describe_mitigation(m) -> str:
+    """One open mitigation in words, for a spreadsheet cell (dates ISO 8601)."""
+    parts = [f"{label('mitigation_kind', m.kind)} ({label('mitigation_status', m.status)})"]
+    if m.owner_name:
+        parts.append(f"{m.owner_name} ({m.owner_number})")
+    if m.due_on:
+        parts.append(_("due %(date)s", date=m.due_on.isoformat()))
+    if m.overdue:
+        parts.append(_("overdue"))
+    if m.risk_expires_on:
+        parts.append(_("risk accepted until %(date)s", date=m.risk_expires_on.isoformat()))
+    return ", ".join(parts)
+
+
+def export_row(row, found: dict | None = None, forecasts: dict | None = None) -> list:
+    gm = (found or {}).get(row.requirement_id)
+    fc = (forecasts or {}).get(row.requirement_id)
     return [
         row.service_code,
         row.service_name,
@@ -262,7 +295,9 @@ def export_row(row, forecasts=None) -> list:
         label("gap_status", row.status),
         row.risk,
         row.contract_end,
-        found.first_short_on if found else None,
+        mitigations.summary(gm, describe_mitigation),
+        gm.accepted_until if gm else None,
+        fc.first_short_on if fc else None,
     ]
 
 
@@ -270,7 +305,7 @@ def export_row(row, forecasts=None) -> list:
 @permission_required(Permission.READ)
 def gaps_export(fmt):
     """The gap list as filtered on the page (every page of it), as CSV or XLSX."""
-    form, rows = gap_form()
+    form, rows, found = gap_form()
     as_of, horizon = form.period()
     rows, forecasts, _sort = sorted_by_request(rows, as_of)
     name = f"gaps-{as_of.isoformat()}-{horizon}d.{fmt}"
@@ -282,7 +317,7 @@ def gaps_export(fmt):
         details=[("status", " ".join(form.statuses()))]
         + [(n, form.value(n)) for n in ("service", "provider", "criticality", "framework", "area")],
     )
-    body = [export_row(row, forecasts) for row in rows]
+    body = [export_row(row, found, forecasts) for row in rows]
     if fmt == "csv":
         data = provenance.dated_csv(export_header(), body, stamp)
         mimetype = "text/csv; charset=utf-8"

@@ -7,7 +7,7 @@ of records nothing refers to. Every edit form carries the record's version: savi
 change answers 409 with the current values and what the user had typed.
 """
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.domain.permissions import Permission
@@ -24,7 +24,6 @@ from registry.web.editing import (
 )
 from registry.web.forms.catalogue import (
     MitigationForm,
-    MitigationSearchForm,
     ProviderForm,
     RequirementForm,
     SearchForm,
@@ -193,11 +192,8 @@ def delete_requirement(code, rid):
 @bp.route("/mitigations")
 @permission_required(Permission.READ)
 def mitigations():
-    search = MitigationSearchForm(request.args)
-    search.set_choices()
-    query = catalogue.mitigations_query(search.status.data)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("services/mitigations.html", page=page, search=search)
+    """The list moved to Maatregelen (/mitigations/); old links and bookmarks still work."""
+    return redirect(url_for("mitigations.index", **request.args.to_dict()), 301)
 
 
 @bp.route("/<code>/requirements/<int:rid>/mitigations/new", methods=["GET", "POST"])
@@ -239,7 +235,7 @@ def edit_mitigation(code, rid, mid):
             lambda: catalogue.update_mitigation(
                 actor(), mitigation, form.version.data, **form.values()
             ),
-            lambda _m: url_for("services.mitigations"),
+            lambda _m: url_for("mitigations.index"),
             fresh=lambda: MitigationForm.stored(mitigation),
         )
     return render(form=form)

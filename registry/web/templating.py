@@ -20,12 +20,24 @@ ROLE_LABELS = {
 NAVIGATION = (
     ("main.home", _l("Start"), None, Permission.READ),
     (
+        "mywork.index",
+        _l("My work"),
+        _l("your services, mitigations and departure"),
+        Permission.READ,
+    ),
+    (
         "reports.dashboard",
         _l("Dashboard"),
         _l("coverage, top risks and departures"),
         Permission.READ,
     ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
+    (
+        "mitigations.index",
+        _l("Mitigations"),
+        _l("the measures planned for gaps"),
+        Permission.READ,
+    ),
     ("reports.matrix", _l("Coverage matrix"), _l("services × competences"), Permission.READ),
     (
         "suppliers.index",
@@ -34,6 +46,7 @@ NAVIGATION = (
         Permission.READ,
     ),
     ("reports.whatif", _l("What-if"), _l("the impact of departures"), Permission.READ),
+    ("trend.index", _l("Trend"), _l("coverage over time"), Permission.READ),
     (
         "services.index",
         _l("Services"),

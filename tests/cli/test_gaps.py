@@ -34,6 +34,7 @@ def test_json_has_codes_numbers_and_report_order(runner, registry):
         "status": "unassigned",
         "risk": 3,
         "contract_ending": False,
+        "mitigations": [],  # the open ones (DESIGN.md "Acting on gaps")
     }
     assert records[1]["holders_now"] == 1 and records[1]["holders_at_horizon"] == 0
     assert records[1]["candidates"] == 1  # "Elsewhere" holds SEC at 5, not assigned to alpha

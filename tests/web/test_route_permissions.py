@@ -64,7 +64,10 @@ ROUTES = {
     # catalogue
     ("services.index", "GET"): (ALL, 200),
     ("services.providers", "GET"): (ALL, 200),
-    ("services.mitigations", "GET"): (ALL, 200),
+    ("services.mitigations", "GET"): (ALL, 301),  # moved to mitigations.index
+    ("mitigations.index", "GET"): (ALL, 200),
+    ("mywork.index", "GET"): (ALL, 200),
+    ("trend.index", "GET"): (ALL, 200),
     ("services.new", "GET"): (EDIT, 200),
     ("services.new", "POST"): (EDIT, 200),
     ("services.edit", "GET"): (EDIT, 200),

@@ -38,8 +38,8 @@ from registry.services.gaps.rows import GapFilter, GapRow, report_order
 _CACHE_SIZE = 16
 _MAX_EVENTS = 500  # more events than this since the cached head: recompute everything
 # Events of these entities never change a gap figure (accounts, logins and refusals,
-# mitigations, the org-unit tree, redactions): the cached analysis stays as it is.
-_NEUTRAL_ENTITIES = frozenset({"user", "mitigation", "org_unit", "audit_event"})
+# mitigations, the org-unit tree, redactions, trend snapshots): the cached analysis stays as it is.
+_NEUTRAL_ENTITIES = frozenset({"user", "mitigation", "org_unit", "audit_event", "snapshot"})
 _cache: OrderedDict = OrderedDict()
 log = logging.getLogger(__name__)
 _cache_lock = threading.Lock()

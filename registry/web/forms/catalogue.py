@@ -186,7 +186,11 @@ class RequirementForm(CatalogueForm):
 
 
 class MitigationForm(CatalogueForm):
-    kind = SelectField(_l("Kind of measure"), validators=[DataRequired()])
+    # No default: a measure nobody chose is refused, not silently saved as "training".
+    kind = SelectField(
+        _l("Kind of measure"),
+        validators=[DataRequired(message=_l("Choose the kind of measure."))],
+    )
     owner_id = PersonField(
         _l("Owner"),
         validators=[Optional()],
@@ -197,12 +201,18 @@ class MitigationForm(CatalogueForm):
     risk_expires_on = DateField(
         _l("Risk accepted until"),
         validators=[Optional()],
-        description=_l("Only for an accepted risk: the date on which it must be reviewed."),
+        description=_l(
+            "Only for an accepted risk: the date on which it lapses, at most a year from today."
+        ),
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), LONG_TEXT])
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), LONG_TEXT],
+        description=_l("For an accepted risk: the justification, why the risk is acceptable."),
+    )
 
     def set_choices(self, record=None) -> None:
-        self.kind.choices = choices("mitigation_kind")
+        self.kind.choices = [_none(_("choose a kind of measure")), *choices("mitigation_kind")]
         self.status.choices = choices("mitigation_status")
 
 
@@ -301,10 +311,3 @@ class CompetenceSearchForm(SearchForm):
             SelectChoice("in_use", _("in use")),
             SelectChoice("retired", _("retired")),
         ]
-
-
-class MitigationSearchForm(Form):
-    status = SelectField(_l("Status"), validators=[Optional()])
-
-    def set_choices(self) -> None:
-        self.status.choices = [_none(_("all")), *choices("mitigation_status")]

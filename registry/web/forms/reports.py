@@ -100,6 +100,7 @@ class GapFilterForm(_Choices, ReportForm):
     criticality = SelectField(_l("Criticality"), validators=[Optional()])
     framework = SelectField(_l("Competence framework"), validators=[Optional()])
     area = SelectField(_l("Area"), validators=[Optional()])
+    mitigation = SelectField(_l("Mitigation"), validators=[Optional()])
 
     def statuses(self) -> tuple[str, ...]:
         chosen = tuple(s for s in (self.status.data or ()) if s in rules.STATUSES)

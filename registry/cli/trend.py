@@ -1,0 +1,34 @@
+"""`registry snapshot [--as-of D]`: store each analysed requirement's status for one day, for
+the trend page. Run it daily (cron or a systemd timer, see the README); a second run on the
+same day replaces that day's snapshot, never duplicates it."""
+
+from datetime import date
+
+import click
+
+from registry.cli.gaps import _as_of
+
+
+@click.command("snapshot")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_as_of,
+    metavar="YYYY-MM-DD",
+    help="The day to store (default: today). Another day than today is marked as computed.",
+)
+def snapshot_command(as_of: date | None) -> None:
+    """Store today's (or --as-of's) status of every analysed requirement."""
+    from registry.extensions import db
+    from registry.services import audit, gaps, trend
+
+    day, horizon = gaps.resolve(as_of, None)
+    count = trend.record_snapshot(audit.Actor.system("cli"), day, horizon)
+    db.session.commit()
+    click.echo(
+        f"Snapshot of {day.isoformat()} stored: {count} requirements (horizon {horizon} days)."
+    )
+
+
+def register(app) -> None:
+    app.cli.add_command(snapshot_command)

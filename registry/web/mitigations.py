@@ -1,0 +1,61 @@
+"""Maatregelen: every mitigation with its note, filters (status, kind, owner, overdue) and the
+gap it answers (service, competence and the requirement's status today)."""
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_babel import format_date
+
+from registry.domain import mitigations as rules
+from registry.domain.permissions import Permission
+from registry.extensions import db
+from registry.services import gaps, mitigations
+from registry.services.gaps import GapFilter, cache
+from registry.web.decorators import permission_required
+from registry.web.editing import PER_PAGE
+from registry.web.forms.mitigations import MitigationListForm
+
+bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")
+
+
+def current_rows(items, day: date) -> dict:
+    """The gap row (as of `day`) of each listed mitigation's requirement: from the cached full
+    analysis when the cache is on, else one statement for just these requirements.
+    Requirements that are not analysed (retired service or competence) have none."""
+    ids = tuple(sorted({m.requirement_id for m in items}))
+    if not ids:
+        return {}
+    rows = (
+        gaps.analyse(day)
+        if cache.enabled()
+        else gaps.analyse(day, None, GapFilter(requirement_ids=ids))
+    )
+    return {r.requirement_id: r for r in rows if r.requirement_id in ids}
+
+
+@bp.route("/")
+@permission_required(Permission.READ)
+def index():
+    form = MitigationListForm(request.args)
+    form.set_choices()
+    form.validate()
+    today = date.today()
+    filters = mitigations.MitigationFilter(
+        status=form.value("status"),
+        kind=form.value("kind"),
+        owner=form.value("owner"),
+        overdue=bool(form.value("overdue")),
+    )
+    page = db.paginate(mitigations.listing(filters, today), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "mitigations/index.html",
+        form=form,
+        page=page,
+        rows=current_rows(page.items, today),
+        today=today,
+        filtered=any((filters.status, filters.kind, filters.owner, filters.overdue)),
+        overdue=lambda m: rules.is_overdue(m.status, m.due_on, today),
+        accepted_until=lambda m: rules.accepted_until(m.kind, m.status, m.risk_expires_on, today),
+        format_date=format_date,
+        period={},
+    )
