@@ -19,6 +19,10 @@ ENTITY_LABELS = {
     "route": _l("page or action"),
     "audit_event": _l("audit event"),
     "attestation": _l("attestation"),
+    "snapshot": _l("trend snapshot"),
+    "digest": _l("e-mail digest"),
+    "api_token": _l("API token"),
+    "two_factor": _l("two-factor authentication"),
 }
 ACTION_LABELS = {
     "create": _l("created"),
@@ -36,6 +40,18 @@ ACTION_LABELS = {
     "deactivate": _l("deactivated"),
     "reactivate": _l("reactivated"),
     "redact": _l("redacted personal data"),
+    "snapshot": _l("stored a trend snapshot"),
+    "send": _l("sent"),
+    "revoke": _l("revoked"),
+    "export": _l("exported"),
+    "anonymise": _l("anonymised"),
+    "login_refused": _l("login refused"),
+    "login_throttled": _l("login slowed down"),
+    "login_2fa_failed": _l("two-factor code refused"),
+    "enable_2fa": _l("switched on two-factor authentication"),
+    "disable_2fa": _l("switched off two-factor authentication"),
+    "reset_2fa": _l("reset two-factor authentication"),
+    "renew_recovery_codes": _l("made new recovery codes"),
 }
 RESULT_LABELS = {"success": _l("success"), "failure": _l("failure"), "refused": _l("refused")}
 
