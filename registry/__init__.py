@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from registry import database
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.services import statistics
     from registry.web import i18n, security, templating
 
     db.init_app(app)
@@ -42,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    statistics.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from registry.database import immediate_writes
 from registry.extensions import db
-from registry.services import audit, demo, interchange
+from registry.services import audit, demo, interchange, statistics
 from registry.services.errors import ServiceError
 
 
@@ -53,6 +53,25 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was written."))
 
 
+def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
+    """Import `files` (CSV bytes by name, or a workbook's sources) in one transaction and
+    commit it, then refresh the planner statistics of the tables it wrote; on problems roll
+    back. What `registry import` and `registry bench` do."""
+    immediate_writes()
+    try:
+        plan = interchange.import_files(actor, files)
+        if not plan.ok:
+            db.session.rollback()
+            return plan
+        db.session.commit()
+        statistics.refresh(plan.tables)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return plan
+
+
 @click.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write nothing.")
@@ -61,24 +80,16 @@ def import_command(directory: Path, dry_run: bool) -> None:
     files = interchange.read_folder(directory)
     if not files:
         _fail([_("%(folder)s holds no CSV files.", folder=str(directory))])
-    if not dry_run:
-        immediate_writes()
-    try:
+    if dry_run:
         plan = interchange.plan_import(files)
-        if not plan.ok:
-            db.session.rollback()
-            _fail(
-                [str(problem) for problem in plan.problems]
-                + [_("Problems found: %(count)s; nothing was imported.", count=len(plan.problems))]
-            )
-        if not dry_run:
-            interchange.apply_import(audit.Actor.system("cli"), plan)
-            db.session.commit()
-        else:
-            db.session.rollback()
-    except Exception:
         db.session.rollback()
-        raise
+    else:
+        plan = import_and_commit(files, audit.Actor.system("cli"))
+    if not plan.ok:
+        _fail(
+            [str(problem) for problem in plan.problems]
+            + [_("Problems found: %(count)s; nothing was imported.", count=len(plan.problems))]
+        )
     _print_counts(plan, dry_run)
 
 
