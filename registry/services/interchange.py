@@ -466,8 +466,11 @@ class _Import:
     """Reads every source in DESIGN's file order; checks each batch of rows and, when
     `actor` is given and nothing is wrong so far, writes it."""
 
-    def __init__(self, sources: dict[str, Source], problems: list[Problem], actor=None):
+    def __init__(
+        self, sources: dict[str, Source], problems: list[Problem], actor=None, progress=None
+    ):
         self.sources, self.actor = sources, actor
+        self.progress = progress  # called with (file label, rows read so far) per batch
         self.digests = {
             "sha256": {s.label: s.digest for s in sources.values() if s.digest is not None}
         }
@@ -519,9 +522,13 @@ class _Import:
         reader = fmt.FileReader(spec, records, source.label)
         counts = [0, 0, 0]
         rows = reader.rows()
+        done = 0
         for batch in _batches(rows, BATCH):
             self._take_problems(reader)
             self._batch(source, batch, counts)
+            done += len(batch)
+            if self.progress:
+                self.progress(source.label, done)
         self._take_problems(reader)
         self.plan.counts[spec.name] = Counts(*counts)
         if spec.name in _PROVIDES:
@@ -737,13 +744,14 @@ def plan_import(files) -> ImportPlan:
     return plan
 
 
-def import_files(actor: audit.Actor, files) -> ImportPlan:
+def import_files(actor: audit.Actor, files, progress=None) -> ImportPlan:
     """Check and write the files in one pass, in the current transaction (flushes, never
-    commits). When the plan is not ok something may have been written: roll back."""
+    commits). When the plan is not ok something may have been written: roll back.
+    `progress(file, rows)` is called after every batch."""
     sources = files if isinstance(files, tuple) else csv_sources(files)
     log.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
     try:
-        plan = _Import(*sources, actor=actor).run()
+        plan = _Import(*sources, actor=actor, progress=progress).run()
     except Exception:
         log.exception("import failed")
         raise
@@ -775,14 +783,16 @@ def apply_import(actor: audit.Actor, plan: ImportPlan) -> ImportPlan:
 # --- export -------------------------------------------------------------------------------
 
 
-def export_files() -> dict[str, bytes]:
-    """Every interchange file with every column, rows ordered by key (deterministic)."""
-    files = {}
+def export_rows():
+    """(spec, rows in interchange terms ordered by key) for every file, in DESIGN's order."""
     for spec in fmt.FILES:
         records = _records(spec)
-        rows = [records[key].values for key in sorted(records, key=_sort_key)]
-        files[spec.name] = fmt.write_file(spec, rows)
-    return files
+        yield spec, [records[key].values for key in sorted(records, key=_sort_key)]
+
+
+def export_files() -> dict[str, bytes]:
+    """Every interchange file with every column, rows ordered by key (deterministic)."""
+    return {spec.name: fmt.write_file(spec, rows) for spec, rows in export_rows()}
 
 
 def _sort_key(key: tuple) -> tuple:

@@ -142,6 +142,8 @@ ROUTES = {
     ("transfer.upload", "POST"): (EDIT, 200),
     ("transfer.preview", "GET"): (EDIT, 302),  # an unknown or expired upload: back
     ("transfer.apply", "POST"): (EDIT, 302),  # nothing to apply: back,
+    ("transfer.status", "GET"): (EDIT, 302),  # an unknown job: back
+    ("transfer.export_xlsx", "GET"): (ALL, 200),
 }
 
 

@@ -227,17 +227,22 @@ def test_apply_plans_again_and_writes_nothing_when_the_registry_changed(editor):
 def test_applying_is_all_or_nothing(editor, monkeypatch):
     token, _html = _preview(editor, FILES)
     before = _counts()
-    real = interchange.apply_import
+    real = interchange.import_files
 
-    def fails_at_the_end(actor, plan):
-        real(actor, plan)
+    def fails_at_the_end(actor, files, progress=None):
+        real(actor, files, progress)
         db.session.flush()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(interchange, "apply_import", fails_at_the_end)
+    monkeypatch.setattr(interchange, "import_files", fails_at_the_end)
     with pytest.raises(RuntimeError):
         editor.post("/transfer/apply", data={"token": token})
     assert _counts() == before
+    # the upload is given back: it can be previewed and applied again
+    monkeypatch.setattr(interchange, "import_files", real)
+    assert editor.get(f"/transfer/preview/{token}").status_code == 200
+    assert editor.post("/transfer/apply", data={"token": token}).status_code == 302
+    assert _counts()["Holding"] == before["Holding"] + 2
 
 
 def test_a_zip_upload(editor):
@@ -262,10 +267,11 @@ def test_export_and_import_again_changes_nothing(editor, client_as):
 @pytest.mark.parametrize(
     "files, message",
     [
-        ({}, "Choose one or more CSV files, or one zip file."),
-        ({"people.xlsx": b"PK"}, "people.xlsx is not one of the interchange files"),
+        ({}, "Choose one or more CSV files, one zip file or one Excel workbook."),
+        ({"people.xlsx": b"PK"}, "people.xlsx is not a valid zip file."),
+        ({"people.ods": b"PK"}, "people.ods is not one of the interchange files"),
         ({"mensen.csv": "a,b\n"}, "mensen.csv is not one of the interchange files"),
-        ({"a.zip": _zip({"people.csv": "x"}), "people.csv": "x"}, "not both"),
+        ({"a.zip": _zip({"people.csv": "x"}), "people.csv": "x"}, "not several of them"),
         ({"a.zip": b"not a zip"}, "a.zip is not a valid zip file."),
         ({"a.zip": _zip({"notes.txt": "x"})}, "notes.txt is not one of the interchange files"),
         ({"a.zip": _zip({"x/people.csv": "a", "y/people.csv": "b"})}, "occurs more than once"),
