@@ -535,7 +535,8 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
                         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
                 Base.metadata.create_all(db.engine)
                 figures = _import_region(tmp, scale, as_of, horizon, seed, echo)
-                return figures + _measure(kind, repeat, echo, as_of, horizon)
+                figures += _measure(kind, repeat, echo, as_of, horizon)
+                return figures + _measure_http(app, repeat, echo)
             finally:
                 db.session.remove()
                 if schema:
@@ -762,6 +763,91 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     )
     figures.append(Figure("peak memory (MiB, Python, full analysis)", [peak / 2**20]))
     figures.append(Figure("peak RSS (MiB, process)", [rss]))
+    return figures
+
+
+GOAL_WARM_MS, GOAL_COLD_MS = 100, 1_000
+
+
+def _measure_http(app, repeat: int, echo) -> list[Figure]:
+    """Every page a manager opens most, over HTTP on the loopback (a server thread on a free
+    port), logged in as a manager: cold (the first view after the gap cache was emptied, as
+    after a write or a restart) and warm (median of `repeat` further views)."""
+    import http.cookiejar
+    import re
+    import secrets
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from registry.extensions import db
+    from registry.models import Competence, Person, Service
+    from registry.services import audit, gaps, users
+
+    app.config.update(GAP_CACHE=True, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
+    password = secrets.token_urlsafe(12)
+    email = f"bench-{secrets.token_hex(4)}@example.org"
+    users.create_user(audit.Actor.system("bench"), email, "manager", password, "Bench")
+    db.session.commit()
+    service = db.session.scalar(
+        select(Service.code).where(Service.status == "active").order_by(Service.id).limit(1)
+    )
+    competence = db.session.scalar(select(Competence.code).order_by(Competence.id).limit(1))
+    person = db.session.scalar(
+        select(Person.employee_number).where(Person.leave_date.is_(None)).order_by(Person.id)
+    )
+    db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def get(path: str) -> bytes:
+        with opener.open(base + path, timeout=600) as response:
+            return response.read()
+
+    figures = []
+    try:
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', get("/login"))
+        form = {"email": email, "password": password, "csrf_token": token.group(1).decode()}
+        opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=600).read()
+        pages = [
+            ("dashboard", "/reports/"),
+            ("gap list", "/reports/gaps"),
+            ("coverage matrix", "/reports/matrix"),
+            ("service dossier", f"/services/{service}"),
+            ("competence dossier", f"/competences/{competence}"),
+            ("person dossier", f"/people/{person}"),
+        ]
+        echo("")
+        echo(f"{'page over HTTP, as a manager':<44} {'cold':>8}  {'warm':>8}  size")
+        for label, path in pages:
+            with app.app_context():
+                gaps.clear_cache()
+            start = time.perf_counter()
+            body = get(path)
+            cold = (time.perf_counter() - start) * 1000
+            warm = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                get(path)
+                warm.append((time.perf_counter() - start) * 1000)
+            w = statistics.median(warm)
+            verdict = "ok" if cold <= GOAL_COLD_MS and w <= GOAL_WARM_MS else "MISSES"
+            echo(
+                f"{label + ' ' + path[:30]:<44} {cold:8.1f}  {w:8.1f}  "
+                f"{len(body) / 1024:.0f} KB  {verdict} (goals {GOAL_COLD_MS} / {GOAL_WARM_MS} ms)"
+            )
+            figures.append(Figure(f"{label}, HTTP cold (ms)", [cold], goal_ms=GOAL_COLD_MS))
+            figures.append(Figure(f"{label}, HTTP warm (ms)", warm, goal_ms=GOAL_WARM_MS))
+    finally:
+        server.shutdown()
+        thread.join()
     return figures
 
 
