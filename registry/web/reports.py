@@ -29,6 +29,9 @@ from registry.web.templating import choices, label
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 TOP_RISKS = 10
+# A dashboard summarises: every list shows its first rows and links to the whole list.
+DASHBOARD_ROWS = 10
+AFFECTED_SHOWN = 5
 
 
 # --- helpers shared with the dossiers --------------------------------------------------------
@@ -109,6 +112,8 @@ def dashboard():
     rows = gaps.analyse(as_of, horizon)
     by_id = {row.requirement_id: row for row in rows}
     departures, leaving_total = reports.leaving_people(as_of, horizon)
+    contracts = reports.ending_contracts(as_of, horizon)
+    ended = reports.ended_contracts(as_of)
     return render(
         "reports/dashboard.html",
         form,
@@ -119,10 +124,15 @@ def dashboard():
         top=[row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS],
         departures=[
             (d, sorted((by_id[r] for r in d.requirement_ids if r in by_id), key=rules_order))
-            for d in departures
+            for d in departures[:DASHBOARD_ROWS]
         ],
+        departures_total=len(departures),
+        affected_shown=AFFECTED_SHOWN,
         leaving_total=leaving_total,
-        contracts=reports.ending_contracts(as_of, horizon),
+        contracts=contracts[:DASHBOARD_ROWS],
+        contracts_total=len(contracts),
+        ended=ended[:DASHBOARD_ROWS],
+        ended_total=len(ended),
         service_coverage=gaps.coverage_by_service(rows),
         stale=reports.stale_assessments(as_of),
         expiring=reports.expiring_holdings(as_of, horizon),
