@@ -470,7 +470,7 @@ class FileReader:
         self.records = records
         self.columns: tuple[str, ...] = ()
         self.problems: list[Problem] = []
-        self.keys: dict[tuple, int] = {}
+        self.keys: dict[str | tuple, int] = {}
 
     def rows(self) -> Iterator[Row]:
         spec, problems = self.spec, self.problems
@@ -509,17 +509,26 @@ class FileReader:
                 yield row
 
     def _duplicate(self, cells: list[str], positions: list[int], line: int) -> bool:
-        """Note the row's key (as text); True, and reported, when it was seen before."""
-        key = tuple(sys.intern(unescape(cells[i].strip())) for i in positions)
-        if not all(key):
-            return False
+        """Note the row's key (as text; a one-column key as its string alone, which halves
+        the memory a large file's keys take); True, and reported, when it was seen before."""
+        if len(positions) == 1:
+            key = unescape(cells[positions[0]].strip())
+            if not key:
+                return False
+        else:
+            key = tuple(sys.intern(unescape(cells[i].strip())) for i in positions)
+            if not all(key):
+                return False
         first = self.keys.setdefault(key, line)
         if first == line:
             return False
-        self.problems.append(
-            Problem(self.file, line, DUPLICATE_KEY, {"key": key_text(key), "line": first})
-        )
+        shown = key_text(key) if isinstance(key, tuple) else key
+        self.problems.append(Problem(self.file, line, DUPLICATE_KEY, {"key": shown, "line": first}))
         return True
+
+    def first_keys(self) -> Iterator[str]:
+        """The first column of every key found."""
+        return (key if isinstance(key, str) else key[0] for key in self.keys)
 
 
 def _header(spec: FileSpec, file: str, cells: list[str], problems: list[Problem]):
@@ -620,7 +629,7 @@ def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
     parsed.rows = list(reader.rows())
     parsed.columns = reader.columns
     parsed.problems = reader.problems
-    parsed.keys = set(reader.keys)
+    parsed.keys = {key if isinstance(key, tuple) else (key,) for key in reader.keys}
     return parsed
 
 
