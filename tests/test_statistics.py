@@ -62,7 +62,7 @@ def test_the_gap_statement_seeks_holdings_on_a_freshly_imported_registry(app):
 
 
 def test_statistics_are_made_on_start_up_when_missing(app, monkeypatch):
-    monkeypatch.setattr(statistics, "refresh", lambda tables=None: None)
+    monkeypatch.setattr(statistics, "refresh", lambda tables=None, rows=None: None)
     import_small_region()
     monkeypatch.undo()
     if db.engine.dialect.name == "sqlite":
@@ -91,3 +91,20 @@ def test_a_dry_run_plan_reads_but_does_not_write(app):
     plan = interchange.plan_import(files)
     assert plan.ok and not plan.applied
     assert plan.counts["holdings.csv"].create == 4_000
+
+
+def test_a_small_import_into_an_analysed_registry_only_optimises(app, monkeypatch):
+    import_small_region()
+    statements = []
+    real_execute = db.session.execute
+
+    def spy(statement, *args, **kwargs):
+        statements.append(str(statement))
+        return real_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", spy)
+    statistics.refresh(["people"], rows=3)
+    if db.engine.dialect.name == "sqlite":
+        assert "ANALYZE" not in statements and "PRAGMA optimize" in statements
+    else:
+        assert statements[-1] == 'ANALYZE "people"'

@@ -67,7 +67,7 @@ def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
             db.session.rollback()
             return plan
         db.session.commit()
-        statistics.refresh(plan.tables)
+        statistics.refresh(plan.tables, plan.rows_written)
         db.session.commit()
     except Exception:
         db.session.rollback()

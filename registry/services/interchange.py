@@ -176,6 +176,10 @@ class ImportPlan:
         touched += [_REFERENCE_MODELS[kind].__tablename__ for kind in self.new_references]
         return sorted(set(touched)) + (["audit_events"] if self.applied else [])
 
+    @property
+    def rows_written(self) -> int:
+        return sum(c.create + c.update for c in self.counts.values())
+
     def summary(self) -> dict:
         """The counts as plain data (the summary audit event's `after`)."""
         return {

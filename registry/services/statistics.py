@@ -36,14 +36,21 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def refresh(tables: Iterable[str] | None = None) -> None:
-    """Bring the planner statistics up to date for `tables` (default: the gap tables)."""
+# Below this many written rows an existing set of SQLite statistics is still a fair picture:
+# `PRAGMA optimize` (cheap) instead of a full ANALYZE (seconds on a region-sized file).
+SMALL_WRITE = 10_000
+
+
+def refresh(tables: Iterable[str] | None = None, rows: int | None = None) -> None:
+    """Bring the planner statistics up to date for `tables` (default: the gap tables) after
+    `rows` rows were written (None: unknown, as if many)."""
     wanted = sorted(set(tables or GAP_TABLES))
     if not wanted:
         return
     started = time.perf_counter()
     if _dialect() == "sqlite":
-        db.session.execute(text("ANALYZE"))
+        if rows is None or rows >= SMALL_WRITE or missing():
+            db.session.execute(text("ANALYZE"))
         db.session.execute(text("PRAGMA optimize"))
     elif _dialect() == "postgresql":
         known = set(inspect(db.session.connection()).get_table_names())

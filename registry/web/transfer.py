@@ -374,7 +374,7 @@ def apply():
         plan = interchange.import_files(actor, import_sources(files))
         if plan.ok:
             db.session.commit()
-            statistics.refresh(plan.tables)
+            statistics.refresh(plan.tables, plan.rows_written)
             db.session.commit()
     except ServiceError as error:
         db.session.rollback()

@@ -93,7 +93,7 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
             plan = interchange.import_files(actor, import_sources(files), progress=progress)
             if plan.ok:
                 db.session.commit()
-                statistics.refresh(plan.tables)
+                statistics.refresh(plan.tables, plan.rows_written)
                 db.session.commit()
             else:
                 db.session.rollback()
