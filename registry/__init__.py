@@ -49,6 +49,7 @@ def register_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from registry import database
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.services import statistics
     from registry.web import auth, i18n, security, templating
 
     db.init_app(app)
@@ -63,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     auth.init_app(app)  # login throttle storage, single sign-on
+    statistics.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

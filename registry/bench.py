@@ -7,6 +7,7 @@ TEST_DATABASE_URL is set — and times the gap analysis against one hand-written
 computing the same counts, plus the service calls behind each page.
 """
 
+import multiprocessing
 import os
 import random
 import resource
@@ -84,39 +85,22 @@ def _maybe(rng: random.Random, probability: float) -> bool:
     return rng.random() < probability
 
 
-def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> dict[str, int]:
-    """Bulk-insert a registry of `scale` with realistic spreads around `as_of`: leavers within
-    the horizon, assignments ending, expiring and stale holdings, retired competences,
-    planned and retired services. Returns the number of rows per table."""
-    from registry.domain.audit_chain import GENESIS
-    from registry.models import (
-        Assignment,
-        AuditHead,
-        Competence,
-        Framework,
-        Holding,
-        OrgUnit,
-        Person,
-        Provider,
-        Requirement,
-        Service,
-    )
-
+def generate_rows(scale: Scale, as_of: date, horizon: int, seed: int) -> dict[str, list[dict]]:
+    """A registry of `scale` as table rows (with ids), with realistic spreads around `as_of`:
+    leavers within the horizon, assignments ending, expiring and stale holdings, retired
+    competences, planned and retired services."""
     rng = random.Random(seed)
 
     def days(n: int) -> date:
         return as_of + timedelta(days=n)
 
-    def put(model, rows: list[dict]) -> int:
-        table = model.__table__
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(table.insert(), rows[start : start + CHUNK])
-        return len(rows)
+    tables: dict[str, list[dict]] = {}
 
-    counts = {}
-    put(AuditHead, [{"id": 1, "count": 0, "hash": GENESIS}])
-    counts["frameworks"] = put(
-        Framework,
+    def put(name: str, rows: list[dict]) -> None:
+        tables[name] = rows
+
+    put(
+        "frameworks",
         [
             {"id": i, "key": key, "name": name}
             for i, (key, name) in enumerate(
@@ -124,8 +108,8 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
             )
         ],
     )
-    counts["providers"] = put(
-        Provider,
+    put(
+        "providers",
         [
             {
                 "id": i,
@@ -162,10 +146,10 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                         "parent_id": department,
                     }
                 )
-    counts["org_units"] = put(OrgUnit, units)
+    put("org_units", units)
 
-    counts["competences"] = put(
-        Competence,
+    put(
+        "competences",
         [
             {
                 "id": i,
@@ -206,7 +190,7 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                 "job_title": rng.choice(ROLES),
             }
         )
-    counts["people"] = put(Person, people)
+    put("people", people)
 
     services = []
     for i in range(1, scale.services + 1):
@@ -234,7 +218,7 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                 "contract_end": contract_end,
             }
         )
-    counts["services"] = put(Service, services)
+    put("services", services)
 
     # Requirements: a few popular competences (contract management, security …) are required
     # by many services, the long tail by a few.
@@ -261,7 +245,7 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                     "min_holders": rng.choices((1, 2, 3), (30, 50, 20))[0],
                 }
             )
-    counts["requirements"] = put(Requirement, requirements)
+    put("requirements", requirements)
 
     # Assignments: service sizes vary widely (a handful of people for most, hundreds for a few).
     service_ids = list(range(1, scale.services + 1))
@@ -293,7 +277,7 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                 "end_on": end_on,
             }
         )
-    counts["assignments"] = put(Assignment, assignments)
+    put("assignments", assignments)
 
     # Holdings: assigned people often hold what their service requires, around its level;
     # everyone else holds a spread of popular and long-tail competences.
@@ -333,8 +317,57 @@ def generate(connection, scale: Scale, as_of: date, horizon: int, seed: int) -> 
                 "assessed_by": "bench",
             }
         )
-    counts["holdings"] = put(Holding, holdings)
-    return counts
+    put("holdings", holdings)
+    return tables
+
+
+def interchange_files(tables: dict[str, list[dict]]) -> dict[str, bytes]:
+    """The generated registry as the interchange files a municipality would import."""
+    from registry.domain import interchange as fmt
+
+    def by_id(name: str, field: str) -> dict[int, str]:
+        return {row["id"]: row[field] for row in tables[name]}
+
+    framework = by_id("frameworks", "name")
+    provider = by_id("providers", "name")
+    unit = by_id("org_units", "path")
+    person = by_id("people", "employee_number")
+    service = by_id("services", "code")
+    competence = by_id("competences", "code")
+    rows = {
+        fmt.COMPETENCES: (
+            r | {"framework": framework[r["framework_id"]]} for r in tables["competences"]
+        ),
+        fmt.PEOPLE: (r | {"org_unit": unit[r["org_unit_id"]]} for r in tables["people"]),
+        fmt.SERVICES: (
+            r | {"provider": provider[r["provider_id"]], "owner": person[r["owner_id"]]}
+            for r in tables["services"]
+        ),
+        fmt.REQUIREMENTS: (
+            r | {"service": service[r["service_id"]], "competence": competence[r["competence_id"]]}
+            for r in tables["requirements"]
+        ),
+        fmt.ASSIGNMENTS: (
+            r | {"employee_number": person[r["person_id"]], "service": service[r["service_id"]]}
+            for r in tables["assignments"]
+        ),
+        fmt.HOLDINGS: (
+            r
+            | {
+                "employee_number": person[r["person_id"]],
+                "competence": competence[r["competence_id"]],
+            }
+            for r in tables["holdings"]
+        ),
+    }
+    return {spec.name: fmt.write_file(spec, found) for spec, found in rows.items()}
+
+
+def write_region_folder(folder, scale: Scale, as_of: date, horizon: int, seed: int) -> None:
+    """Write the interchange files of a generated registry of `scale` into `folder`."""
+    from registry.services.interchange import write_folder
+
+    write_folder(folder, interchange_files(generate_rows(scale, as_of, horizon, seed)))
 
 
 # --- the hand-written comparison query --------------------------------------------------------
@@ -501,22 +534,66 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
                     with db.engine.begin() as conn:
                         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
                 Base.metadata.create_all(db.engine)
-                start = time.perf_counter()
-                with db.engine.begin() as conn:
-                    counts = generate(conn, scale, as_of, horizon, seed)
-                with db.engine.begin() as conn:
-                    conn.execute(text("ANALYZE"))
-                echo(
-                    f"generated in {time.perf_counter() - start:.1f} s: "
-                    + ", ".join(f"{n:,} {name}" for name, n in counts.items())
-                )
-                return _measure(kind, repeat, echo, as_of, horizon)
+                figures = _import_region(tmp, scale, as_of, horizon, seed, echo)
+                figures += _measure(kind, repeat, echo, as_of, horizon)
+                return figures + _measure_http(app, repeat, echo)
             finally:
                 db.session.remove()
                 if schema:
                     with db.engine.begin() as conn:
                         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 db.engine.dispose()
+
+
+def _write_folder_in_child(folder: str, scale: Scale, as_of, horizon, seed) -> None:
+    """Generate the interchange files in a child process, so that this process's peak memory
+    is the import's alone."""
+    context = multiprocessing.get_context("fork")
+    child = context.Process(
+        target=write_region_folder, args=(folder, scale, as_of, horizon, seed), daemon=True
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"generating the interchange files failed ({child.exitcode})")
+
+
+def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
+    """Fill the empty database the way users do: interchange files through `registry
+    import`'s code (one transaction, planner statistics refreshed afterwards)."""
+    from registry.cli.transfer import import_and_commit
+    from registry.services import audit, interchange
+
+    folder = os.path.join(tmp, "region")
+    start = time.perf_counter()
+    _write_folder_in_child(folder, scale, as_of, horizon, seed)
+    size = sum(os.path.getsize(os.path.join(folder, name)) for name in os.listdir(folder))
+    took = time.perf_counter() - start
+    echo(f"generated {size / 2**20:.1f} MiB of interchange files in {took:.1f} s")
+    files = interchange.read_folder(folder)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start, cpu = time.perf_counter(), time.process_time()
+    plan = import_and_commit(files, audit.Actor.system("bench"))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not plan.ok:
+        raise RuntimeError("; ".join(str(p) for p in plan.problems[:5]))
+    del files
+    created = {name: c.create for name, c in plan.counts.items()}
+    echo(
+        f"{'import (registry import, one transaction)':<44} {seconds * 1000:8.1f} ms  "
+        f"(CPU {cpu:.1f} s; {sum(created.values()):,} records: "
+        + ", ".join(f"{n:,} {name.removesuffix('.csv')}" for name, n in created.items())
+        + ")"
+    )
+    echo(
+        f"{'import peak memory':<44} {rss:8.1f} MiB  (process peak RSS; "
+        f"{rss - rss_before:.0f} MiB above the {rss_before:.0f} MiB before the import)"
+    )
+    return [
+        Figure("import (registry import, one transaction)", [seconds * 1000]),
+        Figure("import peak RSS (MiB, process)", [rss]),
+    ]
 
 
 def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
@@ -706,6 +783,91 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     )
     figures.append(Figure("peak memory (MiB, Python, full analysis)", [peak / 2**20]))
     figures.append(Figure("peak RSS (MiB, process)", [rss]))
+    return figures
+
+
+GOAL_WARM_MS, GOAL_COLD_MS = 100, 1_000
+
+
+def _measure_http(app, repeat: int, echo) -> list[Figure]:
+    """Every page a manager opens most, over HTTP on the loopback (a server thread on a free
+    port), logged in as a manager: cold (the first view after the gap cache was emptied, as
+    after a write or a restart) and warm (median of `repeat` further views)."""
+    import http.cookiejar
+    import re
+    import secrets
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from registry.extensions import db
+    from registry.models import Competence, Person, Service
+    from registry.services import audit, gaps, users
+
+    app.config.update(GAP_CACHE=True, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
+    password = secrets.token_urlsafe(12)
+    email = f"bench-{secrets.token_hex(4)}@example.org"
+    users.create_user(audit.Actor.system("bench"), email, "manager", password, "Bench")
+    db.session.commit()
+    service = db.session.scalar(
+        select(Service.code).where(Service.status == "active").order_by(Service.id).limit(1)
+    )
+    competence = db.session.scalar(select(Competence.code).order_by(Competence.id).limit(1))
+    person = db.session.scalar(
+        select(Person.employee_number).where(Person.leave_date.is_(None)).order_by(Person.id)
+    )
+    db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def get(path: str) -> bytes:
+        with opener.open(base + path, timeout=600) as response:
+            return response.read()
+
+    figures = []
+    try:
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', get("/login"))
+        form = {"email": email, "password": password, "csrf_token": token.group(1).decode()}
+        opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=600).read()
+        pages = [
+            ("dashboard", "/reports/"),
+            ("gap list", "/reports/gaps"),
+            ("coverage matrix", "/reports/matrix"),
+            ("service dossier", f"/services/{service}"),
+            ("competence dossier", f"/competences/{competence}"),
+            ("person dossier", f"/people/{person}"),
+        ]
+        echo("")
+        echo(f"{'page over HTTP, as a manager':<44} {'cold':>8}  {'warm':>8}  size")
+        for label, path in pages:
+            with app.app_context():
+                gaps.clear_cache()
+            start = time.perf_counter()
+            body = get(path)
+            cold = (time.perf_counter() - start) * 1000
+            warm = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                get(path)
+                warm.append((time.perf_counter() - start) * 1000)
+            w = statistics.median(warm)
+            verdict = "ok" if cold <= GOAL_COLD_MS and w <= GOAL_WARM_MS else "MISSES"
+            echo(
+                f"{label + ' ' + path[:30]:<44} {cold:8.1f}  {w:8.1f}  "
+                f"{len(body) / 1024:.0f} KB  {verdict} (goals {GOAL_COLD_MS} / {GOAL_WARM_MS} ms)"
+            )
+            figures.append(Figure(f"{label}, HTTP cold (ms)", [cold], goal_ms=GOAL_COLD_MS))
+            figures.append(Figure(f"{label}, HTTP warm (ms)", warm, goal_ms=GOAL_WARM_MS))
+    finally:
+        server.shutdown()
+        thread.join()
     return figures
 
 

@@ -1,13 +1,16 @@
 """`registry import`, `registry export` and `registry demo` (the interchange format).
 
-`import DIR [--dry-run]` reads every *.csv file of DIR, prints what it creates and changes per
-file, and writes everything in one transaction, or nothing: on any problem it prints each as
-`file:line: message` to standard error and exits with status 1.
+`import DIR|FILE.xlsx [--dry-run]` reads every *.csv file of DIR (or every sheet of an Excel
+workbook), prints what it creates and changes per file, and writes everything in one
+transaction, or nothing: on any problem it prints each as `file:line: message` (`sheet:row:`)
+to standard error and exits with status 1. After an import the planner statistics of the
+tables it wrote are refreshed.
 
 `export DIR` writes the six files into DIR (created when needed). It never silently replaces
 a file with different contents: when DIR already holds one, it stops and names the files
 unless `--overwrite` is given. Files that would be written unchanged are fine, so exporting
 twice into the same folder just works. Other files in DIR are left alone.
+`export --format xlsx FILE` writes one workbook with a sheet per file instead.
 
 `demo [--if-empty]` loads Gemeente Voorbeeldstad into an empty database and prints the demo
 accounts with their generated passwords, once.
@@ -21,7 +24,7 @@ from flask_babel import gettext as _
 
 from registry.database import immediate_writes
 from registry.extensions import db
-from registry.services import audit, demo, interchange
+from registry.services import audit, demo, interchange, statistics, workbook
 from registry.services.errors import ServiceError
 
 
@@ -53,40 +56,92 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was written."))
 
 
-@click.command("import")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write nothing.")
-def import_command(directory: Path, dry_run: bool) -> None:
-    """Import the interchange CSV files of DIRECTORY: all of them, or nothing."""
-    files = interchange.read_folder(directory)
-    if not files:
-        _fail([_("%(folder)s holds no CSV files.", folder=str(directory))])
-    if not dry_run:
-        immediate_writes()
+def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
+    """Import `files` (CSV bytes by name, or a workbook's sources) in one transaction and
+    commit it, then refresh the planner statistics of the tables it wrote; on problems roll
+    back. What `registry import` and `registry bench` do."""
+    immediate_writes()
     try:
-        plan = interchange.plan_import(files)
+        plan = interchange.import_files(actor, files)
         if not plan.ok:
             db.session.rollback()
-            _fail(
-                [str(problem) for problem in plan.problems]
-                + [_("Problems found: %(count)s; nothing was imported.", count=len(plan.problems))]
-            )
-        if not dry_run:
-            interchange.apply_import(audit.Actor.system("cli"), plan)
-            db.session.commit()
-        else:
-            db.session.rollback()
+            return plan
+        db.session.commit()
+        statistics.refresh(plan.tables, plan.rows_written)
+        db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    return plan
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write nothing.")
+def import_command(source: Path, dry_run: bool) -> None:
+    """Import the interchange CSV files of a folder, or one Excel workbook (.xlsx) with a sheet
+    per file: all of it, or nothing."""
+    if source.is_dir():
+        files = interchange.read_folder(source)
+        if not files:
+            _fail([_("%(folder)s holds no CSV files.", folder=str(source))])
+    elif source.suffix.lower() == ".xlsx":
+        files = workbook.workbook_sources(source.read_bytes(), source.name)
+    else:
+        _fail(
+            [
+                _(
+                    "%(file)s is neither a folder of CSV files nor an .xlsx workbook.",
+                    file=str(source),
+                )
+            ]
+        )
+    if dry_run:
+        plan = interchange.plan_import(files)
+        db.session.rollback()
+    else:
+        plan = import_and_commit(files, audit.Actor.system("cli"))
+    if not plan.ok:
+        _fail(
+            [str(problem) for problem in plan.problems]
+            + [_("Problems found: %(count)s; nothing was imported.", count=len(plan.problems))]
+        )
     _print_counts(plan, dry_run)
 
 
 @click.command("export")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--overwrite", is_flag=True, help="Replace files in DIRECTORY that differ.")
-def export_command(directory: Path, overwrite: bool) -> None:
-    """Write every interchange file into DIRECTORY (created when needed)."""
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="csv: a folder of CSV files; xlsx: one workbook with a sheet per file.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files that differ.")
+def export_command(target: Path, kind: str, overwrite: bool) -> None:
+    """Write every interchange file into the folder TARGET (created when needed), or with
+    --format xlsx into the workbook TARGET."""
+    if kind == "xlsx":
+        data = workbook.export_workbook()
+        db.session.rollback()
+        if target.exists() and not overwrite:
+            _fail(
+                [
+                    _(
+                        "%(file)s already exists. Choose another name, or use --overwrite to "
+                        "replace it.",
+                        file=str(target),
+                    )
+                ]
+            )
+        interchange.write_folder(
+            target.parent if str(target.parent) else Path("."), {target.name: data}
+        )
+        click.echo(_("Wrote the workbook %(file)s.", file=str(target)))
+        return
+    directory = target
     files = interchange.export_files()
     db.session.rollback()
     conflicts = (

@@ -83,11 +83,15 @@ def _default(value):
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False
+)
+
+
 def dumps(value) -> str:
     """Stable JSON (sorted keys, no spaces, ISO dates) used for payloads and hashing."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False
-    )
+    return _ENCODER.encode(value)
 
 
 def payload_digest(before: str | None, after: str | None) -> str:

@@ -16,9 +16,11 @@ Pure Python: no Flask, no database. Messages are marked with `N_` and translated
 their %(name)s values travel in `Problem.params`.
 """
 
+import codecs
 import csv
 import io
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -408,17 +410,35 @@ def check_order(spec: FileSpec, values: dict) -> list[tuple[str, dict]]:
 
 # --- reading a file -----------------------------------------------------------------------
 
+# A record of a file as its reader sees it: (first line, cells, error). `cells` is None when the
+# record cannot be read (`error` says why); nothing is read after such a record.
+Record = tuple[int, list[str] | None, str | None]
+_DECODE_STEP = 1 << 20
+
+
+def check_utf8(spec_name: str, data: bytes) -> Problem | None:
+    """The problem that stops reading a file (not UTF-8, or empty), checked in steps so that a
+    large file is never held twice in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    empty = True
+    for start in range(0, len(data), _DECODE_STEP):
+        piece = data[start : start + _DECODE_STEP]
+        try:
+            text = decoder.decode(piece, final=start + _DECODE_STEP >= len(data))
+        except UnicodeDecodeError as error:
+            line = data[: start + error.start].count(b"\n") + 1
+            return Problem(spec_name, line, NOT_UTF8)
+        if empty and text.lstrip("\ufeff").strip():
+            empty = False
+    if empty:
+        return Problem(spec_name, 1, EMPTY_FILE)
+    return None
+
 
 def decode(spec_name: str, data: bytes) -> tuple[str | None, Problem | None]:
     """The text of a file (byte-order mark dropped), or the problem that stops reading it."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, Problem(spec_name, line, NOT_UTF8)
-    if not text.strip():
-        return None, Problem(spec_name, 1, EMPTY_FILE)
-    return text, None
+    problem = check_utf8(spec_name, data)
+    return (None, problem) if problem else (data.decode("utf-8-sig"), None)
 
 
 def detect_separator(text: str) -> str:
@@ -427,9 +447,12 @@ def detect_separator(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _records(text: str, separator: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """(first line number, cells, error) for each CSV record; multi-line cells are allowed."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+def csv_records(data: bytes) -> Iterator[Record]:
+    """The records of CSV bytes that passed `check_utf8`, decoded while they are read;
+    multi-line cells are allowed."""
+    header = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream, delimiter=detect_separator(header), strict=True)
     line = 1
     while True:
         try:
@@ -443,7 +466,83 @@ def _records(text: str, separator: str) -> Iterator[tuple[int, list[str] | None,
         line = reader.line_num + 1
 
 
-def _header(spec: FileSpec, cells: list[str], problems: list[Problem]):
+class FileReader:
+    """Reads one file's records into typed rows, one at a time.
+
+    `rows()` yields each row without a problem; meanwhile `problems` collects every problem (as
+    `file:line`, where `file` is the file or sheet name) and `keys` the first line of every key
+    found (as text, also of rows with problems: references to them still count). Only the keys
+    are kept, so a file of any length is read in little memory.
+    """
+
+    def __init__(self, spec: FileSpec, records: Iterator[Record], file: str | None = None):
+        self.spec = spec
+        self.file = file or spec.name
+        self.records = records
+        self.columns: tuple[str, ...] = ()
+        self.problems: list[Problem] = []
+        self.keys: dict[str | tuple, int] = {}
+
+    def rows(self) -> Iterator[Row]:
+        spec, problems = self.spec, self.problems
+        first = next(self.records, None)
+        if first is None:
+            problems.append(Problem(self.file, 1, EMPTY_FILE))
+            return
+        _, header, error = first
+        if error:
+            problems.append(Problem(self.file, 1, BAD_CSV, {"error": error}))
+            return
+        names, readable = _header(spec, self.file, header, problems)
+        self.columns = tuple(n for n in dict.fromkeys(names) if n in spec.column_names)
+        if not readable:
+            return
+        key_positions = [names.index(k) for k in spec.key]
+        cells_to_read = _cells(spec, names)
+        width = len(names)
+        for line, cells, error in self.records:
+            if error:
+                problems.append(Problem(self.file, line, BAD_CSV, {"error": error}))
+                return
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines and Excel's trailing ";;;;" rows
+            if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                cells = cells[:width]  # trailing empty cells, as some spreadsheets write
+            if len(cells) != width:
+                problems.append(
+                    Problem(self.file, line, CELL_COUNT, {"found": len(cells), "expected": width})
+                )
+                continue
+            if self._duplicate(cells, key_positions, line):
+                continue
+            row = _row(spec, self.file, cells_to_read, line, cells, problems)
+            if row is not None:
+                yield row
+
+    def _duplicate(self, cells: list[str], positions: list[int], line: int) -> bool:
+        """Note the row's key (as text; a one-column key as its string alone, which halves
+        the memory a large file's keys take); True, and reported, when it was seen before."""
+        if len(positions) == 1:
+            key = unescape(cells[positions[0]].strip())
+            if not key:
+                return False
+        else:
+            key = tuple(sys.intern(unescape(cells[i].strip())) for i in positions)
+            if not all(key):
+                return False
+        first = self.keys.setdefault(key, line)
+        if first == line:
+            return False
+        shown = key_text(key) if isinstance(key, tuple) else key
+        self.problems.append(Problem(self.file, line, DUPLICATE_KEY, {"key": shown, "line": first}))
+        return True
+
+    def first_keys(self) -> Iterator[str]:
+        """The first column of every key found."""
+        return (key if isinstance(key, str) else key[0] for key in self.keys)
+
+
+def _header(spec: FileSpec, file: str, cells: list[str], problems: list[Problem]):
     names = [unescape(cell.strip()).lower() for cell in cells]
     known = spec.column_names
     seen: set[str] = set()
@@ -451,43 +550,65 @@ def _header(spec: FileSpec, cells: list[str], problems: list[Problem]):
         if name not in known and name not in seen:
             problems.append(
                 Problem(
-                    spec.name,
+                    file,
                     1,
                     UNKNOWN_COLUMN,
-                    {"column": name or '""', "file": spec.name, "columns": ", ".join(known)},
+                    {"column": name or '""', "file": file, "columns": ", ".join(known)},
                 )
             )
         elif name in known and name in seen:
-            problems.append(Problem(spec.name, 1, DUPLICATE_COLUMN, {"column": name}))
+            problems.append(Problem(file, 1, DUPLICATE_COLUMN, {"column": name}))
         seen.add(name)
     missing = [key for key in spec.key if key not in names]
     for key in missing:
-        problems.append(Problem(spec.name, 1, MISSING_KEY_COLUMN, {"column": key}))
+        problems.append(Problem(file, 1, MISSING_KEY_COLUMN, {"column": key}))
     return names, not missing
 
 
+def _cells(spec: FileSpec, names: list[str]) -> list[tuple[int, Column, bool, bool]]:
+    """(position, column, is a key column, is a checked code) for each column to read: the
+    first occurrence of each known column (unknown and repeated ones are reported with the
+    header)."""
+    found, seen = [], set()
+    for position, name in enumerate(names):
+        if name in spec.column_names and name not in seen:
+            seen.add(name)
+            found.append((position, spec.column(name), name in spec.key, name == "code"))
+    return found
+
+
 def _row(
-    spec: FileSpec, names: list[str], line: int, cells: list[str], problems: list[Problem]
+    spec: FileSpec,
+    file: str,
+    cells_to_read: list[tuple[int, Column, bool, bool]],
+    line: int,
+    cells: list[str],
+    problems: list,
 ) -> Row | None:
     values, ok = {}, True
-    for name, raw in zip(names, cells, strict=True):
-        if name not in spec.column_names or name in values:
-            continue  # unknown or repeated column: reported with the header
-        column = spec.column(name)
-        text = unescape(raw.strip())
-        value, message = parse_cell(column, text)
-        message = message or _check_code(spec, name, value)
-        if name in spec.key and value is None and message is None:
+    for position, column, is_key, is_code in cells_to_read:
+        raw = cells[position]
+        text = raw.strip()
+        if text and text[0] == "'":
+            text = unescape(text)
+        limit = column.max_length
+        if column.kind == TEXT and text and not (limit and len(text) > limit):
+            value, message = text, None  # the common case, without the general parser
+        else:
+            value, message = parse_cell(column, text)
+        if is_code and message is None:
+            message = _check_code(spec, column.name, value)
+        if is_key and value is None and message is None:
             message = REQUIRED
         if message:
             ok = False
             problems.append(
                 Problem(
-                    spec.name,
+                    file,
                     line,
                     message,
                     {
-                        "column": name,
+                        "column": column.name,
                         "value": text,
                         "max": column.max_length or MAX_HOLDERS,
                         "choices": ", ".join(column.choices),
@@ -495,71 +616,32 @@ def _row(
                 )
             )
             continue
-        values[name] = value
+        if column.reference and value.__class__ is str:
+            value = sys.intern(value)
+        values[column.name] = value
     if not ok:
         return None
-    for message, params in check_order(spec, values):
-        problems.append(Problem(spec.name, line, message, params))
-        ok = False
+    if spec.ordering:
+        for message, params in check_order(spec, values):
+            problems.append(Problem(file, line, message, params))
+            ok = False
     return Row(line, tuple(values[k] for k in spec.key), values) if ok else None
 
 
 def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
-    """Read one file into typed rows, collecting every problem. Rows with a problem are left
-    out of `rows` (their keys still count as present in the file)."""
+    """Read one whole CSV file into typed rows, collecting every problem. Rows with a problem
+    are left out of `rows` (their keys still count as present in the file)."""
     parsed = ParsedFile(spec)
-    text, problem = decode(spec.name, data)
+    problem = check_utf8(spec.name, data)
     if problem:
         parsed.problems.append(problem)
         return parsed
-    records = _records(text, detect_separator(text))
-    _, header, error = next(records)
-    if error:
-        parsed.problems.append(Problem(spec.name, 1, BAD_CSV, {"error": error}))
-        return parsed
-    names, readable = _header(spec, header, parsed.problems)
-    parsed.columns = tuple(n for n in dict.fromkeys(names) if n in spec.column_names)
-    if not readable:
-        return parsed
-    first_line: dict[tuple, int] = {}
-    for line, cells, error in records:
-        if error:
-            parsed.problems.append(Problem(spec.name, line, BAD_CSV, {"error": error}))
-            break
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines and Excel's trailing ";;;;" rows
-        if len(cells) > len(names) and not any(c.strip() for c in cells[len(names) :]):
-            cells = cells[: len(names)]  # trailing empty cells, as some spreadsheets write
-        if len(cells) != len(names):
-            parsed.problems.append(
-                Problem(spec.name, line, CELL_COUNT, {"found": len(cells), "expected": len(names)})
-            )
-            continue
-        _register_key(parsed, names, cells, line, first_line)
-        row = _row(spec, names, line, cells, parsed.problems)
-        if row is not None and row.key in first_line and first_line[row.key] != line:
-            continue  # a duplicate: reported by _register_key
-        if row is not None:
-            parsed.rows.append(row)
+    reader = FileReader(spec, csv_records(data))
+    parsed.rows = list(reader.rows())
+    parsed.columns = reader.columns
+    parsed.problems = reader.problems
+    parsed.keys = {key if isinstance(key, tuple) else (key,) for key in reader.keys}
     return parsed
-
-
-def _register_key(
-    parsed: ParsedFile, names: list[str], cells: list[str], line: int, first_line: dict[tuple, int]
-) -> None:
-    """Note the row's key (as text) and report a duplicate within the file."""
-    spec = parsed.spec
-    by_name = dict(zip(names, cells, strict=True))
-    key = tuple(unescape(by_name[k].strip()) for k in spec.key)
-    if not all(key):
-        return
-    parsed.keys.add(key)
-    if key in first_line:
-        parsed.problems.append(
-            Problem(spec.name, line, DUPLICATE_KEY, {"key": key_text(key), "line": first_line[key]})
-        )
-    else:
-        first_line[key] = line
 
 
 # --- writing a file -----------------------------------------------------------------------

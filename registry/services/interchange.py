@@ -1,31 +1,50 @@
 """Import and export of the interchange files: the API the CLI and the web upload share.
 
-    plan = plan_import(files)        # reads and checks everything; writes nothing
-    if plan.ok:
-        apply_import(actor, plan)    # writes in the caller's transaction (flush, no commit)
-    files = export_files()           # every file, every column, rows ordered by key
+    plan = plan_import(files)              # reads and checks everything; writes nothing
+    plan = import_files(actor, files)      # checks and writes in one pass (flush, no commit);
+                                           # the caller commits when plan.ok, else rolls back
+    files = export_files()                 # every file, every column, rows ordered by key
 
-`plan_import` checks the files against each other and against the database: references may
-point to rows in the database or in the same import; frameworks, providers and org units are
-created by name (an org unit by its path). It loads what it compares in a fixed number of
-queries per file (large tables in chunks of keys), never one query per row. `apply_import`
-writes the plan in DESIGN's file order, with one audit event per created or changed record and
-one summary event (entity "import"); unchanged rows are left alone.
+`files` are CSV bytes by file name, or the `Source`s of an Excel workbook
+(`registry.services.workbook`). Files are read as a stream, in batches of rows: only the keys
+seen so far are kept (for duplicates and references), so memory does not grow with the rows'
+contents. Each batch is checked against the database in a fixed number of queries (records
+looked up by key in chunks), and — when writing and nothing is wrong so far — written at once:
+one INSERT … RETURNING for the new records, one UPDATE per set of changed columns, never an
+ORM object per row. A problem anywhere stops the writing; the caller's
+rollback then undoes the batches written before it: all or nothing. The summary event (entity
+"import") comes last.
 
-Round trips are lossless: `export_files()` → `plan_import` + `apply_import` into an empty
-database → `export_files()` gives the same bytes. Formula neutralisation is described in
-`registry.domain.interchange`.
+Audit: every changed record gets its own event with the values before and after (they exist
+nowhere else). Created records are covered by the import's summary event, which holds the
+counts per file and the SHA-256 of every file read: the created values are exactly the rows of
+those files. With IMPORT_AUDIT_EACH_RECORD = True every created record gets its own event as
+well (as `audit.record` would write it), at about twice the import time. Frameworks, providers
+and org units created by name always get their own events.
+
+References may point to rows in the database or in an earlier file of the same import;
+frameworks, providers and org units are created by name (an org unit by its path).
+
+Round trips are lossless: `export_files()` → import into an empty database → `export_files()`
+gives the same bytes. Formula neutralisation is described in `registry.domain.interchange`.
 """
 
+import hashlib
+import logging
 import os
 import secrets
+import time
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, inspect, select, text
 from sqlalchemy.orm import aliased
 
+from registry.database import bulk_insert
 from registry.domain import interchange as fmt
 from registry.extensions import db
 from registry.models import (
@@ -42,13 +61,19 @@ from registry.models import (
 from registry.services import audit
 from registry.services.errors import ServiceError
 
+log = logging.getLogger(__name__)
+
 CHUNK = 500  # keys per IN (…) query: well below every backend's parameter limit
+BATCH = 2_000  # rows checked and written together
 
 UNKNOWN_FILE = fmt.N_("Unknown file %(file)s; the interchange files are: %(files)s.")
 UNKNOWN_REFERENCE = fmt.N_(
     "Unknown %(column)s %(value)s: it is neither in the registry nor in %(file)s."
 )
 NOT_PLANNED = fmt.N_("This import has problems and cannot be applied.")
+CHANGED_MEANWHILE = fmt.N_(
+    "Records in %(file)s were changed by someone else during the import; nothing was imported."
+)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -85,10 +110,45 @@ class Counts:
     unchanged: int = 0
 
 
-@dataclass
-class _Ops:
-    creates: list[dict] = field(default_factory=list)  # full interchange values
-    updates: list[tuple[int, dict]] = field(default_factory=list)  # (id, changed values)
+@dataclass(frozen=True)
+class Source:
+    """One interchange file to read: its spec, the name problems are reported under
+    ("holdings.csv", or the sheet "holdings"), and how to open it: (records, None) or
+    (None, the problem that stops reading it)."""
+
+    spec: fmt.FileSpec
+    label: str
+    open: Callable[[], tuple[Iterator[fmt.Record] | None, fmt.Problem | None]]
+    digest: str | None = None  # SHA-256 of the file, recorded in the import's audit event
+
+
+def _csv_opener(name: str, data: bytes):
+    def open_csv():
+        problem = fmt.check_utf8(name, data)
+        return (None, problem) if problem else (fmt.csv_records(data), None)
+
+    return open_csv
+
+
+def csv_sources(files: dict[str, bytes]) -> tuple[dict[str, Source], list[Problem]]:
+    """The sources of CSV files by name, and a problem for each name that is not a file of the
+    format."""
+    problems = [
+        Problem(name, None, UNKNOWN_FILE, {"file": name, "files": ", ".join(fmt.SPECS)})
+        for name in sorted(files)
+        if name not in fmt.SPECS
+    ]
+    sources = {
+        spec.name: Source(
+            spec,
+            spec.name,
+            _csv_opener(spec.name, files[spec.name]),
+            hashlib.sha256(files[spec.name]).hexdigest(),
+        )
+        for spec in fmt.FILES
+        if spec.name in files
+    }
+    return sources, problems
 
 
 @dataclass
@@ -100,12 +160,25 @@ class ImportPlan:
     # Frameworks, providers and org units (paths) the import creates, by entity.
     new_references: dict[str, list[str]] = field(default_factory=dict)
     applied: bool = False
-    _ops: dict[str, _Ops] = field(default_factory=dict, repr=False)
-    _refs: "_References | None" = field(default=None, repr=False)
+    seconds: float = 0.0
+    _sources: "tuple[dict[str, Source], list[Problem]] | None" = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables an applied import wrote to (for refreshing planner statistics)."""
+        touched = [
+            _MODELS[name].__tablename__ for name, c in self.counts.items() if c.create or c.update
+        ]
+        touched += [_REFERENCE_MODELS[kind].__tablename__ for kind in self.new_references]
+        return sorted(set(touched)) + (["audit_events"] if self.applied else [])
+
+    @property
+    def rows_written(self) -> int:
+        return sum(c.create + c.update for c in self.counts.values())
 
     def summary(self) -> dict:
         """The counts as plain data (the summary audit event's `after`)."""
@@ -205,15 +278,42 @@ def _query(spec_name: str):
     )
 
 
-# Large tables are read only for the people a file names, in chunks.
-_FILTER = {"assignments.csv": Person.employee_number, "holdings.csv": Person.employee_number}
+# The column each file's stored records are looked up by (the first key column).
+_FILTER = {
+    "competences.csv": Competence.code,
+    "people.csv": Person.employee_number,
+    "services.csv": Service.code,
+    "requirements.csv": Service.code,
+    "assignments.csv": Person.employee_number,
+    "holdings.csv": Person.employee_number,
+}
+_MODELS = {
+    "competences.csv": Competence,
+    "people.csv": Person,
+    "services.csv": Service,
+    "requirements.csv": Requirement,
+    "assignments.csv": Assignment,
+    "holdings.csv": Holding,
+}
+_REFERENCE_MODELS = {"framework": Framework, "provider": Provider, "org_unit": OrgUnit}
 
 
-def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, tuple[int, dict]]:
-    """key → (id, {column: value}) of the stored records, in interchange terms."""
+@dataclass(frozen=True)
+class _Stored:
+    """A stored record in interchange terms."""
+
+    id: int
+    version: int
+    values: dict
+
+
+def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, _Stored]:
+    """key → stored record, in interchange terms: all of them, or those whose first key column
+    is one of `first_keys` (looked up in chunks)."""
     names = spec.column_names
-    query = _query(spec.name)
-    if first_keys is None or spec.name not in _FILTER:
+    model = _MODELS[spec.name]
+    query = _query(spec.name).add_columns(model.version)
+    if first_keys is None:
         batches = [db.session.execute(query)]
     else:
         wanted = sorted(first_keys)
@@ -224,8 +324,8 @@ def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, tuple[int, dict
     found = {}
     for rows in batches:
         for row in rows:
-            values = dict(zip(names, row[1:], strict=True))
-            found[tuple(values[k] for k in spec.key)] = (row[0], values)
+            values = dict(zip(names, row[1:-1], strict=True))
+            found[tuple(values[k] for k in spec.key)] = _Stored(row[0], row[-1], values)
     return found
 
 
@@ -283,165 +383,7 @@ class _References:
 
 # Which reference a column's value names, per file (the key columns of links included).
 _CREATED_BY_NAME = ("framework", "provider", "org_unit")
-
-
-def _planned_keys(parsed: dict[str, fmt.ParsedFile]) -> dict[str, set[str]]:
-    """Keys each file brings, for references to rows of the same import."""
-    keys = {"person": set(), "service": set(), "competence": set()}
-    for name, kind in (
-        ("people.csv", "person"),
-        ("services.csv", "service"),
-        ("competences.csv", "competence"),
-    ):
-        if name in parsed:
-            keys[kind] = {key[0] for key in parsed[name].keys}
-    return keys
-
-
 _SOURCE_FILE = {"person": "people.csv", "service": "services.csv", "competence": "competences.csv"}
-
-
-def _resolve(
-    spec: fmt.FileSpec,
-    row: fmt.Row,
-    refs: _References,
-    planned: dict,
-    problems: list[Problem],
-    new_refs: dict[str, dict[str, None]],
-) -> dict | None:
-    """The row's values with references resolved to their stored spelling, or None when a
-    reference is unknown (reported)."""
-    values, ok = dict(row.values), True
-    for column in spec.columns:
-        kind = column.reference
-        if kind is None or column.name not in values:
-            continue
-        if spec.name == "people.csv" and column.name == "employee_number":
-            continue
-        value = values[column.name]
-        if value is None:
-            continue
-        if kind in _CREATED_BY_NAME:
-            value = refs.canonical(kind, value)
-            values[column.name] = value
-            if value not in getattr(refs, kind):
-                new_refs[kind][value] = None
-        elif value not in getattr(refs, kind) and value not in planned[kind]:
-            problems.append(
-                Problem(
-                    spec.name,
-                    row.line,
-                    UNKNOWN_REFERENCE,
-                    {"column": column.name, "value": value, "file": _SOURCE_FILE[kind]},
-                )
-            )
-            ok = False
-    return values if ok else None
-
-
-def _plan_file(
-    plan: ImportPlan,
-    spec: fmt.FileSpec,
-    parsed: fmt.ParsedFile,
-    refs: _References,
-    planned: dict,
-    new_refs: dict,
-) -> None:
-    first_keys = {row.key[0] for row in parsed.rows}
-    stored = _records(spec, first_keys)
-    ops, create, update, unchanged = _Ops(), 0, 0, 0
-    for row in parsed.rows:
-        values = _resolve(spec, row, refs, planned, plan.problems, new_refs)
-        if values is None:
-            continue
-        existing = stored.get(row.key)
-        if existing is None:
-            merged = {c.name: c.default for c in spec.columns} | values
-            missing = [c.name for c in spec.columns if c.required and c.name not in values]
-            for name in missing:
-                plan.problems.append(
-                    Problem(
-                        spec.name,
-                        row.line,
-                        fmt.REQUIRED_FOR_NEW,
-                        {"column": name, "key": fmt.key_text(row.key)},
-                    )
-                )
-        else:
-            merged, missing = existing[1] | values, []
-        order = fmt.check_order(spec, merged)
-        for message, params in order:
-            plan.problems.append(Problem(spec.name, row.line, message, params))
-        if missing or order:
-            continue
-        if existing is None:
-            ops.creates.append(merged)
-            create += 1
-            continue
-        changed = {k: v for k, v in values.items() if existing[1].get(k) != v}
-        if changed:
-            ops.updates.append((existing[0], changed))
-            update += 1
-        else:
-            unchanged += 1
-    plan._ops[spec.name] = ops
-    plan.counts[spec.name] = Counts(create, update, unchanged)
-
-
-def plan_import(files: dict[str, bytes]) -> ImportPlan:
-    """Read and check interchange files against each other and the database; write nothing."""
-    plan = ImportPlan()
-    for name in sorted(files):
-        if name not in fmt.SPECS:
-            plan.problems.append(
-                Problem(name, None, UNKNOWN_FILE, {"file": name, "files": ", ".join(fmt.SPECS)})
-            )
-    parsed = {
-        spec.name: fmt.parse_file(spec, files[spec.name])
-        for spec in fmt.FILES
-        if spec.name in files
-    }
-    for result in parsed.values():
-        plan.problems.extend(Problem.of(p) for p in result.problems)
-    refs = _References.load()
-    planned = _planned_keys(parsed)
-    new_refs: dict[str, dict[str, None]] = {kind: {} for kind in _CREATED_BY_NAME}
-    for spec in fmt.FILES:
-        if spec.name in parsed:
-            _plan_file(plan, spec, parsed[spec.name], refs, planned, new_refs)
-    plan.new_references = {
-        kind: sorted(_with_parents(kind, names, refs)) for kind, names in new_refs.items() if names
-    }
-    order = {spec.name: i for i, spec in enumerate(fmt.FILES)}
-    plan.problems.sort(key=lambda p: (order.get(p.file, -1), p.file, p.line or 0))
-    plan._refs = refs
-    return plan
-
-
-def _with_parents(kind: str, names, refs: _References) -> set[str]:
-    """For org units, every level of each new path that does not exist yet."""
-    if kind != "org_unit":
-        return set(names)
-    paths = set()
-    for path in names:
-        parts = path.split(fmt.PATH_SEPARATOR)
-        for depth in range(1, len(parts) + 1):
-            prefix = fmt.PATH_SEPARATOR.join(parts[:depth])
-            if prefix not in refs.org_unit:
-                paths.add(prefix)
-    return paths
-
-
-# --- applying a plan ----------------------------------------------------------------------
-
-_MODELS = {
-    "competences.csv": Competence,
-    "people.csv": Person,
-    "services.csv": Service,
-    "requirements.csv": Requirement,
-    "assignments.csv": Assignment,
-    "holdings.csv": Holding,
-}
 # column → (model attribute, reference kind) for columns that name another record.
 _LINKS = {
     "competences.csv": {"framework": ("framework_id", "framework")},
@@ -486,100 +428,380 @@ def _new_framework_key(name: str, refs: _References) -> str:
     return key
 
 
-def _create_references(actor: audit.Actor, kind: str, names: list[str], refs: _References) -> None:
-    """Create the frameworks, providers or org units the import names for the first time."""
-    created = []
-    if kind == "framework":
-        created = [Framework(key=_new_framework_key(n, refs), name=n) for n in names]
-    elif kind == "provider":
-        created = [Provider(name=n) for n in names]
-    else:
-        units: dict[str, OrgUnit] = {}
-        for path in sorted(names, key=lambda p: p.count(fmt.PATH_SEPARATOR)):
-            parent_path, _, name = path.rpartition(fmt.PATH_SEPARATOR)
-            unit = OrgUnit(name=name, path=path)
-            if parent_path:
-                if parent_path in units:
-                    unit.parent = units[parent_path]
-                else:
-                    unit.parent_id = refs.org_unit[parent_path]
-            units[path] = unit
-        created = list(units.values())
-    db.session.add_all(created)
-    db.session.flush()
-    table = getattr(refs, kind)
-    for record in created:
-        table[record.path if kind == "org_unit" else record.name] = record.id
-        audit.record(actor, "create", kind, record.id, after=audit.snapshot(record))
+def _with_parents(kind: str, names, refs: _References) -> list[str]:
+    """For org units, every level of each new path that does not exist yet, parents first."""
+    if kind != "org_unit":
+        return list(names)
+    paths = set()
+    for path in names:
+        parts = path.split(fmt.PATH_SEPARATOR)
+        for depth in range(1, len(parts) + 1):
+            prefix = fmt.PATH_SEPARATOR.join(parts[:depth])
+            if prefix not in refs.org_unit:
+                paths.add(prefix)
+    return sorted(paths, key=lambda p: (p.count(fmt.PATH_SEPARATOR), p))
 
 
-def _load_for_update(model, ids: list[int]) -> dict[int, object]:
-    found = {}
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        found.update(
-            (r.id, r) for r in db.session.scalars(select(model).where(model.id.in_(chunk)))
+def _plain_snapshot(model) -> Callable:
+    """A function turning a RETURNING row of all columns into `audit.snapshot`'s dict."""
+    attributes = [(a.key, a.columns[0].name) for a in inspect(model).column_attrs]
+    secret = audit.SECRET_COLUMNS
+
+    def snapshot(row) -> dict:
+        mapping = row._mapping
+        return {key: _plain(mapping[name]) for key, name in attributes if key not in secret}
+
+    return snapshot
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+# --- one pass over the files ----------------------------------------------------------------
+
+
+class _Import:
+    """Reads every source in DESIGN's file order; checks each batch of rows and, when
+    `actor` is given and nothing is wrong so far, writes it."""
+
+    def __init__(
+        self, sources: dict[str, Source], problems: list[Problem], actor=None, progress=None
+    ):
+        self.sources, self.actor = sources, actor
+        self.progress = progress  # called with (file label, rows read so far) per batch
+        self.digests = {
+            "sha256": {s.label: s.digest for s in sources.values() if s.digest is not None}
+        }
+        self.plan = ImportPlan(problems=list(problems))
+        self.refs = _References.load()
+        # Keys each file brings (also of rows with problems), for references of later files.
+        self.planned: dict[str, Container] = {
+            "person": set(),
+            "service": set(),
+            "competence": set(),
+        }
+        self.new_refs: dict[str, dict[str, None]] = {kind: {} for kind in _CREATED_BY_NAME}
+        self.created_refs: dict[str, list[str]] = {}
+        self.next_id: dict[str, int] = {}
+        self.audit_each = bool(current_app.config.get("IMPORT_AUDIT_EACH_RECORD", False))
+
+    @property
+    def writing(self) -> bool:
+        return self.actor is not None and not self.plan.problems
+
+    def run(self) -> ImportPlan:
+        started = time.perf_counter()
+        for spec in fmt.FILES:
+            if spec.name in self.sources:
+                self._file(self.sources[spec.name])
+        plan = self.plan
+        plan.new_references = {
+            kind: sorted(_with_parents(kind, names, self.refs))
+            for kind, names in self.new_refs.items()
+            if names
+        }
+        for kind, names in self.created_refs.items():
+            plan.new_references[kind] = sorted(set(plan.new_references.get(kind, ())) | set(names))
+        order = {spec.name: i for i, spec in enumerate(fmt.FILES)}
+        labels = {source.label: source.spec.name for source in self.sources.values()}
+        plan.problems.sort(
+            key=lambda p: (order.get(labels.get(p.file, p.file), -1), p.file, p.line or 0)
         )
-    return found
+        if self.writing:
+            audit.record(self.actor, "import", "import", after=plan.summary() | self.digests)
+            db.session.flush()
+            db.session.expire_all()  # the ORM's copies of what was written in bulk
+            plan.applied = True
+        plan.seconds = time.perf_counter() - started
+        return plan
+
+    def _file(self, source: Source) -> None:
+        spec = source.spec
+        records, problem = source.open()
+        if problem is not None:
+            self.plan.problems.append(Problem.of(problem))
+            return
+        reader = fmt.FileReader(spec, records, source.label)
+        counts = [0, 0, 0]
+        rows = reader.rows()
+        done = 0
+        for batch in _batches(rows, BATCH):
+            self._take_problems(reader)
+            self._batch(source, batch, counts)
+            done += len(batch)
+            if self.progress:
+                self.progress(source.label, done)
+        self._take_problems(reader)
+        self.plan.counts[spec.name] = Counts(*counts)
+        if spec.name in _PROVIDES:
+            # Their keys are one column: the reader's own dict serves (no copy of 50,000 keys).
+            self.planned[_PROVIDES[spec.name]] = reader.keys
+        log.info(
+            "import %s: %s new, %s changed, %s unchanged",
+            source.label,
+            *counts,
+        )
+
+    def _take_problems(self, reader: fmt.FileReader) -> None:
+        self.plan.problems.extend(Problem.of(p) for p in reader.problems)
+        reader.problems.clear()
+
+    def _batch(self, source: Source, rows: list[fmt.Row], counts: list[int]) -> None:
+        spec, problems = source.spec, self.plan.problems
+        stored = _records(spec, {row.key[0] for row in rows})
+        defaults = {c.name: c.default for c in spec.columns}
+        required = [c.name for c in spec.columns if c.required]
+        creates, updates = [], []
+        for row in rows:
+            values = self._resolve(source, row)
+            if values is None:
+                continue
+            existing = stored.get(row.key)
+            if existing is None:
+                merged = defaults | values
+                missing = [name for name in required if name not in values]
+                for name in missing:
+                    problems.append(
+                        Problem(
+                            source.label,
+                            row.line,
+                            fmt.REQUIRED_FOR_NEW,
+                            {"column": name, "key": fmt.key_text(row.key)},
+                        )
+                    )
+            else:
+                merged, missing = existing.values | values, []
+            order = fmt.check_order(spec, merged)
+            for message, params in order:
+                problems.append(Problem(source.label, row.line, message, params))
+            if missing or order:
+                continue
+            if existing is None:
+                creates.append(merged)
+                counts[0] += 1
+                continue
+            changed = {k: v for k, v in values.items() if existing.values.get(k) != v}
+            if changed:
+                updates.append((existing, changed))
+                counts[1] += 1
+            else:
+                counts[2] += 1
+        if self.writing:
+            self._create_references()
+            self._update(spec, updates)
+            self._insert(spec, creates)
+
+    def _resolve(self, source: Source, row: fmt.Row) -> dict | None:
+        """The row's values with references resolved to their stored spelling, or None when
+        a reference is unknown (reported)."""
+        spec, refs = source.spec, self.refs
+        values, ok = dict(row.values), True
+        for column in spec.columns:
+            kind = column.reference
+            if kind is None or column.name not in values:
+                continue
+            if spec.name == "people.csv" and column.name == "employee_number":
+                continue
+            value = values[column.name]
+            if value is None:
+                continue
+            if kind in _CREATED_BY_NAME:
+                value = refs.canonical(kind, value)
+                values[column.name] = value
+                if value not in getattr(refs, kind):
+                    self.new_refs[kind][value] = None
+            elif value not in getattr(refs, kind) and value not in self.planned[kind]:
+                self.plan.problems.append(
+                    Problem(
+                        source.label,
+                        row.line,
+                        UNKNOWN_REFERENCE,
+                        {"column": column.name, "value": value, "file": _SOURCE_FILE[kind]},
+                    )
+                )
+                ok = False
+        return values if ok else None
+
+    # --- writing ---
+
+    def _create_references(self) -> None:
+        """Create the frameworks, providers and org units named for the first time so far."""
+        refs = self.refs
+        for kind, pending in self.new_refs.items():
+            if not pending:
+                continue
+            names = _with_parents(kind, pending, refs)
+            pending.clear()
+            if kind == "framework":
+                created = [Framework(key=_new_framework_key(n, refs), name=n) for n in names]
+            elif kind == "provider":
+                created = [Provider(name=n) for n in names]
+            else:
+                units: dict[str, OrgUnit] = {}
+                for path in names:  # parents first
+                    parent_path, _, name = path.rpartition(fmt.PATH_SEPARATOR)
+                    unit = OrgUnit(name=name, path=path)
+                    if parent_path in units:
+                        unit.parent = units[parent_path]
+                    elif parent_path:
+                        unit.parent_id = refs.org_unit[parent_path]
+                    units[path] = unit
+                created = list(units.values())
+            db.session.add_all(created)
+            db.session.flush()
+            table = getattr(refs, kind)
+            for record in created:
+                table[record.path if kind == "org_unit" else record.name] = record.id
+                audit.record(self.actor, "create", kind, record.id, after=audit.snapshot(record))
+            self.created_refs.setdefault(kind, []).extend(names)
+
+    def _insert(self, spec: fmt.FileSpec, creates: list[dict]) -> None:
+        """Insert with ids taken beforehand (one executemany, no row-by-row RETURNING), then
+        read the rows back for their audit events, defaults included."""
+        if not creates:
+            return
+        model = _MODELS[spec.name]
+        table = model.__table__
+        ids = self._new_ids(table, len(creates))
+        params = [
+            _attributes(spec.name, values, self.refs) | {"id": record_id}
+            for values, record_id in zip(creates, ids, strict=True)
+        ]
+        bulk_insert(db.session, table, params)
+        if self.audit_each:
+            snapshot = _plain_snapshot(model)
+            rows = []
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                rows.extend(db.session.execute(select(table).where(table.c.id.in_(chunk))))
+            rows.sort(key=lambda row: row.id)
+            audit.record_many(
+                self.actor,
+                (("create", spec.entity, row.id, None, snapshot(row)) for row in rows),
+            )
+        if spec.name in _PROVIDES:
+            known = getattr(self.refs, _PROVIDES[spec.name])
+            attribute = spec.key[0]
+            for row in params:
+                known[row[attribute]] = row["id"]
+
+    def _new_ids(self, table, count: int) -> list[int]:
+        """`count` new primary keys of `table`: from its sequence on PostgreSQL; on SQLite
+        after the highest in use (this transaction holds the write lock)."""
+        session = db.session
+        if session.get_bind().dialect.name == "postgresql":
+            return list(
+                session.scalars(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"table": table.name, "count": count},
+                )
+            )
+        if table.name not in self.next_id:
+            highest = session.scalar(select(func.max(table.c.id)))
+            self.next_id[table.name] = (highest or 0) + 1
+        first = self.next_id[table.name]
+        self.next_id[table.name] = first + count
+        return list(range(first, first + count))
+
+    def _update(self, spec: fmt.FileSpec, updates: list[tuple[_Stored, dict]]) -> None:
+        if not updates:
+            return
+        table = _MODELS[spec.name].__table__
+        groups: dict[tuple, list[dict]] = {}
+        events = []
+        for stored, changed in updates:
+            after = _attributes(spec.name, changed, self.refs)
+            before = _attributes(spec.name, {k: stored.values[k] for k in changed}, self.refs)
+            groups.setdefault(tuple(sorted(after)), []).append(
+                {"_id": stored.id, "_version": stored.version, "version": stored.version + 1}
+                | after
+            )
+            events.append(
+                (
+                    "update",
+                    spec.entity,
+                    stored.id,
+                    {k: _plain(v) for k, v in before.items()},
+                    {k: _plain(v) for k, v in after.items()},
+                )
+            )
+        statement = table.update().where(
+            table.c.id == bindparam("_id"), table.c.version == bindparam("_version")
+        )
+        for params in groups.values():
+            result = db.session.execute(statement, params)
+            if result.supports_sane_multi_rowcount() and result.rowcount != len(params):
+                raise ServiceError(gettext(CHANGED_MEANWHILE, file=spec.name))
+        audit.record_many(self.actor, events)
 
 
-_REFERENCES_BEFORE = {
-    "competences.csv": ("framework",),
-    "people.csv": ("org_unit",),
-    "services.csv": ("provider",),
-}
+def plan_import(files) -> ImportPlan:
+    """Read and check interchange files (CSV bytes by name, or `(sources, problems)`) against
+    each other and the database; write nothing."""
+    sources = files if isinstance(files, tuple) else csv_sources(files)
+    plan = _Import(*sources).run()
+    plan._sources = sources
+    return plan
+
+
+def import_files(actor: audit.Actor, files, progress=None) -> ImportPlan:
+    """Check and write the files in one pass, in the current transaction (flushes, never
+    commits). When the plan is not ok something may have been written: roll back.
+    `progress(file, rows)` is called after every batch."""
+    sources = files if isinstance(files, tuple) else csv_sources(files)
+    log.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
+    try:
+        plan = _Import(*sources, actor=actor, progress=progress).run()
+    except Exception:
+        log.exception("import failed")
+        raise
+    plan._sources = sources
+    if plan.ok:
+        log.info(
+            "import applied in %.1f s: %s",
+            plan.seconds,
+            ", ".join(f"{name} +{c.create} ~{c.update}" for name, c in plan.counts.items()),
+        )
+    else:
+        log.warning("import refused: %s problems; nothing is written", len(plan.problems))
+    return plan
 
 
 def apply_import(actor: audit.Actor, plan: ImportPlan) -> ImportPlan:
-    """Write a checked plan in the current transaction (flushes, never commits): one audit
-    event per created or changed record, then a summary event. Returns the plan, applied."""
-    if not plan.ok or plan._refs is None or plan.applied:
+    """Write a checked plan in the current transaction (flushes, never commits): its files are
+    read and checked again as they are written. Returns the applied plan; raises ServiceError
+    when the plan (or the check now) has problems."""
+    if not plan.ok or plan._sources is None or plan.applied:
         raise ServiceError(gettext(NOT_PLANNED))
-    refs = plan._refs
-    for spec in fmt.FILES:
-        for kind in _REFERENCES_BEFORE.get(spec.name, ()):
-            if plan.new_references.get(kind):
-                _create_references(actor, kind, plan.new_references[kind], refs)
-        ops = plan._ops.get(spec.name)
-        if ops is None:
-            continue
-        model = _MODELS[spec.name]
-        created = [model(**_attributes(spec.name, values, refs)) for values in ops.creates]
-        db.session.add_all(created)
-        records = _load_for_update(model, [record_id for record_id, _ in ops.updates])
-        for record_id, changed in ops.updates:
-            record = records[record_id]
-            before = audit.snapshot(record)
-            for attribute, value in _attributes(spec.name, changed, refs).items():
-                setattr(record, attribute, value)
-            old, new = audit.changes(before, audit.snapshot(record))
-            audit.record(actor, "update", spec.entity, record.id, before=old, after=new)
-        db.session.flush()
-        for record in created:
-            audit.record(actor, "create", spec.entity, record.id, after=audit.snapshot(record))
-        if spec.name in _PROVIDES:
-            kind = _PROVIDES[spec.name]
-            table = getattr(refs, kind)
-            attribute = spec.key[0]
-            for record in created:
-                table[getattr(record, attribute)] = record.id
-    audit.record(actor, "import", "import", after=plan.summary())
-    db.session.flush()
-    plan.applied = True
+    applied = import_files(actor, plan._sources)
+    if not applied.ok:
+        raise ServiceError(gettext(NOT_PLANNED))
+    plan.__dict__.update(applied.__dict__)
     return plan
 
 
 # --- export -------------------------------------------------------------------------------
 
 
-def export_files() -> dict[str, bytes]:
-    """Every interchange file with every column, rows ordered by key (deterministic)."""
-    files = {}
+def export_rows():
+    """(spec, rows in interchange terms ordered by key) for every file, in DESIGN's order."""
     for spec in fmt.FILES:
         records = _records(spec)
-        rows = [records[key][1] for key in sorted(records, key=_sort_key)]
-        files[spec.name] = fmt.write_file(spec, rows)
-    return files
+        yield spec, [records[key].values for key in sorted(records, key=_sort_key)]
+
+
+def export_files() -> dict[str, bytes]:
+    """Every interchange file with every column, rows ordered by key (deterministic)."""
+    return {spec.name: fmt.write_file(spec, rows) for spec, rows in export_rows()}
 
 
 def _sort_key(key: tuple) -> tuple:

@@ -117,9 +117,7 @@ class ContractEnd:
     contract_end: date
 
 
-def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
-    """Planned or active services whose contract ends on or before D + H, soonest first."""
-    end = rules.horizon_end(as_of, horizon)
+def _contracts(*conditions) -> list[ContractEnd]:
     rows = db.session.execute(
         select(
             Service.id,
@@ -133,11 +131,24 @@ def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
         .where(
             Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
             Service.contract_end.is_not(None),
-            Service.contract_end <= end,
+            *conditions,
         )
         .order_by(Service.contract_end, Service.code)
     ).all()
     return [ContractEnd(*row) for row in rows]
+
+
+def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
+    """Planned or active services whose contract ends from D up to and including D + H,
+    soonest first. A contract that ended before D is not "ending": see `ended_contracts`."""
+    end = rules.horizon_end(as_of, horizon)
+    return _contracts(Service.contract_end >= as_of, Service.contract_end <= end)
+
+
+def ended_contracts(as_of: date) -> list[ContractEnd]:
+    """Planned or active services whose contract ended before D: still in use without a
+    current contract, or a contract end nobody updated. Most recent first."""
+    return list(reversed(_contracts(Service.contract_end < as_of)))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ from registry.web.templating import choices, label
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 TOP_RISKS = 10
+# A dashboard summarises: every list shows its first rows and links to the whole list.
+DASHBOARD_ROWS = 10
+AFFECTED_SHOWN = 5
 
 
 # --- helpers shared with the dossiers --------------------------------------------------------
@@ -117,6 +120,10 @@ def dashboard():
         ("leaving", as_of, horizon), lambda: reports.leaving_people(as_of, horizon)
     )
     top = [row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS]
+    contracts = memo(
+        ("contracts", as_of, horizon), lambda: reports.ending_contracts(as_of, horizon)
+    )
+    ended = memo(("ended", as_of), lambda: reports.ended_contracts(as_of))
     return render(
         "reports/dashboard.html",
         form,
@@ -128,12 +135,15 @@ def dashboard():
         mitigations=mitigations.open_for((row.requirement_id for row in top), as_of),
         departures=[
             (d, sorted((by_id[r] for r in d.requirement_ids if r in by_id), key=rules_order))
-            for d in departures
+            for d in departures[:DASHBOARD_ROWS]
         ],
+        departures_total=len(departures),
+        affected_shown=AFFECTED_SHOWN,
         leaving_total=leaving_total,
-        contracts=memo(
-            ("contracts", as_of, horizon), lambda: reports.ending_contracts(as_of, horizon)
-        ),
+        contracts=contracts[:DASHBOARD_ROWS],
+        contracts_total=len(contracts),
+        ended=ended[:DASHBOARD_ROWS],
+        ended_total=len(ended),
         service_coverage=gaps.coverage_by_service(rows),
         stale=memo(("stale", as_of), lambda: reports.stale_assessments(as_of)),
         expiring=memo(
@@ -331,27 +341,33 @@ def gaps_export(fmt):
 
 # --- coverage matrix -------------------------------------------------------------------------
 
-MATRIX_SERVICES_PER_PAGE = 25
+MATRIX_SERVICES_PER_PAGE = 12
 
 
 @bp.route("/matrix")
 @permission_required(Permission.READ)
 def matrix():
+    """Competences (rows, grouped by framework and area) × services (columns, a page of them
+    at a time): at region scale a page shows MATRIX_SERVICES_PER_PAGE services and only the
+    competences they require, so the table grows down, never sideways into blank cells."""
     form = MatrixForm()
     framework_rows = reports.framework_choices()
+    service_rows = reports.service_choices(analysed_only=True)
     form.set_choices("provider", reports.provider_choices())
+    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
     form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
     form.set_choices("area", [(area, area) for area in reports.area_choices()])
     read(form)
     as_of, horizon = form.period()
     provider, criticality = form.value("provider"), form.value("criticality")
-    framework, area = form.value("framework"), form.value("area")
+    framework, area, service = form.value("framework"), form.value("area"), form.value("service")
     rows = gaps.analyse(
         as_of,
         horizon,
         GapFilter(
             provider_ids=(int(provider),) if provider else (),
+            service_ids=tuple(i for i, code, _n in service_rows if code == service),
             criticalities=(criticality,) if criticality else (),
             framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
             areas=(area,) if area else (),
@@ -364,14 +380,21 @@ def matrix():
     shown = {row.service_id for row in page.items}
     cells = {(r.service_id, r.competence_id): r for r in rows if r.service_id in shown}
     competences = {}
-    for row in sorted(cells.values(), key=lambda r: r.competence_code):
+    for row in cells.values():
         competences.setdefault(row.competence_id, row)
+    groups: dict[tuple, list] = {}
+    for row in sorted(
+        competences.values(),
+        key=lambda r: (r.framework_name or "", r.area or "", r.competence_code),
+    ):
+        groups.setdefault((row.framework_name, row.area), []).append(row)
     return render(
         "reports/matrix.html",
         form,
         page=page,
         cells=cells,
-        competences=list(competences.values()),
+        groups=list(groups.items()),
+        competence_count=len(competences),
         service_coverage=gaps.coverage_by_service(rows),
         coverage=gaps.coverage(rows),
         total=len(rows),

@@ -31,12 +31,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.domain import archives
 from registry.domain import interchange as fmt
 from registry.domain.permissions import Permission
 from registry.domain.provenance import README_NAME
 from registry.extensions import db
-from registry.services import audit, interchange, provenance
+from registry.services import audit, interchange, provenance, statistics, workbook
 from registry.services.errors import ServiceError
+from registry.web import transfer_jobs as jobs
 from registry.web.decorators import permission_required
 from registry.web.forms.transfer import ApplyForm, UploadForm
 
@@ -45,6 +47,8 @@ bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 # The interchange format of DESIGN.md: files in import order, key column first.
 FORMAT = tuple((spec.name, spec.column_names) for spec in fmt.FILES)
 FILE_NAMES = tuple(name for name, _columns in FORMAT)
+WORKBOOK = "workbook.xlsx"  # an uploaded Excel workbook is kept under this name
+KEPT_NAMES = (*FILE_NAMES, WORKBOOK)
 DEFAULT_LIFETIME = timedelta(minutes=30)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
@@ -72,43 +76,58 @@ def _check_name(name: str, shown: str) -> None:
         )
 
 
+def _archive_error(error: archives.ArchiveError) -> UploadError:
+    return UploadError(_(error.message, **error.params))
+
+
 def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
-    """The interchange files in a zip; folders inside it are ignored, other files refused."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UploadError(_("%(name)s is not a valid zip file.", name=shown)) from None
+    """The interchange files in a zip; folders inside it are ignored, other files refused.
+    Damaged, encrypted or oddly compressed zips and lying sizes get a message (domain.archives)."""
     files: dict[str, bytes] = {}
-    with archive:
-        entries = [
-            info
-            for info in archive.infolist()
-            if not info.is_dir()
-            and not info.filename.startswith("__MACOSX/")
-            and not _file_name(info.filename).startswith(".")
-        ]
-        if sum(info.file_size for info in entries) > limit:
-            raise UploadError(
-                _("The files in %(name)s are larger than allowed when unpacked.", name=shown)
-            )
-        for info in entries:
-            name = _file_name(info.filename)
-            if name == README_NAME.lower():
-                continue  # the dated README.txt of our own export (services/provenance.py)
-            _check_name(name, info.filename)
-            if name in files:
-                raise UploadError(
-                    _("%(name)s occurs more than once in %(zip)s.", name=name, zip=shown)
-                )
-            with archive.open(info) as handle:
-                content = handle.read(limit + 1)  # the sizes in a zip's directory can lie
-            if len(content) > limit:
-                raise UploadError(
-                    _("The files in %(name)s are larger than allowed when unpacked.", name=shown)
-                )
-            files[name] = content
+    try:
+        with archives.open_zip(data, shown) as archive:
+            wanted = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir()
+                and not info.filename.startswith("__MACOSX/")
+                and not _file_name(info.filename).startswith(".")
+            ]
+            for info in wanted:
+                _check_name(_file_name(info.filename), info.filename)
+            if sum(info.file_size for info in wanted) > limit:
+                raise archives.ArchiveError(archives.TOO_LARGE, name=shown)
+            budget = limit
+            for info in wanted:
+                name = _file_name(info.filename)
+                if name == README_NAME.lower():
+                    continue  # the dated README.txt of our own export (services/provenance.py)
+                if name in files:
+                    raise UploadError(
+                        _("%(name)s occurs more than once in %(zip)s.", name=name, zip=shown)
+                    )
+                files[name] = archives.read_member(archive, info, shown, budget)
+                budget -= len(files[name])
+    except archives.ArchiveError as error:
+        raise _archive_error(error) from None
     if not files:
         raise UploadError(_("%(name)s holds none of the interchange files.", name=shown))
+    return files
+
+
+def unpacked_limit() -> int:
+    """How many bytes an upload may hold once unpacked (a zip, or a workbook's parts)."""
+    return (
+        current_app.config.get("TRANSFER_UNPACKED_LIMIT")
+        or current_app.config.get("MAX_CONTENT_LENGTH")
+        or 32 * 1024 * 1024
+    )
+
+
+def import_sources(files: dict[str, bytes]):
+    """What the interchange service reads: the CSV files, or the sheets of the workbook."""
+    if WORKBOOK in files:
+        return workbook.workbook_sources(files[WORKBOOK], WORKBOOK, unpacked_limit())
     return files
 
 
@@ -116,15 +135,27 @@ def read_upload(storages) -> dict[str, bytes]:
     """The uploaded files by name: several CSV files, or one zip holding them."""
     uploads = [s for s in storages if s and s.filename]
     if not uploads:
-        raise UploadError(_("Choose one or more CSV files, or one zip file."))
+        raise UploadError(_("Choose one or more CSV files, one zip file or one Excel workbook."))
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024
-    zips = [s for s in uploads if _file_name(s.filename).endswith(".zip")]
+    zips = [s for s in uploads if _file_name(s.filename).endswith((".zip", ".xlsx"))]
     if zips:
         if len(uploads) > 1:
             raise UploadError(
-                _("Upload either CSV files or one zip file, not both or several zip files.")
+                _(
+                    "Upload either CSV files, or one zip file, or one Excel workbook (.xlsx); "
+                    "not several of them."
+                )
             )
-        return _read_zip(zips[0].read(), zips[0].filename, limit)
+        data = zips[0].read(limit + 1)
+        if len(data) > limit:
+            raise UploadError(_("%(name)s is larger than allowed.", name=zips[0].filename))
+        if _file_name(zips[0].filename).endswith(".xlsx"):
+            try:
+                archives.check_whole(data, zips[0].filename, unpacked_limit())
+            except archives.ArchiveError as error:
+                raise _archive_error(error) from None
+            return {WORKBOOK: data}
+        return _read_zip(data, zips[0].filename, unpacked_limit())
     files: dict[str, bytes] = {}
     for storage in uploads:
         name = _file_name(storage.filename)
@@ -176,7 +207,7 @@ def _read_folder(folder: Path, user_id: int) -> dict[str, bytes] | None:
     if meta is None or meta.get("user_id") != user_id or _expired(meta, time.time()):
         return None
     try:
-        return {name: (folder / name).read_bytes() for name in meta["names"] if name in FILE_NAMES}
+        return {name: (folder / name).read_bytes() for name in meta["names"] if name in KEPT_NAMES}
     except OSError:
         return None
 
@@ -250,7 +281,7 @@ def upload():
             form.files.errors.append(str(error))
         else:
             sweep_expired()
-            plan = interchange.plan_import(files)
+            plan = interchange.plan_import(import_sources(files))
             db.session.rollback()  # planning writes nothing; make sure of it
             if not plan.ok:  # nothing to apply: show the problems, keep nothing
                 return _preview(plan, None)
@@ -283,54 +314,135 @@ def preview(token: str):
             "warning",
         )
         return redirect(url_for("transfer.index"))
-    plan = interchange.plan_import(files)
+    plan = interchange.plan_import(import_sources(files))
     db.session.rollback()  # planning writes nothing; make sure of it
     return _preview(plan, token if plan.ok else None)
+
+
+def release_upload(token: str) -> bool:
+    """Give a claimed upload back (after a failed apply), so it can be previewed and applied
+    again; True when it was claimed."""
+    if not token or not _TOKEN.match(token):
+        return False
+    try:
+        (_root() / f"{token}.applying").rename(_root() / token)
+    except OSError:
+        return False
+    return True
+
+
+def _unavailable():
+    flash(
+        _(
+            "This upload is no longer available (it expired or was already applied). "
+            "Upload the files again."
+        ),
+        "warning",
+    )
+    return redirect(url_for("transfer.index"))
+
+
+def _applied_message(plan) -> str:
+    totals = [sum(getattr(c, kind) for c in plan.counts.values()) for kind in ("create", "update")]
+    return _(
+        "The import has been applied. Created: %(created)s, changed: %(changed)s.",
+        created=totals[0],
+        changed=totals[1],
+    )
+
+
+def background_threshold() -> int:
+    """Uploads of at least this many bytes are applied as a background job."""
+    value = current_app.config.get("TRANSFER_BACKGROUND_BYTES")
+    return 2 * 1024 * 1024 if value is None else value
 
 
 @bp.route("/apply", methods=["POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def apply():
     """Plan again against the current database and apply it all in one transaction, or show
-    the problems found now and write nothing."""
+    the problems found now and write nothing. Large uploads are applied as a background job
+    (the browser follows its progress), so no request waits longer than a server allows; a
+    failure gives the upload back to try again."""
     form = ApplyForm()
     token = form.token.data if form.validate_on_submit() else None
     files = claim_upload(token, current_user.id)
     if files is None:
-        flash(
-            _(
-                "This upload is no longer available (it expired or was already applied). "
-                "Upload the files again."
-            ),
-            "warning",
-        )
-        return redirect(url_for("transfer.index"))
-    plan = interchange.plan_import(files)
+        return _unavailable()
+    actor = audit.Actor.of(current_user, request.remote_addr)
+    if sum(len(data) for data in files.values()) >= background_threshold():
+        jobs.start(current_app._get_current_object(), _root() / f"{token}.applying", actor, files)
+        return redirect(url_for("transfer.status", token=token))
+    try:
+        plan = interchange.import_files(actor, import_sources(files))
+        if plan.ok:
+            db.session.commit()
+            statistics.refresh(plan.tables, plan.rows_written)
+            db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        release_upload(token)
+        flash(_("Nothing was imported: %(error)s", error=str(error)), "error")
+        return redirect(url_for("transfer.preview", token=token))
+    except Exception:
+        db.session.rollback()
+        release_upload(token)  # the upload stays available to try again
+        raise
     if plan.ok:
-        try:
-            interchange.apply_import(audit.Actor.of(current_user, request.remote_addr), plan)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(_("Nothing was imported: %(error)s", error=str(error)), "error")
-            return _preview(plan, None, replanned=True)
-        db.session.commit()
         discard_upload(token)
         sweep_expired()
-        totals = [
-            sum(getattr(c, kind) for c in plan.counts.values()) for kind in ("create", "update")
-        ]
-        flash(
-            _(
-                "The import has been applied. Created: %(created)s, changed: %(changed)s.",
-                created=totals[0],
-                changed=totals[1],
-            ),
-            "success",
-        )
+        flash(_applied_message(plan), "success")
         return redirect(url_for("transfer.index"))
     db.session.rollback()
     discard_upload(token)
     return _preview(plan, None, replanned=True)
+
+
+@bp.route("/status/<token>")
+@permission_required(Permission.EDIT_REGISTRY)
+def status(token: str):
+    """The progress of an import applied in the background, then its outcome."""
+    if not _TOKEN.match(token or ""):
+        return _unavailable()
+    folder = _root() / f"{token}.applying"
+    meta = _meta(folder)
+    if meta is None or meta.get("user_id") != current_user.id:
+        return _unavailable()
+    state = jobs.read_status(folder)
+    if state["state"] == jobs.RUNNING and jobs.stalled(state):
+        state = jobs.mark_failed(folder, state)
+    if state["state"] == jobs.FAILED:
+        release_upload(token)
+        flash(
+            _(
+                "The import was interrupted and nothing was written. The upload is still "
+                "available: check it and apply it again."
+            ),
+            "error",
+        )
+        return redirect(url_for("transfer.preview", token=token))
+    if state["state"] == jobs.DONE:
+        plan = jobs.plan_of(state)
+        discard_upload(token)
+        if plan.ok:
+            flash(_applied_message(plan), "success")
+            return redirect(url_for("transfer.index"))
+        return _preview(plan, None, replanned=True)
+    return render_template("transfer/status.html", state=state, token=token)
+
+
+@bp.route("/export.xlsx")
+@permission_required(Permission.READ)
+def export_xlsx():
+    """Every record in the interchange format, as one Excel workbook with a sheet per file."""
+    data = workbook.export_workbook()
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"kennisborg-export-{stamp}.xlsx",
+    )
 
 
 @bp.route("/export.zip")

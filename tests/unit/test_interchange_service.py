@@ -1,9 +1,9 @@
 """Importing and exporting the interchange files on the database: upserts by key, references,
 all-or-nothing with every problem named, audit events, lossless round trips, bulk queries."""
 
+import hashlib
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -25,8 +25,8 @@ from registry.models import (
 from registry.services import audit, interchange
 from registry.services.errors import ServiceError
 from tests import factories
+from tests.data.transfer import DATA, run_import
 
-DATA = Path(__file__).parents[1] / "data" / "interchange"
 ACTOR = audit.Actor.system("test")
 TABLES = (
     Framework,
@@ -52,14 +52,6 @@ def row_counts() -> dict[str, int]:
 def csv_files(**files: str) -> dict[str, bytes]:
     """{"people": "..."} → {"people.csv": b"..."}"""
     return {f"{name}.csv": text.encode() for name, text in files.items()}
-
-
-def run_import(files: dict[str, bytes]) -> interchange.ImportPlan:
-    plan = interchange.plan_import(files)
-    assert plan.ok, [str(p) for p in plan.problems]
-    interchange.apply_import(ACTOR, plan)
-    db.session.commit()
-    return plan
 
 
 def events(entity: str | None = None, action: str | None = None) -> list[AuditEvent]:
@@ -116,7 +108,25 @@ def test_import_of_a_dutch_excel_folder_creates_every_record(app):
     assert (assignment.role, assignment.end_on) == ("back-up", date(2027, 1, 1))
 
 
-def test_every_created_record_has_an_audit_event_and_the_import_a_summary(app):
+def test_an_import_is_one_summary_event_with_the_digest_of_every_file(app):
+    files = interchange.read_folder(DATA / "excel_nl")
+    run_import(files)
+    created = [e.entity for e in events() if e.action == "create"]
+    # the frameworks, org units and providers created by name have events of their own
+    assert sorted(created) == ["framework", "org_unit", "org_unit", "provider"]
+    summary = events("import", "import")
+    assert len(summary) == 1 and summary[0].seq == len(events())
+    after = json.loads(summary[0].after)
+    assert after["files"]["holdings.csv"] == {"create": 2, "update": 0, "unchanged": 0}
+    assert after["created"] == {"framework": 1, "provider": 1, "org_unit": 2}
+    assert after["sha256"] == {
+        name: hashlib.sha256(data).hexdigest() for name, data in files.items()
+    }
+    assert audit.verify_chain().ok
+
+
+def test_with_the_setting_every_created_record_has_an_audit_event(app):
+    app.config["IMPORT_AUDIT_EACH_RECORD"] = True
     run_import(interchange.read_folder(DATA / "excel_nl"))
     created = [(e.entity, e.action) for e in events() if e.action == "create"]
     # 1 framework, 2 org units, 1 provider and the 11 records of the files
@@ -132,14 +142,10 @@ def test_every_created_record_has_an_audit_event_and_the_import_a_summary(app):
         "assignment",
         "holding",
     }
-    summary = events("import", "import")
-    assert len(summary) == 1 and summary[0].seq == len(events())
-    after = json.loads(summary[0].after)
-    assert after["files"]["holdings.csv"] == {"create": 2, "update": 0, "unchanged": 0}
-    assert after["created"] == {"framework": 1, "provider": 1, "org_unit": 2}
     person = db.session.scalars(select(Person).filter_by(employee_number="E001")).one()
     event_of_person = next(e for e in events("person") if e.entity_id == str(person.id))
     assert json.loads(event_of_person.after)["name"] == "Zoë Çelik"
+    assert json.loads(event_of_person.after) == audit.snapshot(person)
     assert audit.verify_chain().ok
 
 
@@ -166,11 +172,7 @@ def test_upsert_changes_only_what_differs_and_audits_only_changes(app):
     assert anna.email == "anna@example.org"  # a column the file lacks is left as it is
     assert anna.version == 2
     new = events()[before:]
-    assert [(e.entity, e.action) for e in new] == [
-        ("person", "update"),
-        ("person", "create"),
-        ("import", "import"),
-    ]
+    assert [(e.entity, e.action) for e in new] == [("person", "update"), ("import", "import")]
     assert json.loads(new[0].before) == {"job_title": "Adviseur"}
     assert json.loads(new[0].after) == {"job_title": "Contractmanager"}
 

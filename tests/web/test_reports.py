@@ -256,7 +256,20 @@ def test_matrix_filters_by_provider(manager, demo):
             "/reports/matrix", query_string={**PERIOD, "provider": demo.services[1].provider_id}
         )
     )
-    assert [r.get("data-service") for r in page.find_all("tr", data_service=True)] == ["werkplek-0"]
+    assert [r.get("data-service") for r in page.find_all("th", data_service=True)] == ["werkplek-0"]
+
+
+def test_matrix_filters_by_service_and_groups_competences(manager, demo):
+    page = parse(
+        manager.get("/reports/matrix", query_string={**PERIOD, "service": "zaaksysteem-0"})
+    )
+    assert [r.get("data-service") for r in page.find_all("th", data_service=True)] == [
+        "zaaksysteem-0"
+    ]
+    groups = page.find_all("tbody", data_group=True)
+    assert groups and all(g.find("th", scope="rowgroup") for g in groups)
+    shown = [r.get("data-competence") for r in page.find_all("tr", data_competence=True)]
+    assert "CM" in shown and len(shown) == len(set(shown))
 
 
 # --- skills matrix ---------------------------------------------------------------------------

@@ -179,6 +179,8 @@ ROUTES = {
     ("tokens.index", "GET"): (ADMIN, 200),
     ("tokens.create", "POST"): (ADMIN, 200),  # an empty form is shown again
     ("tokens.revoke", "POST"): (ADMIN, 302),
+    ("transfer.status", "GET"): (EDIT, 302),  # an unknown job: back
+    ("transfer.export_xlsx", "GET"): (ALL, 200),
 }
 
 

@@ -111,6 +111,7 @@ class GapFilterForm(_Choices, ReportForm):
 
 class MatrixForm(_Choices, ReportForm):
     provider = SelectField(_l("Provider"), validators=[Optional()])
+    service = SelectField(_l("Service"), validators=[Optional()])
     criticality = SelectField(_l("Criticality"), validators=[Optional()])
     framework = SelectField(_l("Competence framework"), validators=[Optional()])
     area = SelectField(_l("Area"), validators=[Optional()])

@@ -12,10 +12,11 @@ class UploadForm(FlaskForm):
     files = MultipleFileField(
         _l("Files"),
         description=_l(
-            "Choose one or more of the CSV files named above, or one .zip file that "
-            "holds them. Nothing is imported yet: you first see what would change."
+            "Choose one or more of the CSV files named above, one .zip file that "
+            "holds them, or one Excel workbook (.xlsx) with a sheet per file. Nothing is "
+            "imported yet: you first see what would change."
         ),
-        render_kw={"accept": ".csv,.zip,text/csv,application/zip"},
+        render_kw={"accept": ".csv,.zip,.xlsx,text/csv,application/zip"},
     )
 
 

@@ -1,0 +1,121 @@
+"""Large web imports as a background job: applied in a thread of the worker that received
+them, with their progress and outcome in `status.json` next to the claimed upload.
+
+Why a thread and not a queue: the registry has no job queue (no Celery or RQ to deploy and
+watch), an import is one transaction that must run on its own anyway, and the request only has
+to return before the server's timeout (gunicorn's 30 s) — the browser then follows the status
+page. The job writes a heartbeat with every batch; a job whose worker died (restart, kill)
+stops beating, and the status page then reports it as interrupted (its transaction was never
+committed: nothing was written) and gives the upload back.
+"""
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from registry.database import immediate_writes
+from registry.extensions import db
+from registry.services import interchange, statistics
+
+log = logging.getLogger(__name__)
+
+RUNNING, DONE, FAILED = "running", "done", "failed"
+STALLED_AFTER = 120  # seconds without a heartbeat
+MAX_PROBLEMS_KEPT = 1_000
+_threads: dict[str, threading.Thread] = {}
+
+
+def _write(folder: Path, state: dict) -> None:
+    temporary = folder / "status.json.tmp"
+    temporary.write_text(json.dumps(state))
+    temporary.replace(folder / "status.json")
+
+
+def read_status(folder: Path) -> dict:
+    """The job's last written state ({"state": "running", …} before it wrote any)."""
+    try:
+        return json.loads((folder / "status.json").read_text())
+    except (OSError, ValueError):
+        return {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0}
+
+
+def stalled(state: dict, now: float | None = None) -> bool:
+    return (now or time.time()) - state.get("beat", 0) > STALLED_AFTER
+
+
+def mark_failed(folder: Path, state: dict) -> dict:
+    state = state | {"state": FAILED}
+    _write(folder, state)
+    return state
+
+
+def plan_of(state: dict) -> interchange.ImportPlan:
+    """The outcome as a plan the preview page can show."""
+    plan = interchange.ImportPlan(
+        problems=[interchange.Problem(*p) for p in state.get("problems", [])],
+        counts={name: interchange.Counts(*c) for name, c in state.get("counts", {}).items()},
+    )
+    plan.applied = not plan.problems
+    return plan
+
+
+def start(app, folder: Path, actor, files: dict[str, bytes]) -> None:
+    """Apply `files` in a new thread; progress and outcome go to `folder`/status.json."""
+    _write(folder, {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0})
+    thread = threading.Thread(
+        target=_run, args=(app, folder, actor, files), name=f"import-{folder.name}", daemon=True
+    )
+    _threads[folder.name] = thread
+    thread.start()
+
+
+def wait_for_jobs(timeout: float | None = None) -> None:
+    """Wait until every job started by this process has finished (tests, shutdown)."""
+    for name, thread in list(_threads.items()):
+        thread.join(timeout)
+        if not thread.is_alive():
+            _threads.pop(name, None)
+
+
+def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
+    from registry.web.transfer import import_sources
+
+    with app.app_context():
+        immediate_writes()
+        started = time.perf_counter()
+
+        def progress(label: str, rows: int) -> None:
+            _write(folder, {"state": RUNNING, "beat": time.time(), "file": label, "rows": rows})
+
+        try:
+            plan = interchange.import_files(actor, import_sources(files), progress=progress)
+            if plan.ok:
+                db.session.commit()
+                statistics.refresh(plan.tables, plan.rows_written)
+                db.session.commit()
+            else:
+                db.session.rollback()
+            _write(
+                folder,
+                {
+                    "state": DONE,
+                    "beat": time.time(),
+                    "seconds": time.perf_counter() - started,
+                    "counts": {
+                        name: [c.create, c.update, c.unchanged] for name, c in plan.counts.items()
+                    },
+                    "problems": [
+                        [p.file, p.line, p.template, p.params]
+                        for p in plan.problems[:MAX_PROBLEMS_KEPT]
+                    ],
+                    "problem_count": len(plan.problems),
+                },
+            )
+        except Exception:
+            db.session.rollback()
+            log.exception("background import failed")
+            _write(folder, {"state": FAILED, "beat": time.time()})
+        finally:
+            db.session.remove()
