@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, String, cast, func, literal, select, union_all
@@ -367,7 +368,9 @@ def names(pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Named]:
     ]
     if not selects:
         return {}
-    statement = selects[0] if len(selects) == 1 else union_all(*selects)
+    # Called untyped: mypy 1.x crashes inferring union_all's generic signature here.
+    combine: Any = union_all
+    statement = combine(*selects) if len(selects) > 1 else selects[0]
     return {
         (row.kind, int(row.id)): Named(row.kind, int(row.id), row.name, row.key)
         for row in db.session.execute(statement)
