@@ -1,4 +1,7 @@
-"""The gap report (exactly the rows of `registry gaps --format json`) and who is calling."""
+"""The gap report and the forecast (exactly the rows of `registry gaps --format json` and
+`registry forecast --format json`) and who is calling."""
+
+from datetime import date
 
 from flask import jsonify
 
@@ -12,8 +15,13 @@ from registry.domain.permissions import Permission
 gaps = api_blueprint(
     "api_gaps", "gaps", "The gap report of DESIGN.md, as `registry gaps --format json`."
 )
+forecast = api_blueprint(
+    "api_forecast",
+    "forecast",
+    "When coverage breaks (DESIGN.md Forecast), as `registry forecast --format json`.",
+)
 me = api_blueprint("api_me", "me", "The account and token making the request.")
-BLUEPRINTS = (gaps, me)
+BLUEPRINTS = (gaps, forecast, me)
 
 GAP_EXAMPLE = [
     {
@@ -31,6 +39,23 @@ GAP_EXAMPLE = [
 ]
 
 
+FORECAST_EXAMPLE = [
+    {
+        "service": "zaaksysteem-dimpact",
+        "competence": "CM-01",
+        "required_level": 3,
+        "min_holders": 2,
+        "holders_now": 2,
+        "first_short_on": "2027-03-01",
+        "first_empty_on": None,
+        "steps": [["2027-03-01", 1]],
+        "causes": [
+            {"kind": "leave", "employee_number": "P04", "name": "Henk Jansen", "on": "2027-03-01"}
+        ],
+    }
+]
+
+
 @gaps.route("", methods=["GET"])
 @requires(Permission.READ)
 @gaps.arguments(s.GapArgs, location="query")
@@ -40,14 +65,33 @@ def gap_report(args):
     """Every analysed requirement with a gap (all of them with `all=true`), worst first:
     by severity, then service code, then competence code. The same parameters and rows as
     `registry gaps --format json`."""
-    from registry.cli.gaps import report_records
+    from registry.cli.gaps import json_records
     from registry.services import gaps as gap_service
 
     as_of, horizon = gap_service.resolve(args.get("as_of"), args.get("horizon"))
     rows = gap_service.analyse(as_of, horizon)
     shown = rows if args.get("all") else [r for r in rows if r.status != rules.COVERED]
     # Returned as built (not re-dumped through the schema), so the rows are exactly the CLI's.
-    return jsonify(report_records(shown))
+    return jsonify(json_records(shown, as_of))
+
+
+@forecast.route("", methods=["GET"])
+@requires(Permission.READ)
+@forecast.arguments(s.ForecastArgs, location="query")
+@forecast.response(200, s.ForecastRow(many=True), example=FORECAST_EXAMPLE)
+@errors(forecast, 422)
+def forecast_report(args):
+    """When each requirement first falls short of its minimum within the window (default 365
+    days), when it first has nobody, every step and why: ordered by the first short day (never
+    short last), then service code, then competence code. The same parameters and rows as
+    `registry forecast --format json`."""
+    from registry.cli.forecast import forecast_records
+    from registry.services.gaps import forecast as service
+
+    as_of = args.get("as_of") or date.today()
+    rows = service.forecast(as_of, service.resolve_days(args.get("days")))
+    shown = rows if args.get("all") else [r for r in rows if r.first_short_on is not None]
+    return jsonify(forecast_records(shown))
 
 
 @me.route("", methods=["GET"])

@@ -388,6 +388,52 @@ class GapRow(Out):
     )
     risk = ma.fields.Integer(metadata={"example": 9})
     contract_ending = ma.fields.Boolean(metadata={"example": False})
+    mitigations = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={
+            "description": "Open and in-progress mitigations: kind, status, owner (employee "
+            "number), due_on, risk_expires_on, overdue."
+        },
+    )
+
+
+class ForecastArgs(ma.Schema):
+    as_of = ma.fields.Date(
+        load_default=None, metadata={"description": "The first day of the window (default today)."}
+    )
+    days = ma.fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "Days the window looks ahead (default 365)."},
+    )
+    all = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Include requirements that never fall short."},
+    )
+
+
+class ForecastCause(Out):
+    kind = ma.fields.String(metadata={"example": "leave"})
+    employee_number = ma.fields.String(metadata={"example": "P04"})
+    name = ma.fields.String(metadata={"example": "Henk Jansen"})
+    on = ma.fields.Date()
+
+
+class ForecastRow(Out):
+    """One row of `registry forecast --format json`."""
+
+    service = ma.fields.String(metadata={"example": "zaaksysteem-dimpact"})
+    competence = ma.fields.String(metadata={"example": "CM-01"})
+    required_level = ma.fields.Integer(metadata={"example": 3})
+    min_holders = ma.fields.Integer(metadata={"example": 2})
+    holders_now = ma.fields.Integer(metadata={"example": 2})
+    first_short_on = ma.fields.Date(allow_none=True)
+    first_empty_on = ma.fields.Date(allow_none=True)
+    steps = ma.fields.List(
+        ma.fields.Tuple((ma.fields.Date(), ma.fields.Integer())),
+        metadata={"description": "[date, holders] at every change in the window."},
+    )
+    causes = ma.fields.List(ma.fields.Nested(ForecastCause))
 
 
 # --- tokens (for the docs of who is calling) -------------------------------------------------

@@ -85,6 +85,15 @@ def report_records(rows, mitigations: dict | None = None) -> list[dict]:
     ]
 
 
+def json_records(rows, as_of: date) -> list[dict]:
+    """The rows as `registry gaps --format json` (and `GET /api/v1/gaps`) give them: with the
+    open mitigations of each (one query for all rows)."""
+    from registry.services import mitigations
+
+    found = mitigations.open_for((r.requirement_id for r in rows), as_of)
+    return report_records(rows, found)
+
+
 def _table(records: list[dict]) -> str:
     def text(record, key):
         value = record[key]
@@ -137,13 +146,7 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
     as_of, horizon = gaps.resolve(as_of, horizon)
     rows = gaps.analyse(as_of, horizon)
     shown = rows if show_all else [r for r in rows if r.status != rules.COVERED]
-    if fmt == "json":
-        from registry.services import mitigations
-
-        found = mitigations.open_for((r.requirement_id for r in shown), as_of)
-        records = report_records(shown, found)
-    else:
-        records = report_records(shown)
+    records = json_records(shown, as_of) if fmt == "json" else report_records(shown)
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":

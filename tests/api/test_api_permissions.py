@@ -27,6 +27,7 @@ ADMIN = ("admin",)
 API_ROUTES = {
     ("api_me.whoami", "GET"): (ALL, 200),
     ("api_gaps.gap_report", "GET"): (ALL, 200),
+    ("api_forecast.forecast_report", "GET"): (ALL, 200),
     ("api_sync.people", "POST"): (EDIT, 422),
     ("api_sync.assignments", "POST"): (EDIT, 422),
     ("api_sync.holdings", "POST"): (EDIT, 422),

@@ -65,3 +65,16 @@ def test_reference_page_uses_vendored_assets(client_as):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in text
     assert "/api/v1/openapi.json" in text
     assert "https://" not in text.split("<body", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("cli_args", "query"),
+    [((), ""), (("--all",), "&all=true"), (("--days", "30"), "&days=30")],
+)
+def test_forecast_is_the_cli_rows(runner, registry, api_as, cli_args, query):
+    cli = runner.invoke(args=["forecast", "--as-of", D.isoformat(), "--format", "json", *cli_args])
+    assert cli.exit_code == 0, cli.output
+    answer = api_as("auditor", "read").get(f"/api/v1/forecast?as_of={D.isoformat()}{query}")
+    assert answer.status_code == 200
+    assert answer.json == json.loads(cli.output)
+    assert answer.json  # the fixture has requirements that fall short
