@@ -15,6 +15,7 @@ import random
 from collections import Counter
 from html.parser import HTMLParser
 
+import pyotp
 from locust import HttpUser, between, events, task
 
 TARGETS = json.loads(open(os.environ["LOADTEST_TARGETS"]).read())  # noqa: SIM115
@@ -100,9 +101,10 @@ class RegistryUser(HttpUser):
     def on_start(self):
         page = self.client.get("/login", name="/login").text
         form = post_form(page, "/login")
+        email = next(_accounts[self.role])
         fields = {
             **(form["fields"] if form else {}),
-            "email": next(_accounts[self.role]),
+            "email": email,
             "password": TARGETS["password"],
         }
         with self.client.post(
@@ -110,6 +112,23 @@ class RegistryUser(HttpUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"login as {self.role} answered {response.status_code}")
+            second_step = response.headers.get("Location", "").startswith("/two-factor/code")
+        if second_step:  # administrators: the code of their authenticator
+            page = self.client.get("/two-factor/code", name="/two-factor/code").text
+            form = post_form(page, "/two-factor/code")
+            fields = {
+                **(form["fields"] if form else {}),
+                "code": pyotp.TOTP(TARGETS["totp"][email]).now(),
+            }
+            with self.client.post(
+                "/two-factor/code",
+                data=fields,
+                allow_redirects=False,
+                catch_response=True,
+                name="/two-factor/code",
+            ) as response:
+                if response.status_code != 302:
+                    response.failure(f"two-factor code answered {response.status_code}")
 
     def get(self, path: str, name: str | None = None):
         with self.client.get(path, name=name or path, catch_response=True) as response:

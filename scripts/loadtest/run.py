@@ -23,7 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pyotp
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -55,13 +58,17 @@ def _prepare(env: dict, per_role: int) -> dict:
     app = create_app()
     with app.app_context():
         run = secrets.token_hex(4)  # new accounts every run: a shared database keeps working
-        accounts = {}
+        accounts, totp = {}, {}
         for role in ROLES:
             accounts[role] = []
             for n in range(per_role):
                 email = f"loadtest-{run}-{role}-{n}@loadtest.example"
-                users.create_user(audit.Actor.system("loadtest"), email, role, PASSWORD)
+                user = users.create_user(audit.Actor.system("loadtest"), email, role, PASSWORD)
                 accounts[role].append(email)
+                if role == "admin":  # admins need a second factor: enrol them with a known key
+                    user.totp_secret = pyotp.random_base32()
+                    user.totp_confirmed_at = datetime.now(UTC)
+                    totp[email] = user.totp_secret
         db.session.commit()
         people = list(
             db.session.execute(
@@ -85,6 +92,7 @@ def _prepare(env: dict, per_role: int) -> dict:
     return {
         "password": PASSWORD,
         "accounts": accounts,
+        "totp": totp,
         "people": people,
         "requirements": requirements,
         "services": services,
