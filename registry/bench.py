@@ -5,6 +5,9 @@ Generates a registry of region size (50,000 people, 1,000 competences, 500 servi
 temporary database — a SQLite file, and a throw-away schema in PostgreSQL when
 TEST_DATABASE_URL is set — and times the gap analysis against one hand-written SQL statement
 computing the same counts, plus the service calls behind each page.
+
+Why more than 400 lines: one command whose parts (generating interchange files, importing them,
+the hand-written reference SQL, the page timings over HTTP) only make sense together.
 """
 
 import multiprocessing

@@ -8,6 +8,9 @@ who are no longer employed get nothing) and users who opted in on their account 
 the services their linked Person owns, else about every service). One address gets one
 message. The content is read with one query per section for all recipients together, and a
 digest log (one row per recipient and day) makes a second run on the same day send nothing.
+
+Why more than 400 lines: one message's sections, each a query for all recipients together,
+and the sending and its log.
 """
 
 import hashlib

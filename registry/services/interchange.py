@@ -27,6 +27,10 @@ frameworks, providers and org units are created by name (an org unit by its path
 
 Round trips are lossless: `export_files()` → import into an empty database → `export_files()`
 gives the same bytes. Formula neutralisation is described in `registry.domain.interchange`.
+
+Why more than 400 lines: the streaming import is one algorithm (read, check and write per
+batch, with state shared across the six kinds of file); split, that state would travel between
+modules.
 """
 
 import hashlib

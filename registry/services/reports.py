@@ -4,6 +4,9 @@ and successor suggestions for several requirements at once.
 
 Every function issues a fixed number of queries, however many rows it returns (no N+1).
 Gap figures come from `registry.services.gaps`.
+
+Why more than 400 lines: the small, independent side queries of several pages; each can
+move to a module per page when one grows.
 """
 
 from collections import defaultdict

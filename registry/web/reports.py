@@ -1,6 +1,10 @@
 """Reports: the dashboard, the gap list and its exports, the coverage and skills matrices, and
 the what-if analysis. Every page reads its filters from the query string (bookmarkable) and
-writes nothing."""
+writes nothing.
+
+Why more than 400 lines: the report pages share the reading of their filters and the export
+code; split per page, those helpers would be imported back and forth.
+"""
 
 import math
 from datetime import date

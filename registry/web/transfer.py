@@ -6,6 +6,9 @@ unchanged, every problem as `file:line: message`) → "Apply" plans again agains
 it is then, and applies everything in one transaction or shows the new problems and writes
 nothing. The planning and writing are `registry.services.interchange`, the same code as
 `registry import`.
+
+Why more than 400 lines: upload, safe reading of ZIPs and workbooks, preview, apply and the
+background job are one flow with one stored upload.
 """
 
 import io
