@@ -39,7 +39,18 @@ _CACHE_SIZE = 16
 _MAX_EVENTS = 500  # more events than this since the cached head: recompute everything
 # Events of these entities never change a gap figure (accounts, logins and refusals,
 # mitigations, the org-unit tree, redactions, trend snapshots): the cached analysis stays as it is.
-_NEUTRAL_ENTITIES = frozenset({"user", "mitigation", "org_unit", "audit_event", "snapshot"})
+_NEUTRAL_ENTITIES = frozenset(
+    {
+        "user",
+        "mitigation",
+        "org_unit",
+        "audit_event",
+        "snapshot",
+        "digest",
+        "attestation",
+        "api_token",
+    }
+)
 _cache: OrderedDict = OrderedDict()
 log = logging.getLogger(__name__)
 _cache_lock = threading.Lock()
@@ -106,10 +117,12 @@ def full_analysis(as_of: date, horizon: int) -> list[GapRow]:
     return rows
 
 
-def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] | None:
-    """The cached analysis brought up to `head` by recomputing only the requirements the
-    events since then can have changed; None when that is not possible or not worth it."""
-    if head.count - entry.count > _MAX_EVENTS:
+def affected_since(count: int, hash_: str, head, rows) -> set[int] | None:
+    """The requirements whose figures the audit events after (count, hash_) up to `head` can
+    have changed, judged through SCOPE against the database and the cached `rows`; None when
+    that cannot be bounded (a broken or rolled-back chain, too many events, an entity outside
+    SCOPE) or is most of the registry."""
+    if head.count - count > _MAX_EVENTS:
         return None
     events = db.session.execute(
         select(
@@ -118,31 +131,38 @@ def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] |
             AuditEvent.action,
             AuditEvent.entity,
             AuditEvent.entity_id,
-            AuditEvent.before,
-            AuditEvent.after,
         )
-        .where(AuditEvent.seq >= entry.count, AuditEvent.seq <= head.count)
+        .where(AuditEvent.seq >= count, AuditEvent.seq <= head.count)
         .order_by(AuditEvent.seq)
     ).all()
     # The chain must run on from the cached head (a cached head from a transaction that was
     # rolled back has a different hash), without gaps, to the current head.
-    if entry.count == 0:
-        chained = entry.hash == GENESIS
+    if count == 0:
+        chained = hash_ == GENESIS
     else:
-        chained = bool(events) and (events[0].seq, events[0].hash) == (entry.count, entry.hash)
+        chained = bool(events) and (events[0].seq, events[0].hash) == (count, hash_)
         events = events[1:]
     if (
         not chained
-        or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1))
+        or [e.seq for e in events] != list(range(count + 1, head.count + 1))
         or events[-1].hash != head.hash
     ):
         return None
     changes = _Changes()
     if not all(changes.add(event) for event in events):
         return None
-    affected = changes.requirement_ids(entry.rows)
-    if len(affected) > max(50, len(entry.rows) // 2):
+    affected = changes.requirement_ids(rows)
+    if len(affected) > max(50, len(rows) // 2):
         return None  # most of the registry: one full statement is cheaper
+    return affected
+
+
+def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] | None:
+    """The cached analysis brought up to `head` by recomputing only the requirements the
+    events since then can have changed; None when that is not possible or not worth it."""
+    affected = affected_since(entry.count, entry.hash, head, entry.rows)
+    if affected is None:
+        return None
     fresh = (
         sql.compute(as_of, horizon, GapFilter(requirement_ids=tuple(sorted(affected))))
         if affected

@@ -26,9 +26,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain import forecast as model
-from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
-from registry.models import Assignment, AuditEvent, Holding, Person
+from registry.models import Assignment, Holding, Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
 from registry.services.gaps.sql import _scope, analysed
@@ -330,44 +329,11 @@ class _Entry:
     rows: tuple[ForecastRow, ...]
 
 
-# Events that change no forecast figure, besides those the gap cache already knows.
-_NEUTRAL = frozenset({"digest"})
-
-
 def _refreshed(entry: _Entry, head, as_of: date, days: int) -> list[ForecastRow] | None:
     """The cached forecast brought up to `head`, recomputing only the requirements the
     events since can have changed; None when that cannot be bounded or is not worth it."""
-    if head.count - entry.count > gap_cache._MAX_EVENTS:
-        return None
-    events = db.session.execute(
-        select(
-            AuditEvent.seq,
-            AuditEvent.hash,
-            AuditEvent.entity,
-            AuditEvent.entity_id,
-            AuditEvent.action,
-            AuditEvent.before,
-            AuditEvent.after,
-        )
-        .where(AuditEvent.seq >= entry.count, AuditEvent.seq <= head.count)
-        .order_by(AuditEvent.seq)
-    ).all()
-    if entry.count == 0:
-        chained = entry.hash == GENESIS
-    else:
-        chained = bool(events) and (events[0].seq, events[0].hash) == (entry.count, entry.hash)
-        events = events[1:]
-    if (
-        not chained
-        or [e.seq for e in events] != list(range(entry.count + 1, head.count + 1))
-        or events[-1].hash != head.hash
-    ):
-        return None
-    changes = gap_cache._Changes()
-    if not all(e.entity in _NEUTRAL or changes.add(e) for e in events):
-        return None
-    affected = changes.requirement_ids(entry.rows)
-    if len(affected) > max(50, len(entry.rows) // 2):
+    affected = gap_cache.affected_since(entry.count, entry.hash, head, entry.rows)
+    if affected is None:
         return None
     fresh = (
         compute(as_of, days, GapFilter(requirement_ids=tuple(sorted(affected)))) if affected else []
