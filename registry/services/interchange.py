@@ -475,7 +475,12 @@ class _Import:
     `actor` is given and nothing is wrong so far, writes it."""
 
     def __init__(
-        self, sources: dict[str, Source], problems: list[Problem], actor=None, progress=None
+        self,
+        sources: dict[str, Source],
+        problems: list[Problem],
+        actor=None,
+        progress=None,
+        audit_each: bool | None = None,
     ):
         self.sources, self.actor = sources, actor
         self.progress = progress  # called with (file label, rows read so far) per batch
@@ -493,7 +498,9 @@ class _Import:
         self.new_refs: dict[str, dict[str, None]] = {kind: {} for kind in _CREATED_BY_NAME}
         self.created_refs: dict[str, list[str]] = {}
         self.next_id: dict[str, int] = {}
-        self.audit_each = bool(current_app.config.get("IMPORT_AUDIT_EACH_RECORD", False))
+        if audit_each is None:
+            audit_each = bool(current_app.config.get("IMPORT_AUDIT_EACH_RECORD", False))
+        self.audit_each = audit_each
 
     @property
     def writing(self) -> bool:
@@ -757,14 +764,17 @@ def plan_import(files) -> ImportPlan:
     return plan
 
 
-def import_files(actor: audit.Actor, files, progress=None) -> ImportPlan:
+def import_files(
+    actor: audit.Actor, files, progress=None, audit_each: bool | None = None
+) -> ImportPlan:
     """Check and write the files in one pass, in the current transaction (flushes, never
     commits). When the plan is not ok something may have been written: roll back.
-    `progress(file, rows)` is called after every batch."""
+    `progress(file, rows)` is called after every batch; `audit_each` (default: the setting
+    IMPORT_AUDIT_EACH_RECORD) gives every created record an audit event of its own."""
     sources = files if isinstance(files, tuple) else csv_sources(files)
     log.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
     try:
-        plan = _Import(*sources, actor=actor, progress=progress).run()
+        plan = _Import(*sources, actor=actor, progress=progress, audit_each=audit_each).run()
     except Exception:
         log.exception("import failed")
         raise
@@ -780,13 +790,15 @@ def import_files(actor: audit.Actor, files, progress=None) -> ImportPlan:
     return plan
 
 
-def apply_import(actor: audit.Actor, plan: ImportPlan) -> ImportPlan:
+def apply_import(
+    actor: audit.Actor, plan: ImportPlan, audit_each: bool | None = None
+) -> ImportPlan:
     """Write a checked plan in the current transaction (flushes, never commits): its files are
     read and checked again as they are written. Returns the applied plan; raises ServiceError
     when the plan (or the check now) has problems."""
     if not plan.ok or plan._sources is None or plan.applied:
         raise ServiceError(gettext(NOT_PLANNED))
-    applied = import_files(actor, plan._sources)
+    applied = import_files(actor, plan._sources, audit_each=audit_each)
     if not applied.ok:
         raise ServiceError(gettext(NOT_PLANNED))
     plan.__dict__.update(applied.__dict__)

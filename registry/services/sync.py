@@ -246,6 +246,8 @@ def apply_sync(actor: audit.Actor, plan: SyncPlan) -> SyncPlan:
     """Write a plan without refusals in the caller's transaction (flushes, never commits)."""
     if not plan.ok or plan._import is None or plan.applied:
         raise ServiceError(_l("This sync has refused records and cannot be applied."))
-    interchange.apply_import(actor, plan._import)
+    # Record by record, as the HR system sends them: each created record is an event of its
+    # own (a bulk file import records them in its summary event instead).
+    interchange.apply_import(actor, plan._import, audit_each=True)
     plan.applied = True
     return plan
