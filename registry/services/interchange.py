@@ -200,8 +200,9 @@ class ImportPlan:
 _owner = aliased(Person)
 
 
-def _query(spec_name: str):
-    """A select of (id, *columns) in interchange terms, for one file."""
+def records_query(spec_name: str):
+    """A select of (id, *columns) in interchange terms, for one file (the export, the import's
+    comparison and the API sync read stored records through it)."""
     if spec_name == "competences.csv":
         return select(
             Competence.id,
@@ -316,7 +317,7 @@ def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, _Stored]:
     is one of `first_keys` (looked up in chunks)."""
     names = spec.column_names
     model = _MODELS[spec.name]
-    query = _query(spec.name).add_columns(model.version)
+    query = records_query(spec.name).add_columns(model.version)
     if first_keys is None:
         batches = [db.session.execute(query)]
     else:

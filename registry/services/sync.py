@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from registry.domain import interchange as fmt
 from registry.extensions import db
-from registry.models import Assignment, Competence, Holding, OrgUnit, Person, Service
+from registry.models import Person
 from registry.services import audit, interchange
 from registry.services.errors import ServiceError
 
@@ -102,53 +101,17 @@ def _plain(value):
 # --- stored records, in interchange terms ----------------------------------------------------
 
 
-def _stored_query(kind: str):
-    if kind == "people":
-        return select(
-            Person.employee_number,
-            Person.name,
-            Person.email,
-            OrgUnit.path,
-            Person.job_title,
-            Person.start_date,
-            Person.leave_date,
-        ).outerjoin(OrgUnit, Person.org_unit_id == OrgUnit.id)
-    if kind == "assignments":
-        return (
-            select(
-                Person.employee_number,
-                Service.code,
-                Assignment.role,
-                Assignment.start_on,
-                Assignment.end_on,
-            )
-            .join(Person, Assignment.person_id == Person.id)
-            .join(Service, Assignment.service_id == Service.id)
-        )
-    return (
-        select(
-            Person.employee_number,
-            Competence.code,
-            Holding.level,
-            Holding.assessed_on,
-            Holding.expires_on,
-            Holding.assessed_by,
-            Holding.evidence,
-        )
-        .join(Person, Holding.person_id == Person.id)
-        .join(Competence, Holding.competence_id == Competence.id)
-    )
-
-
 def stored_records(kind: str, employee_numbers) -> dict[tuple, dict]:
     """key → {column: value} of the stored records of these people (chunked queries)."""
     spec = KINDS[kind]
     wanted = sorted({n for n in employee_numbers if isinstance(n, str)})
     found = {}
     for i in range(0, len(wanted), CHUNK):
-        query = _stored_query(kind).where(Person.employee_number.in_(wanted[i : i + CHUNK]))
+        query = interchange.records_query(spec.name).where(
+            Person.employee_number.in_(wanted[i : i + CHUNK])
+        )
         for row in db.session.execute(query):
-            values = dict(zip(spec.column_names, row, strict=True))
+            values = dict(zip(spec.column_names, row[1:], strict=True))  # row[0] is the id
             found[tuple(values[k] for k in spec.key)] = values
     return found
 
