@@ -10,6 +10,8 @@ PORT ?= 5000
 
 .PHONY: run serve test lint install assets translations extract-messages bench bench-small clean e2e-deps loadtest fuzz
 
+# A terminal reads plain log lines better than JSON (production keeps JSON: docs/DEPLOYMENT.md).
+run: export REGISTRY_LOG_FORMAT ?= text
 run: install assets translations
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo --if-empty
