@@ -576,7 +576,9 @@ def _cells(spec: FileSpec, names: list[str]) -> list[tuple[int, Column, bool, bo
     for position, name in enumerate(names):
         if name in spec.column_names and name not in seen:
             seen.add(name)
-            found.append((position, spec.column(name), name in spec.key, name == "code"))
+            found.append(
+                (position, spec.column(name), name in spec.key, name in ("code", "employee_number"))
+            )
     return found
 
 

@@ -57,6 +57,8 @@ def _parse(args) -> tuple[bool, date | None, int | None]:
         return False, None, None
     if horizon is not None and not 0 <= horizon <= periods.MAX_HORIZON:
         return False, None, None
+    if as_of is not None and not periods.date_in_range(as_of):
+        return False, None, None  # the page's form refuses it with a message; never stored
     return True, as_of, horizon
 
 

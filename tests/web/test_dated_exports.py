@@ -42,7 +42,8 @@ def test_gap_csv_has_a_dated_preamble_and_the_same_columns(client_as, data):
     assert meta["horizon_end"] == "2025-07-30"
     assert MADE.match(meta["made_at_utc"]) and meta["audit_head"] == head
     rows = list(csv.reader(io.StringIO(prov.strip_preamble(text))))
-    assert len(rows[0]) == 16 and rows[0][0] in ("Code dienst", "Service code")
+    # DESIGN's gap columns, then open mitigations, risk accepted until, first short on
+    assert len(rows[0]) == 19 and rows[0][0] in ("Code dienst", "Service code")
     assert rows[1][0] == "loket"
 
 

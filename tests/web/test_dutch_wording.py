@@ -10,7 +10,7 @@ def test_a_what_if_error_names_the_field_not_its_code(client_as):
     client = client_as("manager")
     client.post("/language", data={"lang": "en"})
     page = client.get("/reports/what-if?change_1-person=NOPE").get_data(as_text=True)
-    assert "Change 1, person: No person has this employee number." in page
+    assert "Change 1, person: No one matches “NOPE”." in page
     assert "Change 1: person" not in page
 
 

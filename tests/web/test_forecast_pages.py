@@ -12,6 +12,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from registry.domain.provenance import strip_preamble
 from tests.data.registries import PERIOD, demo_registry
 from tests.support import parse
 
@@ -100,7 +101,7 @@ def test_gap_list_has_a_first_short_column_and_sorts_by_it(manager, demo):
 def test_exports_carry_the_first_short_day(manager, demo):
     query = {**PERIOD, "sort": "first_short"}
     data = manager.get("/reports/gaps.csv", query_string=query).data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(data)))
+    rows = list(csv.reader(io.StringIO(strip_preamble(data))))
     assert rows[0][-1] == "First short on"
     assert [(r[0], r[4], r[-1]) for r in rows[1:]] == [
         ("zaaksysteem-0", "FB", "2025-06-01"),

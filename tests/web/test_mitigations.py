@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from registry.domain.provenance import strip_preamble
 from registry.extensions import db
 from registry.models import AuditEvent, Mitigation
 from tests import factories
@@ -111,7 +112,9 @@ def test_a_recorded_mitigation_shows_beside_the_risk_everywhere(english, runner,
         assert 'data-status="unassigned"' in row  # the status itself never changes
 
     csv_rows = list(
-        csv.reader(io.StringIO(manager.get("/reports/gaps.csv").data.decode("utf-8-sig")))
+        csv.reader(
+            io.StringIO(strip_preamble(manager.get("/reports/gaps.csv").data.decode("utf-8-sig")))
+        )
     )
     header, [line] = csv_rows[0], csv_rows[1:]
     cell = line[header.index("Open mitigations")]
