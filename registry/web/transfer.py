@@ -95,6 +95,8 @@ def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
                 if not info.is_dir()
                 and not info.filename.startswith("__MACOSX/")
                 and not _file_name(info.filename).startswith(".")
+                # the dated README.txt of our own export (services/provenance.py)
+                and _file_name(info.filename) != README_NAME.lower()
             ]
             for info in wanted:
                 _check_name(_file_name(info.filename), info.filename)
@@ -103,8 +105,6 @@ def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
             budget = limit
             for info in wanted:
                 name = _file_name(info.filename)
-                if name == README_NAME.lower():
-                    continue  # the dated README.txt of our own export (services/provenance.py)
                 if name in files:
                     raise UploadError(
                         _("%(name)s occurs more than once in %(zip)s.", name=name, zip=shown)

@@ -13,6 +13,7 @@ from registry.extensions import db
 from registry.models import AuditEvent, Holding, Mitigation, Person
 from registry.services import audit
 from tests import factories
+from tests.support import totp_now
 
 CLI = audit.Actor.system("test")
 
@@ -198,6 +199,10 @@ def test_confirming_anonymises_with_csrf(make_app, users, people, runner):
             "csrf_token": token,
         },
     )
+    # Administrators give their authenticator's code next (two-factor authentication).
+    code_page = client.get("/two-factor/code").get_data(as_text=True)
+    token = code_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/two-factor/code", data={"code": totp_now(users["admin"]), "csrf_token": token})
     page = client.get("/privacy/", query_string={"left_before": "2021-01-01"}).get_data(
         as_text=True
     )
