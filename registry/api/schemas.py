@@ -9,6 +9,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate
 
+from registry.domain import periods
 from registry.domain.interchange import MAX_HOLDERS
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES
 from registry.models.org import PROVIDER_KINDS
@@ -361,13 +362,19 @@ class MitigationOut(Record):
 # --- gaps ---------------------------------------------------------------------------------
 
 
+# Report days and horizons: the one range of registry.domain.periods (forms and CLI alike).
+IN_PERIOD = validate.Range(min=periods.MIN_DATE, max=periods.MAX_DATE)
+
+
 class GapArgs(ma.Schema):
     as_of = ma.fields.Date(
-        load_default=None, metadata={"description": "The day to analyse (default today)."}
+        load_default=None,
+        validate=IN_PERIOD,
+        metadata={"description": "The day to analyse (default today), 1900-01-01 to 2200-12-31."},
     )
     horizon = ma.fields.Integer(
         load_default=None,
-        validate=validate.Range(min=0, max=36_500),
+        validate=validate.Range(min=periods.MIN_HORIZON, max=periods.MAX_HORIZON),
         metadata={"description": "Days ahead to look for departures (default 90)."},
     )
     all = ma.fields.Boolean(
@@ -402,7 +409,9 @@ class GapRow(Out):
 
 class ForecastArgs(ma.Schema):
     as_of = ma.fields.Date(
-        load_default=None, metadata={"description": "The first day of the window (default today)."}
+        load_default=None,
+        validate=IN_PERIOD,
+        metadata={"description": "The first day of the window (default today)."},
     )
     days = ma.fields.Integer(
         load_default=None,

@@ -78,3 +78,11 @@ def test_forecast_is_the_cli_rows(runner, registry, api_as, cli_args, query):
     assert answer.status_code == 200
     assert answer.json == json.loads(cli.output)
     assert answer.json  # the fixture has requirements that fall short
+
+
+@pytest.mark.parametrize("path", ["/api/v1/gaps", "/api/v1/forecast"])
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
+def test_report_days_outside_the_range_are_problems(app, api_as, path, as_of):
+    answer = api_as("auditor", "read").get(f"{path}?as_of={as_of}")
+    assert answer.status_code == 422
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
