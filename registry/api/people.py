@@ -121,8 +121,7 @@ def update_org_unit(values, unit_id):
 def delete_org_unit(unit_id):
     """Remove an org unit without sub-units, people or accounts (If-Match required)."""
     record = get_or_404(OrgUnit, unit_id)
-    required_version(record)
-    write(service.delete_org_unit, actor(), record)
+    write(service.delete_org_unit, actor(), record, required_version(record))
     return ""
 
 
@@ -218,8 +217,7 @@ def delete_person(employee_number):
     """Remove a person nothing refers to (administrators; If-Match required). Everyone else
     gets a departure instead."""
     record = _person(employee_number)
-    required_version(record)
-    write(service.delete_person, actor(), record)
+    write(service.delete_person, actor(), record, required_version(record))
     return ""
 
 

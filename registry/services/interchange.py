@@ -775,7 +775,8 @@ def import_files(
     sources = files if isinstance(files, tuple) else csv_sources(files)
     log.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
     try:
-        plan = _Import(*sources, actor=actor, progress=progress, audit_each=audit_each).run()
+        found, problems = sources
+        plan = _Import(found, problems, actor=actor, progress=progress, audit_each=audit_each).run()
     except Exception:
         log.exception("import failed")
         raise
