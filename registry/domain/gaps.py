@@ -154,8 +154,14 @@ def status_of(now: int, later: int, min_holders: int) -> str:
     return COVERED
 
 
+def contract_ends_within(contract_end: date | None, as_of: date, end: date) -> bool:
+    """DESIGN's contract signal, as issue 12 narrowed it: the contract ends within [D, E].
+    A contract that ended before D is not "ending" (the dashboard lists those apart)."""
+    return contract_end is not None and as_of <= contract_end <= end
+
+
 def contract_ending(service: Service, as_of: date, horizon: int) -> bool:
-    return service.contract_end is not None and service.contract_end <= horizon_end(as_of, horizon)
+    return contract_ends_within(service.contract_end, as_of, horizon_end(as_of, horizon))
 
 
 class _Index:

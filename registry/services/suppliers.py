@@ -92,7 +92,7 @@ def register(as_of: date, horizon: int) -> list[SupplierRow]:
                 provider_kind=s[6],
                 contract_start=s[7],
                 contract_end=s[8],
-                contract_ending=s[8] is not None and s[8] <= end and s[3] != "retired",
+                contract_ending=rules.contract_ends_within(s[8], as_of, end) and s[3] != "retired",
                 owner_name=s[9],
                 owner_number=s[10],
                 requirements=summary.requirements if summary else 0,

@@ -54,8 +54,7 @@ def service(code):
         assignments=reports.service_assignments(record.id),
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
-        # An ended contract (before D) is not "ending"; the dashboard lists those separately.
-        contract_ending=record.contract_end is not None and as_of <= record.contract_end <= end,
+        contract_ending=rules.contract_ends_within(record.contract_end, as_of, end),
         **_forecast(record.id, as_of),
         mitigations=mitigations.open_for(ids, as_of),
         service_trend=trend.service_trend(record.id),

@@ -145,7 +145,8 @@ CASES = [
     ),
     Case("contract ending on E", service={"contract_end": E}, contract_ending=True),
     Case("contract ending after E", service={"contract_end": day(H + 1)}),
-    Case("contract ended before D", service={"contract_end": day(-1)}, contract_ending=True),
+    Case("contract ended before D", service={"contract_end": day(-1)}, contract_ending=False),
+    Case("contract ending on D", service={"contract_end": D}, contract_ending=True),
 ]
 
 

@@ -248,7 +248,7 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
     return stmt
 
 
-def _row(r, end: date) -> GapRow:
+def _row(r, as_of: date, end: date) -> GapRow:
     return GapRow(
         requirement_id=r.rid,
         service_id=r.service_id,
@@ -259,7 +259,7 @@ def _row(r, end: date) -> GapRow:
         provider_id=r.provider_id,
         provider_name=r.provider_name,
         contract_end=r.contract_end,
-        contract_ending=r.contract_end is not None and r.contract_end <= end,
+        contract_ending=rules.contract_ends_within(r.contract_end, as_of, end),
         competence_id=r.competence_id,
         competence_code=r.competence_code,
         competence_name=r.competence_name,
@@ -280,4 +280,4 @@ def _row(r, end: date) -> GapRow:
 def compute(as_of: date, horizon: int, filters: GapFilter | None) -> list[GapRow]:
     end = rules.horizon_end(as_of, horizon)
     result = db.session.execute(_analysis_statement(as_of, horizon, filters))
-    return sorted((_row(r, end) for r in result), key=report_order)
+    return sorted((_row(r, as_of, end) for r in result), key=report_order)
