@@ -146,6 +146,14 @@ def _urls(app) -> list[str]:
         "/audit/",
         "/audit/?page=2",
         "/audit/verify",
+        "/attestations/",
+        "/attestations/1",
+        "/mitigations/",
+        "/my-work/",
+        "/privacy/",
+        f"/reports/suppliers/?{q}",
+        "/reports/trend/",
+        "/tokens",
         "/nowhere",
     ]
     for code in services:
@@ -224,6 +232,16 @@ def _build(workdir: Path):
                     note="golden master",
                 )
             )
+        # The manager is the owner's account (its "my work" page), the auditor attests the
+        # report of AS_OF and the editor has an API token: their pages are part of it too.
+        from registry.models import User
+        from registry.services import attestations, tokens
+
+        users = {u.role: u for u in db.session.scalars(db.select(User))}
+        users["manager"].person = owner
+        actor = audit.Actor.system("golden-master")
+        attestations.create(actor, users["auditor"], date.fromisoformat(AS_OF), 90, "golden")
+        tokens.create_token(actor, users["editor"], "read", 30, name="golden master")
         db.session.commit()
     return app, {role: email for email, role, _ in accounts}
 
