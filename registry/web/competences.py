@@ -5,7 +5,7 @@ Reading is for every logged-in role, changing for admins and editors; a competen
 still required or held is retired instead of deleted, and a hard delete is for admins only.
 """
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
 from registry.domain.permissions import Permission
@@ -13,13 +13,7 @@ from registry.extensions import db
 from registry.models import Competence, Framework
 from registry.services import catalogue
 from registry.web.decorators import permission_required
-from registry.web.editing import (
-    PER_PAGE,
-    actor,
-    confirm_page,
-    form_page,
-    save_form,
-)
+from registry.web.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
 from registry.web.forms.catalogue import (
     CompetenceForm,
     CompetenceSearchForm,
@@ -42,25 +36,23 @@ def _competence_or_404(code: str) -> Competence:
 def index():
     search = CompetenceSearchForm(request.args)
     search.set_choices()
-    q = (search.q.data or "").strip()
-    query = catalogue.competences_query(q, search.state.data)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("competences/index.html", page=page, search=search, q=q)
+    return list_page(
+        "competences/index.html",
+        search,
+        lambda q: catalogue.competences_query(q, search.state.data),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new():
     form = CompetenceForm.for_page()
-    render = form_page("competences/competence_form.html", competence=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_competence(actor(), **form.values()),
-            lambda c: url_for("dossiers.competence", code=c.code),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("competences/competence_form.html", competence=None),
+        lambda: catalogue.create_competence(actor(), **form.values()),
+        lambda c: url_for("dossiers.competence", code=c.code),
+    )
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -68,20 +60,17 @@ def new():
 def edit(code):
     competence = _competence_or_404(code)
     form = CompetenceForm.for_page(competence)
-    render = form_page("competences/competence_form.html", competence=competence)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_competence(
-                actor(), competence, form.version.data, **form.values()
-            ),
-            lambda c: (
-                url_for("dossiers.competence", code=c.code) if c else url_for("competences.index")
-            ),
-            fresh=lambda: CompetenceForm.stored(competence),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("competences/competence_form.html", competence=competence),
+        lambda: catalogue.update_competence(
+            actor(), competence, form.version.data, **form.values()
+        ),
+        lambda c: (
+            url_for("dossiers.competence", code=c.code) if c else url_for("competences.index")
+        ),
+        fresh=lambda: CompetenceForm.stored(competence),
+    )
 
 
 @bp.route("/<code>/retire", methods=["GET", "POST"])
@@ -101,19 +90,15 @@ def retire(code):
 @permission_required(Permission.DELETE_RECORDS)
 def delete(code):
     competence = _competence_or_404(code)
-    return confirm_page(
+    return delete_page(
         competence,
-        form_page(
-            "services/delete.html",
-            record=competence,
-            references=catalogue.competence_references(competence),
-            name=f"{competence.code} {competence.name}",
-            back=url_for("dossiers.competence", code=code),
-            retire_url=None if competence.retired else url_for("competences.retire", code=code),
-        ),
+        catalogue.competence_references(competence),
         lambda version: catalogue.delete_competence(actor(), competence, version),
-        lambda: url_for("competences.index"),
-        _("%(name)s has been deleted.", name=competence.code),
+        url_for("competences.index"),
+        name=f"{competence.code} {competence.name}",
+        back=url_for("dossiers.competence", code=code),
+        retire_url=None if competence.retired else url_for("competences.retire", code=code),
+        deleted=competence.code,
     )
 
 
@@ -123,27 +108,24 @@ def delete(code):
 @bp.route("/frameworks/")
 @permission_required(Permission.READ)
 def frameworks():
-    search = SearchForm(request.args)
-    q = (search.q.data or "").strip()
-    page = db.paginate(catalogue.frameworks_query(q), per_page=PER_PAGE, error_out=False)
-    counts = catalogue.competences_per_framework([f.id for f in page.items])
-    page.items = [(f, counts.get(f.id, 0)) for f in page.items]
-    return render_template("competences/frameworks.html", page=page, search=search, q=q)
+    return list_page(
+        "competences/frameworks.html",
+        SearchForm(request.args),
+        catalogue.frameworks_query,
+        catalogue.competences_per_framework,
+    )
 
 
 @bp.route("/frameworks/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new_framework():
     form = FrameworkForm.for_page()
-    render = form_page("competences/framework_form.html", framework=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_framework(actor(), **form.values()),
-            lambda _f: url_for("competences.frameworks"),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("competences/framework_form.html", framework=None),
+        lambda: catalogue.create_framework(actor(), **form.values()),
+        lambda _f: url_for("competences.frameworks"),
+    )
 
 
 @bp.route("/frameworks/<int:fid>/edit", methods=["GET", "POST"])
@@ -151,18 +133,13 @@ def new_framework():
 def edit_framework(fid):
     framework = db.get_or_404(Framework, fid)
     form = FrameworkForm.for_page(framework)
-    render = form_page("competences/framework_form.html", framework=framework)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_framework(
-                actor(), framework, form.version.data, **form.values()
-            ),
-            lambda _f: url_for("competences.frameworks"),
-            fresh=lambda: FrameworkForm.stored(framework),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("competences/framework_form.html", framework=framework),
+        lambda: catalogue.update_framework(actor(), framework, form.version.data, **form.values()),
+        lambda _f: url_for("competences.frameworks"),
+        fresh=lambda: FrameworkForm.stored(framework),
+    )
 
 
 @bp.route("/frameworks/<int:fid>/delete", methods=["GET", "POST"])
@@ -170,17 +147,11 @@ def edit_framework(fid):
 def delete_framework(fid):
     framework = db.get_or_404(Framework, fid)
     back = url_for("competences.frameworks")
-    return confirm_page(
+    return delete_page(
         framework,
-        form_page(
-            "services/delete.html",
-            record=framework,
-            references=catalogue.framework_references(framework),
-            name=framework.name,
-            back=back,
-            retire_url=None,
-        ),
+        catalogue.framework_references(framework),
         lambda version: catalogue.delete_framework(actor(), framework, version),
-        lambda: back,
-        _("%(name)s has been deleted.", name=framework.name),
+        back,
+        name=framework.name,
+        back=back,
     )

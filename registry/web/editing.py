@@ -1,11 +1,13 @@
-"""What the maintenance pages share (catalogue, people, accounts): saving an edit form,
-confirming a retire or delete, answering a conflict. (Their list reads are services.)
+"""What the maintenance pages share (catalogue, people, accounts): a list page, saving an
+edit form, confirming a retire or delete, answering a conflict. (Their list reads are services.)
 
 A view builds its form and `render = form_page(template, **context)`, and hands the service
-call to `save_form` or `confirm_page`, which own the transaction: commit on success, roll back
-on a refusal or a conflict. Every edit form carries the record's version, so a save over
-someone else's newer change answers 409 with the current values and what the user had typed
-(the form's `typed()`), instead of silently losing either.
+call to `edit_page` (an edit form's GET and POST; `save_form` for the POST alone),
+`confirm_page` or `delete_page`, which own the transaction: commit on success, roll back on a
+refusal or a conflict. `list_page` pages the query a service gives for a list's search text.
+Every edit form carries the record's version, so a save over someone else's newer change
+answers 409 with the current values and what the user had typed (the form's `typed()`),
+instead of silently losing either.
 """
 
 import logging
@@ -104,6 +106,45 @@ def save_form(form, render, save, done, fresh=None, message=None):
         return render(form=form), CONFLICT
     flash(message(record) if message else _("Your changes have been saved."), "success")
     return redirect(done(record))
+
+
+def edit_page(form, render, save, done, fresh=None, message=None):
+    """An edit form's page: the form (GET, or a POST that does not validate), or for a valid
+    POST `save_form(form, render, save, done, fresh, message)`."""
+    if form.validate_on_submit():
+        return save_form(form, render, save, done, fresh, message)
+    return render(form=form)
+
+
+def list_page(template: str, search, query, counts=None, **context):
+    """A maintenance list: one page of `query(q)` for the search form's text q, rendered with
+    `page`, `search` and `q`. With `counts(ids)` (a dict by id) each item is (record, count)."""
+    q = (search.q.data or "").strip()
+    page = db.paginate(query(q), per_page=PER_PAGE, error_out=False)
+    if counts is not None:
+        found = counts([record.id for record in page.items])
+        page.items = [(record, found.get(record.id, 0)) for record in page.items]
+    return render_template(template, page=page, search=search, q=q, **context)
+
+
+def delete_page(record, references, action, done, *, name, back, retire_url=None, deleted=None):
+    """The catalogue's delete confirmation (`services/delete.html`): what still refers to the
+    record, Cancel to `back`, retiring instead when `retire_url` is given; on success
+    "<deleted or name> has been deleted." and the user goes to `done`."""
+    return confirm_page(
+        record,
+        form_page(
+            "services/delete.html",
+            record=record,
+            references=references,
+            name=name,
+            back=back,
+            retire_url=retire_url,
+        ),
+        action,
+        lambda: done,
+        _("%(name)s has been deleted.", name=deleted or name),
+    )
 
 
 def confirm_page(record, render, action, done, message: str, stale_message: str | None = None):

@@ -2,9 +2,9 @@
 them current (new hires, changes, departures, assignments, assessments).
 
 Views are thin: parse the form and hand the call to `registry.services.people` to
-`editing.save_form` or `editing.confirm_page` (commit, flash and redirect). A `ServiceError`
-comes back as an error on its field (200); a `StaleRecord` (someone saved the record after this
-form was opened) answers 409 with the current values and what was typed.
+`editing.edit_page` (or `save_form`) or `editing.confirm_page` (commit, flash and redirect).
+A `ServiceError` comes back as an error on its field (200); a `StaleRecord` (someone saved the
+record after this form was opened) answers 409 with the current values and what was typed.
 
 Why one module of more than 400 lines: it is the `people` blueprint, whose endpoints
 (`people.assignment_new`, `people.holding_edit`, …) templates and tests address by name;
@@ -33,6 +33,7 @@ from registry.web.editing import (
     actor,
     confirm_page,
     conflict,
+    edit_page,
     form_page,
     save_form,
     show_error,
@@ -140,16 +141,13 @@ def _dossier(person: Person) -> str:
 @permission_required(Permission.EDIT_REGISTRY)
 def new():
     form = _person_form(PersonForm())
-    render = form_page("people/person_form.html", person=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.create_person(actor(), **_person_values(form)),
-            _dossier,
-            message=lambda p: _("%(name)s has been added.", name=p.name),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("people/person_form.html", person=None),
+        lambda: service.create_person(actor(), **_person_values(form)),
+        _dossier,
+        message=lambda p: _("%(name)s has been added.", name=p.name),
+    )
 
 
 @bp.route("/<employee_number>/edit", methods=["GET", "POST"])
@@ -157,19 +155,14 @@ def new():
 def edit(employee_number):
     person = _person_or_404(employee_number)
     form = _stored_person(person) if request.method == "GET" else _person_form(PersonForm())
-    render = form_page("people/person_form.html", person=person)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.update_person(
-                actor(), person, form.version.data, **_person_values(form)
-            ),
-            _dossier,
-            fresh=lambda: _stored_person(person),
-            message=lambda p: _("The changes to %(name)s have been saved.", name=p.name),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("people/person_form.html", person=person),
+        lambda: service.update_person(actor(), person, form.version.data, **_person_values(form)),
+        _dossier,
+        fresh=lambda: _stored_person(person),
+        message=lambda p: _("The changes to %(name)s have been saved.", name=p.name),
+    )
 
 
 def _impact_horizon(leave_date: date) -> int:
@@ -382,23 +375,21 @@ def assignment_edit(assignment_id):
     # Person and service are fixed for an existing assignment: show the stored ones.
     form.person.process_data(assignment.person)
     form.service.data = assignment.service_id
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.update_assignment(
-                actor(),
-                assignment,
-                form.version.data,
-                role=form.role.data,
-                start_on=form.start_on.data,
-                end_on=form.end_on.data,
-            ),
-            lambda a: _to_person(a.person),
-            fresh=lambda: _stored_assignment(assignment),
-            message=lambda _a: _("The assignment has been saved."),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        render,
+        lambda: service.update_assignment(
+            actor(),
+            assignment,
+            form.version.data,
+            role=form.role.data,
+            start_on=form.start_on.data,
+            end_on=form.end_on.data,
+        ),
+        lambda a: _to_person(a.person),
+        fresh=lambda: _stored_assignment(assignment),
+        message=lambda _a: _("The assignment has been saved."),
+    )
 
 
 def _stored_end(assignment: Assignment) -> EndAssignmentForm:
@@ -412,24 +403,19 @@ def _stored_end(assignment: Assignment) -> EndAssignmentForm:
 def assignment_end(assignment_id):
     assignment = _assignment_or_404(assignment_id)
     form = _stored_end(assignment) if request.method == "GET" else EndAssignmentForm()
-    render = form_page("people/assignment_end.html", assignment=assignment)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.end_assignment(
-                actor(), assignment, form.version.data, form.end_on.data
-            ),
-            lambda a: _to_person(a.person),
-            fresh=lambda: _stored_end(assignment),
-            message=lambda a: _(
-                "The assignment of %(name)s to %(service)s ends on %(date)s.",
-                name=a.person.name,
-                service=a.service.name,
-                date=format_date(form.end_on.data),
-            ),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("people/assignment_end.html", assignment=assignment),
+        lambda: service.end_assignment(actor(), assignment, form.version.data, form.end_on.data),
+        lambda a: _to_person(a.person),
+        fresh=lambda: _stored_end(assignment),
+        message=lambda a: _(
+            "The assignment of %(name)s to %(service)s ends on %(date)s.",
+            name=a.person.name,
+            service=a.service.name,
+            date=format_date(form.end_on.data),
+        ),
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])
@@ -574,22 +560,20 @@ def holding_edit(holding_id):
     form = _holding_form(HoldingForm(), holding.competence, holding.competence)
     form.person.process_data(holding.person)
     form.competence.data = holding.competence_id
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.update_holding(
-                actor(), holding, form.version.data, **_holding_values(form)
-            ),
-            lambda h: _to_person(h.person),
-            fresh=lambda: _stored_holding(holding),
-            message=lambda h: _(
-                "The assessment of %(name)s for %(competence)s has been saved.",
-                name=h.person.name,
-                competence=h.competence.name,
-            ),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        render,
+        lambda: service.update_holding(
+            actor(), holding, form.version.data, **_holding_values(form)
+        ),
+        lambda h: _to_person(h.person),
+        fresh=lambda: _stored_holding(holding),
+        message=lambda h: _(
+            "The assessment of %(name)s for %(competence)s has been saved.",
+            name=h.person.name,
+            competence=h.competence.name,
+        ),
+    )
 
 
 @bp.route("/holdings/<int:holding_id>/delete", methods=["GET", "POST"])
@@ -627,16 +611,13 @@ def org_unit_new():
     form.parent_id.choices = org_unit_choices(_("(top level)"))
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent_id.data = int(request.args["parent"])
-    render = form_page("people/org_unit_form.html", unit=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.create_org_unit(actor(), form.name.data, form.parent_id.data),
-            lambda _u: url_for("people.org_units"),
-            message=lambda u: _("%(path)s has been added.", path=u.path),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("people/org_unit_form.html", unit=None),
+        lambda: service.create_org_unit(actor(), form.name.data, form.parent_id.data),
+        lambda _u: url_for("people.org_units"),
+        message=lambda u: _("%(path)s has been added.", path=u.path),
+    )
 
 
 @bp.route("/org-units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -658,19 +639,16 @@ def org_unit_edit(unit_id):
     else:
         form = OrgUnitForm()
         form.parent_id.choices = choices
-    render = form_page("people/org_unit_form.html", unit=unit)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: service.update_org_unit(
-                actor(), unit, form.version.data, form.name.data, form.parent_id.data
-            ),
-            lambda _u: url_for("people.org_units"),
-            fresh=stored,
-            message=lambda u: _("%(path)s has been saved.", path=u.path),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("people/org_unit_form.html", unit=unit),
+        lambda: service.update_org_unit(
+            actor(), unit, form.version.data, form.name.data, form.parent_id.data
+        ),
+        lambda _u: url_for("people.org_units"),
+        fresh=stored,
+        message=lambda u: _("%(path)s has been saved.", path=u.path),
+    )
 
 
 @bp.route("/org-units/<int:unit_id>/delete", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ of records nothing refers to. Every edit form carries the record's version: savi
 change answers 409 with the current values and what the user had typed.
 """
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 
 from registry.domain.permissions import Permission
@@ -15,13 +15,7 @@ from registry.extensions import db
 from registry.models import Provider, Requirement, Service
 from registry.services import catalogue
 from registry.web.decorators import permission_required
-from registry.web.editing import (
-    PER_PAGE,
-    actor,
-    confirm_page,
-    form_page,
-    save_form,
-)
+from registry.web.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
 from registry.web.forms.catalogue import (
     MitigationForm,
     ProviderForm,
@@ -47,25 +41,21 @@ def _service_or_404(code: str) -> Service:
 def index():
     search = ServiceSearchForm(request.args)
     search.set_choices()
-    q = (search.q.data or "").strip()
-    query = catalogue.services_query(q, search.status.data)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("services/index.html", page=page, search=search, q=q)
+    return list_page(
+        "services/index.html", search, lambda q: catalogue.services_query(q, search.status.data)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REGISTRY)
 def new():
     form = ServiceForm.for_page()
-    render = form_page("services/service_form.html", service=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_service(actor(), **form.values()),
-            lambda s: url_for("dossiers.service", code=s.code),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/service_form.html", service=None),
+        lambda: catalogue.create_service(actor(), **form.values()),
+        lambda s: url_for("dossiers.service", code=s.code),
+    )
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -73,16 +63,13 @@ def new():
 def edit(code):
     service = _service_or_404(code)
     form = ServiceForm.for_page(service)
-    render = form_page("services/service_form.html", service=service)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_service(actor(), service, form.version.data, **form.values()),
-            lambda s: url_for("dossiers.service", code=s.code) if s else url_for("services.index"),
-            fresh=lambda: ServiceForm.stored(service),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/service_form.html", service=service),
+        lambda: catalogue.update_service(actor(), service, form.version.data, **form.values()),
+        lambda s: url_for("dossiers.service", code=s.code) if s else url_for("services.index"),
+        fresh=lambda: ServiceForm.stored(service),
+    )
 
 
 @bp.route("/<code>/retire", methods=["GET", "POST"])
@@ -102,21 +89,14 @@ def retire(code):
 @permission_required(Permission.DELETE_RECORDS)
 def delete(code):
     service = _service_or_404(code)
-    return confirm_page(
+    return delete_page(
         service,
-        form_page(
-            "services/delete.html",
-            record=service,
-            references=catalogue.service_references(service),
-            name=service.name,
-            back=url_for("dossiers.service", code=code),
-            retire_url=url_for("services.retire", code=code)
-            if service.status != "retired"
-            else None,
-        ),
+        catalogue.service_references(service),
         lambda version: catalogue.delete_service(actor(), service, version),
-        lambda: url_for("services.index"),
-        _("%(name)s has been deleted.", name=service.name),
+        url_for("services.index"),
+        name=service.name,
+        back=url_for("dossiers.service", code=code),
+        retire_url=None if service.status == "retired" else url_for("services.retire", code=code),
     )
 
 
@@ -136,15 +116,12 @@ def new_requirement(code):
         chosen = catalogue.competence_by_code(request.args["competence"])
         form.competence_id.data = chosen.id if chosen else None
     form.set_choices()
-    render = form_page("services/requirement_form.html", service=service, requirement=None)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_requirement(actor(), service, **form.values()),
-            lambda _r: url_for("dossiers.service", code=code),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/requirement_form.html", service=service, requirement=None),
+        lambda: catalogue.create_requirement(actor(), service, **form.values()),
+        lambda _r: url_for("dossiers.service", code=code),
+    )
 
 
 @bp.route("/<code>/requirements/<int:rid>/edit", methods=["GET", "POST"])
@@ -153,18 +130,15 @@ def edit_requirement(code, rid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
     form = RequirementForm.for_page(requirement)
-    render = form_page("services/requirement_form.html", service=service, requirement=requirement)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_requirement(
-                actor(), requirement, form.version.data, **form.values()
-            ),
-            lambda _r: url_for("dossiers.service", code=code),
-            fresh=lambda: RequirementForm.stored(requirement),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/requirement_form.html", service=service, requirement=requirement),
+        lambda: catalogue.update_requirement(
+            actor(), requirement, form.version.data, **form.values()
+        ),
+        lambda _r: url_for("dossiers.service", code=code),
+        fresh=lambda: RequirementForm.stored(requirement),
+    )
 
 
 @bp.route("/<code>/requirements/<int:rid>/delete", methods=["GET", "POST"])
@@ -202,17 +176,17 @@ def new_mitigation(code, rid):
     service = _service_or_404(code)
     requirement = _requirement_or_404(service, rid)
     form = MitigationForm.for_page()
-    render = form_page(
-        "services/mitigation_form.html", service=service, requirement=requirement, mitigation=None
+    return edit_page(
+        form,
+        form_page(
+            "services/mitigation_form.html",
+            service=service,
+            requirement=requirement,
+            mitigation=None,
+        ),
+        lambda: catalogue.create_mitigation(actor(), requirement, **form.values()),
+        lambda _m: url_for("dossiers.service", code=code),
     )
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_mitigation(actor(), requirement, **form.values()),
-            lambda _m: url_for("dossiers.service", code=code),
-        )
-    return render(form=form)
 
 
 @bp.route("/<code>/requirements/<int:rid>/mitigations/<int:mid>/edit", methods=["GET", "POST"])
@@ -222,23 +196,20 @@ def edit_mitigation(code, rid, mid):
     requirement = _requirement_or_404(service, rid)
     mitigation = catalogue.mitigation_of(rid, mid) or abort(404)
     form = MitigationForm.for_page(mitigation)
-    render = form_page(
-        "services/mitigation_form.html",
-        service=service,
-        requirement=requirement,
-        mitigation=mitigation,
+    return edit_page(
+        form,
+        form_page(
+            "services/mitigation_form.html",
+            service=service,
+            requirement=requirement,
+            mitigation=mitigation,
+        ),
+        lambda: catalogue.update_mitigation(
+            actor(), mitigation, form.version.data, **form.values()
+        ),
+        lambda _m: url_for("mitigations.index"),
+        fresh=lambda: MitigationForm.stored(mitigation),
     )
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_mitigation(
-                actor(), mitigation, form.version.data, **form.values()
-            ),
-            lambda _m: url_for("mitigations.index"),
-            fresh=lambda: MitigationForm.stored(mitigation),
-        )
-    return render(form=form)
 
 
 # --- providers ----------------------------------------------------------------------------
@@ -251,12 +222,12 @@ def _provider_or_404(pid: int) -> Provider:
 @bp.route("/providers/")
 @permission_required(Permission.READ)
 def providers():
-    search = SearchForm(request.args)
-    q = (search.q.data or "").strip()
-    page = db.paginate(catalogue.providers_query(q), per_page=PER_PAGE, error_out=False)
-    counts = catalogue.services_per_provider([p.id for p in page.items])
-    page.items = [(p, counts.get(p.id, 0)) for p in page.items]
-    return render_template("services/providers.html", page=page, search=search, q=q)
+    return list_page(
+        "services/providers.html",
+        SearchForm(request.args),
+        catalogue.providers_query,
+        catalogue.services_per_provider,
+    )
 
 
 @bp.route("/providers/new", methods=["GET", "POST"])
@@ -264,15 +235,12 @@ def providers():
 def new_provider():
     form = ProviderForm.for_page()
     back = safe_next(request.args.get("next"), url_for("services.providers"))
-    render = form_page("services/provider_form.html", provider=None, back=back)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.create_provider(actor(), **form.values()),
-            lambda _p: back,
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/provider_form.html", provider=None, back=back),
+        lambda: catalogue.create_provider(actor(), **form.values()),
+        lambda _p: back,
+    )
 
 
 @bp.route("/providers/<int:pid>/edit", methods=["GET", "POST"])
@@ -281,18 +249,13 @@ def edit_provider(pid):
     provider = _provider_or_404(pid)
     form = ProviderForm.for_page(provider)
     back = url_for("services.providers")
-    render = form_page("services/provider_form.html", provider=provider, back=back)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: catalogue.update_provider(
-                actor(), provider, form.version.data, **form.values()
-            ),
-            lambda _p: back,
-            fresh=lambda: ProviderForm.stored(provider),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        form_page("services/provider_form.html", provider=provider, back=back),
+        lambda: catalogue.update_provider(actor(), provider, form.version.data, **form.values()),
+        lambda _p: back,
+        fresh=lambda: ProviderForm.stored(provider),
+    )
 
 
 @bp.route("/providers/<int:pid>/delete", methods=["GET", "POST"])
@@ -300,17 +263,11 @@ def edit_provider(pid):
 def delete_provider(pid):
     provider = _provider_or_404(pid)
     back = url_for("services.providers")
-    return confirm_page(
+    return delete_page(
         provider,
-        form_page(
-            "services/delete.html",
-            record=provider,
-            references=catalogue.provider_references(provider),
-            name=provider.name,
-            back=back,
-            retire_url=None,
-        ),
+        catalogue.provider_references(provider),
         lambda version: catalogue.delete_provider(actor(), provider, version),
-        lambda: back,
-        _("%(name)s has been deleted.", name=provider.name),
+        back,
+        name=provider.name,
+        back=back,
     )
