@@ -21,14 +21,21 @@ bp = Blueprint("dossiers", __name__)
 SUGGESTIONS_SHOWN = 5
 
 
+def _dossier_of(find, key):
+    """The period form of a dossier (as-of date and horizon) and its record, 404 if there is
+    none: (form, as_of, horizon, record)."""
+    form = read(ReportForm())
+    as_of, horizon = form.period()
+    record = find(key)
+    if record is None:
+        abort(404)
+    return form, as_of, horizon, record
+
+
 @bp.route("/services/<code>")
 @permission_required(Permission.READ)
 def service(code):
-    form = read(ReportForm())
-    as_of, horizon = form.period()
-    record = reports.find_service(code)
-    if record is None:
-        abort(404)
+    form, as_of, horizon, record = _dossier_of(reports.find_service, code)
     end = rules.horizon_end(as_of, horizon)
     rows = {
         row.requirement_id: row
@@ -76,11 +83,7 @@ def _forecast(service_id: int, as_of) -> dict:
 @bp.route("/competences/<code>")
 @permission_required(Permission.READ)
 def competence(code):
-    form = read(ReportForm())
-    as_of, horizon = form.period()
-    record = reports.find_competence(code)
-    if record is None:
-        abort(404)
+    form, as_of, horizon, record = _dossier_of(reports.find_competence, code)
     rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
     holders = ListPage(
         reports.competence_holdings(record.id),
@@ -102,11 +105,7 @@ def competence(code):
 @bp.route("/people/<employee_number>")
 @permission_required(Permission.READ)
 def person(employee_number):
-    form = read(ReportForm())
-    as_of, horizon = form.period()
-    record = reports.find_person(employee_number)
-    if record is None:
-        abort(404)
+    form, as_of, horizon, record = _dossier_of(reports.find_person, employee_number)
     employed = rules.employed(rules.Person(record.id, record.start_date, record.leave_date), as_of)
     impact = gaps.what_if({record.id: as_of}, None, as_of, horizon) if employed else None
     return render(

@@ -21,7 +21,7 @@ from registry.models.base import utcnow
 from registry.services import provenance, twofactor, users
 from registry.services.errors import StaleRecord
 from registry.web.decorators import permission_required
-from registry.web.editing import actor, conflict, form_page, like, save_form, show_error
+from registry.web.editing import actor, conflict, edit_page, form_page, like, show_error
 from registry.web.forms.base import org_unit_choices
 from registry.web.forms.users import (
     ActivationForm,
@@ -149,34 +149,32 @@ def new():
 def edit(user_id):
     user = db.get_or_404(User, user_id)
     form = _stored_user(user) if request.method == "GET" else _account_form(EditUserForm())
-    render = _edit_page(user)
-    if form.validate_on_submit():
-        return save_form(
-            form,
-            render,
-            lambda: users.update_account(
-                actor(),
-                user,
-                form.version.data,
-                form.name.data,
-                form.role.data,
-                person_id=form.person.data,
-                org_unit_id=form.org_unit_id.data,
-            ),
-            lambda u: url_for("users.edit", user_id=u.id),
-            fresh=lambda: _stored_user(user),
-            message=lambda u: _("The account %(email)s has been saved.", email=u.email),
-        )
-    return render(form=form)
+    return edit_page(
+        form,
+        _edit_page(user),
+        lambda: users.update_account(
+            actor(),
+            user,
+            form.version.data,
+            form.name.data,
+            form.role.data,
+            person_id=form.person.data,
+            org_unit_id=form.org_unit_id.data,
+        ),
+        lambda u: url_for("users.edit", user_id=u.id),
+        fresh=lambda: _stored_user(user),
+        message=lambda u: _("The account %(email)s has been saved.", email=u.email),
+    )
 
 
-def _set_active(user_id: int, active: bool):
-    user = db.get_or_404(User, user_id)
-    form = ActivationForm()
+def _account_button(user: User, form, act, message: str):
+    """A button on the account page (POST): `act(version)` with the version the user saw,
+    commit, flash `message`, back to the page. A refusal is flashed; a newer version answers
+    409 with the page as it is now."""
     if not form.validate_on_submit():
         abort(400)
     try:
-        users.set_active(actor(), user, form.version.data, active)
+        act(form.version.data)
         db.session.commit()
     except users.UserError as error:
         db.session.rollback()
@@ -189,29 +187,32 @@ def _set_active(user_id: int, active: bool):
         )
         return conflict(_edit_page(user), form, _stored_user(user))
     else:
-        if active:
-            flash(_("The account %(email)s has been reactivated.", email=user.email), "success")
-        else:
-            flash(
-                _(
-                    "The account %(email)s has been deactivated; its sessions have ended.",
-                    email=user.email,
-                ),
-                "success",
-            )
+        flash(message, "success")
     return redirect(url_for("users.edit", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
 @permission_required(Permission.MANAGE_USERS)
 def deactivate(user_id):
-    return _set_active(user_id, False)
+    user = db.get_or_404(User, user_id)
+    return _account_button(
+        user,
+        ActivationForm(),
+        lambda version: users.set_active(actor(), user, version, False),
+        _("The account %(email)s has been deactivated; its sessions have ended.", email=user.email),
+    )
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])
 @permission_required(Permission.MANAGE_USERS)
 def reactivate(user_id):
-    return _set_active(user_id, True)
+    user = db.get_or_404(User, user_id)
+    return _account_button(
+        user,
+        ActivationForm(),
+        lambda version: users.set_active(actor(), user, version, True),
+        _("The account %(email)s has been reactivated.", email=user.email),
+    )
 
 
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])
@@ -256,31 +257,15 @@ def reset_two_factor(user_id):
     """Switch off another account's two-factor authentication (a lost phone): its sessions
     end, and an account whose role requires it enrols again at its next log-in."""
     user = db.get_or_404(User, user_id)
-    form = ResetTwoFactorForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        twofactor.reset_by_admin(actor(), user, form.version.data)
-        db.session.commit()
-    except users.UserError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    except (StaleRecord, StaleDataError):
-        db.session.rollback()
-        flash(
-            _("Someone else changed this account after you opened it. Check it and try again."),
-            "error",
-        )
-        return conflict(_edit_page(user), form, _stored_user(user))
-    else:
-        flash(
-            _(
-                "Two-factor authentication of %(email)s has been reset; its sessions have ended.",
-                email=user.email,
-            ),
-            "success",
-        )
-    return redirect(url_for("users.edit", user_id=user.id))
+    return _account_button(
+        user,
+        ResetTwoFactorForm(),
+        lambda version: twofactor.reset_by_admin(actor(), user, version),
+        _(
+            "Two-factor authentication of %(email)s has been reset; its sessions have ended.",
+            email=user.email,
+        ),
+    )
 
 
 @bp.route("/review")
