@@ -191,28 +191,33 @@ def _account_button(user: User, form, act, message: str):
     return redirect(url_for("users.edit", user_id=user.id))
 
 
-@bp.route("/<int:user_id>/deactivate", methods=["POST"])
-@permission_required(Permission.MANAGE_USERS)
-def deactivate(user_id):
+def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
+    if active:
+        message = _("The account %(email)s has been reactivated.", email=user.email)
+    else:
+        message = _(
+            "The account %(email)s has been deactivated; its sessions have ended.",
+            email=user.email,
+        )
     return _account_button(
         user,
         ActivationForm(),
-        lambda version: users.set_active(actor(), user, version, False),
-        _("The account %(email)s has been deactivated; its sessions have ended.", email=user.email),
+        lambda version: users.set_active(actor(), user, version, active),
+        message,
     )
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def deactivate(user_id):
+    return _set_active(user_id, False)
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])
 @permission_required(Permission.MANAGE_USERS)
 def reactivate(user_id):
-    user = db.get_or_404(User, user_id)
-    return _account_button(
-        user,
-        ActivationForm(),
-        lambda version: users.set_active(actor(), user, version, True),
-        _("The account %(email)s has been reactivated.", email=user.email),
-    )
+    return _set_active(user_id, True)
 
 
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])
