@@ -49,8 +49,8 @@ def service(code):
         service=record,
         requirements=requirements,
         rows=rows,
-        holders_now=gaps.qualified_holders(ids, as_of),
-        holders_later=gaps.qualified_holders(ids, end),
+        holders_now=gaps.qualified_holders(ids, as_of, limit=HOLDERS_SHOWN),
+        holders_later=gaps.qualified_holders(ids, end, limit=HOLDERS_SHOWN),
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
         assignments=db.paginate(
@@ -59,7 +59,6 @@ def service(code):
             per_page=current_app.config.get("PAGE_SIZE", 50),
             error_out=False,
         ),
-        holders_shown=HOLDERS_SHOWN,
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
         contract_ending=rules.contract_ends_within(record.contract_end, as_of, end),
