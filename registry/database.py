@@ -2,6 +2,7 @@
 write transactions; PostgreSQL needs nothing special."""
 
 import contextvars
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import event
@@ -39,7 +40,7 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate.get() else "BEGIN")
 
 
-def bulk_insert(session, table, rows: list[dict]) -> None:
+def bulk_insert(session, table, rows: Sequence[Mapping[str, object]]) -> None:
     """INSERT `rows` (dicts with the same keys, column names) into `table` in one DBAPI
     executemany, without SQLAlchemy's per-row parameter processing: for imports of hundreds of
     thousands of rows, where that processing costs more than the database. Values must be of

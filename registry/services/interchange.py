@@ -621,7 +621,7 @@ class _Import:
             if spec.name == "people.csv" and column.name == "employee_number":
                 continue
             value = values[column.name]
-            if value is None:
+            if not isinstance(value, str):  # references are text columns: None when empty
                 continue
             if kind in _CREATED_BY_NAME:
                 value = refs.canonical(kind, value)
