@@ -288,7 +288,9 @@ def recorded_head() -> tuple[int, str]:
     return head.count, head.hash
 
 
-def verify_chain(expect: tuple[int, str] | None = None, anchors=()) -> audit_chain.Verification:
+def verify_chain(
+    expect: tuple[int, str] | None = None, anchors: Iterable[tuple[int, str]] = ()
+) -> audit_chain.Verification:
     """Verify the whole stored chain, streaming events in seq order.
 
     Besides `expect` (a head noted earlier), the chain must pass through the head row the
