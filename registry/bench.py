@@ -22,11 +22,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Date, bindparam, func, select, text
 
 from registry.domain import gaps as rules
 
+T = TypeVar("T")
 CHUNK = 10_000
 GOAL_PAGE_MS = 500
 
@@ -232,7 +234,7 @@ def generate_rows(scale: Scale, as_of: date, horizon: int, seed: int) -> dict[st
     requirements, rid = [], 0
     for sid in range(1, scale.services + 1):
         wanted = max(1, per_service + rng.randint(-2, 2))
-        chosen = set()
+        chosen: set[int] = set()
         while len(chosen) < min(wanted, scale.competences):
             chosen.add(rng.choices(competence_ids, popularity)[0])
         for cid in sorted(chosen):
@@ -459,12 +461,15 @@ class Figure:
         return statistics.median(self.times_ms)
 
 
-def _time(fn: Callable, repeat: int, before: Callable | None = None) -> tuple[list[float], object]:
-    """`repeat` timings of `fn` after one untimed warm-up run (statement compilation)."""
-    times, result = [], None
+def _time(
+    fn: Callable[[], T], repeat: int, before: Callable[[], object] | None = None
+) -> tuple[list[float], T]:
+    """`repeat` timings of `fn` after one untimed warm-up run (statement compilation), and
+    the result of the last run."""
+    times: list[float] = []
     if before:
         before()
-    fn()
+    result = fn()
     for _ in range(repeat):
         if before:
             before()
@@ -477,7 +482,7 @@ def _time(fn: Callable, repeat: int, before: Callable | None = None) -> tuple[li
 def _targets(database_urls) -> list[tuple[str, str | None]]:
     if database_urls:
         return [(_kind(url), url) for url in database_urls]
-    targets = [("SQLite", None)]
+    targets: list[tuple[str, str | None]] = [("SQLite", None)]
     if os.environ.get("TEST_DATABASE_URL"):
         targets.append((_kind(os.environ["TEST_DATABASE_URL"]), os.environ["TEST_DATABASE_URL"]))
     return targets

@@ -56,7 +56,7 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was written."))
 
 
-def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
+def import_and_commit(files: interchange.ImportFiles, actor: audit.Actor) -> interchange.ImportPlan:
     """Import `files` (CSV bytes by name, or a workbook's sources) in one transaction and
     commit it, then refresh the planner statistics of the tables it wrote and prepare today's
     figures (`services.imports`); on problems roll back. What `registry import` and
@@ -81,6 +81,7 @@ def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
 def import_command(source: Path, dry_run: bool) -> None:
     """Import the interchange CSV files of a folder, or one Excel workbook (.xlsx) with a sheet
     per file: all of it, or nothing."""
+    files: interchange.ImportFiles
     if source.is_dir():
         files = interchange.read_folder(source)
         if not files:

@@ -78,7 +78,12 @@ def leavers(left_before: date, limit: int | None = None) -> list[Leaver]:
     )
     if limit is not None:
         query = query.limit(limit)
-    return [Leaver(*row) for row in db.session.execute(query)]
+    # The query leaves out people without a leave date.
+    return [
+        Leaver(person_id, number, name, left)
+        for person_id, number, name, left in db.session.execute(query)
+        if left is not None
+    ]
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -149,10 +154,10 @@ def anonymise(actor: audit.Actor, left_before: date, dry_run: bool = False) -> O
         (route_events, ("path",)),
     ):
         redaction = audit.redact(actor, redact_events, fields, reason)
-        if redaction is not None:
+        if redaction is not None and redaction.after is not None:
             outcome.redacted_events += len(json.loads(redaction.after)["events"])
     for person_id, leaver in by_id.items():
-        person = db.session.get(Person, person_id)
+        person = db.session.get_one(Person, person_id)
         audit.record(
             actor,
             "anonymise",
