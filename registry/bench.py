@@ -729,6 +729,8 @@ def _measure(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     key = gaps.key_people(as_of, horizon)
     if key:
         person = min(key)
+    if person is None:
+        raise RuntimeError("the generated registry has nobody assigned to its busiest service")
 
     pages = [
         ("dashboard", dashboard),
@@ -873,6 +875,8 @@ def _measure_http(app, repeat: int, echo) -> list[Figure]:
     figures = []
     try:
         token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', get("/login"))
+        if token is None:
+            raise RuntimeError("the login page has no CSRF token")
         form = {"email": email, "password": password, "csrf_token": token.group(1).decode()}
         opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=600).read()
         pages = [

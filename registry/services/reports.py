@@ -139,7 +139,7 @@ def _contracts(*conditions) -> list[ContractEnd]:
         )
         .order_by(Service.contract_end, Service.code)
     ).all()
-    return [ContractEnd(*row) for row in rows]
+    return [ContractEnd(*row[:5], contract_end=row.contract_end) for row in rows]
 
 
 def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
@@ -404,12 +404,12 @@ def service_choices(analysed_only: bool = False) -> list[tuple[int, str, str]]:
     query = select(Service.id, Service.code, Service.name).order_by(Service.name, Service.code)
     if analysed_only:
         query = query.where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
-    return [tuple(row) for row in db.session.execute(query)]
+    return [(row.id, row.code, row.name) for row in db.session.execute(query)]
 
 
 def provider_choices() -> list[tuple[int, str]]:
     return [
-        tuple(row)
+        (row.id, row.name)
         for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
     ]
 
@@ -417,7 +417,7 @@ def provider_choices() -> list[tuple[int, str]]:
 def framework_choices() -> list[tuple[int, str, str]]:
     """(id, key, name) of the frameworks, by name."""
     return [
-        tuple(row)
+        (row.id, row.key, row.name)
         for row in db.session.execute(
             select(Framework.id, Framework.key, Framework.name).order_by(Framework.name)
         )
@@ -426,18 +426,18 @@ def framework_choices() -> list[tuple[int, str, str]]:
 
 def area_choices() -> list[str]:
     return list(
-        db.session.execute(
+        db.session.scalars(
             select(Competence.area)
             .where(Competence.area.is_not(None), Competence.area != "")
             .distinct()
             .order_by(Competence.area)
-        ).scalars()
+        )
     )
 
 
 def org_unit_choices() -> list[tuple[int, str]]:
     return [
-        tuple(row)
+        (row.id, row.path)
         for row in db.session.execute(select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))
     ]
 
@@ -460,7 +460,7 @@ def assigned_people(as_of: date, limit: int | None = None) -> list[tuple[int, st
     """(id, employee number, name) of staff assigned on D to a planned or active service: the
     people whose departure can change a requirement's status (the first `limit` by name)."""
     return [
-        tuple(row)
+        (row.id, row.employee_number, row.name)
         for row in db.session.execute(
             select(Person.id, Person.employee_number, Person.name)
             .where(

@@ -127,7 +127,7 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     fc = func.coalesce
     lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
     hi = least(x, fc(p.leave_date, x), fc(a.end_on, x), fc(h.expires_on, x))
-    pairs = (
+    pairs_query = (
         select(
             ar.c.rid,
             a.person_id,
@@ -151,9 +151,10 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
         .where(lo < hi)
     )
     scope = _scope(filters)
-    if scope is not None:  # a few requirements: let the planner use the indexes
-        pairs = pairs.where(a.service_id.in_(scope[0]), h.competence_id.in_(scope[1]))
-    pairs = pairs.cte("fpairs")
+    if scope is not None:  # a few requirements: let the planner start from their services
+        # (not from the holdings of their competences: see gaps.sql.qualified_pairs)
+        pairs_query = pairs_query.where(a.service_id.in_(scope[0]))
+    pairs = pairs_query.cte("fpairs")
     counts = (
         select(pairs.c.rid, func.sum(case((pairs.c.lo == d, 1), else_=0)).label("now"))
         .group_by(pairs.c.rid)
@@ -408,5 +409,6 @@ def upcoming(
     shown = rows if limit is None else rows[:limit]
     months: dict[date, list[ForecastRow]] = {}
     for row in shown:
+        assert row.first_short_on is not None  # chosen above
         months.setdefault(row.first_short_on.replace(day=1), []).append(row)
     return Upcoming(list(months.items()), len(rows), len(shown), model.window_end(as_of, days))
