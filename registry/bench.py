@@ -603,11 +603,11 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     # computed once and stored for every process (`services/imports.py`).
     from flask import current_app
 
-    from registry.services import imports
+    from registry.services.gaps import prepare
 
     current_app.config["GAP_CACHE"] = True
     start = time.perf_counter()
-    imports.precompute()
+    prepare.todays_figures()
     store.write_pending()
     prepared = time.perf_counter() - start
     current_app.config["GAP_CACHE"] = False
@@ -831,9 +831,9 @@ def _measure_http(app, repeat: int, echo) -> list[Figure]:
 
     from registry.extensions import db
     from registry.models import Assignment, Competence, Holding, Person, Service
-    from registry.services import audit, gaps, head_cache, imports, users
+    from registry.services import audit, gaps, head_cache, users
     from registry.services.gaps import forecast as forecasting
-    from registry.services.gaps import store
+    from registry.services.gaps import prepare, store
 
     app.config.update(GAP_CACHE=True, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
     password = secrets.token_urlsafe(12)
@@ -913,7 +913,7 @@ def _measure_http(app, repeat: int, echo) -> list[Figure]:
             forget(stored=True)
             empty, _ = timed(path)
             with app.app_context():
-                imports.precompute()  # as the last import or the nightly job left it
+                prepare.todays_figures()  # as the last import or the nightly job left it
             forget(stored=False)
             cold, body = timed(path)
             warm = [timed(path)[0] for _ in range(repeat)]

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from registry.domain import gaps as rules
 from registry.extensions import db
-from registry.models import Holding, StoredResult
-from registry.services import audit, imports
+from registry.models import AuditEvent, Holding, StoredResult
+from registry.services import audit
 from registry.services import gaps as service
-from registry.services.gaps import cache, store
+from registry.services.gaps import cache, prepare, store
 from registry.services.gaps import forecast as forecasting
 from registry.services.gaps import sql as gap_sql
 from registry.services.gaps.forecast import Cause, ForecastRow
@@ -123,11 +123,22 @@ def test_a_write_since_is_caught_up_by_recomputing_only_what_it_touched(app, cou
     app.config["GAP_CACHE"] = True
 
 
-def test_a_result_is_only_stored_at_the_head_it_was_computed_at(counted):
+def test_a_result_is_kept_while_the_chain_holds_its_head(counted):
+    four_statuses()
+    _event()
+    first = service.analyse(D, H)
+    _event("user")  # a login after the computation, before the context ended
+    _new_process()
+    assert service.analyse(D, H) == first
+    assert counted == [None]  # caught up from the stored head: a login changes no figure
+
+
+def test_a_result_of_a_head_the_chain_no_longer_holds_is_not_stored(counted):
     four_statuses()
     _event()
     service.analyse(D, H)
-    _event()  # written after the computation, before the context ended
+    db.session.execute(db.delete(AuditEvent))  # as if restored from an older backup
+    db.session.commit()
     store.write_pending()
     assert db.session.scalar(db.select(db.func.count()).select_from(StoredResult)) == 0
 
@@ -176,7 +187,7 @@ def test_anonymising_forgets_every_stored_result(counted):
 def test_after_an_import_todays_figures_are_ready(counted, monkeypatch):
     four_statuses()
     _event("import", None)
-    imports.precompute()
+    prepare.todays_figures()
     store.write_pending()
     as_of, horizon = service.resolve(None, None)
     kinds = set(db.session.scalars(db.select(StoredResult.kind).where(StoredResult.as_of == as_of)))
@@ -192,7 +203,7 @@ def test_nothing_is_kept_while_the_cache_is_off(app):
     four_statuses()
     _event()
     service.analyse(D, H)
-    imports.precompute()
+    prepare.todays_figures()
     store.write_pending()
     assert cache.cached_analysis(D, H) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(StoredResult)) == 0

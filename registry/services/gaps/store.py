@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.extensions import db
-from registry.models import AuditHead, StoredResult
+from registry.models import AuditEvent, StoredResult
 from registry.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,9 @@ def write_pending(_exc: BaseException | None = None) -> None:
 
 
 def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_: str, rows):
-    """Store one result in a short transaction of its own, if the audit head is still the one
-    it was computed at; a failure is logged, not raised (the result still serves from memory,
-    and the next full computation stores it)."""
+    """Store one result in a short transaction of its own, if the audit chain still holds the
+    head it was computed at; a failure is logged, not raised (the result still serves from
+    memory, and the next full computation stores it)."""
     key = (
         StoredResult.kind == kind,
         StoredResult.as_of == as_of,
@@ -184,11 +184,15 @@ def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_:
     try:
         payload = encode(cls, rows)
         with db.engine.begin() as conn:
-            head = conn.execute(
-                select(AuditHead.count, AuditHead.hash).where(AuditHead.id == 1)
+            # The chain must still hold the head it was computed at (a later event is fine:
+            # the caches catch up from it; a log that was emptied or rolled back is not).
+            if not _chain_holds(conn, count, hash_):
+                return
+            newer = conn.execute(
+                select(StoredResult.head_count, StoredResult.head_hash).where(*key)
             ).one_or_none()
-            if head is None or (head.count, head.hash) != (count, hash_):
-                return  # written since (or emptied): what was computed is no longer current
+            if newer is not None and newer.head_count > count and _chain_holds(conn, *newer):
+                return  # another process stored a later head meanwhile: keep that one
             conn.execute(delete(StoredResult).where(*key))
             conn.execute(
                 insert(StoredResult).values(
@@ -206,6 +210,13 @@ def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_:
     except SQLAlchemyError:
         # Another process storing the same key at the same moment, or a busy database.
         log.warning("stored %s result not saved", kind, exc_info=True)
+
+
+def _chain_holds(conn, count: int, hash_: str) -> bool:
+    return (
+        conn.execute(select(AuditEvent.hash).where(AuditEvent.seq == count)).scalar_one_or_none()
+        == hash_
+    )
 
 
 def _prune(conn) -> None:
