@@ -7,17 +7,11 @@ from datetime import date
 
 import click
 
-from registry.cli.gaps import _as_of
+from registry.cli.common import as_of_option
 
 
 @click.command("snapshot")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="The day to store (default: today). Another day than today is marked as computed.",
-)
+@as_of_option("The day to store (default: today). Another day than today is marked as computed.")
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""
     from registry.extensions import db
