@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     from registry import database
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
     from registry.services import statistics
+    from registry.services.gaps import store
     from registry.web import auth, i18n, security, templating
 
     db.init_app(app)
@@ -65,6 +66,8 @@ def register_extensions(app: Flask) -> None:
     templating.init_app(app)
     auth.init_app(app)  # login throttle storage, single sign-on
     statistics.init_app(app)
+    # After Flask-SQLAlchemy's own teardown is registered, so this one runs before it.
+    app.teardown_appcontext(store.write_pending)
 
 
 def register_blueprints(app: Flask) -> None:

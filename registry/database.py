@@ -2,10 +2,12 @@
 write transactions; PostgreSQL needs nothing special."""
 
 import contextvars
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, event
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 # Requests that change things (POST …) and CLI commands that write take SQLite's write lock at
 # BEGIN ("immediate"), so two writers queue on the busy timeout instead of failing half-way when
@@ -39,7 +41,7 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate.get() else "BEGIN")
 
 
-def bulk_insert(session, table, rows: list[dict]) -> None:
+def bulk_insert(session, table, rows: Sequence[Mapping[str, object]]) -> None:
     """INSERT `rows` (dicts with the same keys, column names) into `table` in one DBAPI
     executemany, without SQLAlchemy's per-row parameter processing: for imports of hundreds of
     thousands of rows, where that processing costs more than the database. Values must be of
@@ -74,3 +76,19 @@ def _sqlite_value(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def table_of(model: type) -> Table:
+    """The Table a model is mapped to (its `__table__`, which the declarative base types as a
+    FromClause, without `update()` or `delete()`)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def dml_result(result: Result[*tuple[Any, ...]]) -> CursorResult[*tuple[Any, ...]]:
+    """The result of an INSERT, UPDATE or DELETE as what it is, a CursorResult (with
+    `rowcount`): `Session.execute` returns one for these statements, but is typed as returning
+    a Result."""
+    return cast(CursorResult[*tuple[Any, ...]], result)

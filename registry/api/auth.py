@@ -46,9 +46,9 @@ def rate_limit_key() -> str:
 def actor() -> audit.Actor:
     """The audit actor of this request: the token's user, noting the token in the source."""
     token = current_token()
-    source = f"{request.remote_addr} api-token:{token.id}" if token else request.remote_addr
     if token is None:
-        return audit.Actor(None, None, None, source)
+        return audit.Actor(None, None, None, request.remote_addr)
+    source = f"{request.remote_addr} api-token:{token.id}"
     return audit.Actor(token.user.id, token.user.email, token.user.role, source[:100])
 
 

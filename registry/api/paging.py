@@ -51,8 +51,9 @@ def paginate(query, args: dict, headers: dict) -> list:
     """One page of `query` (already filtered and ordered); fills `headers` with Link and
     X-Total-Count. Two queries whatever the page size."""
     page, per_page = args["page"], args["per_page"]
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-    total = total.scalar_one()
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     items = list(
         db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().scalars()
     )

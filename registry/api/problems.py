@@ -18,6 +18,8 @@ PROBLEM_TYPE = "application/problem+json"
 class ApiProblem(HTTPException):
     """An error answer with a detail, field errors and extra headers."""
 
+    code: int  # always set (HTTPException's may be None)
+
     def __init__(self, status: int, detail=None, errors=None, headers=None):
         super().__init__(description=None if detail is None else str(detail))
         self.code = status

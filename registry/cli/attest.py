@@ -15,23 +15,21 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from registry.cli.common import as_of_option
 from registry.domain import attestation as bundles
+from registry.domain import periods
 
 group = AppGroup("attest", help="Attestations: frozen gap reports with a statement.")
 
 
-def _date(_ctx, _param, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, for example 2025-06-30."
-        ) from None
-
-
 @group.command("create")
-@click.option("--as-of", "as_of", required=True, callback=_date, metavar="YYYY-MM-DD")
-@click.option("--horizon", required=True, type=click.IntRange(0, 3650), metavar="DAYS")
+@as_of_option("The day of the gap report.", required=True)
+@click.option(
+    "--horizon",
+    required=True,
+    type=click.IntRange(periods.MIN_HORIZON, periods.MAX_HORIZON),
+    metavar="DAYS",
+)
 @click.option("--statement", required=True, help="What is attested (at most 4000 characters).")
 @click.option("--by", "email", required=True, metavar="EMAIL", help="The attesting account.")
 def create(as_of: date, horizon: int, statement: str, email: str) -> None:

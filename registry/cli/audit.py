@@ -44,7 +44,7 @@ def verify(expect: tuple[int, str] | None, anchor_file: Path | None) -> None:
     """Recompute the chain; print the head as N:HASH, or exit 1 naming the first broken event."""
     from registry.services import audit_export
 
-    anchors = []
+    anchors: list[tuple[int, str]] = []
     if anchor_file is not None:
         anchors, problems = audit_export.read_anchors(anchor_file)
         if problems:

@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 
-from registry.cli.gaps import _as_of
+from registry.cli.common import as_of_option, format_option, text_table
 from registry.domain import forecast as model
 
 COLUMNS = (
@@ -70,7 +70,7 @@ def cause_text(record: dict) -> str:
 
 
 def _table(records: list[dict]) -> str:
-    cells = [HEADINGS] + [
+    rows = [
         (
             rec["service"],
             rec["competence"],
@@ -83,23 +83,11 @@ def _table(records: list[dict]) -> str:
         )
         for rec in records
     ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADINGS))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(HEADINGS, rows, right=set())
 
 
 @click.command("forecast")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="The first day of the window (default: today).",
-)
+@as_of_option("The first day of the window (default: today).")
 @click.option(
     "--days",
     type=click.IntRange(min=0, max=model.MAX_DAYS),
@@ -108,14 +96,7 @@ def _table(records: list[dict]) -> str:
     help=f"Days the window looks ahead (default: {model.DEFAULT_DAYS}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Include requirements that never fall short.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 def forecast_command(as_of: date | None, days: int | None, show_all: bool, fmt: str) -> None:
     """When each requirement first falls short of its minimum within the window, when it
     first has nobody, and why; ordered by the first short day (never short last)."""

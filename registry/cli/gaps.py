@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 
+from registry.cli.common import as_of_option, format_option, text_table
 from registry.domain import gaps as rules
 from registry.domain import periods
 
@@ -42,20 +43,6 @@ NUMERIC = {
     "candidates",
     "risk",
 }
-
-
-def _as_of(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, for example 2025-03-31."
-        ) from None
-    if not periods.date_in_range(day):
-        raise click.BadParameter(periods.DATE_MESSAGE)
-    return day
 
 
 def report_records(rows, mitigations: dict | None = None) -> list[dict]:
@@ -101,28 +88,13 @@ def _table(records: list[dict]) -> str:
             return "yes" if value else ""
         return str(value)
 
-    cells = [HEADINGS] + [tuple(text(rec, key) for key in COLUMNS) for rec in records]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-    lines = []
-    for n, row in enumerate(cells):
-        parts = [
-            cell.rjust(w) if key in NUMERIC and n else cell.ljust(w)
-            for cell, w, key in zip(row, widths, COLUMNS, strict=True)
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    rows = [[text(rec, key) for key in COLUMNS] for rec in records]
+    numeric = {i for i, key in enumerate(COLUMNS) if key in NUMERIC}
+    return text_table(HEADINGS, rows, numeric)
 
 
 @click.command("gaps")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="The day to analyse (default: today).",
-)
+@as_of_option("The day to analyse (default: today).")
 @click.option(
     "--horizon",
     type=click.IntRange(min=periods.MIN_HORIZON, max=periods.MAX_HORIZON),
@@ -131,14 +103,7 @@ def _table(records: list[dict]) -> str:
     help=f"Days ahead to look for departures (default: {rules.DEFAULT_HORIZON}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Include covered requirements.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: str) -> None:
     """The gap report of DESIGN.md: every requirement with a gap, worst first."""
     from registry.services import gaps

@@ -4,17 +4,11 @@ from datetime import date
 
 import click
 
-from registry.cli.gaps import _as_of
+from registry.cli.common import as_of_option
 
 
 @click.command("notify")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="The day the digests are about (default: today).",
-)
+@as_of_option("The day the digests are about (default: today).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and write nothing.")
 def notify_command(as_of: date | None, dry_run: bool) -> None:
     """Send each service owner, and each user who opted in, one digest for the day: new

@@ -6,25 +6,16 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from registry.cli.common import parse_day
 from registry.database import immediate_writes
-from registry.domain import periods
 from registry.domain import privacy as rules
 
 group = AppGroup("privacy", help="Privacy duties (AVG): anonymisation and personal data export.")
 
 
-def _day(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, for example 2023-01-01."
-        ) from None
-    if not periods.date_in_range(day):
-        raise click.BadParameter(periods.DATE_MESSAGE)
-    if not rules.may_anonymise(day, date.today()):
+def _day(ctx, param, value: str | None) -> date | None:
+    day = parse_day(ctx, param, value)
+    if day is not None and not rules.may_anonymise(day, date.today()):
         raise click.BadParameter(rules.FUTURE_MESSAGE)
     return day
 

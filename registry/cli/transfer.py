@@ -4,7 +4,7 @@
 workbook), prints what it creates and changes per file, and writes everything in one
 transaction, or nothing: on any problem it prints each as `file:line: message` (`sheet:row:`)
 to standard error and exits with status 1. After an import the planner statistics of the
-tables it wrote are refreshed.
+tables it wrote are refreshed, and today's figures are computed and kept for the web pages.
 
 `export DIR` writes the six files into DIR (created when needed). It never silently replaces
 a file with different contents: when DIR already holds one, it stops and names the files
@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from registry.database import immediate_writes
 from registry.extensions import db
-from registry.services import audit, demo, interchange, statistics, workbook
+from registry.services import audit, demo, imports, interchange, workbook
 from registry.services.errors import ServiceError
 
 
@@ -56,10 +56,11 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was written."))
 
 
-def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
+def import_and_commit(files: interchange.ImportFiles, actor: audit.Actor) -> interchange.ImportPlan:
     """Import `files` (CSV bytes by name, or a workbook's sources) in one transaction and
-    commit it, then refresh the planner statistics of the tables it wrote; on problems roll
-    back. What `registry import` and `registry bench` do."""
+    commit it, then refresh the planner statistics of the tables it wrote and prepare today's
+    figures (`services.imports`); on problems roll back. What `registry import` and
+    `registry bench` do."""
     immediate_writes()
     try:
         plan = interchange.import_files(actor, files)
@@ -67,8 +68,7 @@ def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
             db.session.rollback()
             return plan
         db.session.commit()
-        statistics.refresh(plan.tables, plan.rows_written)
-        db.session.commit()
+        imports.finish(plan)
     except Exception:
         db.session.rollback()
         raise
@@ -81,6 +81,7 @@ def import_and_commit(files, actor: audit.Actor) -> interchange.ImportPlan:
 def import_command(source: Path, dry_run: bool) -> None:
     """Import the interchange CSV files of a folder, or one Excel workbook (.xlsx) with a sheet
     per file: all of it, or nothing."""
+    files: interchange.ImportFiles
     if source.is_dir():
         files = interchange.read_folder(source)
         if not files:

@@ -1,30 +1,27 @@
 """`registry snapshot [--as-of D]`: store each analysed requirement's status for one day, for
 the trend page. Run it daily (cron or a systemd timer, see the README); a second run on the
-same day replaces that day's snapshot, never duplicates it."""
+same day replaces that day's snapshot, never duplicates it. It also prepares today's figures
+(`services/gaps/prepare.py`), so that the first page of the day is not the one to compute them."""
 
 from datetime import date
 
 import click
 
-from registry.cli.gaps import _as_of
+from registry.cli.common import as_of_option
 
 
 @click.command("snapshot")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="The day to store (default: today). Another day than today is marked as computed.",
-)
+@as_of_option("The day to store (default: today). Another day than today is marked as computed.")
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""
     from registry.extensions import db
     from registry.services import audit, gaps, trend
+    from registry.services.gaps import prepare
 
     day, horizon = gaps.resolve(as_of, None)
     count = trend.record_snapshot(audit.Actor.system("cli"), day, horizon)
     db.session.commit()
+    prepare.todays_figures()
     click.echo(
         f"Snapshot of {day.isoformat()} stored: {count} requirements (horizon {horizon} days)."
     )

@@ -39,7 +39,7 @@ _STEP = 1 << 20
 class ArchiveError(ValueError):
     """A zip that cannot be read safely; `message` is untranslated, `params` fill it in."""
 
-    def __init__(self, message: str, **params):
+    def __init__(self, message: str, **params: object):
         super().__init__(message % params if params else message)
         self.message, self.params = message, params
 

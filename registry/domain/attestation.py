@@ -13,9 +13,10 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from registry.domain.provenance import README_NAME, Provenance, readme
 
@@ -45,6 +46,8 @@ COMPARED = (
     "status",
 )
 MAX_STATEMENT = 4000
+# One requirement's row of a frozen report, as stored (JSON: text, numbers, booleans, null).
+Record = Mapping[str, Any]
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
@@ -53,7 +56,7 @@ def N_(message: str) -> str:
     return message
 
 
-def report_csv(records: Iterable[dict]) -> str:
+def report_csv(records: Iterable[Record]) -> str:
     """report.csv: a header row, then one row per record; LF line ends, no byte-order mark."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
@@ -84,7 +87,7 @@ class Attested:
     attester_role: str | None
     audit_head: str
     report: str  # report.csv as text
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # status → requirements
 
     @property
     def provenance(self) -> Provenance:
@@ -101,6 +104,7 @@ class Attested:
 def statement_text(att: Attested) -> str:
     """statement.txt: who, when, as-of, horizon, audit head, the figures and the statement."""
     prov = att.provenance
+    horizon_end = att.as_of + timedelta(days=att.horizon)  # = prov.horizon_end
     role = f" ({att.attester_role})" if att.attester_role else ""
     lines = [
         f"Kennisborg attestation {att.id}",
@@ -108,7 +112,7 @@ def statement_text(att: Attested) -> str:
         f"Attested by:  {att.attester}{role}",
         f"Made at:      {prov.made_at.replace(microsecond=0).isoformat()}Z",
         f"As of:        {att.as_of.isoformat()}",
-        f"Horizon:      {att.horizon} days (until {prov.horizon_end.isoformat()})",
+        f"Horizon:      {att.horizon} days (until {horizon_end.isoformat()})",
         f"Audit head:   {att.audit_head}",
         f"report.csv:   sha256 {sha256_hex(att.report.encode())}",
     ]
@@ -191,7 +195,7 @@ class Problem:
 
     name: str
     message: str
-    details: dict
+    details: dict[str, object]
 
     def __str__(self) -> str:
         return self.message % self.details
@@ -274,17 +278,17 @@ class Change:
     service: str
     competence: str
     kind: str
-    then: dict | None
-    now: dict | None
+    then: Record | None
+    now: Record | None
     fields: tuple[tuple[str, object, object], ...] = ()
 
 
-def compare(frozen: Sequence[dict], current: Sequence[dict]) -> list[Change]:
+def compare(frozen: Sequence[Record], current: Sequence[Record]) -> list[Change]:
     """Per requirement (service code, competence code): what differs, in the order of the
     frozen report, then the requirements added since."""
     now_by_key = {(r["service"], r["competence"]): r for r in current}
-    then_keys = set()
-    changes = []
+    then_keys: set[tuple[str, str]] = set()
+    changes: list[Change] = []
     for then in frozen:
         key = (then["service"], then["competence"])
         then_keys.add(key)

@@ -11,9 +11,10 @@ rewrite cannot be dressed up as a redaction. The exact algorithm is documented i
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypedDict
 
 GENESIS = "0" * 64
 REDACT_ACTION = "redact"
@@ -35,6 +36,32 @@ CHAINED_FIELDS = (
     "source",
     "payload_digest",
 )
+
+
+class ChainedEvent(TypedDict):
+    """The fields an event's hash covers (CHAINED_FIELDS), `at` as ISO text."""
+
+    seq: int
+    at: str
+    actor_id: int | None
+    actor_email: str | None
+    actor_role: str | None
+    action: str
+    entity: str
+    entity_id: str | None
+    result: str
+    source: str | None
+    payload_digest: str
+
+
+class StoredEvent(ChainedEvent):
+    """An event as `verify` reads it: the chained fields, the payload and the chaining."""
+
+    before: str | None
+    after: str | None
+    redacted: bool
+    prev_hash: str
+    hash: str
 
 
 def N_(message: str) -> str:
@@ -77,7 +104,7 @@ HEAD_MISSING = N_(
 )
 
 
-def _default(value):
+def _default(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"not serialisable: {type(value).__name__}")
@@ -89,7 +116,7 @@ _ENCODER = json.JSONEncoder(
 )
 
 
-def dumps(value) -> str:
+def dumps(value: object) -> str:
     """Stable JSON (sorted keys, no spaces, ISO dates) used for payloads and hashing."""
     return _ENCODER.encode(value)
 
@@ -99,12 +126,13 @@ def payload_digest(before: str | None, after: str | None) -> str:
     return hashlib.sha256(dumps([before, after]).encode()).hexdigest()
 
 
-def canonical(event: dict) -> str:
+def canonical(event: ChainedEvent) -> str:
     """The canonical text of an event: its chained fields as stable JSON."""
-    return dumps({name: event.get(name) for name in CHAINED_FIELDS})
+    fields: Mapping[str, object] = event
+    return dumps({name: fields.get(name) for name in CHAINED_FIELDS})
 
 
-def chain_hash(prev_hash: str, event: dict) -> str:
+def chain_hash(prev_hash: str, event: ChainedEvent) -> str:
     """sha256(prev_hash ‖ canonical event)."""
     return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
 
@@ -139,7 +167,7 @@ class Verification:
     head: str
     broken_seq: int | None = None
     reason: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
 
     @property
     def head_text(self) -> str:
@@ -151,7 +179,7 @@ class Verification:
         return (self.reason or "") % self.details
 
 
-def scrubbed(value) -> object:
+def scrubbed(value: object) -> object:
     """`value` with every leaf replaced by the redaction marker (keys and nulls kept)."""
     if isinstance(value, dict):
         return {key: scrubbed(item) for key, item in value.items()}
@@ -165,13 +193,13 @@ def only_markers(text: str | None) -> bool:
     if text is None:
         return True
     try:
-        value = json.loads(text)
+        value: object = json.loads(text)
     except ValueError:
         return False
     return value == scrubbed(value)
 
 
-def _redacted_seqs(event: dict) -> list[int]:
+def _redacted_seqs(event: StoredEvent) -> list[int]:
     """The events a redaction event covers (its `after` is {"events": [seq, …]})."""
     if event.get("action") != REDACT_ACTION or event.get("entity") != REDACT_ENTITY:
         return []
@@ -185,17 +213,17 @@ def _redacted_seqs(event: dict) -> list[int]:
 class _Checkpoint:
     """A head the chain must pass through: (count, hash) with the messages to use."""
 
-    def __init__(self, head: tuple[int, str] | None, differs: str, missing: str):
-        self.count, self.hash = head if head else (None, None)
+    def __init__(self, head: tuple[int, str], differs: str, missing: str):
+        self.count, self.hash = head
         self.differs, self.missing = differs, missing
-        self.seen = head is None or head[0] == 0
+        self.seen = self.count == 0
 
     def genesis_mismatch(self) -> bool:
         return self.count == 0 and self.hash != GENESIS
 
 
 def verify(
-    events: Iterable[dict],
+    events: Iterable[StoredEvent],
     expect: tuple[int, str] | None = None,
     recorded: tuple[int, str] | None = None,
     anchors: Iterable[tuple[int, str]] = (),
@@ -208,10 +236,14 @@ def verify(
     (a head noted earlier), `recorded=(n, hash)` (the head row the database keeps) or
     `anchors` (heads kept outside the database) the chain must still pass through each head.
     """
+    heads = [
+        (expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
+        (recorded, HEAD_DIFFERS, HEAD_MISSING),
+        *((anchor, ANCHOR_DIFFERS, ANCHOR_MISSING) for anchor in anchors),
+    ]
+    # A head not given (None) is nothing to pass through.
     checkpoints = [
-        _Checkpoint(expect, EXPECTED_DIFFERS, EXPECTED_MISSING),
-        _Checkpoint(recorded, HEAD_DIFFERS, HEAD_MISSING),
-        *(_Checkpoint(anchor, ANCHOR_DIFFERS, ANCHOR_MISSING) for anchor in anchors),
+        _Checkpoint(head, differs, missing) for head, differs, missing in heads if head is not None
     ]
     at_seq: dict[int, list[_Checkpoint]] = {}
     for point in checkpoints:
@@ -231,7 +263,7 @@ def verify(
     # Redacted events not (yet) covered by a redaction event: seq → hash of the event before.
     pending_redactions: dict[int, str] = {}
 
-    def broken(seq, reason, **details):
+    def broken(seq: int, reason: str, **details: object) -> Verification:
         return Verification(False, count, prev, seq, reason, {"seq": seq, **details})
 
     for event in events:

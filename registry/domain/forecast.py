@@ -12,6 +12,7 @@ Plain data in, plain data out: no Flask, no SQLAlchemy.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 from registry.domain import gaps as rules
 
@@ -54,7 +55,27 @@ def window_end(as_of: date, days: int) -> date:
     return as_of + timedelta(days=days)
 
 
-def sort_key(item):
+class Forecasted(Protocol):
+    """What `sort_key` reads: a Forecast here, or the service layer's row with labels."""
+
+    @property
+    def first_short_on(self) -> date | None: ...
+    @property
+    def service_code(self) -> str: ...
+    @property
+    def competence_code(self) -> str: ...
+
+
+class CauseLike(Protocol):
+    """What `cause_order` reads: a Cause here, or the service layer's cause with a name."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def person_id(self) -> int: ...
+
+
+def sort_key(item: Forecasted) -> tuple[bool, date, str, str]:
     """`first_short_on` (empty last), then service code, then competence code."""
     return (
         item.first_short_on is None,
@@ -64,13 +85,15 @@ def sort_key(item):
     )
 
 
-def cause_order(cause: Cause):
+def cause_order(cause: CauseLike) -> tuple[int, int]:
     return (CAUSE_KINDS.index(cause.kind), cause.person_id)
 
 
-def _change_dates(registry: rules.Registry, requirement: rules.Requirement, first, last):
+def _change_dates(
+    registry: rules.Registry, requirement: rules.Requirement, first: date, last: date
+) -> list[date]:
     """Every stored date in [first, last] that could change q for this requirement."""
-    found = set()
+    found: set[date | None] = set()
     people = {a.person_id for a in registry.assignments if a.service_id == requirement.service_id}
     for a in registry.assignments:
         if a.service_id == requirement.service_id:
@@ -84,9 +107,11 @@ def _change_dates(registry: rules.Registry, requirement: rules.Requirement, firs
     return sorted(d for d in found if d is not None and first <= d <= last)
 
 
-def _causes(registry: rules.Registry, requirement: rules.Requirement, lost: set[int], day: date):
+def _causes(
+    registry: rules.Registry, requirement: rules.Requirement, lost: set[int], day: date
+) -> tuple[Cause, ...]:
     """Why the people in `lost` no longer count on `day`."""
-    causes = []
+    causes: list[Cause] = []
     for person in registry.people:
         if person.id in lost and person.leave_date == day:
             causes.append(Cause(LEAVES, person.id, day))

@@ -25,7 +25,7 @@ import io
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -52,6 +52,9 @@ CRITICALITIES = ("low", "medium", "high", "critical")
 SERVICE_STATUSES = ("planned", "active", "retired")
 MAX_HOLDERS = 99
 PATH_SEPARATOR = " / "
+# A cell's typed value: text (text, choice, path), a date, a number (level, holders), a boolean,
+# or None for an empty cell.
+Value = str | date | int | bool | None
 
 # The same rules as the forms (services.catalogue), so imported codes work as page addresses.
 SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -71,8 +74,8 @@ class Column:
     kind: str = TEXT
     max_length: int | None = None
     required: bool = False
-    default: object = None
-    choices: tuple = ()
+    default: Value = None
+    choices: tuple[str, ...] = ()
     reference: str | None = None
 
 
@@ -238,9 +241,9 @@ class Problem:
     file: str
     line: int | None
     message: str  # untranslated, with %(name)s placeholders
-    params: dict = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
 
-    def text(self, translate=lambda message: message) -> str:
+    def text(self, translate: Callable[[str], str] = lambda message: message) -> str:
         """The message with its values filled in, through `translate`."""
         return translate(self.message) % self.params if self.params else translate(self.message)
 
@@ -255,8 +258,8 @@ class Row:
     the file has (a column the file lacks is absent, not None)."""
 
     line: int
-    key: tuple
-    values: dict
+    key: tuple[Value, ...]
+    values: dict[str, Value]
 
 
 @dataclass
@@ -268,7 +271,7 @@ class ParsedFile:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # Every key found in the file, also of rows with problems (their references still count).
-    keys: set = field(default_factory=set)
+    keys: set[tuple[str, ...]] = field(default_factory=set)
 
 
 # --- cells --------------------------------------------------------------------------------
@@ -295,7 +298,7 @@ _TRUE = frozenset({"true", "waar", "ja", "yes", "1"})
 _FALSE = frozenset({"false", "onwaar", "nee", "no", "0"})
 
 
-def format_cell(value) -> str:
+def format_cell(value: object) -> str:
     """A typed value as the text of an exported cell."""
     if value is None:
         return ""
@@ -311,7 +314,7 @@ def normalise_path(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split("/"))
 
 
-def _parse_date(text: str):
+def _parse_date(text: str) -> tuple[date | None, str | None]:
     match = _ISO_DATE.match(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -326,14 +329,14 @@ def _parse_date(text: str):
         return None, IMPOSSIBLE_DATE
 
 
-def _parse_int(text: str, low: int, high: int):
+def _parse_int(text: str, low: int, high: int) -> int | None:
     if not re.fullmatch(r"\d{1,4}", text):
         return None
     number = int(text)
     return number if low <= number <= high else None
 
 
-def parse_cell(column: Column, text: str):
+def parse_cell(column: Column, text: str) -> tuple[Value, str | None]:
     """(typed value, problem message or None) for the stripped, unescaped text of a cell.
     Empty means None, or the column's default."""
     if text == "":
@@ -368,11 +371,14 @@ def parse_cell(column: Column, text: str):
     return text, None
 
 
-def _check_code(spec: FileSpec, column: str, value) -> str | None:
-    if value is not None and spec is PEOPLE and column == "employee_number":
+def _check_code(spec: FileSpec, column: str, value: Value) -> str | None:
+    # Codes and employee numbers are text columns: their values are text or None.
+    if not isinstance(value, str):
+        return None
+    if spec is PEOPLE and column == "employee_number":
         problem = limits.employee_number_problem(value)
         return {"pattern": BAD_EMPLOYEE_NUMBER, "reserved": RESERVED_CODE}.get(problem or "")
-    if value is None or column != "code":
+    if column != "code":
         return None
     if spec is SERVICES:
         if not SERVICE_CODE.match(value):
@@ -385,18 +391,19 @@ def _check_code(spec: FileSpec, column: str, value) -> str | None:
     return None
 
 
-def key_text(key: tuple) -> str:
+def key_text(key: tuple[object, ...]) -> str:
     """A key as users write it: "P01" or "zaaksysteem / A.2"."""
     return PATH_SEPARATOR.join(str(part) for part in key)
 
 
-def check_order(spec: FileSpec, values: dict) -> list[tuple[str, dict]]:
+def check_order(spec: FileSpec, values: Mapping[str, Value]) -> list[tuple[str, dict[str, object]]]:
     """(message, params) for each pair of dates in the wrong order, the same rules as the
     database's check constraints (equal dates are allowed)."""
-    found = []
+    found: list[tuple[str, dict[str, object]]] = []
     for earlier, later in spec.ordering:
         first, last = values.get(earlier), values.get(later)
-        if first is not None and last is not None and last < first:
+        # Ordered columns are date columns: their values are dates or None.
+        if isinstance(first, date) and isinstance(last, date) and last < first:
             found.append(
                 (
                     OUT_OF_ORDER,
@@ -484,7 +491,7 @@ class FileReader:
         self.records = records
         self.columns: tuple[str, ...] = ()
         self.problems: list[Problem] = []
-        self.keys: dict[str | tuple, int] = {}
+        self.keys: dict[str | tuple[str, ...], int] = {}
 
     def rows(self) -> Iterator[Row]:
         spec, problems = self.spec, self.problems
@@ -493,7 +500,7 @@ class FileReader:
             problems.append(Problem(self.file, 1, EMPTY_FILE))
             return
         _, header, error = first
-        if error:
+        if error or header is None:
             problems.append(Problem(self.file, 1, BAD_CSV, {"error": error}))
             return
         names, readable = _header(spec, self.file, header, problems)
@@ -504,7 +511,7 @@ class FileReader:
         cells_to_read = _cells(spec, names)
         width = len(names)
         for line, cells, error in self.records:
-            if error:
+            if error or cells is None:
                 problems.append(Problem(self.file, line, BAD_CSV, {"error": error}))
                 return
             if not any(cell.strip() for cell in cells):
@@ -525,6 +532,7 @@ class FileReader:
     def _duplicate(self, cells: list[str], positions: list[int], line: int) -> bool:
         """Note the row's key (as text; a one-column key as its string alone, which halves
         the memory a large file's keys take); True, and reported, when it was seen before."""
+        key: str | tuple[str, ...]
         if len(positions) == 1:
             key = unescape(cells[positions[0]].strip())
             if not key:
@@ -545,7 +553,11 @@ class FileReader:
         return (key if isinstance(key, str) else key[0] for key in self.keys)
 
 
-def _header(spec: FileSpec, file: str, cells: list[str], problems: list[Problem]):
+def _header(
+    spec: FileSpec, file: str, cells: list[str], problems: list[Problem]
+) -> tuple[list[str], bool]:
+    """The column names of the header row, and whether the file can be read (its key columns
+    are there); unknown, repeated and missing columns are reported."""
     names = [unescape(cell.strip()).lower() for cell in cells]
     known = spec.column_names
     seen: set[str] = set()
@@ -572,7 +584,8 @@ def _cells(spec: FileSpec, names: list[str]) -> list[tuple[int, Column, bool, bo
     """(position, column, is a key column, is a checked code) for each column to read: the
     first occurrence of each known column (unknown and repeated ones are reported with the
     header)."""
-    found, seen = [], set()
+    found: list[tuple[int, Column, bool, bool]] = []
+    seen: set[str] = set()
     for position, name in enumerate(names):
         if name in spec.column_names and name not in seen:
             seen.add(name)
@@ -588,15 +601,17 @@ def _row(
     cells_to_read: list[tuple[int, Column, bool, bool]],
     line: int,
     cells: list[str],
-    problems: list,
+    problems: list[Problem],
 ) -> Row | None:
-    values, ok = {}, True
+    values: dict[str, Value] = {}
+    ok = True
     for position, column, is_key, is_code in cells_to_read:
         raw = cells[position]
         text = raw.strip()
         if text and text[0] == "'":
             text = unescape(text)
         limit = column.max_length
+        value: Value
         if column.kind == TEXT and text and not (limit and len(text) > limit):
             value, message = text, None  # the common case, without the general parser
         else:
@@ -621,7 +636,7 @@ def _row(
                 )
             )
             continue
-        if column.reference and value.__class__ is str:
+        if column.reference and type(value) is str:
             value = sys.intern(value)
         values[column.name] = value
     if not ok:
@@ -652,7 +667,7 @@ def parse_file(spec: FileSpec, data: bytes) -> ParsedFile:
 # --- writing a file -----------------------------------------------------------------------
 
 
-def write_file(spec: FileSpec, rows: Iterable[dict]) -> bytes:
+def write_file(spec: FileSpec, rows: Iterable[Mapping[str, object]]) -> bytes:
     """A complete file: every column, UTF-8 with a byte-order mark, CRLF, formulas neutralised.
     The caller orders the rows."""
     buffer = io.StringIO(newline="")

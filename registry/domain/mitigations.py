@@ -51,7 +51,11 @@ def one_year_after(day: date) -> date:
 
 
 def accept_risk_problems(
-    kind: str, note: str | None, risk_expires_on: date | None, today: date, stored=None
+    kind: str,
+    note: str | None,
+    risk_expires_on: date | None,
+    today: date,
+    stored: date | None = None,
 ) -> list[tuple[str, str]]:
     """(message, field) for each rule an accepted risk breaks: it needs a justification (the
     note) and an expiry after today and at most a year from today. `stored` is the expiry

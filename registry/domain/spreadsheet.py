@@ -9,20 +9,23 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Control characters an XLSX file cannot hold (openpyxl refuses them).
 _ILLEGAL_XML = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32)))
 
 
-def neutralise(value):
+def neutralise(value: T) -> T | str:
     """`value`, or for text that starts like a formula the same text behind an apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
-def _csv_text(value) -> str:
+def _csv_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -32,7 +35,7 @@ def _csv_text(value) -> str:
     return str(neutralise(value) if isinstance(value, str) else value)
 
 
-def generate_csv(header: Sequence, rows: Iterable[Sequence]) -> bytes:
+def generate_csv(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """A CSV file in UTF-8 with a byte-order mark (so Excel reads the accents right)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -42,7 +45,7 @@ def generate_csv(header: Sequence, rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx_value(value):
+def _xlsx_value(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -51,10 +54,10 @@ def _xlsx_value(value):
 
 
 def generate_xlsx(
-    header: Sequence,
-    rows: Iterable[Sequence],
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
     title: str = "Export",
-    extra_sheets: Iterable[tuple[str, Sequence[Sequence]]] = (),
+    extra_sheets: Iterable[tuple[str, Sequence[Sequence[object]]]] = (),
 ) -> bytes:
     """An XLSX workbook with one sheet: a bold, frozen header row, then the rows; then a
     plain sheet per (title, rows) of `extra_sheets` (e.g. the provenance of the export)."""

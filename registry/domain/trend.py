@@ -1,6 +1,7 @@
 """Coverage over time, as pure data: which snapshot days to show, and the geometry of a
 server-rendered SVG step chart (no Flask, no SQLAlchemy)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +17,7 @@ class Point:
     day: date
     requirements: int
     covered: int
-    counts: dict = field(default_factory=dict, compare=False)
+    counts: dict[str, int] = field(default_factory=dict, compare=False)  # status → requirements
 
     @property
     def coverage(self) -> float | None:
@@ -35,7 +36,7 @@ def step_of(days: list[date]) -> str:
 
 def thin(days: list[date], step: str) -> list[date]:
     """The last snapshot day of each step (day, ISO week or month), in date order."""
-    last: dict = {}
+    last: dict[object, date] = {}
     for d in sorted(days):
         key = d if step == DAY else d.isocalendar()[:2] if step == WEEK else (d.year, d.month)
         last[key] = d
@@ -67,12 +68,17 @@ class Chart:
     plot: tuple[float, float, float, float]  # left, top, right, bottom of the plot area
 
 
-def chart(points: list[Point], label_day=lambda d: d.isoformat(), x_ticks: int = 6) -> Chart:
+def chart(
+    points: list[Point],
+    label_day: Callable[[date], str] = lambda d: d.isoformat(),
+    x_ticks: int = 6,
+) -> Chart:
     """The step chart of these points: coverage holds from one snapshot until the next. Days
     without requirements (coverage None) break the line."""
     left, top, right, bottom = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
     y_ticks = tuple(Tick(_y(v, top, bottom), f"{v}%") for v in (0, 25, 50, 75, 100))
-    shown = [p for p in points if p.coverage is not None]
+    # (day, coverage) of the days with requirements: the dots.
+    shown = [(p.day, coverage) for p in points if (coverage := p.coverage) is not None]
     if not points:
         return Chart(WIDTH, HEIGHT, "", (), (), y_ticks, (left, top, right, bottom))
     first, last = points[0].day, points[-1].day
@@ -83,18 +89,20 @@ def chart(points: list[Point], label_day=lambda d: d.isoformat(), x_ticks: int =
             return round((left + right) / 2, 1)
         return round(left + (right - left) * (d - first).days / span, 1)
 
-    parts, previous = [], None
+    parts: list[str] = []
+    previous: tuple[float, float] | None = None
     for p in points:
-        if p.coverage is None:
+        coverage = p.coverage
+        if coverage is None:
             previous = None
             continue
-        px, py = x(p.day), _y(p.coverage, top, bottom)
+        px, py = x(p.day), _y(coverage, top, bottom)
         if previous is None:
             parts.append(f"M{px} {py}")
         else:
             parts.append(f"H{px} V{py}")
         previous = (px, py)
-    dots = tuple((x(p.day), _y(p.coverage, top, bottom)) for p in shown)
+    dots = tuple((x(day), _y(coverage, top, bottom)) for day, coverage in shown)
     step = max(1, -(-len(points) // x_ticks))
     chosen = points[::step]
     if chosen[-1] is not points[-1]:

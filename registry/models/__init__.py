@@ -8,6 +8,7 @@ from registry.models.digests import DigestLog
 from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person, Provider
+from registry.models.results import StoredResult
 from registry.models.search import include_object
 from registry.models.services import Assignment, Requirement, Service
 from registry.models.snapshots import StatusSnapshot
@@ -34,6 +35,7 @@ __all__ = [
     "Requirement",
     "Service",
     "StatusSnapshot",
+    "StoredResult",
     "User",
     "include_object",
 ]

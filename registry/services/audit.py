@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
@@ -61,7 +62,9 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def _head(session: Session) -> AuditHead:
+def _head() -> AuditHead:
+    """The head row, locked in this transaction (read once per transaction)."""
+    session = db.session
     head = session.info.get(_HEAD_KEY)
     if head is None:
         head = session.execute(
@@ -91,14 +94,14 @@ def record(
     actor: Actor,
     action: str,
     entity: str,
-    entity_id=None,
-    before=None,
-    after=None,
+    entity_id: object = None,
+    before: object = None,
+    after: object = None,
     result: str = "success",
 ) -> AuditEvent:
     """Append one event to the chain, in the current transaction (flushes, never commits)."""
     session = db.session
-    head = _head(session)
+    head = _head()
     ev = AuditEvent(**_event_row(head, actor, action, entity, entity_id, before, after, result))
     head.count, head.hash = ev.seq, ev.hash
     session.add(ev)
@@ -110,7 +113,7 @@ def record_many(actor: Actor, events: Iterable[tuple]) -> int:
     (action, entity, entity_id, before, after). Inserted in one statement, for bulk work like an
     import; returns how many."""
     session = db.session
-    head = _head(session)
+    head = _head()
     position = _Position(head.count, head.hash)
     rows = []
     for action, entity, entity_id, before, after in events:
@@ -129,12 +132,42 @@ class _Position:
     hash: str
 
 
-def _event_row(head, actor, action, entity, entity_id, before, after, result) -> dict:
+class _EventRow(TypedDict):
+    """The column values of one new audit event (`at` as the datetime stored)."""
+
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_email: str | None
+    actor_role: str | None
+    action: str
+    entity: str
+    entity_id: str | None
+    result: str
+    source: str | None
+    payload_digest: str
+    before: str | None
+    after: str | None
+    redacted: bool
+    prev_hash: str
+    hash: str
+
+
+def _event_row(
+    head: AuditHead | _Position,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: object,
+    after: object,
+    result: str,
+) -> _EventRow:
     """The column values of the event that follows `head` (the head itself is not moved)."""
     before_text = audit_chain.dumps(before) if before is not None else None
     after_text = audit_chain.dumps(after) if after is not None else None
     at = utcnow()
-    row = {
+    chained: audit_chain.ChainedEvent = {
         "seq": head.count + 1,
         "at": at.isoformat(),
         "actor_id": actor.id,
@@ -147,14 +180,18 @@ def _event_row(head, actor, action, entity, entity_id, before, after, result) ->
         "source": actor.source,
         "payload_digest": audit_chain.payload_digest(before_text, after_text),
     }
-    row["hash"] = audit_chain.chain_hash(head.hash, row)
-    row["at"] = at
-    row["before"], row["after"] = before_text, after_text
-    row["redacted"], row["prev_hash"] = False, head.hash
-    return row
+    return {
+        **chained,
+        "hash": audit_chain.chain_hash(head.hash, chained),
+        "at": at,
+        "before": before_text,
+        "after": after_text,
+        "redacted": False,
+        "prev_hash": head.hash,
+    }
 
 
-def event_fields(ev: AuditEvent) -> dict:
+def event_fields(ev: AuditEvent) -> audit_chain.StoredEvent:
     """An event as the plain dict the chain functions read."""
     return {
         "seq": ev.seq,
@@ -239,7 +276,7 @@ def redact(
 def locked_head() -> tuple[int, str]:
     """The head (count, hash) in this transaction, locked until it ends: what is read next
     is read at exactly this head, and the next event appended follows on from it."""
-    head = _head(db.session)
+    head = _head()
     return head.count, head.hash
 
 
@@ -251,7 +288,9 @@ def recorded_head() -> tuple[int, str]:
     return head.count, head.hash
 
 
-def verify_chain(expect: tuple[int, str] | None = None, anchors=()) -> audit_chain.Verification:
+def verify_chain(
+    expect: tuple[int, str] | None = None, anchors: Iterable[tuple[int, str]] = ()
+) -> audit_chain.Verification:
     """Verify the whole stored chain, streaming events in seq order.
 
     Besides `expect` (a head noted earlier), the chain must pass through the head row the

@@ -7,7 +7,7 @@ fields, the before/after texts the payload digest is computed from, and prev_has
 
 import json
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -32,7 +32,7 @@ def export_lines() -> Iterator[str]:
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     ).scalars()
     for ev in rows:
-        fields = audit.event_fields(ev)
+        fields: Mapping[str, object] = audit.event_fields(ev)
         record = {name: fields[name] for name in EXPORT_FIELDS}
         yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 

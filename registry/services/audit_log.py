@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.extensions import db
 from registry.models import (
@@ -255,26 +256,28 @@ def _as_text(column):
 def _name_select(kind: str, ids: list[int]):
     """SELECT kind, id, name, key for the records of one kind (key: what its page is found by)."""
     svc, comp = Service.__table__, Competence.__table__
+    name: ColumnElement[str]
+    id_column: InstrumentedAttribute[int]  # the records' id, to select the ids asked for
     if kind == "provider":
         stmt = select(Provider.id, Provider.name, _as_text(Provider.id))
-        model = Provider
+        id_column = Provider.id
     elif kind == "service":
-        stmt, model = select(Service.id, Service.name, Service.code), Service
+        stmt, id_column = select(Service.id, Service.name, Service.code), Service.id
     elif kind == "framework":
-        stmt, model = select(Framework.id, Framework.name, _as_text(Framework.id)), Framework
+        stmt, id_column = select(Framework.id, Framework.name, _as_text(Framework.id)), Framework.id
     elif kind == "competence":
-        stmt, model = select(Competence.id, Competence.name, Competence.code), Competence
+        stmt, id_column = select(Competence.id, Competence.name, Competence.code), Competence.id
     elif kind == "org_unit":
-        stmt, model = select(OrgUnit.id, OrgUnit.path, _as_text(OrgUnit.id)), OrgUnit
+        stmt, id_column = select(OrgUnit.id, OrgUnit.path, _as_text(OrgUnit.id)), OrgUnit.id
     elif kind == "person":
-        stmt, model = select(Person.id, Person.name, Person.employee_number), Person
+        stmt, id_column = select(Person.id, Person.name, Person.employee_number), Person.id
     elif kind == "user":
         name = func.coalesce(func.nullif(User.name, ""), User.email)
-        stmt, model = select(User.id, name, User.email), User
+        stmt, id_column = select(User.id, name, User.email), User.id
     elif kind == "attestation":
         name = "#" + _as_text(Attestation.id) + " · " + _as_text(Attestation.as_of)
         stmt = select(Attestation.id, name, _as_text(Attestation.id))
-        model = Attestation
+        id_column = Attestation.id
     elif kind == "requirement":
         name = svc.c.code + " × " + comp.c.code
         stmt = (
@@ -282,7 +285,7 @@ def _name_select(kind: str, ids: list[int]):
             .join(svc, svc.c.id == Requirement.service_id)
             .join(comp, comp.c.id == Requirement.competence_id)
         )
-        model = Requirement
+        id_column = Requirement.id
     elif kind == "mitigation":
         name = svc.c.code + " × " + comp.c.code
         stmt = (
@@ -291,7 +294,7 @@ def _name_select(kind: str, ids: list[int]):
             .join(svc, svc.c.id == Requirement.service_id)
             .join(comp, comp.c.id == Requirement.competence_id)
         )
-        model = Mitigation
+        id_column = Mitigation.id
     elif kind == "assignment":
         name = Person.name + " → " + svc.c.code
         stmt = (
@@ -299,7 +302,7 @@ def _name_select(kind: str, ids: list[int]):
             .join(Person, Person.id == Assignment.person_id)
             .join(svc, svc.c.id == Assignment.service_id)
         )
-        model = Assignment
+        id_column = Assignment.id
     elif kind == "holding":
         name = Person.name + " · " + comp.c.code
         stmt = (
@@ -307,7 +310,7 @@ def _name_select(kind: str, ids: list[int]):
             .join(Person, Person.id == Holding.person_id)
             .join(comp, comp.c.id == Holding.competence_id)
         )
-        model = Holding
+        id_column = Holding.id
     else:
         return None
     columns = list(stmt.selected_columns)
@@ -317,7 +320,7 @@ def _name_select(kind: str, ids: list[int]):
         _as_text(columns[1]).label("name"),
         _as_text(columns[2]).label("key"),
         maintain_column_froms=True,
-    ).where(model.id.in_(ids))
+    ).where(id_column.in_(ids))
 
 
 @dataclass(frozen=True)

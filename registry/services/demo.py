@@ -56,7 +56,7 @@ def _create_catalogue(actor: audit.Actor) -> None:
         db.session.scalars(select(Framework.name))
     )
     providers = set(db.session.scalars(select(Provider.name)))
-    created = []
+    created: list[tuple[str, Framework | Provider]] = []
     for item in catalogue["frameworks"]:
         if item["key"] in known or item["name"] in known:
             continue

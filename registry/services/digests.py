@@ -111,7 +111,7 @@ SECTIONS = (
 
 
 def _language(code: str | None) -> str:
-    if code in current_app.config["LANGUAGES"]:
+    if code is not None and code in current_app.config["LANGUAGES"]:
         return code
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -130,9 +130,12 @@ def recipients(as_of: date) -> list[Recipient]:
         )
     ).all()
     for email, name, service_id in owners:
+        if email is None:  # never: the query leaves out owners without an address
+            continue
         key = email.strip().lower()
-        recipient = found.setdefault(key, Recipient(key, name, _language(None), set()))
-        recipient.service_ids.add(service_id)
+        services = found.setdefault(key, Recipient(key, name, _language(None), set())).service_ids
+        if services is not None:  # always: owners are limited to their own services
+            services.add(service_id)
     owned = defaultdict(set)
     for person_id, service_id in db.session.execute(
         select(Service.owner_id, Service.id).where(

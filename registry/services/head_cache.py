@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.models import AuditEvent
 from registry.services.gaps import cache as gap_cache
 
-_SIZE = 64
+_SIZE = 256
 _MAX_EVENTS = 500
 NEUTRAL = gap_cache._NEUTRAL_ENTITIES | {"digest"}
 _memo: OrderedDict = OrderedDict()

@@ -38,17 +38,18 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import bindparam, func, inspect, select, text
+from sqlalchemy import Result, Row, bindparam, func, inspect, select, text
 from sqlalchemy.orm import aliased
 
-from registry.database import bulk_insert
+from registry.database import bulk_insert, dml_result, table_of
 from registry.domain import interchange as fmt
 from registry.extensions import db
 from registry.models import (
@@ -134,7 +135,12 @@ def _csv_opener(name: str, data: bytes):
     return open_csv
 
 
-def csv_sources(files: dict[str, bytes]) -> tuple[dict[str, Source], list[Problem]]:
+# What the import reads: CSV bytes by file name, or `(sources, problems)` (a workbook's sheets).
+Sources = tuple[dict[str, Source], list[Problem]]
+ImportFiles = dict[str, bytes] | Sources
+
+
+def csv_sources(files: dict[str, bytes]) -> Sources:
     """The sources of CSV files by name, and a problem for each name that is not a file of the
     format."""
     problems = [
@@ -165,7 +171,7 @@ class ImportPlan:
     new_references: dict[str, list[str]] = field(default_factory=dict)
     applied: bool = False
     seconds: float = 0.0
-    _sources: "tuple[dict[str, Source], list[Problem]] | None" = field(default=None, repr=False)
+    _sources: Sources | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -292,7 +298,9 @@ _FILTER = {
     "assignments.csv": Person.employee_number,
     "holdings.csv": Person.employee_number,
 }
-_MODELS = {
+# The records of the six files: each is versioned (optimistic locking).
+_Record = Competence | Person | Service | Requirement | Assignment | Holding
+_MODELS: dict[str, type[_Record]] = {
     "competences.csv": Competence,
     "people.csv": Person,
     "services.csv": Service,
@@ -318,6 +326,7 @@ def _records(spec: fmt.FileSpec, first_keys=None) -> dict[tuple, _Stored]:
     names = spec.column_names
     model = _MODELS[spec.name]
     query = records_query(spec.name).add_columns(model.version)
+    batches: Iterable[Result[*tuple[Any, ...]]]
     if first_keys is None:
         batches = [db.session.execute(query)]
     else:
@@ -539,6 +548,8 @@ class _Import:
         if problem is not None:
             self.plan.problems.append(Problem.of(problem))
             return
+        if records is None:  # never: without a problem, open() gives the records
+            return
         reader = fmt.FileReader(spec, records, source.label)
         counts = [0, 0, 0]
         rows = reader.rows()
@@ -621,7 +632,7 @@ class _Import:
             if spec.name == "people.csv" and column.name == "employee_number":
                 continue
             value = values[column.name]
-            if value is None:
+            if not isinstance(value, str):  # references are text columns: None when empty
                 continue
             if kind in _CREATED_BY_NAME:
                 value = refs.canonical(kind, value)
@@ -650,6 +661,7 @@ class _Import:
                 continue
             names = _with_parents(kind, pending, refs)
             pending.clear()
+            created: list[Framework | Provider | OrgUnit]
             if kind == "framework":
                 created = [Framework(key=_new_framework_key(n, refs), name=n) for n in names]
             elif kind == "provider":
@@ -669,7 +681,7 @@ class _Import:
             db.session.flush()
             table = getattr(refs, kind)
             for record in created:
-                table[record.path if kind == "org_unit" else record.name] = record.id
+                table[record.path if isinstance(record, OrgUnit) else record.name] = record.id
                 audit.record(self.actor, "create", kind, record.id, after=audit.snapshot(record))
             self.created_refs.setdefault(kind, []).extend(names)
 
@@ -679,7 +691,7 @@ class _Import:
         if not creates:
             return
         model = _MODELS[spec.name]
-        table = model.__table__
+        table = table_of(model)
         ids = self._new_ids(table, len(creates))
         params = [
             _attributes(spec.name, values, self.refs) | {"id": record_id}
@@ -688,7 +700,7 @@ class _Import:
         bulk_insert(db.session, table, params)
         if self.audit_each:
             snapshot = _plain_snapshot(model)
-            rows = []
+            rows: list[Row[*tuple[Any, ...]]] = []
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
                 rows.extend(db.session.execute(select(table).where(table.c.id.in_(chunk))))
@@ -727,7 +739,7 @@ class _Import:
     def _update(self, spec: fmt.FileSpec, updates: list[tuple[_Stored, dict]]) -> None:
         if not updates:
             return
-        table = _MODELS[spec.name].__table__
+        table = table_of(_MODELS[spec.name])
         groups: dict[tuple, list[dict]] = {}
         events = []
         for stored, changed in updates:
@@ -750,13 +762,13 @@ class _Import:
             table.c.id == bindparam("_id"), table.c.version == bindparam("_version")
         )
         for params in groups.values():
-            result = db.session.execute(statement, params)
+            result = dml_result(db.session.execute(statement, params))
             if result.supports_sane_multi_rowcount() and result.rowcount != len(params):
                 raise ServiceError(gettext(CHANGED_MEANWHILE, file=spec.name))
         audit.record_many(self.actor, events)
 
 
-def plan_import(files) -> ImportPlan:
+def plan_import(files: ImportFiles) -> ImportPlan:
     """Read and check interchange files (CSV bytes by name, or `(sources, problems)`) against
     each other and the database; write nothing."""
     sources = files if isinstance(files, tuple) else csv_sources(files)
@@ -766,7 +778,7 @@ def plan_import(files) -> ImportPlan:
 
 
 def import_files(
-    actor: audit.Actor, files, progress=None, audit_each: bool | None = None
+    actor: audit.Actor, files: ImportFiles, progress=None, audit_each: bool | None = None
 ) -> ImportPlan:
     """Check and write the files in one pass, in the current transaction (flushes, never
     commits). When the plan is not ok something may have been written: roll back.

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from registry.database import table_of
 from registry.extensions import db
 from registry.models import RefusalWindow
 from registry.models.base import utcnow
@@ -60,9 +61,9 @@ def flush_expired(now: datetime | None = None) -> int:
         _summary(window)
         recorded += 1
     db.session.execute(
-        RefusalWindow.__table__.delete().where(
-            RefusalWindow.started_at <= now - KEEP, RefusalWindow.repeats == 0
-        )
+        table_of(RefusalWindow)
+        .delete()
+        .where(RefusalWindow.started_at <= now - KEEP, RefusalWindow.repeats == 0)
     )
     return recorded
 

@@ -10,6 +10,7 @@ move to a module per page when one grows.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -138,7 +139,7 @@ def _contracts(*conditions) -> list[ContractEnd]:
         )
         .order_by(Service.contract_end, Service.code)
     ).all()
-    return [ContractEnd(*row) for row in rows]
+    return [ContractEnd(*row[:5], contract_end=row.contract_end) for row in rows]
 
 
 def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
@@ -244,16 +245,15 @@ def find_service(code: str) -> Service | None:
     ).scalar_one_or_none()
 
 
-def service_assignments(service_id: int) -> list[Assignment]:
-    """Everyone assigned to the service (past, present, future), with the person loaded."""
-    return list(
-        db.session.execute(
-            select(Assignment)
-            .join(Person, Assignment.person)
-            .options(joinedload(Assignment.person))
-            .where(Assignment.service_id == service_id)
-            .order_by(Person.name, Assignment.id)
-        ).scalars()
+def service_assignments_query(service_id: int):
+    """Everyone assigned to the service (past, present, future), with the person loaded: a
+    statement to paginate (a busy service has thousands at region scale)."""
+    return (
+        select(Assignment)
+        .join(Person, Assignment.person)
+        .options(joinedload(Assignment.person))
+        .where(Assignment.service_id == service_id)
+        .order_by(Person.name, Assignment.id)
     )
 
 
@@ -276,16 +276,15 @@ def find_competence(code: str) -> Competence | None:
     ).scalar_one_or_none()
 
 
-def competence_holdings(competence_id: int) -> list[Holding]:
-    """Everyone holding the competence, highest level first, with person and org unit."""
-    return list(
-        db.session.execute(
-            select(Holding)
-            .join(Person, Holding.person)
-            .options(joinedload(Holding.person).joinedload(Person.org_unit))
-            .where(Holding.competence_id == competence_id)
-            .order_by(Holding.level.desc(), Person.name)
-        ).scalars()
+def competence_holdings_query(competence_id: int):
+    """Everyone holding the competence, highest level first, with person and org unit (a
+    statement to paginate: a popular competence has 20,000 holders at region scale)."""
+    return (
+        select(Holding)
+        .join(Person, Holding.person)
+        .options(joinedload(Holding.person).joinedload(Person.org_unit))
+        .where(Holding.competence_id == competence_id)
+        .order_by(Holding.level.desc(), Person.name, Holding.id)
     )
 
 
@@ -298,14 +297,18 @@ class NeededAssignment:
     required_level: int
 
 
-def assignments_where_needed(competence_id: int, as_of: date) -> dict[int, list]:
-    """For each person: the services requiring this competence they are assigned to on D."""
+def assignments_where_needed(
+    competence_id: int, as_of: date, person_ids: Iterable[int]
+) -> dict[int, list]:
+    """For each of `person_ids`: the services requiring this competence they are assigned to
+    on D."""
     rows = db.session.execute(
         select(Assignment.person_id, Service.code, Service.name, Requirement.required_level)
         .join(Service, Service.id == Assignment.service_id)
         .join(Requirement, Requirement.service_id == Service.id)
         .where(
             Requirement.competence_id == competence_id,
+            Assignment.person_id.in_(list(person_ids)),
             assigned_on(as_of),
             Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
         )
@@ -401,12 +404,12 @@ def service_choices(analysed_only: bool = False) -> list[tuple[int, str, str]]:
     query = select(Service.id, Service.code, Service.name).order_by(Service.name, Service.code)
     if analysed_only:
         query = query.where(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES))
-    return [tuple(row) for row in db.session.execute(query)]
+    return [(row.id, row.code, row.name) for row in db.session.execute(query)]
 
 
 def provider_choices() -> list[tuple[int, str]]:
     return [
-        tuple(row)
+        (row.id, row.name)
         for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
     ]
 
@@ -414,7 +417,7 @@ def provider_choices() -> list[tuple[int, str]]:
 def framework_choices() -> list[tuple[int, str, str]]:
     """(id, key, name) of the frameworks, by name."""
     return [
-        tuple(row)
+        (row.id, row.key, row.name)
         for row in db.session.execute(
             select(Framework.id, Framework.key, Framework.name).order_by(Framework.name)
         )
@@ -423,18 +426,18 @@ def framework_choices() -> list[tuple[int, str, str]]:
 
 def area_choices() -> list[str]:
     return list(
-        db.session.execute(
+        db.session.scalars(
             select(Competence.area)
             .where(Competence.area.is_not(None), Competence.area != "")
             .distinct()
             .order_by(Competence.area)
-        ).scalars()
+        )
     )
 
 
 def org_unit_choices() -> list[tuple[int, str]]:
     return [
-        tuple(row)
+        (row.id, row.path)
         for row in db.session.execute(select(OrgUnit.id, OrgUnit.path).order_by(OrgUnit.path))
     ]
 
@@ -457,7 +460,7 @@ def assigned_people(as_of: date, limit: int | None = None) -> list[tuple[int, st
     """(id, employee number, name) of staff assigned on D to a planned or active service: the
     people whose departure can change a requirement's status (the first `limit` by name)."""
     return [
-        tuple(row)
+        (row.id, row.employee_number, row.name)
         for row in db.session.execute(
             select(Person.id, Person.employee_number, Person.name)
             .where(

@@ -86,13 +86,14 @@ def claim_values(claims: dict, path: str) -> list[str]:
 
 def mapped_role(claims: dict, claim: str, role_map: dict) -> str | None:
     """The role the claim maps to (the one with most rights when several do), or None."""
-    roles = {role_map.get(value) for value in claim_values(claims, claim)} & set(ROLES)
+    roles = set(ROLES) & {role_map.get(value) for value in claim_values(claims, claim)}
     return min(roles, key=_RANK.__getitem__) if roles else None
 
 
 def identity_from_claims(claims: dict) -> Identity:
     """Read the fields we use from validated claims (bounded to our column sizes)."""
-    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    email_claim, name_claim = claims.get("email"), claims.get("name")
+    email = email_claim if isinstance(email_claim, str) else None
     verified = email is not None and claims.get("email_verified") is True
     if email is None:
         # Entra ID: the user principal name, often the address, is never a verified address.
@@ -102,7 +103,7 @@ def identity_from_claims(claims: dict) -> Identity:
         email = email.strip()
         if len(email) > 254 or not EMAIL_PATTERN.match(email):
             email = None
-    name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+    name = name_claim if isinstance(name_claim, str) else ""
     return Identity(
         issuer=str(claims.get("iss", ""))[:255],
         subject=str(claims.get("sub", ""))[:255],

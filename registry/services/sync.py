@@ -168,12 +168,12 @@ def plan_sync(kind: str, records: list[dict]) -> SyncPlan:
     plan = interchange.plan_import({spec.name: data})
     result = SyncPlan(kind, diffs, _import=plan)
     for problem in plan.problems:
-        index = lines.get(problem.line) if problem.line is not None else None
-        if index is None:
+        refused = lines.get(problem.line) if problem.line is not None else None
+        if refused is None:
             result.problems.append(str(problem))
         else:
-            diffs[index].outcome = REFUSED
-            diffs[index].reasons.append(problem.message)
+            diffs[refused].outcome = REFUSED
+            diffs[refused].reasons.append(problem.message)
     for diff, record in zip(diffs, records, strict=True):
         if diff.outcome == REFUSED:
             continue

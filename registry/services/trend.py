@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select
 
+from registry.database import dml_result
 from registry.domain import gaps as rules
 from registry.domain import trend as domain
 from registry.extensions import db
@@ -29,7 +30,7 @@ def record_snapshot(
     if computed is None:
         computed = day != date.today()
     rows = gaps.analyse(day, horizon)
-    replaced = db.session.execute(delete(S).where(S.day == day)).rowcount
+    replaced = dml_result(db.session.execute(delete(S).where(S.day == day))).rowcount
     if rows:
         db.session.execute(
             insert(S),

@@ -17,6 +17,7 @@ import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from registry.database import dml_result
 from registry.extensions import db
 from registry.models import RecoveryCode, User
 from registry.models.base import utcnow
@@ -97,7 +98,7 @@ def _use_step(user: User, step: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user, ["totp_last_step"])
-    return result.rowcount == 1
+    return dml_result(result).rowcount == 1
 
 
 def confirm_enrolment(actor: audit.Actor, user: User, secret: str, code: str) -> list[str]:
@@ -183,7 +184,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return dml_result(result).rowcount == 1
 
 
 def disable(actor: audit.Actor, user: User, action: str = "disable_2fa") -> None:

@@ -10,7 +10,7 @@ and dates written as text both work; numbers typed as numbers are read as whole 
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 from registry.domain import archives
@@ -54,6 +54,11 @@ def _sheet_records(sheet) -> Iterator[fmt.Record]:
         yield line, cells, None
 
 
+def _opener(sheet) -> Callable[[], tuple[Iterator[fmt.Record], None]]:
+    """How a source opens this sheet: its records, never a problem."""
+    return lambda: (_sheet_records(sheet), None)
+
+
 def workbook_sources(
     data: bytes, name: str = "workbook.xlsx", limit: int = 256 * 1024 * 1024
 ) -> tuple[dict[str, Source], list[Problem]]:
@@ -83,9 +88,7 @@ def workbook_sources(
         if spec.name in sources:
             problems.append(Problem(title, None, DUPLICATE_SHEET, {"sheet": title}))
             continue
-        sources[spec.name] = Source(
-            spec, title, (lambda sheet=sheet: (_sheet_records(sheet), None)), digest
-        )
+        sources[spec.name] = Source(spec, title, _opener(sheet), digest)
     if not sources and not problems:
         problems.append(
             Problem(name, None, NO_SHEETS, {"name": name, "sheets": ", ".join(SHEET_NAMES)})

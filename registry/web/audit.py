@@ -6,6 +6,7 @@ import io
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -64,7 +65,8 @@ _DOSSIERS = {
 def _link(named: audit_log.Named) -> str:
     if named.kind in _DOSSIERS:
         endpoint, arg = _DOSSIERS[named.kind]
-        return url_for(endpoint, **{arg: named.key})
+        values: dict[str, Any] = {arg: named.key}  # url_for's own keywords are typed apart
+        return url_for(endpoint, **values)
     if named.kind == "attestation":
         return url_for("attestations.show", attestation_id=named.id)
     if named.kind == "user":

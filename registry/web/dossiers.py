@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
+from registry.extensions import db
 from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
@@ -14,11 +15,12 @@ from registry.web import trend
 from registry.web.decorators import permission_required
 from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm
-from registry.web.reports import ListPage, page_number, read, render
+from registry.web.reports import page_number, read, render
 
 bp = Blueprint("dossiers", __name__)
 
 SUGGESTIONS_SHOWN = 5
+HOLDERS_SHOWN = 12  # names per requirement; a busy service has hundreds of qualified people
 
 
 def _dossier_of(find, key):
@@ -54,11 +56,16 @@ def service(code):
         service=record,
         requirements=requirements,
         rows=rows,
-        holders_now=gaps.qualified_holders(ids, as_of),
-        holders_later=gaps.qualified_holders(ids, end),
+        holders_now=gaps.qualified_holders(ids, as_of, limit=HOLDERS_SHOWN),
+        holders_later=gaps.qualified_holders(ids, end, limit=HOLDERS_SHOWN),
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
-        assignments=reports.service_assignments(record.id),
+        assignments=db.paginate(
+            reports.service_assignments_query(record.id),
+            page=page_number(),
+            per_page=current_app.config.get("PAGE_SIZE", 50),
+            error_out=False,
+        ),
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
         contract_ending=rules.contract_ends_within(record.contract_end, as_of, end),
@@ -85,10 +92,11 @@ def _forecast(service_id: int, as_of) -> dict:
 def competence(code):
     form, as_of, horizon, record = _dossier_of(reports.find_competence, code)
     rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
-    holders = ListPage(
-        reports.competence_holdings(record.id),
-        page_number(),
-        current_app.config.get("PAGE_SIZE", 50),
+    holders = db.paginate(
+        reports.competence_holdings_query(record.id),
+        page=page_number(),
+        per_page=current_app.config.get("PAGE_SIZE", 50),
+        error_out=False,
     )
     return render(
         "dossiers/competence.html",
@@ -97,7 +105,9 @@ def competence(code):
         rows=sorted(rows, key=lambda r: (-r.severity, r.service_code)),
         mitigations=mitigations.open_for((r.requirement_id for r in rows), as_of),
         holders=holders,
-        needed=reports.assignments_where_needed(record.id, as_of),
+        needed=reports.assignments_where_needed(
+            record.id, as_of, (h.person_id for h in holders.items)
+        ),
         stale_before=as_of - timedelta(days=reports.STALE_DAYS),
     )
 

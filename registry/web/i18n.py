@@ -9,7 +9,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["CLI_LOCALE"]
     lang = session.get("lang")
-    if lang in current_app.config["LANGUAGES"]:
+    if isinstance(lang, str) and lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

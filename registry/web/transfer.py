@@ -39,7 +39,7 @@ from registry.domain import interchange as fmt
 from registry.domain.permissions import Permission
 from registry.domain.provenance import README_NAME
 from registry.extensions import db
-from registry.services import audit, interchange, provenance, statistics, workbook
+from registry.services import audit, imports, interchange, provenance, workbook
 from registry.services.errors import ServiceError
 from registry.web import transfer_jobs as jobs
 from registry.web.decorators import permission_required
@@ -380,8 +380,7 @@ def apply():
         plan = interchange.import_files(actor, import_sources(files))
         if plan.ok:
             db.session.commit()
-            statistics.refresh(plan.tables, plan.rows_written)
-            db.session.commit()
+            imports.finish(plan)
     except ServiceError as error:
         db.session.rollback()
         release_upload(token)

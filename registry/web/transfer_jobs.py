@@ -17,7 +17,7 @@ from pathlib import Path
 
 from registry.database import immediate_writes
 from registry.extensions import db
-from registry.services import interchange, statistics
+from registry.services import imports, interchange
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
             plan = interchange.import_files(actor, import_sources(files), progress=progress)
             if plan.ok:
                 db.session.commit()
-                statistics.refresh(plan.tables, plan.rows_written)
-                db.session.commit()
+                imports.finish(plan)
             else:
                 db.session.rollback()
             _write(

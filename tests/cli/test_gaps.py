@@ -117,3 +117,20 @@ def test_bad_as_of_is_a_clear_error(runner, app, bad):
 def test_negative_horizon_is_refused(runner, app):
     result = runner.invoke(args=["gaps", "--horizon", "-1"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["gaps"],
+        ["forecast"],
+        ["notify", "--dry-run"],
+        ["snapshot"],
+        ["attest", "create", "--horizon", "90", "--statement", "x", "--by", "a@example.org"],
+    ],
+)
+@pytest.mark.parametrize("day", ["0999-12-31", "2201-01-01", "31-12-2025"])
+def test_every_command_reads_days_alike_and_refuses_them_outside_the_period(runner, command, day):
+    result = runner.invoke(args=[*command, "--as-of", day])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output or "1900" in result.output

@@ -452,11 +452,13 @@ def test_sql_agrees_with_the_pure_rules(app, scenario):
 
         ids = [r.id for r in registry.requirements]
         holders = service.qualified_holders(ids, as_of)
+        first_two = service.qualified_holders(ids, as_of, limit=2)
         suggested = service.suggestions_for(ids, as_of, horizon)
         for rid in ids:
             assert {h.person_id for h in holders[rid]} == rules.qualified_people(
                 registry, rid, as_of
             )
+            assert first_two[rid] == holders[rid][:2]  # the database picks the same first ones
             assert [(s.person_id, s.level, s.kind, s.shares_org_unit) for s in suggested[rid]] == [
                 (s.person_id, s.level, s.kind, s.shares_org_unit)
                 for s in rules.suggestions(registry, rid, as_of, horizon)

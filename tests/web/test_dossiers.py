@@ -210,3 +210,38 @@ def test_service_dossier_lists_the_worst_requirements_first(manager, demo):
         for row in page.find("table", id="requirements").find_all("tr", data_competence=True)
     ]
     assert order == ["FB", "PRIV", "CM", "SEC"]
+
+
+# --- at region scale: a busy service, a widely held competence --------------------------------
+
+
+def test_a_busy_service_and_a_common_competence_stay_one_readable_page(make_app, users):
+    """Fifteen qualified people: the requirement names the first twelve and counts the rest;
+    assigned people and holders come a page at a time, and the next page has the rest."""
+    from tests import factories
+    from tests.support import login
+
+    service = factories.make_service(code="busy")
+    competence = factories.make_competence(code="COMMON")
+    factories.make_requirement(service, competence, required_level=2, min_holders=1)
+    for n in range(15):
+        person = factories.make_person(name=f"Holder {n:02}")
+        factories.make_assignment(person, service)
+        factories.make_holding(person, competence, level=3)
+    db.session.commit()
+    client = make_app(PAGE_SIZE=10).test_client()
+    login(client, users["manager"])
+    client.post("/language", data={"lang": "en"})
+
+    page = parse(client.get("/services/busy", query_string=PERIOD))
+    now = page.find("table", id="requirements").find(data_holders="now")
+    assert len(names(now)) == 12 and "and 3 more" in now.text()
+    assigned = page.find("table", id="assignments").find_all("tr", data_person=True)
+    assert len(assigned) == 10 and "1–10 of 15" in page.text()
+    second = parse(client.get("/services/busy", query_string={**PERIOD, "page": 2}))
+    assert len(second.find("table", id="assignments").find_all("tr", data_person=True)) == 5
+
+    page = parse(client.get("/competences/COMMON", query_string=PERIOD))
+    assert "1–10 of 15" in page.text()
+    second = parse(client.get("/competences/COMMON", query_string={**PERIOD, "page": 2}))
+    assert "11–15 of 15" in second.text()

@@ -1,5 +1,5 @@
-"""The gap analysis itself: every analysed requirement with its figures, from the cache when
-nothing narrows it, else straight from SQL."""
+"""The gap analysis itself: every analysed requirement with its figures, from the cache of
+full analyses when it holds one (filtered in memory), else straight from SQL."""
 
 from collections.abc import Iterable
 from dataclasses import replace
@@ -36,8 +36,22 @@ def analyse(
     as_of, horizon = resolve(as_of, horizon)
     if service_ids is not None:
         filters = replace(filters or GapFilter(), service_ids=tuple(service_ids))
-    if not cache.enabled() or (filters and filters.narrows_requirements()):
+    if not cache.enabled():
         return sql.compute(as_of, horizon, filters)  # every filter in SQL
+    if filters and filters.narrows_requirements():
+        # A dossier or a filtered list: from the cached full analysis when there is one
+        # (a few rows out of thousands, filtered in memory), else only those rows from SQL.
+        cached = cache.cached_analysis(as_of, horizon)
+        if cached is not None:
+            return [row for row in cached if _keep(row, filters)]
+        from registry.services import head_cache  # it builds on this package's cache
+
+        narrowed = filters
+        rows = head_cache.memo(
+            ("gaps", as_of, horizon, narrowed),
+            lambda: tuple(sql.compute(as_of, horizon, narrowed)),
+        )
+        return list(rows)
     rows = cache.full_analysis(as_of, horizon)
     if filters and filters.statuses:
         rows = [row for row in rows if _keep(row, filters)]

@@ -32,10 +32,9 @@ from registry.models import (
     Requirement,
     Service,
 )
-from registry.services.gaps import sql
+from registry.services.gaps import sql, store
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
-_CACHE_SIZE = 16
 _MAX_EVENTS = 500  # more events than this since the cached head: recompute everything
 # Events of these entities never change a gap figure (accounts, logins and refusals,
 # mitigations, the org-unit tree, redactions, trend snapshots): the cached analysis stays as it is.
@@ -51,18 +50,88 @@ _NEUTRAL_ENTITIES = frozenset(
         "api_token",
     }
 )
-_cache: OrderedDict = OrderedDict()
 log = logging.getLogger(__name__)
-_cache_lock = threading.Lock()
+
+
+class HeadCache:
+    """Full computations of one kind (every analysed requirement for an as-of date and a
+    horizon or window), kept on the audit head: in memory per process, and in the database
+    (`store`) for the next process. When the head has moved, the events since name what was
+    written (`affected_since`) and only those requirements are recomputed.
+
+    `compute(as_of, parameter, requirement_ids)` computes every row (None) or those rows;
+    `order` sorts rows as the full computation returns them."""
+
+    def __init__(self, kind: str, row_type: type, compute, order, size: int) -> None:
+        self.kind, self.row_type, self.size = kind, row_type, size
+        self._compute, self._order = compute, order
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, as_of: date, parameter: int, compute: bool = True) -> list | None:
+        """The rows at the current head: from memory, brought up to date from memory or from
+        the database, or (with `compute`) computed; None when none of that is possible
+        without a full computation and `compute` is off."""
+        head = _head()
+        if head is None:
+            return self._compute(as_of, parameter, None) if compute else None
+        key = (str(db.engine.url), as_of, parameter)
+        with self._lock:
+            entry = self._entries.get(key)
+        rows = self._current(entry, head, as_of, parameter)
+        if rows is None:
+            stored = store.load(self.kind, self.row_type, as_of, parameter)
+            rows = self._current(stored, head, as_of, parameter)
+        computed = rows is None
+        if rows is None:
+            if not compute:
+                return None
+            log.info(
+                "%s cache: full computation for %s/%s at head %s",
+                self.kind,
+                as_of,
+                parameter,
+                head.count,
+            )
+            rows = self._compute(as_of, parameter, None)
+        with self._lock:
+            current = self._entries.get(key)
+            if current is None or current.count <= head.count:  # never step back to an older head
+                self._entries[key] = _Entry(head.count, head.hash, tuple(rows))
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        if computed:
+            store.save(self.kind, self.row_type, as_of, parameter, head.count, head.hash, rows)
+        return rows
+
+    def _current(self, entry, head, as_of: date, parameter: int) -> list | None:
+        """`entry`'s rows brought up to `head` by recomputing only the requirements the events
+        since can have changed; None when that cannot be bounded or is not worth it."""
+        if entry is None or entry.count > head.count:
+            return None
+        if (entry.count, entry.hash) == (head.count, head.hash):
+            return list(entry.rows)
+        affected = affected_since(entry.count, entry.hash, head, entry.rows)
+        if affected is None:
+            return None
+        fresh = self._compute(as_of, parameter, tuple(sorted(affected))) if affected else []
+        kept = [row for row in entry.rows if row.requirement_id not in affected]
+        return sorted(kept + fresh, key=self._order)
+
+    def clear(self) -> None:
+        """Forget what this process holds (the database's stored results stay)."""
+        with self._lock:
+            self._entries.clear()
 
 
 @dataclass(frozen=True)
 class _Entry:
-    """A full analysis and the audit head it was computed at."""
+    """A full computation and the audit head it was made at."""
 
     count: int
     hash: str
-    rows: tuple[GapRow, ...]
+    rows: tuple
 
 
 def enabled() -> bool:
@@ -85,36 +154,26 @@ def _head():
     ).one_or_none()
 
 
+def _compute_gaps(as_of: date, horizon: int, requirement_ids: tuple[int, ...] | None):
+    filters = None if requirement_ids is None else GapFilter(requirement_ids=requirement_ids)
+    return sql.compute(as_of, horizon, filters)
+
+
+_gaps = HeadCache("gaps", GapRow, _compute_gaps, report_order, size=16)
+
+
 def full_analysis(as_of: date, horizon: int) -> list[GapRow]:
-    head = _head()
-    if head is None:
-        return sql.compute(as_of, horizon, None)
-    key = (str(db.engine.url), as_of, horizon)
-    with _cache_lock:
-        entry = _cache.get(key)
-    if entry is not None and (entry.count, entry.hash) == (head.count, head.hash):
-        return list(entry.rows)
-    rows = None
-    if entry is not None and entry.count < head.count:
-        rows = _refreshed(entry, head, as_of, horizon)
-    if rows is None:
-        if entry is not None:
-            log.info(
-                "gap cache: full recomputation for %s/%s days (head %s → %s)",
-                as_of,
-                horizon,
-                entry.count,
-                head.count,
-            )
-        rows = sql.compute(as_of, horizon, None)
-    with _cache_lock:
-        current = _cache.get(key)
-        if current is None or current.count <= head.count:  # never step back to an older head
-            _cache[key] = _Entry(head.count, head.hash, tuple(rows))
-            _cache.move_to_end(key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    """Every analysed requirement at the current head: cached, refreshed, or computed."""
+    rows = _gaps.get(as_of, horizon)
+    assert rows is not None
     return rows
+
+
+def cached_analysis(as_of: date, horizon: int) -> list[GapRow] | None:
+    """The full analysis when it is at hand at the current head, or can be brought there by
+    recomputing a few requirements; None otherwise (then a narrow question is cheaper to ask
+    the database directly than a full analysis would be)."""
+    return _gaps.get(as_of, horizon, compute=False)
 
 
 def affected_since(count: int, hash_: str, head, rows) -> set[int] | None:
@@ -155,21 +214,6 @@ def affected_since(count: int, hash_: str, head, rows) -> set[int] | None:
     if len(affected) > max(50, len(rows) // 2):
         return None  # most of the registry: one full statement is cheaper
     return affected
-
-
-def _refreshed(entry: _Entry, head, as_of: date, horizon: int) -> list[GapRow] | None:
-    """The cached analysis brought up to `head` by recomputing only the requirements the
-    events since then can have changed; None when that is not possible or not worth it."""
-    affected = affected_since(entry.count, entry.hash, head, entry.rows)
-    if affected is None:
-        return None
-    fresh = (
-        sql.compute(as_of, horizon, GapFilter(requirement_ids=tuple(sorted(affected))))
-        if affected
-        else []
-    )
-    kept = [row for row in entry.rows if row.requirement_id not in affected]
-    return sorted(kept + fresh, key=report_order)
 
 
 # The contract between writes and the cache. Every write records an audit event naming its
@@ -258,6 +302,6 @@ class _Changes:
 
 
 def clear_cache() -> None:
-    """Forget every cached analysis (the cache is also invalidated by every write)."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget every analysis this process holds (the cache is also invalidated by every
+    write; stored results in the database stay, and are only used at their own head)."""
+    _gaps.clear()

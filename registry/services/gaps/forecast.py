@@ -15,8 +15,6 @@ Why more than 400 lines: the statement, the causes of the first shortfall and th
 one computation.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -129,7 +127,7 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     fc = func.coalesce
     lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
     hi = least(x, fc(p.leave_date, x), fc(a.end_on, x), fc(h.expires_on, x))
-    pairs = (
+    pairs_query = (
         select(
             ar.c.rid,
             a.person_id,
@@ -153,9 +151,10 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
         .where(lo < hi)
     )
     scope = _scope(filters)
-    if scope is not None:  # a few requirements: let the planner use the indexes
-        pairs = pairs.where(a.service_id.in_(scope[0]), h.competence_id.in_(scope[1]))
-    pairs = pairs.cte("fpairs")
+    if scope is not None:  # a few requirements: let the planner start from their services
+        # (not from the holdings of their competences: see gaps.sql.qualified_pairs)
+        pairs_query = pairs_query.where(a.service_id.in_(scope[0]))
+    pairs = pairs_query.cte("fpairs")
     counts = (
         select(pairs.c.rid, func.sum(case((pairs.c.lo == d, 1), else_=0)).label("now"))
         .group_by(pairs.c.rid)
@@ -289,63 +288,30 @@ def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[Fo
 
 # --- the cache on the audit head -------------------------------------------------------------
 
-_CACHE_SIZE = 8
-_cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+
+def _compute_some(as_of: date, days: int, requirement_ids: tuple[int, ...] | None):
+    filters = None if requirement_ids is None else GapFilter(requirement_ids=requirement_ids)
+    return compute(as_of, days, filters)
+
+
+# Cached on the audit head like the gap analysis (the same events say what to recompute), in
+# memory and in the database: every write moves the head, so a forecast computed before a
+# write is never served after it.
+_forecasts = gap_cache.HeadCache("forecast", ForecastRow, _compute_some, model.sort_key, size=8)
 
 
 def _full(as_of: date, days: int) -> list[ForecastRow]:
-    """The whole forecast, cached on the audit head like the gap analysis: every write moves
-    the head, so a forecast computed before a write is never served after it. When the head
-    has moved, the events since say which requirements can have changed (the gap cache's own
-    reading of them): only those are recomputed, and logins and the like recompute nothing."""
-    head = gap_cache._head() if gap_cache.enabled() else None
-    if head is None:
+    """The whole forecast, from the cache when the gap cache is on."""
+    if not gap_cache.enabled():
         return compute(as_of, days)
-    key = (str(db.engine.url), as_of, days)
-    with _lock:
-        entry = _cache.get(key)
-    if entry is not None and (entry.count, entry.hash) == (head.count, head.hash):
-        return list(entry.rows)
-    rows = None
-    if entry is not None and entry.count < head.count:
-        rows = _refreshed(entry, head, as_of, days)
-    if rows is None:
-        rows = compute(as_of, days)
-    with _lock:
-        current = _cache.get(key)
-        if current is None or current.count <= head.count:  # never step back to an older head
-            _cache[key] = _Entry(head.count, head.hash, tuple(rows))
-            _cache.move_to_end(key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    rows = _forecasts.get(as_of, days)
+    assert rows is not None
     return rows
 
 
-@dataclass(frozen=True)
-class _Entry:
-    count: int
-    hash: str
-    rows: tuple[ForecastRow, ...]
-
-
-def _refreshed(entry: _Entry, head, as_of: date, days: int) -> list[ForecastRow] | None:
-    """The cached forecast brought up to `head`, recomputing only the requirements the
-    events since can have changed; None when that cannot be bounded or is not worth it."""
-    affected = gap_cache.affected_since(entry.count, entry.hash, head, entry.rows)
-    if affected is None:
-        return None
-    fresh = (
-        compute(as_of, days, GapFilter(requirement_ids=tuple(sorted(affected)))) if affected else []
-    )
-    kept = [row for row in entry.rows if row.requirement_id not in affected]
-    return sorted(kept + fresh, key=model.sort_key)
-
-
 def clear_cache() -> None:
-    """Forget every cached forecast."""
-    with _lock:
-        _cache.clear()
+    """Forget every forecast this process holds."""
+    _forecasts.clear()
 
 
 def resolve_days(days: int | None) -> int:
@@ -365,8 +331,40 @@ def forecast(
     Without a narrowing filter it comes from the cache on the audit head."""
     as_of, days = as_of or date.today(), resolve_days(days)
     if filters and filters.narrows_requirements():
-        return compute(as_of, days, filters)
+        return _narrowed(as_of, days, filters)
     return _full(as_of, days)
+
+
+def _narrowed(as_of: date, days: int, filters: GapFilter) -> list[ForecastRow]:
+    """Some requirements' forecast: from the cached whole when it is at hand (as for the gap
+    analysis), else from SQL for just those, memoised on the audit head."""
+    if not gap_cache.enabled():
+        return compute(as_of, days, filters)
+    whole = None if filters.areas else _forecasts.get(as_of, days, compute=False)
+    if whole is not None:
+        return [row for row in whole if _matches(row, filters)]
+    from registry.services import head_cache  # it builds on the gap cache
+
+    return list(
+        head_cache.memo(
+            ("forecast", as_of, days, filters), lambda: tuple(compute(as_of, days, filters))
+        )
+    )
+
+
+def _matches(row: ForecastRow, f: GapFilter) -> bool:
+    """Whether `row` passes every filter but the status and the area (a forecast row has
+    neither)."""
+    return all(
+        (
+            not f.service_ids or row.service_id in f.service_ids,
+            not f.provider_ids or row.provider_id in f.provider_ids,
+            not f.criticalities or row.criticality in f.criticalities,
+            not f.framework_ids or row.framework_id in f.framework_ids,
+            not f.competence_ids or row.competence_id in f.competence_ids,
+            not f.requirement_ids or row.requirement_id in f.requirement_ids,
+        )
+    )
 
 
 def by_requirement(as_of: date | None = None, days: int | None = None) -> dict[int, ForecastRow]:
@@ -411,5 +409,6 @@ def upcoming(
     shown = rows if limit is None else rows[:limit]
     months: dict[date, list[ForecastRow]] = {}
     for row in shown:
+        assert row.first_short_on is not None  # chosen above
         months.setdefault(row.first_short_on.replace(day=1), []).append(row)
     return Upcoming(list(months.items()), len(rows), len(shown), model.window_end(as_of, days))

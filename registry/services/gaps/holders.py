@@ -3,7 +3,7 @@ suggestions (DESIGN.md), each one statement for any number of requirements."""
 
 from datetime import date
 
-from sqlalchemy import Date, and_, bindparam, case, exists, literal, or_, select
+from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from registry.extensions import db
@@ -12,16 +12,19 @@ from registry.services.gaps.rows import Holder, SuggestedPerson, resolve
 from registry.services.gaps.sql import assigned_on, days, employed_on, valid_on
 
 
-def qualified_holders(requirement_ids: list[int], day: date) -> dict[int, list[Holder]]:
+def qualified_holders(
+    requirement_ids: list[int], day: date, limit: int | None = None
+) -> dict[int, list[Holder]]:
     """For each requirement, the people qualified on `day` with their levels (highest level
-    first, then by name); one query for any number of requirements."""
+    first, then by name), at most `limit` of them; one query for any number of requirements.
+    (How many there are in all is the gap row's holders_now or holders_at_horizon.)"""
     result: dict[int, list[Holder]] = {rid: [] for rid in requirement_ids}
     if not requirement_ids:
         return result
     d = bindparam("day", day, type_=Date)
     r, a, h, p = Requirement, Assignment, Holding, Person
     stmt = (
-        select(r.id, p.id, p.employee_number, p.name, h.level)
+        select(r.id.label("rid"), p.id, p.employee_number, p.name, h.level)
         .join(a, a.service_id == r.service_id)
         .join(
             h,
@@ -36,6 +39,18 @@ def qualified_holders(requirement_ids: list[int], day: date) -> dict[int, list[H
             r.id.in_(list(requirement_ids)), assigned_on(d, a), valid_on(d, h), employed_on(d, p)
         )
     )
+    if limit is not None:
+        # The first `limit` per requirement, chosen by the database (a busy service has
+        # hundreds of qualified people per requirement at region scale).
+        rank = (
+            func.row_number()
+            .over(partition_by=r.id, order_by=(h.level.desc(), p.name, p.id))
+            .label("rank")
+        )
+        ranked = stmt.add_columns(rank).subquery("ranked")
+        stmt = select(
+            ranked.c.rid, ranked.c.id, ranked.c.employee_number, ranked.c.name, ranked.c.level
+        ).where(ranked.c.rank <= limit)
     for rid, person_id, number, name, level in db.session.execute(stmt):
         result[rid].append(Holder(person_id, number, name, level))
     for holders in result.values():

@@ -158,4 +158,5 @@ def coverage_by_provider(rows: Iterable[GapRow]) -> list[CoverageSummary]:
 
 def coverage_by_service(rows: Iterable[GapRow]) -> dict[int, CoverageSummary]:
     """Coverage per service id, labelled with the service name."""
-    return {s.key: s for s in coverage_by(rows, lambda r: r.service_id, lambda r: r.service_name)}
+    summaries = coverage_by(rows, lambda r: r.service_id, lambda r: r.service_name)
+    return {s.key: s for s in summaries if isinstance(s.key, int)}

@@ -156,8 +156,12 @@ def qualified_pairs(ar, d, e, name: str = "pairs", scope=None):
         .join(p, p.id == a.person_id)
         .where(or_(on_d, on_e))
     )
-    if scope is not None:  # a few requirements: let the planner use the indexes
-        stmt = stmt.where(a.service_id.in_(scope[0]), h.competence_id.in_(scope[1]))
+    if scope is not None:  # a few requirements: let the planner start from their services
+        # Only the services: a condition on the holding's competence lets SQLite start from
+        # the holdings of a popular competence (20,000 of them at region scale, where its
+        # statistics, averages without histograms, promise 400) and probe each against every
+        # requirement: 3.5 million probes for one competence dossier instead of 17,000.
+        stmt = stmt.where(a.service_id.in_(scope[0]))
     return stmt.cte(name)
 
 

@@ -220,10 +220,10 @@ def _records_of(people_ids: set[int]):
     ):
         holdings[row.person_id][row.competence_id] = rules.Holding(*row)
     assignments: dict[int, list[rules.Assignment]] = {pid: [] for pid in people}
-    for row in db.session.execute(
+    for a in db.session.execute(
         select(
             Assignment.person_id, Assignment.service_id, Assignment.start_on, Assignment.end_on
         ).where(Assignment.person_id.in_(ids))
     ):
-        assignments[row.person_id].append(rules.Assignment(*row))
+        assignments[a.person_id].append(rules.Assignment(*a))
     return people, holdings, assignments
