@@ -26,6 +26,7 @@ from registry.web.forms.catalogue import (
     FrameworkForm,
     SearchForm,
 )
+from registry.web.i18n import localize_text
 
 bp = Blueprint("competences", __name__, url_prefix="/competences")
 
@@ -107,7 +108,7 @@ def delete(code):
             "services/delete.html",
             record=competence,
             references=catalogue.competence_references(competence),
-            name=f"{competence.code} {competence.name}",
+            name=f"{competence.code} {localize_text(competence)}",
             back=url_for("dossiers.competence", code=code),
             retire_url=None if competence.retired else url_for("competences.retire", code=code),
         ),
@@ -176,11 +177,11 @@ def delete_framework(fid):
             "services/delete.html",
             record=framework,
             references=catalogue.framework_references(framework),
-            name=framework.name,
+            name=localize_text(framework),
             back=back,
             retire_url=None,
         ),
         lambda version: catalogue.delete_framework(actor(), framework, version),
         lambda: back,
-        _("%(name)s has been deleted.", name=framework.name),
+        _("%(name)s has been deleted.", name=localize_text(framework)),
     )
