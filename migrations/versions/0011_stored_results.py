@@ -1,14 +1,14 @@
 """Stored results: full gap analyses and forecasts kept for the next process.
 
 Revision ID: 0011_stored_results
-Revises: 0004_actions
+Revises: 0010_bilingual
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_stored_results"
-down_revision = "0004_actions"
+down_revision = "0010_bilingual"
 branch_labels = None
 depends_on = None
 

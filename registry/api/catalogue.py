@@ -206,7 +206,7 @@ class CompetenceArgs(PageArgs):
     framework = s.Text(60, metadata={"description": "Framework key."})
     area = s.Text(120)
     retired = ma.fields.Boolean(load_default=None, allow_none=True)
-    q = s.Text(200, metadata={"description": "Part of the code or name."})
+    q = s.Text(200, metadata={"description": "Part of the code or name (Dutch or English)."})
 
 
 _COMPETENCE = (joinedload(Competence.framework),)
@@ -234,6 +234,7 @@ def list_competences(args):
         query = query.where(
             Competence.code.contains(pattern, autoescape=True)
             | Competence.name.contains(pattern, autoescape=True)
+            | Competence.name_en.contains(pattern, autoescape=True)
         )
     query = query.order_by(Competence.code, Competence.id)
     return paginate(query, args, headers), 200, headers

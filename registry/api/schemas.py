@@ -122,10 +122,17 @@ class ProviderOut(Record):
     kind = ma.fields.String(allow_none=True, metadata={"example": "cooperative"})
 
 
+# The English name and description of frameworks and competences: optional; left out of a
+# PUT, the stored ones are kept (clients written before they existed change nothing).
+ENGLISH = "In English, shown to users who chose English; left out: kept as stored."
+
+
 class FrameworkIn(Strict):
     key = Text(60, "e-cf-4", required=True, allow_none=False)
     name = Text(200, "e-CF 4.0", required=True, allow_none=False)
     description = Text(LONG_TEXT, load_default=None)
+    name_en = Text(200, "e-CF 4.0", metadata={"description": ENGLISH})
+    description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
     label_1 = Text(100, "aware", load_default=None)
     label_2 = Text(100, load_default=None)
     label_3 = Text(100, load_default=None)
@@ -137,6 +144,8 @@ class FrameworkOut(Record):
     key = ma.fields.String(metadata={"example": "e-cf-4"})
     name = ma.fields.String(metadata={"example": "e-CF 4.0"})
     description = ma.fields.String(allow_none=True)
+    name_en = ma.fields.String(allow_none=True, metadata={"example": "e-CF 4.0"})
+    description_en = ma.fields.String(allow_none=True)
     label_1 = ma.fields.String(allow_none=True, metadata={"example": "aware"})
     label_2 = ma.fields.String(allow_none=True)
     label_3 = ma.fields.String(allow_none=True)
@@ -146,16 +155,19 @@ class FrameworkOut(Record):
 
 class CompetenceIn(Strict):
     code = Text(40, "CM-01", required=True, allow_none=False)
-    name = Text(200, "Contract management", required=True, allow_none=False)
+    name = Text(200, "Contractmanagement", required=True, allow_none=False)
+    name_en = Text(200, "Contract management", metadata={"description": ENGLISH})
     framework_id = Id(load_default=None)
-    area = Text(120, "Commissioning", load_default=None)
+    area = Text(120, "Regie", load_default=None)
     description = Text(LONG_TEXT, load_default=None)
+    description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
     retired = StrictBoolean(load_default=False, metadata={"example": False})
 
 
 class CompetenceOut(Record):
     code = ma.fields.String(metadata={"example": "CM-01"})
-    name = ma.fields.String(metadata={"example": "Contract management"})
+    name = ma.fields.String(metadata={"example": "Contractmanagement"})
+    name_en = ma.fields.String(allow_none=True, metadata={"example": "Contract management"})
     framework_id = ma.fields.Integer(allow_none=True)
     framework = ma.fields.Function(
         lambda c: c.framework.key if c.framework else None,
@@ -164,6 +176,7 @@ class CompetenceOut(Record):
     )
     area = ma.fields.String(allow_none=True)
     description = ma.fields.String(allow_none=True)
+    description_en = ma.fields.String(allow_none=True)
     retired = ma.fields.Boolean(metadata={"example": False})
 
 

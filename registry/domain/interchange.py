@@ -108,6 +108,10 @@ COMPETENCES = FileSpec(
         Column("area", max_length=120),
         Column("description", max_length=LONG_TEXT),
         Column("retired", BOOL, default=False),
+        # Optional English versions (after the columns of DESIGN.md): a file without them
+        # leaves the stored ones as they are.
+        Column("name_en", max_length=200),
+        Column("description_en", max_length=LONG_TEXT),
     ),
     key=("code",),
 )

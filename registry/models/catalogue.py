@@ -1,4 +1,8 @@
-"""The competence catalogue: frameworks with their level labels, and competences."""
+"""The competence catalogue: frameworks with their level labels, and competences.
+
+`name` and `description` are in the organisation's language (Dutch); `name_en` and
+`description_en` are optional English versions, shown to users who chose English
+(`registry.domain.language`)."""
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +21,8 @@ class Framework(Versioned, Base):
     key: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     label_1: Mapped[str | None] = mapped_column(String(100))
     label_2: Mapped[str | None] = mapped_column(String(100))
     label_3: Mapped[str | None] = mapped_column(String(100))
@@ -44,6 +50,8 @@ class Competence(Versioned, Base):
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"), index=True)
     area: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     framework: Mapped[Framework | None] = relationship(back_populates="competences")

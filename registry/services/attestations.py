@@ -33,6 +33,7 @@ def frozen_records(rows) -> list[dict]:
             "service_name": r.service_name,
             "competence": r.competence_code,
             "competence_name": r.competence_name,
+            "competence_name_en": r.competence_name_en,  # absent in older attestations
             "required_level": r.required_level,
             "min_holders": r.min_holders,
             "holders_now": r.holders_now,

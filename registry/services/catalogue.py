@@ -411,9 +411,22 @@ def _framework_values(fields: dict, framework: Framework | None) -> dict:
         "key": key,
         "name": name,
         "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
+        **_english(fields, framework),
     }
     for level in LEVELS:
         values[f"label_{level}"] = _optional(fields.get(f"label_{level}"), f"label_{level}", 100)
+    return values
+
+
+def _english(fields: dict, record) -> dict:
+    """The optional English name and description; a caller that does not name them (an older
+    API client) leaves the stored ones as they are."""
+    values = {}
+    for name, length in (("name_en", 200), ("description_en", MAX_TEXT_LENGTH)):
+        if name in fields:
+            values[name] = _optional(fields[name], name, length)
+        elif record is None:
+            values[name] = None
     return values
 
 
@@ -467,6 +480,7 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
         "framework_id": framework.id if framework else None,
         "area": _optional(fields.get("area"), "area", 120),
         "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
+        **_english(fields, competence),
         "retired": bool(fields.get("retired")),
     }
 
@@ -555,8 +569,8 @@ def services_per_provider(provider_ids: list[int]) -> dict[int, int]:
 
 
 def competences_query(text: str = "", state: str | None = None) -> Select:
-    """Competences with framework, by code; `text` in code, name, area or framework name;
-    `state` "in_use" or "retired"."""
+    """Competences with framework, by code; `text` in code, name (Dutch or English), area or
+    framework name; `state` "in_use" or "retired"."""
     query = (
         select(Competence)
         .outerjoin(Competence.framework)
@@ -565,7 +579,15 @@ def competences_query(text: str = "", state: str | None = None) -> Select:
     )
     if text:
         query = query.where(
-            contains(text, Competence.code, Competence.name, Competence.area, Framework.name)
+            contains(
+                text,
+                Competence.code,
+                Competence.name,
+                Competence.name_en,
+                Competence.area,
+                Framework.name,
+                Framework.name_en,
+            )
         )
     if state == "in_use":
         query = query.where(Competence.retired.is_(False))
@@ -575,10 +597,10 @@ def competences_query(text: str = "", state: str | None = None) -> Select:
 
 
 def frameworks_query(text: str = "") -> Select:
-    """Frameworks by name; `text` in name or key."""
+    """Frameworks by name; `text` in name (Dutch or English) or key."""
     query = select(Framework).order_by(Framework.name)
     if text:
-        query = query.where(contains(text, Framework.name, Framework.key))
+        query = query.where(contains(text, Framework.name, Framework.name_en, Framework.key))
     return query
 
 
@@ -624,16 +646,29 @@ def provider_names() -> list[tuple[int, str]]:
     return list(db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name)))
 
 
-def framework_names() -> list[tuple[int, str]]:
-    """(id, name) of every framework, by name: the framework choices."""
-    return list(db.session.execute(select(Framework.id, Framework.name).order_by(Framework.name)))
+def framework_names() -> list[tuple[int, str, str | None]]:
+    """(id, name, English name) of every framework, by name: the framework choices."""
+    return list(
+        db.session.execute(
+            select(Framework.id, Framework.name, Framework.name_en).order_by(Framework.name)
+        )
+    )
 
 
 def competence_options(current: Competence | None = None, by_framework: bool = True):
     """Competences that can be chosen (not retired, plus `current`): rows of (id, code, name,
-    retired, framework name), grouped by framework name (or by code)."""
+    retired, framework name, English name, English framework name), grouped by framework name
+    (or by code)."""
     query = (
-        select(Competence.id, Competence.code, Competence.name, Competence.retired, Framework.name)
+        select(
+            Competence.id,
+            Competence.code,
+            Competence.name,
+            Competence.retired,
+            Framework.name,
+            Competence.name_en,
+            Framework.name_en,
+        )
         .outerjoin(Framework, Competence.framework_id == Framework.id)
         .where(
             or_(Competence.retired.is_(False), Competence.id == (current.id if current else None))

@@ -2,10 +2,11 @@
 
 The data lives in `registry/demo_data/`: the interchange files of `voorbeeldstad/` (with
 realistic gaps: departures within the horizon, a service nobody can commission, a contract
-ending) and `catalogue.json`, which adds what the interchange format does not carry: the
-frameworks' keys, descriptions and level labels, and the kind of each provider. Those are
-created first; the CSV files then go through `plan_import`/`apply_import` like any import, so
-every record has its audit event.
+ending; competences with English names and descriptions) and `catalogue.json`, which adds what
+the interchange format does not carry: the frameworks' keys, descriptions, English names and
+descriptions and level labels, and the kind of each provider. Those are created first; the CSV
+files then go through `plan_import`/`apply_import` like any import, so every record has its
+audit event.
 """
 
 import json
@@ -65,7 +66,12 @@ def _create_catalogue(actor: audit.Actor) -> None:
             (
                 "framework",
                 Framework(
-                    key=item["key"], name=item["name"], description=item["description"], **labels
+                    key=item["key"],
+                    name=item["name"],
+                    description=item["description"],
+                    name_en=item.get("name_en"),
+                    description_en=item.get("description_en"),
+                    **labels,
                 ),
             )
         )

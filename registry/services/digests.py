@@ -74,6 +74,9 @@ class Item:
     on: date | None
     detail: str = ""  # a kind code or a name, shown by the templates
     extra: tuple = ()
+    # The English competence name, when `subject` (or, for an assessment, `detail`) is one.
+    subject_en: str | None = None
+    detail_en: str | None = None
 
 
 @dataclass
@@ -278,6 +281,7 @@ def _expiring_assessments(as_of: date, end: date) -> list[Item]:
             Person.name,
             Holding.expires_on,
             Competence.name,
+            Competence.name_en,
         )
         .select_from(Holding)
         .join(Assignment, Assignment.person_id == Holding.person_id)
@@ -301,8 +305,8 @@ def _expiring_assessments(as_of: date, end: date) -> list[Item]:
         .order_by(Holding.expires_on, Service.code, Person.name)
     )
     return [
-        Item(sid, code, name, person, on, competence)
-        for sid, code, name, person, on, competence in db.session.execute(stmt)
+        Item(sid, code, name, person, on, competence, detail_en=competence_en)
+        for sid, code, name, person, on, competence, competence_en in db.session.execute(stmt)
     ]
 
 
@@ -319,6 +323,7 @@ def _mitigations(as_of: date, end: date) -> tuple[list[Item], list[Item]]:
             Mitigation.due_on,
             Mitigation.risk_expires_on,
             Person.name,
+            Competence.name_en,
         )
         .select_from(Mitigation)
         .join(Requirement, Requirement.id == Mitigation.requirement_id)
@@ -332,11 +337,11 @@ def _mitigations(as_of: date, end: date) -> tuple[list[Item], list[Item]]:
         .order_by(Service.code, Competence.name)
     )
     risks, overdue = [], []
-    for sid, code, name, competence, kind, due, expires, owner in db.session.execute(stmt):
+    for sid, code, name, competence, kind, due, expires, owner, en in db.session.execute(stmt):
         if kind == "accept_risk" and expires is not None and as_of <= expires <= end:
-            risks.append(Item(sid, code, name, competence, expires, kind))
+            risks.append(Item(sid, code, name, competence, expires, kind, subject_en=en))
         if due is not None and due < as_of:
-            overdue.append(Item(sid, code, name, competence, due, kind, (owner or "",)))
+            overdue.append(Item(sid, code, name, competence, due, kind, (owner or "",), en))
     risks.sort(key=lambda i: (i.on, i.service_code))
     overdue.sort(key=lambda i: (i.on, i.service_code))
     return risks, overdue

@@ -218,6 +218,8 @@ def records_query(spec_name: str):
             Competence.area,
             Competence.description,
             Competence.retired,
+            Competence.name_en,
+            Competence.description_en,
         ).outerjoin(Framework, Competence.framework_id == Framework.id)
     if spec_name == "people.csv":
         return select(

@@ -165,6 +165,7 @@ class HoldingLine:
     level: int
     assessed_on: date | None
     expires_on: date | None
+    competence_name_en: str | None = None
 
 
 @dataclass
@@ -197,6 +198,7 @@ def _holding_listing(conditions, order, limit: int) -> Listing:
             Holding.level,
             Holding.assessed_on,
             Holding.expires_on,
+            Competence.name_en,
         )
         .join(Person, Holding.person)
         .join(Competence, Holding.competence)
@@ -361,6 +363,7 @@ class Qualification:
     competence_name: str
     required_level: int
     level: int
+    competence_name_en: str | None = None
 
 
 def person_qualifications(person_id: int, as_of: date) -> list[Qualification]:
@@ -374,6 +377,7 @@ def person_qualifications(person_id: int, as_of: date) -> list[Qualification]:
             Competence.name,
             Requirement.required_level,
             Holding.level,
+            Competence.name_en,
         )
         .join(Service, Service.id == Requirement.service_id)
         .join(Competence, Competence.id == Requirement.competence_id)
@@ -414,12 +418,14 @@ def provider_choices() -> list[tuple[int, str]]:
     ]
 
 
-def framework_choices() -> list[tuple[int, str, str]]:
-    """(id, key, name) of the frameworks, by name."""
+def framework_choices() -> list[tuple[int, str, str, str | None]]:
+    """(id, key, name, English name) of the frameworks, by name."""
     return [
-        (row.id, row.key, row.name)
+        (row.id, row.key, row.name, row.name_en)
         for row in db.session.execute(
-            select(Framework.id, Framework.key, Framework.name).order_by(Framework.name)
+            select(Framework.id, Framework.key, Framework.name, Framework.name_en).order_by(
+                Framework.name
+            )
         )
     ]
 
@@ -483,6 +489,7 @@ class SkillColumn:
     code: str
     name: str
     required_level: int | None = None
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -530,7 +537,13 @@ def skills_for_service(service_id: int, as_of: date) -> SkillsMatrix:
     columns = [
         SkillColumn(*row)
         for row in db.session.execute(
-            select(Competence.id, Competence.code, Competence.name, Requirement.required_level)
+            select(
+                Competence.id,
+                Competence.code,
+                Competence.name,
+                Requirement.required_level,
+                Competence.name_en,
+            )
             .join(Requirement, Requirement.competence_id == Competence.id)
             .where(Requirement.service_id == service_id, Competence.retired.is_(False))
             .order_by(Competence.code)
@@ -559,9 +572,9 @@ def skills_for_org_unit(org_unit: OrgUnit, as_of: date, limit: int = 200) -> Ski
     person_ids = [p.person_id for p in people]
     columns = (
         [
-            SkillColumn(*row)
-            for row in db.session.execute(
-                select(Competence.id, Competence.code, Competence.name)
+            SkillColumn(cid, code, name, name_en=name_en)
+            for cid, code, name, name_en in db.session.execute(
+                select(Competence.id, Competence.code, Competence.name, Competence.name_en)
                 .where(
                     Competence.retired.is_(False),
                     Competence.id.in_(

@@ -20,6 +20,7 @@ from registry.web.forms.catalogue import (
     FrameworkForm,
     SearchForm,
 )
+from registry.web.i18n import localize_text
 
 bp = Blueprint("competences", __name__, url_prefix="/competences")
 
@@ -95,7 +96,7 @@ def delete(code):
         catalogue.competence_references(competence),
         lambda version: catalogue.delete_competence(actor(), competence, version),
         url_for("competences.index"),
-        name=f"{competence.code} {competence.name}",
+        name=f"{competence.code} {localize_text(competence)}",
         back=url_for("dossiers.competence", code=code),
         retire_url=None if competence.retired else url_for("competences.retire", code=code),
         deleted=competence.code,
@@ -152,6 +153,6 @@ def delete_framework(fid):
         catalogue.framework_references(framework),
         lambda version: catalogue.delete_framework(actor(), framework, version),
         back,
-        name=framework.name,
+        name=localize_text(framework),
         back=back,
     )

@@ -49,6 +49,7 @@ from registry.web.forms.people import (
     PeopleFilterForm,
     PersonForm,
 )
+from registry.web.i18n import localize_text, localized_choice
 from registry.web.navigation import safe_next
 from registry.web.templating import label
 
@@ -440,8 +441,12 @@ def assignment_delete(assignment_id):
 
 def _competence_choices(current: Competence | None = None):
     return [SelectChoice("", _("Choose a competence"))] + [
-        SelectChoice(
-            str(r.id), f"{r.code} — {r.name}" + (f" ({_('retired')})" if r.retired else "")
+        localized_choice(
+            str(r.id),
+            r.name,
+            r.name_en,
+            prefix=f"{r.code} — ",
+            suffix=f" ({_('retired')})" if r.retired else "",
         )
         for r in catalogue.competence_options(current, by_framework=False)
     ]
@@ -544,7 +549,7 @@ def holding_new():
             message=lambda h: _(
                 "The assessment of %(name)s for %(competence)s has been recorded.",
                 name=person.name,
-                competence=h.competence.name,
+                competence=localize_text(h.competence),
             ),
         )
     return _holding_page(None)(form=form)
@@ -571,7 +576,7 @@ def holding_edit(holding_id):
         message=lambda h: _(
             "The assessment of %(name)s for %(competence)s has been saved.",
             name=h.person.name,
-            competence=h.competence.name,
+            competence=localize_text(h.competence),
         ),
     )
 

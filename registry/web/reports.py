@@ -32,6 +32,7 @@ from registry.web.forms.reports import (
     SkillsForm,
     WhatIfForm,
 )
+from registry.web.i18n import localize_text, localized_choice
 from registry.web.templating import choices, label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -179,11 +180,11 @@ def gap_form() -> tuple[GapFilterForm, list, dict]:
     service_rows = reports.service_choices()
     framework_rows = reports.framework_choices()
     form.status.choices = choices("gap_status")
-    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
+    form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
     form.set_choices("provider", reports.provider_choices())
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
-    form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
-    form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    form.set_choices("framework", [localized_choice(r[1], r[2], r[3]) for r in framework_rows])
+    form.set_choices("area", [localized_choice(area, area) for area in reports.area_choices()])
     form.set_choices("mitigation", MITIGATION_FILTERS)
     read(form)
     as_of, horizon = form.period()
@@ -198,7 +199,7 @@ def gap_form() -> tuple[GapFilterForm, list, dict]:
         service_ids=tuple(i for i, code, _n in service_rows if code == service),
         provider_ids=(int(provider),) if provider else (),
         criticalities=(criticality,) if criticality else (),
-        framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
+        framework_ids=tuple(r[0] for r in framework_rows if r[1] == framework),
         areas=(area,) if area else (),
     )
     rows = gaps.by_risk(gaps.analyse(as_of, horizon, filters))
@@ -298,8 +299,8 @@ def export_row(row, found: dict | None = None, forecasts: dict | None = None) ->
         row.provider_name,
         label("criticality", row.criticality),
         row.competence_code,
-        row.competence_name,
-        row.framework_name,
+        localize_text(row, "competence_name"),
+        localize_text(row, "framework_name") or None,
         row.area,
         row.required_level,
         row.min_holders,
@@ -358,10 +359,10 @@ def matrix():
     framework_rows = reports.framework_choices()
     service_rows = reports.service_choices(analysed_only=True)
     form.set_choices("provider", reports.provider_choices())
-    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
+    form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
-    form.set_choices("framework", [(key, name) for _id, key, name in framework_rows])
-    form.set_choices("area", [(area, area) for area in reports.area_choices()])
+    form.set_choices("framework", [localized_choice(r[1], r[2], r[3]) for r in framework_rows])
+    form.set_choices("area", [localized_choice(area, area) for area in reports.area_choices()])
     read(form)
     as_of, horizon = form.period()
     provider, criticality = form.value("provider"), form.value("criticality")
@@ -373,7 +374,7 @@ def matrix():
             provider_ids=(int(provider),) if provider else (),
             service_ids=tuple(i for i, code, _n in service_rows if code == service),
             criticalities=(criticality,) if criticality else (),
-            framework_ids=tuple(i for i, key, _n in framework_rows if key == framework),
+            framework_ids=tuple(r[0] for r in framework_rows if r[1] == framework),
             areas=(area,) if area else (),
         ),
     )
@@ -413,7 +414,7 @@ def matrix():
 def skills():
     form = SkillsForm()
     service_rows = reports.service_choices()
-    form.set_choices("service", [(code, name) for _id, code, name in service_rows])
+    form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
     form.set_choices("org_unit", reports.org_unit_choices())
     read(form)
     as_of, _horizon = form.period()
@@ -444,7 +445,7 @@ def whatif():
     as_of = _date_arg("as_of") or peildatum.current()[0] or date.today()
     suggestions = reports.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
     services = reports.service_choices(analysed_only=True)
-    form.set_choices([(code, name) for _id, code, name in services])
+    form.set_choices([localized_choice(code, name) for _id, code, name in services])
     read(form)
     as_of, horizon = form.period()
     service_ids = {code: sid for sid, code, _name in services}

@@ -81,6 +81,20 @@ def test_frameworks_carry_their_level_labels_and_providers_their_kind(loaded):
     assert kinds["Archiefwolk B.V."] == "supplier"
 
 
+def test_every_framework_and_competence_of_the_demo_has_an_english_name(loaded, client):
+    for model in (Framework, Competence):
+        records = db.session.scalars(select(model)).all()
+        assert all(r.name_en and r.description_en and r.name_en != r.name for r in records)
+    ecf = db.session.scalars(select(Framework).filter_by(key="ecf-4.0")).one()
+    assert ecf.name_en == "European e-Competence Framework 4.0 (EN 16234-1)"
+    email, _role, password = next(account for account in loaded if account[1] == "manager")
+    client.post("/login", data={"email": email, "password": password})
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/competences/A.2").get_data(as_text=True)
+    assert '<h1 class="utrecht-heading-1">Service level management</h1>' in page
+    assert "European e-Competence Framework 4.0" in page
+
+
 def test_the_demo_round_trips_through_export(loaded):
     files = interchange.export_files()
     assert interchange.export_files() == files  # deterministic

@@ -50,7 +50,7 @@ def test_a_broken_folder_prints_every_problem_and_writes_nothing(cli):
     lines = result.stderr.splitlines()
     assert lines[:3] == [
         "competences.csv:1: Unknown column colour; the columns of competences.csv are: code, "
-        "name, framework, area, description, retired.",
+        "name, framework, area, description, retired, name_en, description_en.",
         "competences.csv:3: Duplicate key C1: it is also on line 2.",
         "people.csv:2: start_date: 2024-02-30 is an impossible date.",
     ]

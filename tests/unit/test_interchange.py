@@ -279,12 +279,14 @@ def test_write_file_writes_every_column_and_reads_back_the_same():
             "area": "Plan; Build",
             "description": 'twee\nregels "quoted"',
             "retired": True,
+            "name_en": "+Contract management",
+            "description_en": "two\nlines",
         }
     ]
     data = fmt.write_file(fmt.COMPETENCES, rows)
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == "code,name,framework,area,description,retired"
+    assert lines[0] == "code,name,framework,area,description,retired,name_en,description_en"
     assert lines[1].startswith("A.1,'=cmd|' /C calc'!A0,,Plan; Build,")
     parsed = fmt.parse_file(fmt.COMPETENCES, data)
     assert parsed.problems == []

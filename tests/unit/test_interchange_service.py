@@ -264,7 +264,7 @@ def test_date_order_is_checked_against_the_stored_record(app):
 
 BROKEN = [
     "competences.csv:1: Unknown column colour; the columns of competences.csv are: code, "
-    "name, framework, area, description, retired.",
+    "name, framework, area, description, retired, name_en, description_en.",
     "competences.csv:3: Duplicate key C1: it is also on line 2.",
     "people.csv:2: start_date: 2024-02-30 is an impossible date.",
     "people.csv:3: leave_date 2024-04-30 is before start_date 2024-05-01.",

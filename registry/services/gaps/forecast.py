@@ -64,6 +64,7 @@ class ForecastRow:
     first_empty_on: date | None
     steps: tuple[tuple[date, int], ...]
     causes: tuple[Cause, ...]
+    competence_name_en: str | None = None  # shown instead in the English interface
 
     def holders_on(self, day: date) -> int:
         """q(day) for a day in the window, from the steps."""
@@ -266,6 +267,7 @@ def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[Fo
                 first_empty_on=_as_date(r.first_empty_on),
                 steps=(),
                 causes=(),
+                competence_name_en=r.competence_name_en,
             )
         if r.day is not None:
             steps.setdefault(r.rid, {})[_as_date(r.day)] = int(r.q)

@@ -55,6 +55,10 @@ class GapRow:
     status: str
     severity: int
     risk: int
+    # The English names, when there are: shown instead in the English interface (the rows are
+    # cached and shared by users of both languages, so the choice is made when they are shown).
+    competence_name_en: str | None = None
+    framework_name_en: str | None = None
 
 
 @dataclass(frozen=True)

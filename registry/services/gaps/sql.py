@@ -116,6 +116,7 @@ def analysed(filters: GapFilter | None, name: str = "ar"):
             Service.contract_end,
             Competence.code.label("competence_code"),
             Competence.name.label("competence_name"),
+            Competence.name_en.label("competence_name_en"),
             Competence.framework_id,
             Competence.area,
         )
@@ -230,6 +231,7 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
             ar,
             Provider.name.label("provider_name"),
             Framework.name.label("framework_name"),
+            Framework.name_en.label("framework_name_en"),
             now.label("now"),
             later.label("later"),
             candidates.label("candidates"),
@@ -278,6 +280,8 @@ def _row(r, as_of: date, end: date) -> GapRow:
         status=r.status,
         severity=r.severity,
         risk=r.risk,
+        competence_name_en=r.competence_name_en,
+        framework_name_en=r.framework_name_en,
     )
 
 

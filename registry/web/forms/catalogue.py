@@ -44,9 +44,19 @@ from registry.web.forms.base import (
     level_choices,
     optional_int,
 )
+from registry.web.i18n import localize_text, localized_choice
 from registry.web.templating import choices
 
 SKIPPED = ("csrf_token", "version")
+# The English fields of frameworks and competences: typed in English on a page in any language.
+ENGLISH = {"lang": "en"}
+ENGLISH_NAME_HINT = _l(
+    "Optional. Shown instead of the Dutch name to users who chose English; without it they "
+    "see the Dutch name."
+)
+ENGLISH_DESCRIPTION_HINT = _l(
+    "Optional. Shown instead of the Dutch description to users who chose English."
+)
 
 
 def _none(text):
@@ -177,9 +187,18 @@ class RequirementForm(CatalogueForm):
         rows = catalogue.competence_options(current)
         no_framework = _("No framework")
         options = [_none(_("choose a competence"))]
-        for cid, code, name, retired, framework in rows:
-            text = f"{code} {name}" + (f" ({_('retired')})" if retired else "")
-            options.append(SelectChoice(str(cid), text, optgroup=framework or no_framework))
+        for cid, code, name, retired, framework, name_en, framework_en in rows:
+            group = localize_text({"name": framework, "name_en": framework_en}) or no_framework
+            options.append(
+                localized_choice(
+                    str(cid),
+                    name,
+                    name_en,
+                    prefix=f"{code} ",
+                    suffix=f" ({_('retired')})" if retired else "",
+                    optgroup=group,
+                )
+            )
         self.competence_id.choices = options
         chosen = catalogue.competence_by_id(self.competence_id.data) or current
         self.required_level.choices = level_choices(chosen.framework if chosen else None)
@@ -226,8 +245,24 @@ class FrameworkForm(CatalogueForm):
         ],
         description=_l("A short unique key, for example e-cf-4."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("In Dutch, the organisation's language."),
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[Optional(), Length(max=200)],
+        description=ENGLISH_NAME_HINT,
+        render_kw=ENGLISH,
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
+    description_en = TextAreaField(
+        _l("Description in English"),
+        validators=[Optional(), LONG_TEXT],
+        description=ENGLISH_DESCRIPTION_HINT,
+        render_kw=ENGLISH,
+    )
     label_1 = StringField(
         _l("Name of level 1"),
         validators=[Optional(), Length(max=100)],
@@ -267,7 +302,17 @@ class CompetenceForm(CatalogueForm):
             "Unique; letters, digits, dots, hyphens and underscores, for example CM-01."
         ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("In Dutch, the organisation's language."),
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[Optional(), Length(max=200)],
+        description=ENGLISH_NAME_HINT,
+        render_kw=ENGLISH,
+    )
     framework_id = SelectField(_l("Framework"), coerce=optional_int, validators=[Optional()])
     area = StringField(
         _l("Area"),
@@ -275,6 +320,12 @@ class CompetenceForm(CatalogueForm):
         description=_l("For example contract management or information security."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])
+    description_en = TextAreaField(
+        _l("Description in English"),
+        validators=[Optional(), LONG_TEXT],
+        description=ENGLISH_DESCRIPTION_HINT,
+        render_kw=ENGLISH,
+    )
     retired = BooleanField(
         _l("Retired"),
         description=_l(
@@ -285,7 +336,10 @@ class CompetenceForm(CatalogueForm):
     def set_choices(self, record=None) -> None:
         self.framework_id.choices = [
             _none(_("no framework")),
-            *(SelectChoice(str(fid), name) for fid, name in catalogue.framework_names()),
+            *(
+                localized_choice(str(fid), name, name_en)
+                for fid, name, name_en in catalogue.framework_names()
+            ),
         ]
 
 

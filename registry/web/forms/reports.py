@@ -78,7 +78,15 @@ class _Choices:
     """Select fields whose options come from the database; invalid choices are ignored."""
 
     def set_choices(self, name: str, options) -> None:
-        getattr(self, name).choices = [_all(), *(SelectChoice(str(v), str(t)) for v, t in options)]
+        """`options` are (value, text) pairs or ready options (`i18n.localized_choice`, for
+        the organisation's texts: names in the user's language, marked with `lang`)."""
+        getattr(self, name).choices = [
+            _all(),
+            *(
+                o if isinstance(o, SelectChoice) else SelectChoice(str(o[0]), str(o[1]))
+                for o in options
+            ),
+        ]
 
     def value(self, name: str) -> str | None:
         field = getattr(self, name)
@@ -166,5 +174,5 @@ class WhatIfForm(ReportForm):
         for change in self.changes():
             change.service.choices = [
                 _all(_l("(leaves the organisation)")),
-                *(SelectChoice(code, name) for code, name in services),
+                *(s if isinstance(s, SelectChoice) else SelectChoice(*s) for s in services),
             ]
