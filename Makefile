@@ -73,8 +73,11 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check registry tests scripts
 	$(BIN)/python scripts/mypy_baseline.py
 
+# The suite runs in one process per core (pytest-xdist), each with a database of its own;
+# `make test PYTEST_WORKERS=0` runs it in this process.
+PYTEST_WORKERS ?= auto
 test: $(TEST_STAMP) assets translations e2e-deps lint
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # A bounded load test (at most 3 minutes) against `registry serve` on 127.0.0.1: SQLite by
 # default, PostgreSQL when DATABASE_URL is set. Fails on any server error. Not part of `make test`.

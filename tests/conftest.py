@@ -1,7 +1,10 @@
 """Fixtures: one migrated database per test session, emptied after every test; an app,
 a client, a CLI runner, and one user per role.
 
-`TEST_DATABASE_URL` selects PostgreSQL; otherwise the tests use a temporary SQLite file.
+`TEST_DATABASE_URL` selects PostgreSQL; otherwise the tests use a temporary SQLite file. Under
+pytest-xdist (`make test` runs two workers) every worker has a database of its own: its own
+temporary SQLite file, or on PostgreSQL `<database>_gw0`, `<database>_gw1`, … on the server of
+TEST_DATABASE_URL, created when missing.
 """
 
 import contextvars
@@ -10,7 +13,7 @@ import os
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from registry import create_app
 from registry.database import sqlite_immediate
@@ -22,9 +25,31 @@ from tests.support import PASSWORD, ROLES, empty_database, login
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under pytest-xdist
+    if url and worker:
+        return _worker_database(url, worker)
     if url:
         return url
+    # Under xdist the temporary folder is already the worker's own.
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """`<database>_<worker>` on the server of `url`, created (empty) when it does not exist."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                quoted = conn.dialect.identifier_preparer.quote(name)
+                conn.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +65,12 @@ def test_config(database_url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
     }
+    if database_url.startswith("postgresql"):
+        # A commit need not wait for the disk in tests (a crash loses nothing that matters).
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c synchronous_commit=off"},
+        }
     config.update(overrides)
     return config
 
@@ -122,15 +153,34 @@ def make_app(_schema):
             db.engine.dispose()
 
 
-@pytest.fixture
-def app(make_app):
-    sqlite_immediate.set(False)  # a CLI test may have marked this thread as a writer
-    app = make_app()
+@pytest.fixture(scope="session")
+def _shared_app(_schema):
+    """The app of the default test settings, built once per process: building one registers
+    some 800 routes and the OpenAPI document (about 0.2 s), which every test would repeat."""
+    app = create_app(test_config(_schema))
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
+    yield app
     with app.app_context():
-        yield app
-        db.session.rollback()
-        empty_database()
-        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_shared_app):
+    """The default app, with the settings it had before the test (a test may change them) and
+    an emptied database after it. `make_app` builds a separate app with other settings."""
+    sqlite_immediate.set(False)  # a CLI test may have marked this thread as a writer
+    app = _shared_app
+    settings = dict(app.config)
+    try:
+        with app.app_context():
+            yield app
+            db.session.rollback()
+            empty_database()
+            db.session.remove()
+    finally:
+        app.config.clear()
+        app.config.update(settings)
 
 
 @pytest.fixture

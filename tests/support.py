@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import pyotp
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, exists, func, literal, select, text, union_all, update
 
 from registry.domain.audit_chain import GENESIS
 from registry.extensions import db
@@ -55,8 +55,19 @@ def empty_database() -> None:
     """Delete every row and reset the audit head (after each test, or between examples)."""
     tables = list(reversed(Base.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # TRUNCATE costs about 5 ms a table, full or empty: only the tables with rows, then
+        # every sequence back to 1 (as RESTART IDENTITY would) in one statement.
+        probe = union_all(*(select(literal(t.name)).where(exists().select_from(t)) for t in tables))
+        full = list(db.session.scalars(probe))
+        if full:
+            db.session.execute(text(f"TRUNCATE {', '.join(full)} CASCADE"))
+        db.session.execute(
+            text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
     else:
         # Attestations are immutable (triggers refuse DELETE): lift that for the clean-up only.
         create, drop = IMMUTABLE_DDL["sqlite"]
