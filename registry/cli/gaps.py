@@ -10,19 +10,10 @@ import click
 from registry.cli.common import as_of_option, format_option, text_table
 from registry.domain import gaps as rules
 from registry.domain import periods
+from registry.domain.attestation import REPORT_COLUMNS
 
-COLUMNS = (
-    "service",
-    "competence",
-    "required_level",
-    "min_holders",
-    "holders_now",
-    "holders_at_horizon",
-    "candidates",
-    "status",
-    "risk",
-    "contract_ending",
-)
+# The columns of report.csv (DESIGN.md), the same as the attestation's report.
+COLUMNS = REPORT_COLUMNS
 HEADINGS = (
     "Service",
     "Competence",
