@@ -2,7 +2,7 @@
 a client, a CLI runner, and one user per role.
 
 `TEST_DATABASE_URL` selects PostgreSQL; otherwise the tests use a temporary SQLite file. Under
-pytest-xdist (`make test` runs two workers) every worker has a database of its own: its own
+pytest-xdist (`make test` runs one worker per core) every worker has a database of its own: its own
 temporary SQLite file, or on PostgreSQL `<database>_gw0`, `<database>_gw1`, … on the server of
 TEST_DATABASE_URL, created when missing.
 """
@@ -135,15 +135,20 @@ def _schema(database_url):
     return database_url
 
 
+def _new_app(database_url: str, **overrides):
+    app = create_app(test_config(database_url, **overrides))
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
+    return app
+
+
 @pytest.fixture
 def make_app(_schema):
     """Build an app on the test database with extra settings (e.g. CSRF on)."""
     apps = []
 
     def _make(**overrides):
-        app = create_app(test_config(_schema, **overrides))
-        app.test_client_class = IsolatedClient
-        app.test_cli_runner_class = IsolatedCliRunner
+        app = _new_app(_schema, **overrides)
         apps.append(app)
         return app
 
@@ -157,9 +162,7 @@ def make_app(_schema):
 def _shared_app(_schema):
     """The app of the default test settings, built once per process: building one registers
     some 800 routes and the OpenAPI document (about 0.2 s), which every test would repeat."""
-    app = create_app(test_config(_schema))
-    app.test_client_class = IsolatedClient
-    app.test_cli_runner_class = IsolatedCliRunner
+    app = _new_app(_schema)
     yield app
     with app.app_context():
         db.engine.dispose()

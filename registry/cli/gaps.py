@@ -10,10 +10,8 @@ import click
 from registry.cli.common import as_of_option, format_option, text_table
 from registry.domain import gaps as rules
 from registry.domain import periods
-from registry.domain.attestation import REPORT_COLUMNS
+from registry.domain.attestation import REPORT_COLUMNS  # the columns of report.csv
 
-# The columns of report.csv (DESIGN.md), the same as the attestation's report.
-COLUMNS = REPORT_COLUMNS
 HEADINGS = (
     "Service",
     "Competence",
@@ -79,8 +77,8 @@ def _table(records: list[dict]) -> str:
             return "yes" if value else ""
         return str(value)
 
-    rows = [[text(rec, key) for key in COLUMNS] for rec in records]
-    numeric = {i for i, key in enumerate(COLUMNS) if key in NUMERIC}
+    rows = [[text(rec, key) for key in REPORT_COLUMNS] for rec in records]
+    numeric = {i for i, key in enumerate(REPORT_COLUMNS) if key in NUMERIC}
     return text_table(HEADINGS, rows, numeric)
 
 
@@ -106,7 +104,7 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=REPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(
             {**rec, "contract_ending": str(rec["contract_ending"]).lower()} for rec in records
