@@ -520,15 +520,19 @@ class _Import:
 
     def run(self) -> ImportPlan:
         started = time.perf_counter()
-        if db.session.get_bind().dialect.name == "postgresql":
-            # The same lookups run once per batch while the tables grow from empty: a plan the
-            # server cached for a prepared statement at the first batches (a sequential scan
-            # of an empty table) would be kept for all later ones, and each took about a
-            # second at 50,000 people. Plan every execution anew, until the transaction ends.
-            db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        for spec in fmt.FILES:
-            if spec.name in self.sources:
-                self._file(self.sources[spec.name])
+        driver = db.session.connection().connection.driver_connection
+        # psycopg prepares a statement run five times and the server then keeps the plan it
+        # made while the tables were still empty (a sequential scan), for every later batch:
+        # each 500-key lookup took about a second at 50,000 people. Within the import every
+        # statement is planned anew; the server's own foreign-key checks keep their plans.
+        threshold = getattr(driver, "prepare_threshold", None)
+        if threshold is not None:
+            driver.prepare_threshold = None
+        try:
+            self._files()
+        finally:
+            if threshold is not None:
+                driver.prepare_threshold = threshold
         plan = self.plan
         plan.new_references = {
             kind: sorted(_with_parents(kind, names, self.refs))
@@ -549,6 +553,11 @@ class _Import:
             plan.applied = True
         plan.seconds = time.perf_counter() - started
         return plan
+
+    def _files(self) -> None:
+        for spec in fmt.FILES:
+            if spec.name in self.sources:
+                self._file(self.sources[spec.name])
 
     def _file(self, source: Source) -> None:
         spec = source.spec
