@@ -67,10 +67,10 @@ def bulk_insert(session, table, rows: Sequence[Mapping[str, object]]) -> None:
         # stream, fires the same constraint triggers and stays in the transaction (an import
         # of 400,000 holdings: 64 s of executemany against a few seconds of COPY).
         copy = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
-        with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(copy) as stream:
-                for value in values:
-                    stream.write_row(value)
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(copy) as stream:
+            for value in values:
+                stream.write_row(value)
         return
     connection.exec_driver_sql(statement, values)
 

@@ -520,7 +520,7 @@ class _Import:
 
     def run(self) -> ImportPlan:
         started = time.perf_counter()
-        driver = db.session.connection().connection.driver_connection
+        driver: Any = db.session.connection().connection.driver_connection
         # psycopg prepares a statement run five times and the server then keeps the plan it
         # made while the tables were still empty (a sequential scan), for every later batch:
         # each 500-key lookup took about a second at 50,000 people. Within the import every
