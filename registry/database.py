@@ -43,8 +43,9 @@ def configure_engine(engine: Engine) -> None:
 
 def bulk_insert(session, table, rows: Sequence[Mapping[str, object]]) -> None:
     """INSERT `rows` (dicts with the same keys, column names) into `table` in one DBAPI
-    executemany, without SQLAlchemy's per-row parameter processing: for imports of hundreds of
-    thousands of rows, where that processing costs more than the database. Values must be of
+    executemany (one COPY on PostgreSQL), without SQLAlchemy's per-row parameter processing:
+    for imports of hundreds of thousands of rows, where that processing costs more than the
+    database. Values must be of
     the column's Python type (str, int, bool, date, datetime or None)."""
     if not rows:
         return
@@ -65,7 +66,7 @@ def bulk_insert(session, table, rows: Sequence[Mapping[str, object]]) -> None:
     if dialect.driver == "psycopg":
         # psycopg's executemany runs the INSERT once per row; COPY sends the batch as one
         # stream, fires the same constraint triggers and stays in the transaction (an import
-        # of 400,000 holdings: 64 s of executemany against a few seconds of COPY).
+        # of 400,000 holdings: 64 s in executemany, 32 s in COPY, under a profiler).
         copy = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
         driver = connection.connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(copy) as stream:

@@ -703,7 +703,7 @@ class _Import:
             self.created_refs.setdefault(kind, []).extend(names)
 
     def _insert(self, spec: fmt.FileSpec, creates: list[dict]) -> None:
-        """Insert with ids taken beforehand (one executemany, no row-by-row RETURNING), then
+        """Insert with ids taken beforehand (one executemany or COPY, no row-by-row RETURNING), then
         read the rows back for their audit events, defaults included."""
         if not creates:
             return
