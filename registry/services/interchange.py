@@ -49,7 +49,7 @@ from flask_babel import gettext
 from sqlalchemy import Result, Row, bindparam, func, inspect, select, text
 from sqlalchemy.orm import aliased
 
-from registry.database import bulk_insert, dml_result, table_of
+from registry.database import bulk_insert, dml_result, planned_each_time, table_of
 from registry.domain import interchange as fmt
 from registry.extensions import db
 from registry.models import (
@@ -520,19 +520,10 @@ class _Import:
 
     def run(self) -> ImportPlan:
         started = time.perf_counter()
-        driver: Any = db.session.connection().connection.driver_connection
-        # psycopg prepares a statement run five times and the server then keeps the plan it
-        # made while the tables were still empty (a sequential scan), for every later batch:
-        # each 500-key lookup took about a second at 50,000 people. Within the import every
-        # statement is planned anew; the server's own foreign-key checks keep their plans.
-        threshold = getattr(driver, "prepare_threshold", None)
-        if threshold is not None:
-            driver.prepare_threshold = None
-        try:
-            self._files()
-        finally:
-            if threshold is not None:
-                driver.prepare_threshold = threshold
+        with planned_each_time(db.session):
+            for spec in fmt.FILES:
+                if spec.name in self.sources:
+                    self._file(self.sources[spec.name])
         plan = self.plan
         plan.new_references = {
             kind: sorted(_with_parents(kind, names, self.refs))
@@ -553,11 +544,6 @@ class _Import:
             plan.applied = True
         plan.seconds = time.perf_counter() - started
         return plan
-
-    def _files(self) -> None:
-        for spec in fmt.FILES:
-            if spec.name in self.sources:
-                self._file(self.sources[spec.name])
 
     def _file(self, source: Source) -> None:
         spec = source.spec
