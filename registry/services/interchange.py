@@ -206,11 +206,11 @@ class ImportPlan:
 _owner = aliased(Person)
 
 
-def records_query(spec_name: str):
-    """A select of (id, *columns) in interchange terms, for one file (the export, the import's
-    comparison and the API sync read stored records through it)."""
-    if spec_name == "competences.csv":
-        return select(
+# Each file's columns in interchange order (after the record's id) and the relations they are
+# read through: optional references (framework, org unit, provider, owner) by an outer join.
+_RECORD_COLUMNS: dict[str, tuple[tuple, tuple, bool]] = {
+    "competences.csv": (
+        (
             Competence.id,
             Competence.code,
             Competence.name,
@@ -220,9 +220,12 @@ def records_query(spec_name: str):
             Competence.retired,
             Competence.name_en,
             Competence.description_en,
-        ).outerjoin(Framework, Competence.framework_id == Framework.id)
-    if spec_name == "people.csv":
-        return select(
+        ),
+        (Competence.framework,),
+        True,
+    ),
+    "people.csv": (
+        (
             Person.id,
             Person.employee_number,
             Person.name,
@@ -231,52 +234,52 @@ def records_query(spec_name: str):
             Person.job_title,
             Person.start_date,
             Person.leave_date,
-        ).outerjoin(OrgUnit, Person.org_unit_id == OrgUnit.id)
-    if spec_name == "services.csv":
-        return (
-            select(
-                Service.id,
-                Service.code,
-                Service.name,
-                Provider.name,
-                Service.criticality,
-                Service.status,
-                Service.contract_start,
-                Service.contract_end,
-                _owner.employee_number,
-                Service.description,
-            )
-            .outerjoin(Provider, Service.provider_id == Provider.id)
-            .outerjoin(_owner, Service.owner_id == _owner.id)
-        )
-    if spec_name == "requirements.csv":
-        return (
-            select(
-                Requirement.id,
-                Service.code,
-                Competence.code,
-                Requirement.required_level,
-                Requirement.min_holders,
-                Requirement.rationale,
-            )
-            .join(Service, Requirement.service_id == Service.id)
-            .join(Competence, Requirement.competence_id == Competence.id)
-        )
-    if spec_name == "assignments.csv":
-        return (
-            select(
-                Assignment.id,
-                Person.employee_number,
-                Service.code,
-                Assignment.role,
-                Assignment.start_on,
-                Assignment.end_on,
-            )
-            .join(Person, Assignment.person_id == Person.id)
-            .join(Service, Assignment.service_id == Service.id)
-        )
-    return (
-        select(
+        ),
+        (Person.org_unit,),
+        True,
+    ),
+    "services.csv": (
+        (
+            Service.id,
+            Service.code,
+            Service.name,
+            Provider.name,
+            Service.criticality,
+            Service.status,
+            Service.contract_start,
+            Service.contract_end,
+            _owner.employee_number,
+            Service.description,
+        ),
+        (Service.provider, Service.owner.of_type(_owner)),
+        True,
+    ),
+    "requirements.csv": (
+        (
+            Requirement.id,
+            Service.code,
+            Competence.code,
+            Requirement.required_level,
+            Requirement.min_holders,
+            Requirement.rationale,
+        ),
+        (Requirement.service, Requirement.competence),
+        False,
+    ),
+    "assignments.csv": (
+        (
+            Assignment.id,
+            Person.employee_number,
+            Service.code,
+            Assignment.role,
+            Assignment.start_on,
+            Assignment.end_on,
+        ),
+        (Assignment.person, Assignment.service),
+        False,
+    ),
+    "holdings.csv": (
+        (
             Holding.id,
             Person.employee_number,
             Competence.code,
@@ -285,10 +288,21 @@ def records_query(spec_name: str):
             Holding.expires_on,
             Holding.assessed_by,
             Holding.evidence,
-        )
-        .join(Person, Holding.person_id == Person.id)
-        .join(Competence, Holding.competence_id == Competence.id)
-    )
+        ),
+        (Holding.person, Holding.competence),
+        False,
+    ),
+}
+
+
+def records_query(spec_name: str):
+    """A select of (id, *columns) in interchange terms, for one file (the export, the import's
+    comparison and the API sync read stored records through it)."""
+    columns, relations, outer = _RECORD_COLUMNS[spec_name]
+    query = select(*columns)
+    for relation in relations:
+        query = query.join(relation, isouter=outer)
+    return query
 
 
 # The column each file's stored records are looked up by (the first key column).

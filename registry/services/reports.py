@@ -259,16 +259,20 @@ def service_assignments_query(service_id: int):
     )
 
 
+def _with_loaded(model, relation, criterion, order_by, *then) -> list:
+    """The rows of `model` matching `criterion`, with `relation` (and the relations `then`
+    of what it loads) loaded in the same statement, ordered by `order_by`."""
+    load = joinedload(relation)
+    for further in then:
+        load = load.joinedload(further)
+    statement = select(model).join(relation).options(load).where(criterion).order_by(order_by)
+    return list(db.session.execute(statement).scalars())
+
+
 def service_requirements(service_id: int) -> list[Requirement]:
     """Every requirement of the service with its competence, by competence code."""
-    return list(
-        db.session.execute(
-            select(Requirement)
-            .join(Competence, Requirement.competence)
-            .options(joinedload(Requirement.competence))
-            .where(Requirement.service_id == service_id)
-            .order_by(Competence.code)
-        ).scalars()
+    return _with_loaded(
+        Requirement, Requirement.competence, Requirement.service_id == service_id, Competence.code
     )
 
 
@@ -331,26 +335,20 @@ def find_person(employee_number: str) -> Person | None:
 
 
 def person_holdings(person_id: int) -> list[Holding]:
-    return list(
-        db.session.execute(
-            select(Holding)
-            .join(Competence, Holding.competence)
-            .options(joinedload(Holding.competence).joinedload(Competence.framework))
-            .where(Holding.person_id == person_id)
-            .order_by(Competence.code)
-        ).scalars()
+    """The person's holdings with competence and framework, by competence code."""
+    return _with_loaded(
+        Holding,
+        Holding.competence,
+        Holding.person_id == person_id,
+        Competence.code,
+        Competence.framework,
     )
 
 
 def person_assignments(person_id: int) -> list[Assignment]:
-    return list(
-        db.session.execute(
-            select(Assignment)
-            .join(Service, Assignment.service)
-            .options(joinedload(Assignment.service))
-            .where(Assignment.person_id == person_id)
-            .order_by(Service.code)
-        ).scalars()
+    """The person's assignments (past, present, future) with their service, by service code."""
+    return _with_loaded(
+        Assignment, Assignment.service, Assignment.person_id == person_id, Service.code
     )
 
 
