@@ -44,7 +44,7 @@ from registry.models import (
 )
 from registry.services import audit, reports
 from registry.services import gaps as gap_service
-from registry.services.gaps import employed_on
+from registry.services.gaps import analysed_requirement, employed_on, held_for_requirements
 from registry.services.gaps import forecast as forecasting
 
 OPEN_MITIGATION = ("open", "in_progress")
@@ -274,29 +274,19 @@ def _expiring_assessments(as_of: date, end: date) -> list[Item]:
     """Assessments of people assigned to a service that requires that competence, expiring
     after D and on or before the horizon."""
     stmt = (
-        select(
-            Service.id,
-            Service.code,
-            Service.name,
-            Person.name,
-            Holding.expires_on,
-            Competence.name,
-            Competence.name_en,
+        held_for_requirements(
+            select(
+                Service.id,
+                Service.code,
+                Service.name,
+                Person.name,
+                Holding.expires_on,
+                Competence.name,
+                Competence.name_en,
+            ).select_from(Assignment)
         )
-        .select_from(Holding)
-        .join(Assignment, Assignment.person_id == Holding.person_id)
-        .join(
-            Requirement,
-            and_(
-                Requirement.service_id == Assignment.service_id,
-                Requirement.competence_id == Holding.competence_id,
-            ),
-        )
-        .join(Service, Service.id == Requirement.service_id)
-        .join(Competence, Competence.id == Holding.competence_id)
-        .join(Person, Person.id == Holding.person_id)
         .where(
-            Service.status.in_(rules.ANALYSED_SERVICE_STATUSES),
+            analysed_requirement(),
             Holding.expires_on > as_of,
             Holding.expires_on <= end,
             gap_service.assigned_on(as_of),

@@ -30,7 +30,13 @@ from registry.models import (
     Requirement,
     Service,
 )
-from registry.services.gaps import analysed_requirement, assigned_on, employed_on, valid_on
+from registry.services.gaps import (
+    analysed_requirement,
+    assigned_on,
+    employed_on,
+    held_for_requirements,
+    valid_on,
+)
 
 STALE_DAYS = rules.STALE_DAYS
 
@@ -56,26 +62,12 @@ def qualifications(as_of: date, person_ids=None, leaving_until: date | None = No
     Restrict to `person_ids` (a list or a subquery), or to people leaving after D and on or
     before `leaving_until`.
     """
-    query = (
-        select(Assignment.person_id, Requirement.id)
-        .join(Requirement, Requirement.service_id == Assignment.service_id)
-        .join(
-            Holding,
-            and_(
-                Holding.person_id == Assignment.person_id,
-                Holding.competence_id == Requirement.competence_id,
-            ),
-        )
-        .join(Person, Person.id == Assignment.person_id)
-        .join(Service, Service.id == Requirement.service_id)
-        .join(Competence, Competence.id == Requirement.competence_id)
-        .where(
-            analysed_requirement(),
-            employed_on(as_of),
-            assigned_on(as_of),
-            valid_on(as_of),
-            Holding.level >= Requirement.required_level,
-        )
+    query = held_for_requirements(select(Assignment.person_id, Requirement.id)).where(
+        analysed_requirement(),
+        employed_on(as_of),
+        assigned_on(as_of),
+        valid_on(as_of),
+        Holding.level >= Requirement.required_level,
     )
     if person_ids is not None:
         query = query.where(Assignment.person_id.in_(person_ids))

@@ -128,19 +128,6 @@ FIELD_LABELS = {
     "generated": _l("Password generated"),
 }
 
-# Which record a reference field points at.
-REFERENCE_FIELDS = {
-    "owner_id": "person",
-    "person_id": "person",
-    "service_id": "service",
-    "competence_id": "competence",
-    "provider_id": "provider",
-    "framework_id": "framework",
-    "org_unit_id": "org_unit",
-    "parent_id": "org_unit",
-    "requirement_id": "requirement",
-}
-
 # Pages and actions (endpoints) in words, for refused requests.
 ENDPOINT_LABELS = {
     "attestations.bundle": _l("download an attestation bundle"),

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.models import AuditEvent, DigestLog, Mitigation
+from registry.models import AuditEvent, DigestLog, Mitigation, Person, Service
 from tests import factories
 
 D = date(2025, 6, 2)
@@ -175,3 +175,19 @@ def test_without_smtp_settings_nothing_is_sent_or_written(runner, registry, app)
     assert result.exit_code == 1
     assert "REGISTRY_SMTP_HOST is not set" in result.output
     assert db.session.scalar(select(func.count()).select_from(DigestLog)) == 0
+
+
+def test_expiring_assessments_are_those_an_analysed_requirement_needs(runner, registry, inbox):
+    """An assessment that expires within the horizon is listed when a requirement the analysis
+    covers needs it; one of a retired competence is not."""
+    zaak = db.session.scalar(select(Service).where(Service.code == "zaak"))
+    anna = db.session.scalar(select(Person).where(Person.name == "Anna"))
+    for code, name, retired in (("ARCH", "Archiefbeheer", False), ("OUD", "Oude kennis", True)):
+        competence = factories.make_competence(code=code, name=name, retired=retired)
+        factories.make_requirement(zaak, competence, required_level=2, min_holders=1)
+        factories.make_holding(anna, competence, level=3, expires_on=date(2025, 6, 20))
+    db.session.commit()
+    result = notify(runner, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Archiefbeheer" in result.output
+    assert "Oude kennis" not in result.output

@@ -32,7 +32,13 @@ from registry.services.gaps.rows import (
     resolve,
     status_counts,
 )
-from registry.services.gaps.sql import analysed_requirement, assigned_on, employed_on, valid_on
+from registry.services.gaps.sql import (
+    analysed_requirement,
+    assigned_on,
+    employed_on,
+    held_for_requirements,
+    valid_on,
+)
 from registry.services.gaps.whatif import key_people, what_if
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "coverage_by_provider",
     "coverage_by_service",
     "employed_on",
+    "held_for_requirements",
     "key_people",
     "qualified_holders",
     "report_order",

@@ -55,6 +55,26 @@ def analysed_requirement():
     return and_(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES), Competence.retired.is_(False))
 
 
+def held_for_requirements(query):
+    """`query`, selecting from Assignment, joined to each requirement of the assigned service
+    and to the assignee's holding of its competence, with Person, Service and Competence: the
+    path by which a holding counts for a requirement (add `analysed_requirement()` and the
+    predicates of the day to the WHERE)."""
+    return (
+        query.join(Requirement, Requirement.service_id == Assignment.service_id)
+        .join(
+            Holding,
+            and_(
+                Holding.person_id == Assignment.person_id,
+                Holding.competence_id == Requirement.competence_id,
+            ),
+        )
+        .join(Person, Person.id == Assignment.person_id)
+        .join(Service, Service.id == Requirement.service_id)
+        .join(Competence, Competence.id == Requirement.competence_id)
+    )
+
+
 def flag(condition):
     return case((condition, 1), else_=0)
 
