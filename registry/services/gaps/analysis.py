@@ -9,21 +9,6 @@ from registry.services.gaps import cache, sql
 from registry.services.gaps.rows import GapFilter, GapRow, resolve
 
 
-def _keep(row: GapRow, f: GapFilter) -> bool:
-    return all(
-        (
-            not f.statuses or row.status in f.statuses,
-            not f.service_ids or row.service_id in f.service_ids,
-            not f.provider_ids or row.provider_id in f.provider_ids,
-            not f.criticalities or row.criticality in f.criticalities,
-            not f.framework_ids or row.framework_id in f.framework_ids,
-            not f.areas or row.area in f.areas,
-            not f.competence_ids or row.competence_id in f.competence_ids,
-            not f.requirement_ids or row.requirement_id in f.requirement_ids,
-        )
-    )
-
-
 def analyse(
     as_of: date | None = None,
     horizon: int | None = None,
@@ -43,7 +28,7 @@ def analyse(
         # (a few rows out of thousands, filtered in memory), else only those rows from SQL.
         cached = cache.cached_analysis(as_of, horizon)
         if cached is not None:
-            return [row for row in cached if _keep(row, filters)]
+            return [row for row in cached if filters.admits(row)]
         from registry.services import head_cache  # it builds on this package's cache
 
         narrowed = filters
@@ -54,5 +39,5 @@ def analyse(
         return list(rows)
     rows = cache.full_analysis(as_of, horizon)
     if filters and filters.statuses:
-        rows = [row for row in rows if _keep(row, filters)]
+        rows = [row for row in rows if filters.admits(row)]
     return rows

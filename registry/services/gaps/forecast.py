@@ -344,27 +344,12 @@ def _narrowed(as_of: date, days: int, filters: GapFilter) -> list[ForecastRow]:
         return compute(as_of, days, filters)
     whole = None if filters.areas else _forecasts.get(as_of, days, compute=False)
     if whole is not None:
-        return [row for row in whole if _matches(row, filters)]
+        return [row for row in whole if filters.admits(row, ignore=("statuses", "areas"))]
     from registry.services import head_cache  # it builds on the gap cache
 
     return list(
         head_cache.memo(
             ("forecast", as_of, days, filters), lambda: tuple(compute(as_of, days, filters))
-        )
-    )
-
-
-def _matches(row: ForecastRow, f: GapFilter) -> bool:
-    """Whether `row` passes every filter but the status and the area (a forecast row has
-    neither)."""
-    return all(
-        (
-            not f.service_ids or row.service_id in f.service_ids,
-            not f.provider_ids or row.provider_id in f.provider_ids,
-            not f.criticalities or row.criticality in f.criticalities,
-            not f.framework_ids or row.framework_id in f.framework_ids,
-            not f.competence_ids or row.competence_id in f.competence_ids,
-            not f.requirement_ids or row.requirement_id in f.requirement_ids,
         )
     )
 

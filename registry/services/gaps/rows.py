@@ -26,6 +26,28 @@ class GapFilter:
         """Whether anything other than the status restricts which requirements are analysed."""
         return any(getattr(self, f.name) for f in fields(self) if f.name != "statuses")
 
+    def admits(self, row, ignore: tuple[str, ...] = ()) -> bool:
+        """Whether `row` (a gap or forecast row) passes every filter but those named in
+        `ignore`: each filter is on the row attribute of `_ROW_ATTRIBUTE`."""
+        return all(
+            not getattr(self, name) or getattr(row, attribute) in getattr(self, name)
+            for name, attribute in _ROW_ATTRIBUTE.items()
+            if name not in ignore
+        )
+
+
+# The row attribute each filter of GapFilter restricts.
+_ROW_ATTRIBUTE = {
+    "statuses": "status",
+    "service_ids": "service_id",
+    "provider_ids": "provider_id",
+    "criticalities": "criticality",
+    "framework_ids": "framework_id",
+    "areas": "area",
+    "competence_ids": "competence_id",
+    "requirement_ids": "requirement_id",
+}
+
 
 @dataclass(frozen=True)
 class GapRow:
