@@ -12,6 +12,7 @@ from registry.models import (
     Competence,
     Framework,
     Holding,
+    Mitigation,
     OrgUnit,
     Person,
     Provider,
@@ -119,3 +120,29 @@ def make_holding(person=None, competence=None, **kw) -> Holding:
     return _save(
         Holding(person=person or make_person(), competence=competence or make_competence(), **kw)
     )
+
+
+def make_one_of_each() -> dict:
+    """One record of every catalogue and staff kind, linked to each other (so that every URL
+    can name a real one): name → record."""
+    provider = make_provider()
+    framework = make_framework()
+    competence = make_competence(framework=framework)
+    unit = make_org_unit()
+    person = make_person(org_unit=unit)
+    service = make_service(provider=provider, owner=person)
+    requirement = make_requirement(service=service, competence=competence)
+    mitigation = Mitigation(requirement=requirement, kind="training", due_on=date(2027, 1, 1))
+    db.session.add(mitigation)
+    return {
+        "provider": provider,
+        "framework": framework,
+        "competence": competence,
+        "unit": unit,
+        "person": person,
+        "service": service,
+        "requirement": requirement,
+        "assignment": make_assignment(person=person, service=service),
+        "holding": make_holding(person=person, competence=competence),
+        "mitigation": mitigation,
+    }

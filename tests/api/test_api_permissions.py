@@ -8,12 +8,9 @@ read-scope token gets 403 on every write whatever its role; no token (or only a 
 cookie) gets 401. A route missing from the table fails `test_every_api_route_is_in_the_table`.
 """
 
-from datetime import date
-
 import pytest
 
 from registry.extensions import db
-from registry.models import Mitigation
 from tests import factories
 from tests.api.conftest import make_token
 from tests.support import fingerprint, is_api_rule, login
@@ -74,17 +71,11 @@ def _rules(app):
 @pytest.fixture
 def world(app):
     """One record of every kind, so every URL can name a real one."""
-    provider = factories.make_provider()
-    framework = factories.make_framework()
-    competence = factories.make_competence(framework=framework)
-    unit = factories.make_org_unit()
-    person = factories.make_person(org_unit=unit)
-    service = factories.make_service(provider=provider, owner=person)
-    requirement = factories.make_requirement(service=service, competence=competence)
-    assignment = factories.make_assignment(person=person, service=service)
-    holding = factories.make_holding(person=person, competence=competence)
-    mitigation = Mitigation(requirement=requirement, kind="training", due_on=date(2027, 1, 1))
-    db.session.add(mitigation)
+    one = factories.make_one_of_each()
+    provider, framework, competence = one["provider"], one["framework"], one["competence"]
+    unit, person, service = one["unit"], one["person"], one["service"]
+    requirement, mitigation = one["requirement"], one["mitigation"]
+    assignment, holding = one["assignment"], one["holding"]
     db.session.commit()
     return {
         "provider_id": provider.id,

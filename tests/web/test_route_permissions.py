@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 
 from registry.extensions import db
-from registry.models import Mitigation
 from registry.services import attestations, audit
 from tests import factories
 from tests.support import fingerprint, is_api_rule, login
@@ -200,17 +199,11 @@ def _rules(app):
 @pytest.fixture
 def world(app):
     """One record of every kind, so every URL can name a real id."""
-    provider = factories.make_provider()
-    framework = factories.make_framework()
-    competence = factories.make_competence(framework=framework)
-    unit = factories.make_org_unit()
-    person = factories.make_person(org_unit=unit)
-    service = factories.make_service(provider=provider, owner=person)
-    requirement = factories.make_requirement(service=service, competence=competence)
-    assignment = factories.make_assignment(person=person, service=service)
-    holding = factories.make_holding(person=person, competence=competence)
-    mitigation = Mitigation(requirement=requirement, kind="training", due_on=date(2027, 1, 1))
-    db.session.add(mitigation)
+    one = factories.make_one_of_each()
+    provider, framework, competence = one["provider"], one["framework"], one["competence"]
+    unit, person, service = one["unit"], one["person"], one["service"]
+    requirement, mitigation = one["requirement"], one["mitigation"]
+    assignment, holding = one["assignment"], one["holding"]
     target = factories.make_user(role="editor")
     attester = factories.make_user(role="auditor")
     attestation = attestations.create(
