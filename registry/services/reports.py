@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -239,15 +240,51 @@ def find_service(code: str) -> Service | None:
     ).scalar_one_or_none()
 
 
-def service_assignments_query(service_id: int):
-    """Everyone assigned to the service (past, present, future), with the person loaded: a
-    statement to paginate (a busy service has thousands at region scale)."""
-    return (
-        select(Assignment)
+class MemoisedPage(Pagination):
+    """A page of a list whose ids and total are memoised on the audit head (`head_cache`):
+    the records themselves are loaded by id on every view, in this session. Made by
+    `_memoised_page`; used like the pagination of `db.paginate(…, error_out=False)`."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def _memoised_page(key: tuple, ids, total, load, page: int, per_page: int) -> MemoisedPage:
+    """Page `page` of the records whose ids `ids` (a select of ids, in list order) gives, with
+    `total` (a select of their count); `load` is a select of the model with its loader
+    options, restricted here to the ids of the page. Ordering a long list (a competence held
+    by 20,000 people) costs tens of milliseconds, so the order is kept until the next write."""
+    from registry.services import head_cache
+
+    page = max(page, 1)
+
+    def ids_and_total() -> tuple[tuple[int, ...], int]:
+        chosen = db.session.scalars(ids.limit(per_page).offset((page - 1) * per_page)).all()
+        return tuple(chosen), db.session.scalar(total) or 0
+
+    chosen, count = head_cache.memo(key + (page, per_page), ids_and_total)
+    model = load.column_descriptions[0]["entity"]
+    records = {r.id: r for r in db.session.scalars(load.where(model.id.in_(chosen))).unique()}
+    items = [records[i] for i in chosen if i in records]
+    return MemoisedPage(page=page, per_page=per_page, error_out=False, items=items, total=count)
+
+
+def service_assignments_page(service_id: int, page: int, per_page: int) -> MemoisedPage:
+    """Everyone assigned to the service (past, present, future) by name, with the person
+    loaded: one page (a busy service has thousands at region scale)."""
+    return _memoised_page(
+        ("service assignments", service_id),
+        select(Assignment.id)
         .join(Person, Assignment.person)
-        .options(joinedload(Assignment.person))
         .where(Assignment.service_id == service_id)
-        .order_by(Person.name, Assignment.id)
+        .order_by(Person.name, Assignment.id),
+        select(func.count()).select_from(Assignment).where(Assignment.service_id == service_id),
+        select(Assignment).options(joinedload(Assignment.person)),
+        page,
+        per_page,
     )
 
 
@@ -274,15 +311,19 @@ def find_competence(code: str) -> Competence | None:
     ).scalar_one_or_none()
 
 
-def competence_holdings_query(competence_id: int):
-    """Everyone holding the competence, highest level first, with person and org unit (a
-    statement to paginate: a popular competence has 20,000 holders at region scale)."""
-    return (
-        select(Holding)
+def competence_holdings_page(competence_id: int, page: int, per_page: int) -> MemoisedPage:
+    """Everyone holding the competence, highest level first, with person and org unit: one
+    page (a popular competence has 20,000 holders at region scale)."""
+    return _memoised_page(
+        ("competence holdings", competence_id),
+        select(Holding.id)
         .join(Person, Holding.person)
-        .options(joinedload(Holding.person).joinedload(Person.org_unit))
         .where(Holding.competence_id == competence_id)
-        .order_by(Holding.level.desc(), Person.name, Holding.id)
+        .order_by(Holding.level.desc(), Person.name, Holding.id),
+        select(func.count()).select_from(Holding).where(Holding.competence_id == competence_id),
+        select(Holding).options(joinedload(Holding.person).joinedload(Person.org_unit)),
+        page,
+        per_page,
     )
 
 

@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,6 +24,7 @@ from registry.services.errors import ServiceError
 from registry.web import peildatum
 from registry.web.decorators import permission_required
 from registry.web.forms.attestations import AttestationForm
+from registry.web.i18n import format_date
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 

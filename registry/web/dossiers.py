@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app
 
 from registry.domain import gaps as rules
 from registry.domain.permissions import Permission
-from registry.extensions import db
 from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
@@ -60,11 +59,8 @@ def service(code):
         holders_later=gaps.qualified_holders(ids, end, limit=HOLDERS_SHOWN),
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
-        assignments=db.paginate(
-            reports.service_assignments_query(record.id),
-            page=page_number(),
-            per_page=current_app.config.get("PAGE_SIZE", 50),
-            error_out=False,
+        assignments=reports.service_assignments_page(
+            record.id, page_number(), current_app.config.get("PAGE_SIZE", 50)
         ),
         counts=gaps.status_counts(rows.values()),
         coverage=gaps.coverage(list(rows.values())),
@@ -92,11 +88,8 @@ def _forecast(service_id: int, as_of) -> dict:
 def competence(code):
     form, as_of, horizon, record = _dossier_of(reports.find_competence, code)
     rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
-    holders = db.paginate(
-        reports.competence_holdings_query(record.id),
-        page=page_number(),
-        per_page=current_app.config.get("PAGE_SIZE", 50),
-        error_out=False,
+    holders = reports.competence_holdings_page(
+        record.id, page_number(), current_app.config.get("PAGE_SIZE", 50)
     )
     return render(
         "dossiers/competence.html",

@@ -4,7 +4,6 @@ gap it answers (service, competence and the requirement's status today)."""
 from datetime import date
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_date
 
 from registry.domain import mitigations as rules
 from registry.domain.permissions import Permission
@@ -14,6 +13,7 @@ from registry.services.gaps import GapFilter, cache
 from registry.web.decorators import permission_required
 from registry.web.editing import PER_PAGE
 from registry.web.forms.mitigations import MitigationListForm
+from registry.web.i18n import format_date
 
 bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")
 

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from registry.domain import trend as domain
@@ -14,6 +13,7 @@ from registry.domain.permissions import Permission
 from registry.services import trend
 from registry.web.decorators import permission_required
 from registry.web.forms.trend import TrendForm
+from registry.web.i18n import format_date
 from registry.web.reports import ListPage, page_number, percentage
 
 bp = Blueprint("trend", __name__, url_prefix="/reports/trend")

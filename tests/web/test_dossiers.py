@@ -245,3 +245,64 @@ def test_a_busy_service_and_a_common_competence_stay_one_readable_page(make_app,
     assert "1–10 of 15" in page.text()
     second = parse(client.get("/competences/COMMON", query_string={**PERIOD, "page": 2}))
     assert "11–15 of 15" in second.text()
+
+
+def test_remembered_dossier_lists_follow_every_write(make_app, users):
+    """With the memo on (as in production), a dossier seen again shows the same people, and
+    after a write (a new assessment, an assignment) it shows the change at once: names,
+    counts and pages."""
+    from datetime import date
+
+    from registry.services import audit, head_cache
+    from registry.services.people import assessments
+    from tests import factories
+    from tests.support import login
+
+    service = factories.make_service(code="busy")
+    competence = factories.make_competence(code="COMMON")
+    factories.make_requirement(service, competence, required_level=2, min_holders=1)
+    for n in range(3):
+        person = factories.make_person(name=f"Holder {n:02}")
+        factories.make_assignment(person, service)
+        factories.make_holding(person, competence, level=3)
+    newcomer = factories.make_person(name="Aaron Nieuw")
+    db.session.commit()
+    app = make_app(PAGE_SIZE=2, GAP_CACHE=True)
+    head_cache.clear()
+    client = app.test_client()
+    login(client, users["manager"])
+    client.post("/language", data={"lang": "en"})
+
+    def service_page():
+        page = parse(client.get("/services/busy", query_string=PERIOD))
+        now = names(page.find("table", id="requirements").find(data_holders="now"))
+        assigned = [r.text() for r in page.find("table", id="assignments").find_all("tr")]
+        return now, assigned, page.text()
+
+    def competence_page(number=1):
+        return parse(
+            client.get("/competences/COMMON", query_string={**PERIOD, "page": number})
+        ).text()
+
+    try:
+        first = service_page()
+        assert first == service_page()  # remembered: the same
+        assert "Aaron Nieuw" not in first[0] and "1–2 of 3" in first[2]
+        assert "1–2 of 3" in competence_page() and "Aaron Nieuw" not in competence_page()
+
+        actor = audit.Actor.system("test")
+        assessments.record_holding(
+            actor, newcomer, competence.id, level=5, assessed_on=date(2025, 1, 1)
+        )
+        db.session.commit()
+        assert "Aaron Nieuw" in competence_page() and "1–2 of 4" in competence_page()
+        assert "Aaron Nieuw" not in service_page()[0]  # not assigned: not qualified here
+
+        assessments.create_assignment(actor, newcomer, service.id, role="beheer")
+        db.session.commit()
+        now, assigned, text = service_page()
+        assert now[0] == "Aaron Nieuw"  # the highest level first
+        assert any("Aaron Nieuw" in row for row in assigned) and "1–2 of 4" in text
+        assert "3–4 of 4" in competence_page(2)
+    finally:
+        head_cache.clear()

@@ -17,7 +17,21 @@ def qualified_holders(
 ) -> dict[int, list[Holder]]:
     """For each requirement, the people qualified on `day` with their levels (highest level
     first, then by name), at most `limit` of them; one query for any number of requirements.
-    (How many there are in all is the gap row's holders_now or holders_at_horizon.)"""
+    (How many there are in all is the gap row's holders_now or holders_at_horizon.)
+
+    Memoised on the audit head (`head_cache`): a dossier viewed again before the next write
+    does not ask again. The lists are shared between requests: never change them."""
+    from registry.services import head_cache  # it builds on the gap cache
+
+    ids = tuple(requirement_ids)
+    return head_cache.memo(
+        ("qualified_holders", ids, day, limit), lambda: _qualified_holders(ids, day, limit)
+    )
+
+
+def _qualified_holders(
+    requirement_ids: tuple[int, ...], day: date, limit: int | None
+) -> dict[int, list[Holder]]:
     result: dict[int, list[Holder]] = {rid: [] for rid in requirement_ids}
     if not requirement_ids:
         return result
@@ -66,8 +80,22 @@ def suggestions_for(
 ) -> dict[int, list[SuggestedPerson]]:
     """Successor suggestions of DESIGN.md for each requirement, in one query: first the
     candidates, then people who need training; within each, highest level first, then those
-    sharing an org unit with a current holder, then by name. `limit` caps each list."""
+    sharing an org unit with a current holder, then by name. `limit` caps each list.
+
+    Memoised on the audit head, like `qualified_holders`: never change the lists."""
+    from registry.services import head_cache  # it builds on the gap cache
+
     as_of, horizon = resolve(as_of, horizon)
+    ids = tuple(requirement_ids)
+    return head_cache.memo(
+        ("suggestions_for", ids, as_of, horizon, limit),
+        lambda: _suggestions_for(ids, as_of, horizon, limit),
+    )
+
+
+def _suggestions_for(
+    requirement_ids: tuple[int, ...], as_of: date, horizon: int, limit: int | None
+) -> dict[int, list[SuggestedPerson]]:
     result: dict[int, list[SuggestedPerson]] = {rid: [] for rid in requirement_ids}
     if not requirement_ids:
         return result
