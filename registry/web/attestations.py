@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +25,7 @@ from registry.services.errors import ServiceError
 from registry.web import peildatum
 from registry.web.decorators import permission_required
 from registry.web.forms.attestations import AttestationForm
-from registry.web.i18n import format_date
+from registry.web.i18n import per_page
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
@@ -92,7 +93,7 @@ def show(attestation_id: int):
         since=attestations.changes_since(att),
         horizon_end=rules.horizon_end(att.as_of, att.horizon),
         figure_label=_figure_label,
-        format_date=format_date,
+        format_date=per_page(format_date),
     )
 
 

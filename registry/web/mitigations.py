@@ -4,6 +4,7 @@ gap it answers (service, competence and the requirement's status today)."""
 from datetime import date
 
 from flask import Blueprint, render_template, request
+from flask_babel import format_date
 
 from registry.domain import mitigations as rules
 from registry.domain.permissions import Permission
@@ -13,7 +14,7 @@ from registry.services.gaps import GapFilter, cache
 from registry.web.decorators import permission_required
 from registry.web.editing import PER_PAGE
 from registry.web.forms.mitigations import MitigationListForm
-from registry.web.i18n import format_date
+from registry.web.i18n import per_page
 
 bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")
 
@@ -56,6 +57,6 @@ def index():
         filtered=any((filters.status, filters.kind, filters.owner, filters.overdue)),
         overdue=lambda m: rules.is_overdue(m.status, m.due_on, today),
         accepted_until=lambda m: rules.accepted_until(m.kind, m.status, m.risk_expires_on, today),
-        format_date=format_date,
+        format_date=per_page(format_date),
         period={},
     )

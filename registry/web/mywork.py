@@ -4,6 +4,7 @@ linked to a staff record (User.person_id)."""
 from datetime import date
 
 from flask import Blueprint, render_template
+from flask_babel import format_date
 from flask_login import current_user
 
 from registry.domain import mitigations as rules
@@ -12,7 +13,6 @@ from registry.extensions import db
 from registry.models import Person
 from registry.services import gaps, mywork
 from registry.web.decorators import permission_required
-from registry.web.i18n import format_date
 from registry.web.mitigations import current_rows
 from registry.web.reports import percentage
 

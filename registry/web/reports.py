@@ -10,7 +10,7 @@ import math
 from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import format_percent
+from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,7 +32,7 @@ from registry.web.forms.reports import (
     SkillsForm,
     WhatIfForm,
 )
-from registry.web.i18n import format_date, localize_text, localized_choice
+from registry.web.i18n import localize_text, localized_choice, per_page
 from registry.web.templating import choices, label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -63,8 +63,8 @@ def render(template: str, form: ReportForm, **context):
         horizon=horizon,
         horizon_end=rules.horizon_end(as_of, horizon),
         period=form.period_args(),
-        format_date=format_date,
-        percentage=percentage,
+        format_date=per_page(format_date),
+        percentage=per_page(percentage),
         **context,
     )
 

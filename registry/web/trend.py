@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from registry.domain import trend as domain
@@ -13,7 +14,7 @@ from registry.domain.permissions import Permission
 from registry.services import trend
 from registry.web.decorators import permission_required
 from registry.web.forms.trend import TrendForm
-from registry.web.i18n import format_date
+from registry.web.i18n import per_page
 from registry.web.reports import ListPage, page_number, percentage
 
 bp = Blueprint("trend", __name__, url_prefix="/reports/trend")
@@ -48,19 +49,6 @@ class Trend:
 
 def _short(d: date) -> str:
     return format_date(d, "d MMM yy")
-
-
-def memo(fn):
-    """`fn` remembered per arguments, for one page: hundreds of chart rows share a few dozen
-    days and percentages, and Babel's formatting is slow."""
-    known: dict = {}
-
-    def remembered(*args):
-        if args not in known:
-            known[args] = fn(*args)
-        return known[args]
-
-    return remembered
 
 
 def make(points) -> Trend:
@@ -113,7 +101,7 @@ def index():
         providers=providers,
         services=services,
         computed=trend.computed_days(days),
-        format_date=memo(format_date),
-        percentage=memo(percentage),
+        format_date=per_page(format_date),
+        percentage=per_page(percentage),
         period={},
     )

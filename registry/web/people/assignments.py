@@ -1,6 +1,7 @@
 """Assignments: who works on which service, in which role, from when until when."""
 
 from flask import render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -12,7 +13,6 @@ from registry.services import people as service
 from registry.web.decorators import permission_required
 from registry.web.editing import actor, confirm_page, edit_page, form_page, save_form
 from registry.web.forms.people import ROLE_SUGGESTIONS, AssignmentForm, EndAssignmentForm
-from registry.web.i18n import format_date
 from registry.web.people import bp, to_person, today
 from registry.web.templating import label
 

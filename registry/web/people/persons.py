@@ -4,6 +4,7 @@ the impact preview of `registry.services.gaps`) and hard deletes."""
 from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -18,7 +19,6 @@ from registry.web.decorators import permission_required
 from registry.web.editing import actor, confirm_page, conflict, edit_page, form_page, show_error
 from registry.web.forms.base import ConfirmForm, org_unit_choices
 from registry.web.forms.people import DepartureForm, PeopleFilterForm, PersonForm
-from registry.web.i18n import format_date
 from registry.web.people import ADMIN_ONLY, bp, dossier_url, person_or_404, today
 
 
