@@ -119,8 +119,19 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
             check_production(config, workers=workers)
         except InsecureConfiguration as refused:
             raise click.ClickException(str(refused)) from None
+    prepare_figures()
     logger.info("serving on %s:%s with %s workers", host, port, workers)
     _application(gunicorn_options(config, host, port, workers)).run()
+
+
+def prepare_figures() -> None:
+    """Today's figures, read from `stored_results` or computed and stored now, before the
+    workers start: the first page after a restart or deploy then reads them (as after the
+    nightly `registry snapshot`), instead of computing for a second or two."""
+    from registry.services.gaps import prepare, store
+
+    prepare.todays_figures()
+    store.write_pending()
 
 
 def register(app) -> None:

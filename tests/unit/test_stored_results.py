@@ -207,3 +207,20 @@ def test_nothing_is_kept_while_the_cache_is_off(app):
     store.write_pending()
     assert cache.cached_analysis(D, H) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(StoredResult)) == 0
+
+
+def test_registry_serve_prepares_and_stores_todays_figures_before_its_workers_start(counted):
+    """`registry serve` computes today's analysis and forecast when nothing is stored, and
+    stores them at once (its app context lasts as long as the server): every worker's first
+    page reads them. Started again, it computes nothing."""
+    from registry.cli.serve import prepare_figures
+
+    four_statuses()
+    _event()
+    prepare_figures()
+    assert counted == [None]
+    kinds = db.session.scalars(db.select(StoredResult.kind).order_by(StoredResult.kind)).all()
+    assert kinds == ["forecast", "gaps"]
+    _new_process()
+    prepare_figures()
+    assert counted == [None]  # read back, not computed
