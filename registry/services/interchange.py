@@ -840,19 +840,28 @@ def apply_import(
 
 
 def export_rows():
-    """(spec, rows in interchange terms ordered by key) for every file, in DESIGN's order."""
+    """(spec, rows in interchange terms ordered by key) for every file, in DESIGN's order.
+    The rows are an iterator read from the database as they are written (a region's 400,000
+    holdings never sit in memory together): consume each before asking for the next file."""
     for spec in fmt.FILES:
-        records = _records(spec)
-        yield spec, [records[key].values for key in sorted(records, key=_sort_key)]
+        yield spec, _ordered_rows(spec)
+
+
+def _ordered_rows(spec: fmt.FileSpec) -> Iterator[dict]:
+    """Every record of one file, ordered by its key columns in code-point order (the same on
+    every database: SQLite's BINARY collation, PostgreSQL's "C"), streamed in batches."""
+    columns = _RECORD_COLUMNS[spec.name][0][1:]
+    names = spec.column_names
+    collation = "C" if db.engine.dialect.name == "postgresql" else "BINARY"
+    order = [columns[names.index(key)].collate(collation) for key in spec.key]
+    query = records_query(spec.name).order_by(*order).execution_options(yield_per=BATCH)
+    for row in db.session.execute(query):
+        yield dict(zip(names, row[1:], strict=True))
 
 
 def export_files() -> dict[str, bytes]:
     """Every interchange file with every column, rows ordered by key (deterministic)."""
     return {spec.name: fmt.write_file(spec, rows) for spec, rows in export_rows()}
-
-
-def _sort_key(key: tuple) -> tuple:
-    return tuple("" if part is None else str(part) for part in key)
 
 
 # --- folders ------------------------------------------------------------------------------

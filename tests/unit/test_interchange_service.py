@@ -502,3 +502,18 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(app, update):
         return selects
 
     assert run(5) == run(120)
+
+
+def test_export_orders_keys_by_code_point_on_every_database(app):
+    """Upper case before lower case, digits and punctuation by their code points, whatever the
+    database's collation (PostgreSQL's default sorts "b" before "C"): the same files on both."""
+    codes = ["b-2", "C_1", "a.10", "a.9", "Z", "a-1"]
+    person = factories.make_person(employee_number="E1")
+    for code in codes:
+        factories.make_holding(person, factories.make_competence(code=code))
+    db.session.commit()
+    files = interchange.export_files()
+    competences = files["competences.csv"].decode("utf-8-sig").split("\r\n")[1:-1]
+    assert [line.split(",")[0] for line in competences] == sorted(codes)
+    holdings = files["holdings.csv"].decode("utf-8-sig").split("\r\n")[1:-1]
+    assert [line.split(",")[1] for line in holdings] == sorted(codes)
