@@ -128,10 +128,14 @@ def prepare_figures() -> None:
     """Today's figures, read from `stored_results` or computed and stored now, before the
     workers start: the first page after a restart or deploy then reads them (as after the
     nightly `registry snapshot`), instead of computing for a second or two."""
+    from registry.extensions import db
     from registry.services.gaps import prepare, store
 
     prepare.todays_figures()
     store.write_pending()
+    # No connection of this (master) process may live on in the workers gunicorn forks.
+    db.session.remove()
+    db.engine.dispose()
 
 
 def register(app) -> None:
