@@ -122,16 +122,10 @@ def export_workbook() -> bytes:
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
+        names = spec.column_names
         for row in rows:
-            cells = []
-            for column in spec.column_names:
-                value = _value(row.get(column))
-                if isinstance(value, date):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = "yyyy-mm-dd"
-                    value = cell
-                cells.append(value)
-            sheet.append(cells)
+            # A date is written as an Excel date; openpyxl gives it the format yyyy-mm-dd.
+            sheet.append([_value(row.get(column)) for column in names])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
