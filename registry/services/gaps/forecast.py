@@ -28,7 +28,7 @@ from registry.extensions import db
 from registry.models import Assignment, Holding, Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
-from registry.services.gaps.sql import _scope, analysed
+from registry.services.gaps.sql import _scope, analysed, qualifying
 
 
 @dataclass(frozen=True)
@@ -128,29 +128,10 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     fc = func.coalesce
     lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
     hi = least(x, fc(p.leave_date, x), fc(a.end_on, x), fc(h.expires_on, x))
-    pairs_query = (
-        select(
-            ar.c.rid,
-            a.person_id,
-            lo.label("lo"),
-            hi.label("hi"),
-            p.leave_date,
-            a.end_on,
-            h.expires_on,
-        )
-        .select_from(ar)
-        .join(a, a.service_id == ar.c.service_id)
-        .join(
-            h,
-            and_(
-                h.person_id == a.person_id,
-                h.competence_id == ar.c.competence_id,
-                h.level >= ar.c.required_level,
-            ),
-        )
-        .join(p, p.id == a.person_id)
-        .where(lo < hi)
+    columns = select(
+        ar.c.rid, a.person_id, lo.label("lo"), hi.label("hi"), p.leave_date, a.end_on, h.expires_on
     )
+    pairs_query = qualifying(columns.select_from(ar), ar.c).where(lo < hi)
     scope = _scope(filters)
     if scope is not None:  # a few requirements: let the planner start from their services
         # (not from the holdings of their competences: see gaps.sql.qualified_pairs)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from registry.extensions import db
 from registry.models import Assignment, Holding, Person, Requirement
 from registry.services.gaps.rows import Holder, SuggestedPerson, resolve
-from registry.services.gaps.sql import assigned_on, days, employed_on, valid_on
+from registry.services.gaps.sql import assigned_on, days, employed_on, qualifying, valid_on
 
 
 def qualified_holders(
@@ -37,21 +37,9 @@ def _qualified_holders(
         return result
     d = bindparam("day", day, type_=Date)
     r, a, h, p = Requirement, Assignment, Holding, Person
-    stmt = (
-        select(r.id.label("rid"), p.id, p.employee_number, p.name, h.level)
-        .join(a, a.service_id == r.service_id)
-        .join(
-            h,
-            and_(
-                h.person_id == a.person_id,
-                h.competence_id == r.competence_id,
-                h.level >= r.required_level,
-            ),
-        )
-        .join(p, p.id == a.person_id)
-        .where(
-            r.id.in_(list(requirement_ids)), assigned_on(d, a), valid_on(d, h), employed_on(d, p)
-        )
+    columns = select(r.id.label("rid"), p.id, p.employee_number, p.name, h.level)
+    stmt = qualifying(columns, r).where(
+        r.id.in_(list(requirement_ids)), assigned_on(d, a), valid_on(d, h), employed_on(d, p)
     )
     if limit is not None:
         # The first `limit` per requirement, chosen by the database (a busy service has

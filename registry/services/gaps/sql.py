@@ -55,6 +55,25 @@ def analysed_requirement():
     return and_(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES), Competence.retired.is_(False))
 
 
+def qualifying(query, requirement, a=Assignment, h=Holding, p=Person):
+    """`query` joined from `requirement` (the columns of a requirement: `Requirement` or a
+    subquery's `.c`) to the assignments of its service, each assignee's holding of its
+    competence at the required level or above, and the assignee: the people who may count
+    for it (add the predicates of the day to the WHERE)."""
+    return (
+        query.join(a, a.service_id == requirement.service_id)
+        .join(
+            h,
+            and_(
+                h.person_id == a.person_id,
+                h.competence_id == requirement.competence_id,
+                h.level >= requirement.required_level,
+            ),
+        )
+        .join(p, p.id == a.person_id)
+    )
+
+
 def held_for_requirements(query):
     """`query`, selecting from Assignment, joined to each requirement of the assigned service
     and to the assignee's holding of its competence, with Person, Service and Competence: the
@@ -156,27 +175,14 @@ def qualified_pairs(ar, d, e, name: str = "pairs", scope=None):
     stable = and_(
         assigned_on(d, a), valid_on(d, h), valid_on(e, h), employed_on(d, p), employed_on(e, p)
     )
-    stmt = (
-        select(
-            ar.c.rid,
-            a.person_id,
-            flag(on_d).label("on_d"),
-            flag(on_e).label("on_e"),
-            flag(stable).label("stable"),
-        )
-        .select_from(ar)
-        .join(a, a.service_id == ar.c.service_id)
-        .join(
-            h,
-            and_(
-                h.person_id == a.person_id,
-                h.competence_id == ar.c.competence_id,
-                h.level >= ar.c.required_level,
-            ),
-        )
-        .join(p, p.id == a.person_id)
-        .where(or_(on_d, on_e))
+    columns = select(
+        ar.c.rid,
+        a.person_id,
+        flag(on_d).label("on_d"),
+        flag(on_e).label("on_e"),
+        flag(stable).label("stable"),
     )
+    stmt = qualifying(columns.select_from(ar), ar.c).where(or_(on_d, on_e))
     if scope is not None:  # a few requirements: let the planner start from their services
         # Only the services: a condition on the holding's competence lets SQLite start from
         # the holdings of a popular competence (20,000 of them at region scale, where its
