@@ -10,9 +10,6 @@ intervals that contain D; every other change of q is an interval starting or end
 the window, so the steps are the running sum of those +1/−1 events per requirement (a window
 function). `registry.domain.forecast` is the pure reference; a property test proves both agree
 with a brute-force evaluation of every day.
-
-Why more than 400 lines: the statement, the causes of the first shortfall and the cache of
-one computation.
 """
 
 from dataclasses import dataclass, replace
