@@ -269,7 +269,9 @@ def _memoised_page(key: tuple, ids, total, load, page: int, per_page: int) -> Me
     model = load.column_descriptions[0]["entity"]
     records = {r.id: r for r in db.session.scalars(load.where(model.id.in_(chosen))).unique()}
     items = [records[i] for i in chosen if i in records]
-    return MemoisedPage(page=page, per_page=per_page, error_out=False, items=items, total=count)
+    return MemoisedPage(
+        page=page, per_page=per_page, max_per_page=None, error_out=False, items=items, total=count
+    )
 
 
 def service_assignments_page(service_id: int, page: int, per_page: int) -> MemoisedPage:
