@@ -69,9 +69,10 @@ class Defaults:
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
     TRANSFER_UPLOAD_FOLDER = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
-    # Logs: JSON lines on standard error (or "text" for a terminal), see registry/logs.py.
+    # Logs on standard error: "json" lines, "text", or "auto" (text on a terminal, else JSON),
+    # see registry/logs.py.
     LOG_LEVEL = "INFO"
-    LOG_FORMAT = "json"
+    LOG_FORMAT = "auto"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx: 1).
     TRUSTED_PROXIES = 0
     # `registry serve` (gunicorn): where it listens, how many processes, and their timeouts.

@@ -77,7 +77,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """Human-readable lines for a terminal (REGISTRY_LOG_FORMAT=text)."""
+    """Human-readable lines for a terminal (REGISTRY_LOG_FORMAT=text, or auto on a terminal)."""
 
     def format(self, record: logging.LogRecord) -> str:
         context = request_context()
@@ -93,8 +93,16 @@ class TextFormatter(logging.Formatter):
         return text
 
 
+def resolved_format(kind: str) -> str:
+    """ "json" or "text" for LOG_FORMAT `kind`: "auto" is text when standard error is a
+    terminal (someone running a command) and JSON otherwise (a service, a log collector)."""
+    if kind == "auto":
+        return "text" if sys.stderr.isatty() else "json"
+    return "text" if kind == "text" else "json"
+
+
 def formatter(kind: str) -> logging.Formatter:
-    return TextFormatter() if kind == "text" else JsonFormatter()
+    return TextFormatter() if resolved_format(kind) == "text" else JsonFormatter()
 
 
 def configure(app: Flask) -> None:

@@ -12,13 +12,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from registry import logs
+
 logger = logging.getLogger(__name__)
 
 
 def gunicorn_options(config, host: str, port: int, workers: int) -> dict:
     """The gunicorn settings for these arguments and this configuration."""
     level = str(config["LOG_LEVEL"]).lower()
-    json_logs = config["LOG_FORMAT"] != "text"
+    json_logs = logs.resolved_format(config["LOG_FORMAT"]) == "json"
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import text
 
 from registry.extensions import db
@@ -95,6 +96,26 @@ def test_text_log_format_for_a_terminal(make_app, capsys):
     app.test_client().get("/login")
     err = capsys.readouterr().err
     assert "INFO registry.request: request [" in err and "status=200" in err
+
+
+@pytest.mark.parametrize(("on_a_terminal", "expected"), [(True, "text"), (False, "json")])
+def test_the_default_log_format_follows_standard_error(
+    make_app, capsys, monkeypatch, on_a_terminal, expected
+):
+    """Someone running a command on a terminal reads text lines; a service manager or a log
+    collector (no terminal) gets JSON lines."""
+    from registry import logs
+
+    monkeypatch.setattr(logs.sys.stderr, "isatty", lambda: on_a_terminal, raising=False)
+    app = make_app()
+    assert app.config["LOG_FORMAT"] == "auto"
+    capsys.readouterr()
+    app.test_client().get("/login")
+    line = [x for x in capsys.readouterr().err.splitlines() if "registry.request" in x][0]
+    if expected == "json":
+        assert json.loads(line)["status"] == 200
+    else:
+        assert "INFO registry.request: request [" in line and "status=200" in line
 
 
 def test_forwarded_headers_are_ignored_without_trusted_proxies(make_app):
