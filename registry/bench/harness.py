@@ -65,7 +65,14 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
 
     with tempfile.TemporaryDirectory(prefix="kennisborg-bench-") as tmp:
         schema = None
-        config = {"SECRET_KEY": "bench", "GAP_CACHE": False, "TESTING": False}
+        # Warnings only: the operational lines (each request, each import step) would bury
+        # the figures on the terminal.
+        config = {
+            "SECRET_KEY": "bench",
+            "GAP_CACHE": False,
+            "TESTING": False,
+            "LOG_LEVEL": "WARNING",
+        }
         if url is None:
             config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/bench.sqlite3"
         elif kind == "PostgreSQL":

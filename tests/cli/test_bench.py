@@ -45,6 +45,8 @@ def test_bench_runs_at_tiny_scale_and_prints_every_figure(runner, database_url):
     assert "generated" in out and "200 holdings" in out
     assert re.search(r"^import \(registry import, one transaction\).*ms", out, re.MULTILINE)
     assert "Summary (median)" in out
+    # The figures are not buried under a log line per request and per import step.
+    assert "registry.request" not in out and "import started" not in out
 
 
 def test_bench_leaves_the_given_postgresql_database_as_it_was(runner, database_url):
