@@ -43,14 +43,7 @@ def report_records(rows, mitigations: dict | None = None) -> list[dict]:
         {
             "service": r.service_code,
             "competence": r.competence_code,
-            "required_level": r.required_level,
-            "min_holders": r.min_holders,
-            "holders_now": r.holders_now,
-            "holders_at_horizon": r.holders_at_horizon,
-            "candidates": r.candidates,
-            "status": r.status,
-            "risk": r.risk,
-            "contract_ending": r.contract_ending,
+            **r.figures(),
             **(
                 {"mitigations": records(mitigations.get(r.requirement_id))}
                 if mitigations is not None

@@ -34,14 +34,7 @@ def frozen_records(rows) -> list[dict]:
             "competence": r.competence_code,
             "competence_name": r.competence_name,
             "competence_name_en": r.competence_name_en,  # absent in older attestations
-            "required_level": r.required_level,
-            "min_holders": r.min_holders,
-            "holders_now": r.holders_now,
-            "holders_at_horizon": r.holders_at_horizon,
-            "candidates": r.candidates,
-            "status": r.status,
-            "risk": r.risk,
-            "contract_ending": r.contract_ending,
+            **r.figures(),
         }
         for r in rows
     ]

@@ -82,6 +82,20 @@ class GapRow:
     competence_name_en: str | None = None
     framework_name_en: str | None = None
 
+    def figures(self) -> dict:
+        """The requirement's figures as plain values, in the order every record lists them
+        (`registry gaps --format json`, the API, an attestation's frozen rows)."""
+        return {
+            "required_level": self.required_level,
+            "min_holders": self.min_holders,
+            "holders_now": self.holders_now,
+            "holders_at_horizon": self.holders_at_horizon,
+            "candidates": self.candidates,
+            "status": self.status,
+            "risk": self.risk,
+            "contract_ending": self.contract_ending,
+        }
+
 
 @dataclass(frozen=True)
 class Holder:
