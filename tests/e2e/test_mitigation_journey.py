@@ -30,7 +30,8 @@ def test_manager_records_a_mitigation_and_sees_it_beside_the_risk(live_server, d
 
     expires = date.today() + timedelta(days=100)
     page.locator("#kind").select_option("accept_risk")
-    page.locator("#owner_id").fill("P05")
+    # The owner is chosen by surname, as a manager knows her; the one match is accepted.
+    page.locator("#owner_id").fill("Bakker")
     page.locator("#risk_expires_on").fill(expires.isoformat())
     page.locator("#note").fill("De leverancier borgt dit tot de aanbesteding.")
     click_and_wait(page, submit(page), "**/services/*")
