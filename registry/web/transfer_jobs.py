@@ -3,10 +3,13 @@ them, with their progress and outcome in `status.json` next to the claimed uploa
 
 Why a thread and not a queue: the registry has no job queue (no Celery or RQ to deploy and
 watch), an import is one transaction that must run on its own anyway, and the request only has
-to return before the server's timeout (gunicorn's 30 s) — the browser then follows the status
-page. The job writes a heartbeat with every batch; a job whose worker died (restart, kill)
-stops beating, and the status page then reports it as interrupted (its transaction was never
-committed: nothing was written) and gives the upload back.
+to return before the server's timeout (`REGISTRY_WORKER_TIMEOUT`, 60 s); the browser then
+follows the status page. The job writes a heartbeat with every batch; a job whose worker died
+(restart, kill) stops beating, and the status page then reports it as interrupted (its
+transaction was never committed: nothing was written) and gives the upload back.
+
+`write_status`, `read_status`, `stalled` and `mark_failed` also keep the state of the exports
+prepared in the background (`transfer_exports`).
 """
 
 import json
@@ -27,8 +30,11 @@ MAX_PROBLEMS_KEPT = 1_000
 _threads: dict[str, threading.Thread] = {}
 
 
-def _write(folder: Path, state: dict) -> None:
-    temporary = folder / "status.json.tmp"
+def write_status(folder: Path, state: dict) -> None:
+    """Replace the job's state at once (readers never see half a file; writers in two threads,
+    such as a job and a status page marking it failed, each write a temporary file of their
+    own)."""
+    temporary = folder / f"status.json.{threading.get_ident()}.tmp"
     temporary.write_text(json.dumps(state))
     temporary.replace(folder / "status.json")
 
@@ -47,7 +53,7 @@ def stalled(state: dict, now: float | None = None) -> bool:
 
 def mark_failed(folder: Path, state: dict) -> dict:
     state = state | {"state": FAILED}
-    _write(folder, state)
+    write_status(folder, state)
     return state
 
 
@@ -63,7 +69,7 @@ def plan_of(state: dict) -> interchange.ImportPlan:
 
 def start(app, folder: Path, actor, files: dict[str, bytes]) -> None:
     """Apply `files` in a new thread; progress and outcome go to `folder`/status.json."""
-    _write(folder, {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0})
+    write_status(folder, {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0})
     thread = threading.Thread(
         target=_run, args=(app, folder, actor, files), name=f"import-{folder.name}", daemon=True
     )
@@ -87,7 +93,9 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
         started = time.perf_counter()
 
         def progress(label: str, rows: int) -> None:
-            _write(folder, {"state": RUNNING, "beat": time.time(), "file": label, "rows": rows})
+            write_status(
+                folder, {"state": RUNNING, "beat": time.time(), "file": label, "rows": rows}
+            )
 
         try:
             plan = interchange.import_files(actor, import_sources(files), progress=progress)
@@ -96,7 +104,7 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
                 imports.finish(plan)
             else:
                 db.session.rollback()
-            _write(
+            write_status(
                 folder,
                 {
                     "state": DONE,
@@ -115,6 +123,6 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
         except Exception:
             db.session.rollback()
             log.exception("background import failed")
-            _write(folder, {"state": FAILED, "beat": time.time()})
+            write_status(folder, {"state": FAILED, "beat": time.time()})
         finally:
             db.session.remove()

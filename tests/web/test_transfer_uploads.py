@@ -154,7 +154,7 @@ def test_the_status_page_shows_progress_while_the_job_runs(background, uploads):
     token, _html = _preview(background, FILES)
     folder = uploads / token
     folder.rename(uploads / f"{token}.applying")  # as a claimed upload whose job is running
-    transfer_jobs._write(
+    transfer_jobs.write_status(
         uploads / f"{token}.applying",
         {"state": "running", "beat": __import__("time").time(), "file": "people.csv", "rows": 2},
     )
@@ -186,7 +186,7 @@ def test_a_failed_background_import_writes_nothing_and_gives_the_upload_back(
 def test_a_job_whose_worker_died_is_reported_and_released(background, uploads):
     token, _html = _preview(background, FILES)
     (uploads / token).rename(uploads / f"{token}.applying")
-    transfer_jobs._write(uploads / f"{token}.applying", {"state": "running", "beat": 0})
+    transfer_jobs.write_status(uploads / f"{token}.applying", {"state": "running", "beat": 0})
     response = background.get(f"/transfer/status/{token}")
     assert response.headers["Location"] == f"/transfer/preview/{token}"
     assert (uploads / token).is_dir()
