@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500  # keys per IN (…) query: well below every backend's parameter limit
 BATCH = 2_000  # rows checked and written together
+PROGRESS_EVERY = 5_000  # rows between the progress reports of an export
 
 UNKNOWN_FILE = fmt.N_("Unknown file %(file)s; the interchange files are: %(files)s.")
 UNKNOWN_REFERENCE = fmt.N_(
@@ -857,6 +858,23 @@ def _ordered_rows(spec: fmt.FileSpec) -> Iterator[dict]:
     query = records_query(spec.name).order_by(*order).execution_options(yield_per=BATCH)
     for row in db.session.execute(query):
         yield dict(zip(names, row[1:], strict=True))
+
+
+def counted(
+    label: str, rows: Iterator[dict], progress: Callable[[str, int], None] | None
+) -> Iterator[dict]:
+    """`rows` unchanged, telling `progress` every `PROGRESS_EVERY` rows how far it got."""
+    if progress is None:
+        yield from rows
+        return
+    count = 0
+    progress(label, count)
+    for row in rows:
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            progress(label, count)
+        yield row
+    progress(label, count)
 
 
 def export_files() -> dict[str, bytes]:

@@ -5,22 +5,28 @@
 imported by exactly the code that imports a CSV folder; problems read `sheet:row: message`.
 Sheets are streamed (openpyxl's read-only mode), never loaded whole. Cells typed as Excel dates
 and dates written as text both work; numbers typed as numbers are read as whole numbers.
-`export_workbook()` writes every file as a sheet (dates as Excel dates).
+`export_workbook()` writes every file as a sheet (dates as Excel dates); `write_workbook(target)`
+writes them straight into a file (the background export of `web/transfer_exports.py`).
 """
 
 import hashlib
 import io
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from registry.domain import archives
 from registry.domain import interchange as fmt
-from registry.services.interchange import Problem, Source, export_rows
+from registry.services import interchange
+from registry.services.interchange import Problem, Source
 
 UNKNOWN_SHEET = fmt.N_("Unknown sheet %(sheet)s; the sheets of the workbook are: %(sheets)s.")
 DUPLICATE_SHEET = fmt.N_("Sheet %(sheet)s appears more than once.")
 NOT_A_WORKBOOK = fmt.N_("%(name)s is not an Excel workbook (.xlsx) that can be read.")
 NO_SHEETS = fmt.N_("%(name)s holds none of the sheets %(sheets)s.")
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Progress = Callable[[str, int], None]
 SHEET_NAMES = tuple(spec.name.removesuffix(".csv") for spec in fmt.FILES)
 # Control characters an XLSX file cannot hold (openpyxl refuses them).
 _ILLEGAL_XML = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32)))
@@ -108,12 +114,21 @@ def _value(value):
 
 def export_workbook() -> bytes:
     """Every interchange file as a sheet of one workbook, rows ordered by key."""
+    buffer = io.BytesIO()
+    write_workbook(buffer)
+    return buffer.getvalue()
+
+
+def write_workbook(target: Path | BinaryIO, progress: Progress | None = None) -> None:
+    """Every interchange file as a sheet of one workbook, rows ordered by key, written into
+    `target` (a path or a binary file). `progress(file, rows)` hears every few thousand rows
+    how far the writing got."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    for spec, rows in export_rows():
+    for spec, rows in interchange.export_rows():
         sheet = workbook.create_sheet(title=spec.name.removesuffix(".csv"))
         sheet.freeze_panes = "A2"
         header = []
@@ -123,9 +138,7 @@ def export_workbook() -> bytes:
             header.append(cell)
         sheet.append(header)
         names = spec.column_names
-        for row in rows:
+        for row in interchange.counted(spec.name, rows, progress):
             # A date is written as an Excel date; openpyxl gives it the format yyyy-mm-dd.
             sheet.append([_value(row.get(column)) for column in names])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)
