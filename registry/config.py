@@ -69,6 +69,11 @@ class Defaults:
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
     TRANSFER_UPLOAD_FOLDER = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
+    # Web export: written in the background (None: instance/exports/transfer), kept this long
+    # for the user who asked; the request waits this many seconds before it shows a status page.
+    TRANSFER_EXPORT_FOLDER = None
+    TRANSFER_EXPORT_LIFETIME = timedelta(hours=1)
+    TRANSFER_EXPORT_WAIT = 5
     # Logs on standard error: "json" lines, "text", or "auto" (text on a terminal, else JSON),
     # see registry/logs.py.
     LOG_LEVEL = "INFO"

@@ -7,8 +7,12 @@ it is then, and applies everything in one transaction or shows the new problems 
 nothing. The planning and writing are `registry.services.interchange`, the same code as
 `registry import`.
 
-Why more than 400 lines: upload, safe reading of ZIPs and workbooks, preview, apply and the
-background job are one flow with one stored upload.
+Export: the page asks for the zip or the workbook (POST); `transfer_exports` writes it in the
+background and the browser gets it at once or follows its status page. `export.zip` and
+`export.xlsx` write it during the request, for scripts and direct links.
+
+Why more than 400 lines: upload, safe reading of ZIPs and workbooks, preview, apply, the
+background job and the export are one flow over one stored folder per upload or export.
 """
 
 import io
@@ -17,7 +21,6 @@ import re
 import secrets
 import shutil
 import time
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
@@ -31,6 +34,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,11 +43,12 @@ from registry.domain import interchange as fmt
 from registry.domain.permissions import Permission
 from registry.domain.provenance import README_NAME
 from registry.extensions import db
-from registry.services import audit, imports, interchange, provenance, workbook
+from registry.services import audit, imports, interchange, workbook
 from registry.services.errors import ServiceError
+from registry.web import transfer_exports as exports
 from registry.web import transfer_jobs as jobs
 from registry.web.decorators import permission_required
-from registry.web.forms.transfer import ApplyForm, UploadForm
+from registry.web.forms.transfer import ApplyForm, ExportForm, UploadForm
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
@@ -433,44 +438,106 @@ def status(token: str):
     return render_template("transfer/status.html", state=state, token=token)
 
 
+# --- exports -------------------------------------------------------------------------------------
+
+
+def _export_unavailable():
+    flash(
+        _("This export is no longer available (it expired). Ask for a new one."),
+        "warning",
+    )
+    return redirect(url_for("transfer.index", _anchor="export"))
+
+
+def _download_name(kind: str, created: float | None = None) -> str:
+    made = datetime.fromtimestamp(created, UTC) if created else datetime.now(UTC)
+    return f"kennisborg-export-{made:%Y%m%d}.{kind}"
+
+
+@bp.route("/exports", methods=["POST"])
+@permission_required(Permission.READ)
+def export_start():
+    """Prepare an export of every record (zip of CSV files or Excel workbook) in the
+    background; when it is written within a few seconds it is sent at once, otherwise the
+    browser follows its status page. A second click on the same format follows the export
+    already being written."""
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the zip file or the Excel workbook to export."), "error")
+        return redirect(url_for("transfer.index", _anchor="export"), code=303)
+    kind = form.format.data
+    token = exports.running_export(current_user.id, kind) or exports.start(
+        current_app._get_current_object(), current_user.id, current_user.email, kind
+    )
+    exports.wait(token, exports.wait_seconds())
+    found = exports.find(token, current_user.id)
+    if found and exports.state_of(found[0])["state"] == exports.DONE:
+        return redirect(url_for("transfer.export_download", token=token), code=303)
+    return redirect(url_for("transfer.export_status", token=token), code=303)
+
+
+@bp.route("/exports/<token>")
+@permission_required(Permission.READ)
+def export_status(token: str):
+    """How far the export has got; its download link once it is written."""
+    found = exports.find(token, current_user.id)
+    if found is None:
+        return _export_unavailable()
+    folder, meta = found
+    state = exports.state_of(folder)
+    return render_template(
+        "transfer/export_status.html",
+        state=state,
+        kind=meta["format"],
+        token=token,
+        name=_download_name(meta["format"], meta["created"]),
+        rows=format_number(state.get("rows") or 0),
+        size=format_decimal((state.get("size") or 0) / 1024 / 1024, "#,##0.0"),
+        expires=datetime.fromtimestamp(meta["created"], UTC) + exports.lifetime(),
+    )
+
+
+@bp.route("/exports/<token>/file")
+@permission_required(Permission.READ)
+def export_download(token: str):
+    """The written export, for the user who asked for it."""
+    found = exports.find(token, current_user.id)
+    if found is None:
+        return _export_unavailable()
+    folder, meta = found
+    if exports.state_of(folder)["state"] != exports.DONE:
+        return redirect(url_for("transfer.export_status", token=token))
+    kind = meta["format"]
+    return send_file(
+        folder / exports.file_name(kind),
+        mimetype=exports.FORMATS[kind],
+        as_attachment=True,
+        download_name=_download_name(kind, meta["created"]),
+        max_age=0,
+    )
+
+
 @bp.route("/export.xlsx")
 @permission_required(Permission.READ)
 def export_xlsx():
-    """Every record in the interchange format, as one Excel workbook with a sheet per file."""
-    data = workbook.export_workbook()
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    """Every record as one Excel workbook, written during the request (for scripts and direct
+    links; the page prepares it in the background)."""
     return send_file(
-        io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        io.BytesIO(workbook.export_workbook()),
+        mimetype=workbook.MEDIA_TYPE,
         as_attachment=True,
-        download_name=f"kennisborg-export-{stamp}.xlsx",
+        download_name=_download_name("xlsx"),
     )
 
 
 @bp.route("/export.zip")
 @permission_required(Permission.READ)
 def export():
-    """Every record in the interchange format, as one zip of CSV files."""
-    files = interchange.export_files()
-    stamp = provenance.stamp("interchange export", made_by=current_user.email)
+    """Every record as one zip of CSV files, written during the request (for scripts and
+    direct links; the page prepares it in the background)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-        archive.writestr(
-            README_NAME,
-            provenance.readme(
-                stamp,
-                [(name, "interchange format, DESIGN.md") for name in files],
-                "Import these files again on the web (Import and export: upload this zip) or\n"
-                "with `registry import DIR` after unzipping; this README.txt is skipped.",
-            ),
-        )
+    exports.write_zip(buffer, current_user.email)
     buffer.seek(0)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
     return send_file(
-        buffer,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"kennisborg-export-{stamp}.zip",
+        buffer, mimetype="application/zip", as_attachment=True, download_name=_download_name("zip")
     )

@@ -180,6 +180,9 @@ ROUTES = {
     ("tokens.revoke", "POST"): (ADMIN, 302),
     ("transfer.status", "GET"): (EDIT, 302),  # an unknown job: back
     ("transfer.export_xlsx", "GET"): (ALL, 200),
+    ("transfer.export_start", "POST"): (ALL, 303),  # no format chosen: back to the page
+    ("transfer.export_status", "GET"): (ALL, 302),  # an unknown export: back
+    ("transfer.export_download", "GET"): (ALL, 302),
 }
 
 

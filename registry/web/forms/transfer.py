@@ -1,9 +1,10 @@
-"""Forms of the web import: uploading the interchange files, and applying a previewed upload."""
+"""Forms of the web import and export: uploading the interchange files, applying a previewed
+upload, and asking for an export."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField
-from wtforms.validators import DataRequired, Regexp
+from wtforms import HiddenField, MultipleFileField, StringField
+from wtforms.validators import AnyOf, DataRequired, Regexp
 
 
 class UploadForm(FlaskForm):
@@ -24,3 +25,9 @@ class ApplyForm(FlaskForm):
     """Apply the upload previewed under `token`."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,100}$")])
+
+
+class ExportForm(FlaskForm):
+    """Export every record; `format` is the value of the button pressed ("zip" or "xlsx")."""
+
+    format = StringField(validators=[DataRequired(), AnyOf(["zip", "xlsx"])])
