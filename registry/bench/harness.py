@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import text
 
 from registry.bench.calls import measure_calls
+from registry.bench.exports import measure_exports
 from registry.bench.figures import Figure
 from registry.bench.generate import Scale, write_region_folder
 from registry.bench.pages import measure_pages
@@ -93,7 +94,8 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
                 Base.metadata.create_all(db.engine)
                 figures = _import_region(tmp, scale, as_of, horizon, seed, echo)
                 figures += measure_calls(kind, repeat, echo, as_of, horizon)
-                return figures + measure_pages(app, repeat, echo)
+                figures += measure_pages(app, repeat, echo)
+                return figures + measure_exports(echo)
             finally:
                 db.session.remove()
                 if schema:

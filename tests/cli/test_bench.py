@@ -13,6 +13,8 @@ FIGURES = (
     "what-if, one person",
     "key people",
     "peak memory",
+    "export, zip of CSV files",
+    "export, Excel workbook",
 )
 
 
