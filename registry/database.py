@@ -42,6 +42,22 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate.get() else "BEGIN")
 
 
+def read_one_snapshot(session) -> None:
+    """Let the session's next transaction read the whole database as it was at one moment.
+
+    An export reads six tables one after another, for half a minute at region scale; a person
+    and a holding saved in between must not appear only in holdings.csv (the file would then
+    refuse to import again), and the README's audit head must be the moment the files show.
+    PostgreSQL reads each statement at its own moment unless the transaction is REPEATABLE
+    READ; SQLite's transaction (our BEGIN, WAL) already reads one snapshot. Ends the session's
+    current transaction, which must hold nothing unsaved."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.rollback()
+    connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
 @contextmanager
 def planned_each_time(session) -> Iterator[None]:
     """Within the block, psycopg prepares no statement, so the server plans each one for its

@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
-from registry.database import immediate_writes
+from registry.database import immediate_writes, read_one_snapshot
 from registry.extensions import db
 from registry.services import audit, demo, imports, interchange, workbook
 from registry.services.errors import ServiceError
@@ -124,6 +124,7 @@ def import_command(source: Path, dry_run: bool) -> None:
 def export_command(target: Path, kind: str, overwrite: bool) -> None:
     """Write every interchange file into the folder TARGET (created when needed), or with
     --format xlsx into the workbook TARGET."""
+    read_one_snapshot(db.session)
     if kind == "xlsx":
         data = workbook.export_workbook()
         db.session.rollback()

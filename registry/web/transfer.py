@@ -38,6 +38,7 @@ from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.database import read_one_snapshot
 from registry.domain import archives
 from registry.domain import interchange as fmt
 from registry.domain.permissions import Permission
@@ -522,6 +523,7 @@ def export_download(token: str):
 def export_xlsx():
     """Every record as one Excel workbook, written during the request (for scripts and direct
     links; the page prepares it in the background)."""
+    read_one_snapshot(db.session)
     return send_file(
         io.BytesIO(workbook.export_workbook()),
         mimetype=workbook.MEDIA_TYPE,
@@ -535,8 +537,10 @@ def export_xlsx():
 def export():
     """Every record as one zip of CSV files, written during the request (for scripts and
     direct links; the page prepares it in the background)."""
+    made_by = current_user.email
+    read_one_snapshot(db.session)
     buffer = io.BytesIO()
-    exports.write_zip(buffer, current_user.email)
+    exports.write_zip(buffer, made_by)
     buffer.seek(0)
     return send_file(
         buffer, mimetype="application/zip", as_attachment=True, download_name=_download_name("zip")

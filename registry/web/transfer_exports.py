@@ -29,6 +29,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from registry.database import read_one_snapshot
 from registry.domain import interchange as fmt
 from registry.domain.provenance import README_NAME
 from registry.extensions import db
@@ -193,6 +194,7 @@ def _run(app, folder: Path, made_by: str | None, kind: str) -> None:
 
         target = folder / f"{file_name(kind)}.part"
         try:
+            read_one_snapshot(db.session)
             if kind == "xlsx":
                 workbook.write_workbook(target, progress=progress)
             else:

@@ -149,6 +149,25 @@ def test_the_status_page_says_how_far_the_export_got_in_dutch(
     assert "De export is klaar" in page
 
 
+def test_records_saved_while_it_is_written_are_not_half_in_the_export(
+    background_app, users, registry, gate
+):
+    """The export reads one moment: a person and a holding saved after people.csv was written
+    appear in neither file (holdings.csv would otherwise name a person the zip lacks, and the
+    zip would no longer import)."""
+    client = _client(background_app, users["manager"])
+    status_url = client.post("/transfer/exports", data={"format": "zip"}).headers["Location"]
+    assert gate.reached.wait(timeout=60)  # people.csv is written; holdings.csv is next
+    newcomer = factories.make_person(name="Nieuwe Collega")
+    factories.make_holding(person=newcomer, competence=registry["competence"])
+    db.session.commit()
+    gate.open()
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{status_url}/file").get_data()))
+    assert "Nieuwe Collega" not in archive.read("people.csv").decode()
+    assert newcomer.employee_number not in archive.read("holdings.csv").decode()
+    assert registry["person"].employee_number in archive.read("holdings.csv").decode()
+
+
 def test_a_second_click_follows_the_export_already_being_written(
     background_app, users, registry, gate
 ):
