@@ -416,9 +416,7 @@ def status(token: str):
     meta = _meta(folder)
     if meta is None or meta.get("user_id") != current_user.id:
         return _unavailable()
-    state = jobs.read_status(folder)
-    if state["state"] == jobs.RUNNING and jobs.stalled(state):
-        state = jobs.mark_failed(folder, state)
+    state = jobs.current_status(folder)
     if state["state"] == jobs.FAILED:
         release_upload(token)
         flash(
@@ -472,7 +470,7 @@ def export_start():
     )
     exports.wait(token, exports.wait_seconds())
     found = exports.find(token, current_user.id)
-    if found and exports.state_of(found[0])["state"] == exports.DONE:
+    if found and jobs.current_status(found[0])["state"] == exports.DONE:
         return redirect(url_for("transfer.export_download", token=token), code=303)
     return redirect(url_for("transfer.export_status", token=token), code=303)
 
@@ -485,7 +483,7 @@ def export_status(token: str):
     if found is None:
         return _export_unavailable()
     folder, meta = found
-    state = exports.state_of(folder)
+    state = jobs.current_status(folder)
     return render_template(
         "transfer/export_status.html",
         state=state,
@@ -506,7 +504,7 @@ def export_download(token: str):
     if found is None:
         return _export_unavailable()
     folder, meta = found
-    if exports.state_of(folder)["state"] != exports.DONE:
+    if jobs.current_status(folder)["state"] != exports.DONE:
         return redirect(url_for("transfer.export_status", token=token))
     kind = meta["format"]
     return send_file(

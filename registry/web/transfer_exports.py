@@ -38,9 +38,7 @@ from registry.web.transfer_jobs import (
     DONE,
     FAILED,
     RUNNING,
-    mark_failed,
-    read_status,
-    stalled,
+    current_status,
     write_status,
 )
 
@@ -131,10 +129,9 @@ def running_export(user_id: int, kind: str) -> str | None:
             and meta.get("user_id") == user_id
             and meta.get("format") == kind
             and not _expired(meta, time.time())
+            and current_status(entry)["state"] == RUNNING
         ):
-            state = read_status(entry)
-            if state["state"] == RUNNING and not stalled(state):
-                return entry.name
+            return entry.name
     return None
 
 
@@ -213,11 +210,3 @@ def _run(app, folder: Path, made_by: str | None, kind: str) -> None:
         finally:
             db.session.rollback()
             db.session.remove()
-
-
-def state_of(folder: Path) -> dict:
-    """The export's state; a running job that stopped beating is marked failed."""
-    state = read_status(folder)
-    if state["state"] == RUNNING and stalled(state):
-        state = mark_failed(folder, state)
-    return state

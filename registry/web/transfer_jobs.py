@@ -8,7 +8,7 @@ follows the status page. The job writes a heartbeat with every batch; a job whos
 (restart, kill) stops beating, and the status page then reports it as interrupted (its
 transaction was never committed: nothing was written) and gives the upload back.
 
-`write_status`, `read_status`, `stalled` and `mark_failed` also keep the state of the exports
+`write_status` and `current_status` also keep the state of the exports
 prepared in the background (`transfer_exports`).
 """
 
@@ -51,9 +51,13 @@ def stalled(state: dict, now: float | None = None) -> bool:
     return (now or time.time()) - state.get("beat", 0) > STALLED_AFTER
 
 
-def mark_failed(folder: Path, state: dict) -> dict:
-    state = state | {"state": FAILED}
-    write_status(folder, state)
+def current_status(folder: Path) -> dict:
+    """The job's state as a page shows it: a running job that stopped beating (its worker
+    died) is marked failed, once, for every later reader too."""
+    state = read_status(folder)
+    if state["state"] == RUNNING and stalled(state):
+        state = state | {"state": FAILED}
+        write_status(folder, state)
     return state
 
 
