@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from registry.config import load_config
+    from registry.core.config import load_config
 
     load_config(app, config)
     register_logging(app)
@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_logging(app: Flask) -> None:
     """JSON log lines with a request id; first, so every later hook is inside a request id."""
-    from registry import logs
+    from registry.core import logs
 
     logs.init_app(app)
 
@@ -46,17 +46,44 @@ def register_proxies(app: Flask) -> None:
         )
 
 
+def register_models() -> None:
+    """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
+    import registry.models.attestations
+    import registry.models.audit
+    import registry.models.catalogue
+    import registry.models.digests
+    import registry.models.holdings
+    import registry.models.mitigations
+    import registry.models.org
+    import registry.models.results
+    import registry.models.search
+    import registry.models.services
+    import registry.models.snapshots
+    import registry.models.tokens
+    import registry.models.users  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
-    from registry import database
-    from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from registry.services import statistics
+    from registry.core import database, i18n, statistics, templating
+    from registry.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.models.search import include_object
+    from registry.people import fields
     from registry.services.gaps import store
-    from registry.web import auth, i18n, security, templating
+    from registry.web import auth, security
+
+    register_models()
 
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    # The people search index is not mapped: Alembic's comparison skips it.
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        compare_type=True,
+        include_object=include_object,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -64,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    fields.init_app(app)
     auth.init_app(app)  # login throttle storage, single sign-on
     statistics.init_app(app)
     # After Flask-SQLAlchemy's own teardown is registered, so this one runs before it.
@@ -71,7 +99,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry import api
+    from registry.api import catalogue as catalogue_api
+    from registry.api import people as people_api
+    from registry.api import reports as reports_api
+    from registry.api import sync as sync_api
+    from registry.api import tokens_web
+    from registry.core import health, openapi, peildatum
     from registry.web import (
         attestations,
         audit,
@@ -79,11 +112,9 @@ def register_blueprints(app: Flask) -> None:
         competences,
         digests,
         dossiers,
-        health,
         main,
         mitigations,
         mywork,
-        peildatum,
         people,
         privacy,
         reports,
@@ -117,13 +148,23 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)
-    api.init_app(app)  # /api/v1, its reference page and the API tokens pages
+    openapi.init_app(
+        app,
+        (
+            *catalogue_api.BLUEPRINTS,
+            *people_api.BLUEPRINTS,
+            *reports_api.BLUEPRINTS,
+            *sync_api.BLUEPRINTS,
+        ),
+    )  # /api/v1 and its reference page
+    app.register_blueprint(tokens_web.bp)  # the admins' API token pages
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from registry.web import errors
+    from registry.core import error_pages
+    from registry.services import refusals
 
-    errors.init_app(app)
+    error_pages.init_app(app, on_refused=refusals.record_refused_request)
 
 
 def register_commands(app: Flask) -> None:

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from registry import bench, create_app  # noqa: E402
 from registry.cli.transfer import import_and_commit  # noqa: E402
-from registry.extensions import db  # noqa: E402
-from registry.models import Base  # noqa: E402
+from registry.core.extensions import db  # noqa: E402
+from registry.core.models import Base  # noqa: E402
 from registry.services import audit, interchange, tokens, users  # noqa: E402
 
 

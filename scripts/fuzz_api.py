@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from registry import create_app  # noqa: E402
-from registry.extensions import db  # noqa: E402
+from registry.core.extensions import db  # noqa: E402
 from registry.services import audit, demo, tokens, users  # noqa: E402
 
 

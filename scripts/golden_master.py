@@ -49,20 +49,13 @@ def _urls(app) -> list[str]:
     """The fixed list of pages, filled in from the demo's records."""
     from sqlalchemy import select
 
-    from registry.extensions import db
-    from registry.models import (
-        Assignment,
-        Competence,
-        Framework,
-        Holding,
-        Mitigation,
-        OrgUnit,
-        Person,
-        Provider,
-        Requirement,
-        Service,
-        User,
-    )
+    from registry.core.extensions import db
+    from registry.models.catalogue import Competence, Framework
+    from registry.models.holdings import Assignment, Holding
+    from registry.models.mitigations import Mitigation
+    from registry.models.org import OrgUnit, Person
+    from registry.models.services import Provider, Requirement, Service
+    from registry.models.users import User
 
     with app.app_context():
         s = db.session
@@ -197,8 +190,10 @@ def _build(workdir: Path):
 
     import registry.services.demo as demo
     from registry import create_app
-    from registry.extensions import db
-    from registry.models import Mitigation, Person, Requirement
+    from registry.core.extensions import db
+    from registry.models.mitigations import Mitigation
+    from registry.models.org import Person
+    from registry.models.services import Requirement
     from registry.services import audit
 
     app = create_app(
@@ -234,7 +229,7 @@ def _build(workdir: Path):
             )
         # The manager is the owner's account (its "my work" page), the auditor attests the
         # report of AS_OF and the editor has an API token: their pages are part of it too.
-        from registry.models import User
+        from registry.models.users import User
         from registry.services import attestations, tokens
 
         users = {u.role: u for u in db.session.scalars(db.select(User))}
@@ -271,7 +266,7 @@ def record(output: Path) -> int:
                 (folder / f"{name}.txt").write_bytes(head + body)
                 count += 1
         with app.app_context():
-            from registry.extensions import db
+            from registry.core.extensions import db
 
             db.engine.dispose()
     print(f"{count} pages written to {output}")

@@ -16,11 +16,11 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
 from registry import create_app
-from registry.database import sqlite_immediate
-from registry.extensions import db
+from registry.core.database import sqlite_immediate
+from registry.core.extensions import db
 from tests import factories
 from tests.data.four_statuses import four_statuses
-from tests.support import PASSWORD, ROLES, empty_database, login
+from tests.support import PASSWORD, ROLES, empty_database, login, make_token
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -220,3 +220,15 @@ def client_as(app, users):
 def registry(app):
     """Four requirements, one per status, over two services (tests/data/four_statuses.py)."""
     four_statuses()
+
+
+@pytest.fixture
+def api_as(app, users):
+    """api_as('editor', scope='read') → a test client sending that role's bearer token."""
+
+    def _client(role: str, scope: str = "write"):
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token(users[role], scope)}"
+        return client
+
+    return _client

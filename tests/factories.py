@@ -6,20 +6,13 @@ from datetime import date, datetime
 
 from werkzeug.security import generate_password_hash
 
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Competence,
-    Framework,
-    Holding,
-    Mitigation,
-    OrgUnit,
-    Person,
-    Provider,
-    Requirement,
-    Service,
-    User,
-)
+from registry.core.extensions import db
+from registry.models.catalogue import Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.mitigations import Mitigation
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Provider, Requirement, Service
+from registry.models.users import User
 
 _seq = itertools.count(1)
 # Hashing is deliberately slow; tests share one cheap hash per password.

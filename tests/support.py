@@ -8,10 +8,14 @@ from html.parser import HTMLParser
 import pyotp
 from sqlalchemy import event, exists, func, literal, select, text, union_all, update
 
+from registry.core.extensions import db
+from registry.core.models import Base
 from registry.domain.audit_chain import GENESIS
-from registry.extensions import db
-from registry.models import AuditEvent, AuditHead, Base, RefusalWindow, User
 from registry.models.attestations import IMMUTABLE_DDL
+from registry.models.audit import AuditEvent, AuditHead, RefusalWindow
+from registry.models.users import User
+from registry.services import audit
+from registry.services import tokens as token_service
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "editor", "manager", "auditor")
@@ -198,3 +202,10 @@ def fingerprint():
 
 
 # --- the demo municipality -------------------------------------------------------------------
+
+
+def make_token(user, scope="write", days=30):
+    """An API token for `user`; returns the secret."""
+    _token, secret = token_service.create_token(audit.Actor.system("test"), user, scope, days)
+    db.session.commit()
+    return secret

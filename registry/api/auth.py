@@ -11,10 +11,10 @@ from functools import wraps
 from flask import g, request
 from flask_babel import gettext as _
 
-from registry.api.problems import ApiProblem
-from registry.database import immediate_writes
-from registry.domain.permissions import Permission
-from registry.extensions import db
+from registry.core.database import immediate_writes
+from registry.core.extensions import db
+from registry.core.permissions import Permission
+from registry.core.problems import ApiProblem
 from registry.services import audit
 from registry.services import tokens as token_service
 

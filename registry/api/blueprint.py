@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from registry.api import auth, problems
-from registry.extensions import csrf, limiter
+from registry.api import auth
+from registry.core import problems
+from registry.core.extensions import csrf, limiter
 
 
 def _limit() -> str:

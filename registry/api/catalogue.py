@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
-from registry.api.common import (
+from registry.core.api import (
     CREATED_HEADERS,
     ETAG_HEADER,
     by_key,
@@ -27,15 +27,15 @@ from registry.api.common import (
     required_version,
     write,
 )
-from registry.api.paging import LIST_HEADERS, PageArgs, paginate
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Competence, Framework, Mitigation, Provider, Requirement, Service
-from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES
-from registry.models.services import CRITICALITIES, SERVICE_STATUSES
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.paging import LIST_HEADERS, PageArgs, paginate
+from registry.core.permissions import Permission
+from registry.models.catalogue import Competence, Framework
+from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
+from registry.models.services import CRITICALITIES, SERVICE_STATUSES, Provider, Requirement, Service
 from registry.services import catalogue
 from registry.services import people as people_service
-from registry.services.errors import ServiceError
 
 READ, EDIT = Permission.READ, Permission.EDIT_REGISTRY
 MITIGATE, DELETE = Permission.EDIT_MITIGATIONS, Permission.DELETE_RECORDS

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
-from registry.api.common import (
+from registry.core.api import (
     CREATED_HEADERS,
     ETAG_HEADER,
     by_key,
@@ -27,12 +27,15 @@ from registry.api.common import (
     required_version,
     write,
 )
-from registry.api.paging import LIST_HEADERS, PageArgs, paginate
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Assignment, Competence, Holding, OrgUnit, Person, Service
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.paging import LIST_HEADERS, PageArgs, paginate
+from registry.core.permissions import Permission
+from registry.models.catalogue import Competence
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Service
 from registry.services import people as service
-from registry.services.errors import ServiceError
 
 READ, EDIT, DELETE = Permission.READ, Permission.EDIT_REGISTRY, Permission.DELETE_RECORDS
 

@@ -8,9 +8,9 @@ from flask import jsonify
 from registry.api import schemas as s
 from registry.api.auth import current_token, requires
 from registry.api.blueprint import api_blueprint
-from registry.api.common import errors
+from registry.core.api import errors
+from registry.core.permissions import Permission
 from registry.domain import gaps as rules
-from registry.domain.permissions import Permission
 
 gaps = api_blueprint(
     "api_gaps", "gaps", "The gap report of DESIGN.md, as `registry gaps --format json`."

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
-from registry.api.common import errors
-from registry.api.problems import ApiProblem
-from registry.database import immediate_writes
-from registry.domain.permissions import Permission
-from registry.extensions import db
+from registry.core.api import errors
+from registry.core.database import immediate_writes
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.permissions import Permission
+from registry.core.problems import ApiProblem
 from registry.services import sync as sync_service
-from registry.services.errors import ServiceError
 
 bp = api_blueprint(
     "api_sync",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from registry.bench.figures import Figure, timings
 from registry.bench.reference import hand_written_counts
+from registry.core import periods
 from registry.domain import gaps as rules
 
 GOAL_PAGE_MS = 500
@@ -19,8 +20,9 @@ GOAL_PAGE_MS = 500
 def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     from flask import current_app
 
-    from registry.extensions import db
-    from registry.models import Assignment, Holding, Requirement, Service
+    from registry.core.extensions import db
+    from registry.models.holdings import Assignment, Holding
+    from registry.models.services import Requirement, Service
     from registry.services import audit, gaps
 
     session = db.session
@@ -111,7 +113,7 @@ def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
         found = gaps.analyse(as_of, horizon, service_ids=[busiest])
         ids = [r.requirement_id for r in found]
         holders = gaps.qualified_holders(ids, as_of)
-        later = gaps.qualified_holders(ids, rules.horizon_end(as_of, horizon))
+        later = gaps.qualified_holders(ids, periods.horizon_end(as_of, horizon))
         successors = gaps.suggestions_for(
             [r.requirement_id for r in found if r.status != rules.COVERED], as_of, horizon, limit=10
         )

@@ -10,7 +10,7 @@ from registry.bench.figures import Figure
 
 def measure_exports(echo) -> list[Figure]:
     """Time each export once (they take seconds to half a minute: one run is the figure)."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.services import workbook
     from registry.web import transfer_exports
 

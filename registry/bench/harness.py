@@ -19,7 +19,7 @@ from registry.bench.exports import measure_exports
 from registry.bench.figures import Figure
 from registry.bench.generate import Scale, write_region_folder
 from registry.bench.pages import measure_pages
-from registry.domain import gaps as rules
+from registry.core import periods
 
 
 def _targets(database_urls) -> list[tuple[str, str | None]]:
@@ -42,7 +42,7 @@ def run(
     seed: int = 2025,
     echo: Callable[[str], None] = print,
     as_of: date | None = None,
-    horizon: int = rules.DEFAULT_HORIZON,
+    horizon: int = periods.DEFAULT_HORIZON,
 ) -> dict[str, list[Figure]]:
     """Benchmark every target database; prints progress and a summary; returns the figures."""
     as_of = as_of or date.today()
@@ -61,8 +61,8 @@ def run(
 
 def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figure]:
     from registry import create_app
-    from registry.extensions import db
-    from registry.models import Base
+    from registry.core.extensions import db
+    from registry.core.models import Base
 
     with tempfile.TemporaryDirectory(prefix="kennisborg-bench-") as tmp:
         schema = None

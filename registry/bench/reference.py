@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import Date, bindparam, text
 
-from registry.domain import gaps as rules
+from registry.core import periods
 
 # --- the hand-written comparison query --------------------------------------------------------
 
@@ -67,7 +67,7 @@ def hand_written_counts(session, as_of: date, horizon: int) -> dict[int, tuple[i
     """requirement id → (now, later, candidates), from one raw SQL statement."""
     stmt = text(HAND_WRITTEN_SQL).bindparams(
         bindparam("d", as_of, type_=Date),
-        bindparam("e", rules.horizon_end(as_of, horizon), type_=Date),
+        bindparam("e", periods.horizon_end(as_of, horizon), type_=Date),
         bindparam("no", False),
     )
     return {

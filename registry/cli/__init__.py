@@ -6,7 +6,7 @@ from flask.cli import FlaskGroup
 
 def _create_app():
     from registry import create_app
-    from registry.config import InsecureConfiguration
+    from registry.core.config import InsecureConfiguration
 
     try:
         return create_app()

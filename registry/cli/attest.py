@@ -15,9 +15,9 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from registry.cli.common import as_of_option
+from registry.core import periods
+from registry.core.cli import as_of_option
 from registry.domain import attestation as bundles
-from registry.domain import periods
 
 group = AppGroup("attest", help="Attestations: frozen gap reports with a statement.")
 
@@ -36,11 +36,11 @@ def create(as_of: date, horizon: int, statement: str, email: str) -> None:
     """Freeze the gap report of AS_OF and HORIZON with STATEMENT; print the new ID last."""
     from sqlalchemy import func, select
 
-    from registry.database import immediate_writes
-    from registry.extensions import db
-    from registry.models import User
+    from registry.core.database import immediate_writes
+    from registry.core.errors import ServiceError
+    from registry.core.extensions import db
+    from registry.models.users import User
     from registry.services import attestations, audit
-    from registry.services.errors import ServiceError
 
     immediate_writes()
     user = db.session.execute(

@@ -94,8 +94,8 @@ def anchor(anchor_file: Path | None, mail: bool) -> None:
     """Note the current head outside the database: append it to a file and/or mail it.
 
     The chain is verified first; a broken chain is reported (exit 1) and not anchored."""
-    from registry.database import immediate_writes
-    from registry.extensions import db
+    from registry.core.database import immediate_writes
+    from registry.core.extensions import db
     from registry.services import audit_export, refusals
 
     if anchor_file is None and not mail:

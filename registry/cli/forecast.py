@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 
-from registry.cli.common import as_of_option, format_option, text_table
+from registry.core.cli import as_of_option, format_option, text_table
 from registry.domain import forecast as model
 
 COLUMNS = (

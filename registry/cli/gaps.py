@@ -7,9 +7,9 @@ from datetime import date
 
 import click
 
-from registry.cli.common import as_of_option, format_option, text_table
+from registry.core import periods
+from registry.core.cli import as_of_option, format_option, text_table
 from registry.domain import gaps as rules
-from registry.domain import periods
 from registry.domain.attestation import REPORT_COLUMNS  # the columns of report.csv
 
 HEADINGS = (
@@ -82,7 +82,7 @@ def _table(records: list[dict]) -> str:
     type=click.IntRange(min=periods.MIN_HORIZON, max=periods.MAX_HORIZON),
     default=None,
     metavar="DAYS",
-    help=f"Days ahead to look for departures (default: {rules.DEFAULT_HORIZON}).",
+    help=f"Days ahead to look for departures (default: {periods.DEFAULT_HORIZON}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Include covered requirements.")
 @format_option
@@ -103,7 +103,7 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
             {**rec, "contract_ending": str(rec["contract_ending"]).lower()} for rec in records
         )
     else:
-        end = rules.horizon_end(as_of, horizon)
+        end = periods.horizon_end(as_of, horizon)
         counts = gaps.status_counts(rows)
         covered = gaps.coverage(rows)
         click.echo(

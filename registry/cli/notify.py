@@ -4,7 +4,7 @@ from datetime import date
 
 import click
 
-from registry.cli.common import as_of_option
+from registry.core.cli import as_of_option
 
 
 @click.command("notify")
@@ -15,7 +15,7 @@ def notify_command(as_of: date | None, dry_run: bool) -> None:
     gaps, requirements falling short within the horizon with date and cause, departures,
     expiring assessments and accepted risks, overdue mitigations, ending contracts. A second
     run on the same day sends nothing new (the digest log remembers what went out)."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.services import audit, digests
 
     as_of = as_of or date.today()

@@ -6,8 +6,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from registry.cli.common import parse_day
-from registry.database import immediate_writes
+from registry.core.cli import parse_day
+from registry.core.database import immediate_writes
 from registry.domain import privacy as rules
 
 group = AppGroup("privacy", help="Privacy duties (AVG): anonymisation and personal data export.")
@@ -33,7 +33,7 @@ def _day(ctx, param, value: str | None) -> date | None:
 def anonymise(left_before: date | None, dry_run: bool) -> None:
     """Replace the personal fields of people who left before a day with a pseudonym; their
     holdings and assignments stay for history, the audit log is redacted and still verifies."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.services import audit, privacy
 
     left_before = left_before or privacy.default_left_before()
@@ -64,8 +64,8 @@ def export(employee_number: str) -> None:
     """Print everything the registry holds about one person as JSON (the export is audited)."""
     from sqlalchemy import select
 
-    from registry.extensions import db
-    from registry.models import Person
+    from registry.core.extensions import db
+    from registry.models.org import Person
     from registry.services import audit, privacy
 
     immediate_writes()

@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from registry import logs
+from registry.core import logs
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def gunicorn_options(config, host: str, port: int, workers: int) -> dict:
         options["logconfig_dict"] = {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {"json": {"()": "registry.logs.JsonFormatter"}},
+            "formatters": {"json": {"()": "registry.core.logs.JsonFormatter"}},
             "handlers": {
                 "error_console": {
                     "class": "logging.StreamHandler",
@@ -57,7 +57,7 @@ def gunicorn_options(config, host: str, port: int, workers: int) -> dict:
                     "stream": "ext://sys.stdout",
                 },
             },
-            # Each worker's app puts its own JSON handler on the root logger (registry.logs).
+            # Each worker's app puts its own JSON handler on the root logger (registry.core.logs).
             "root": {"level": "WARNING", "handlers": []},
             "loggers": {
                 "gunicorn.error": {
@@ -110,7 +110,7 @@ def _application(options: dict):
 @with_appcontext
 def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the registry with gunicorn, for production behind a reverse proxy."""
-    from registry.config import InsecureConfiguration, check_production
+    from registry.core.config import InsecureConfiguration, check_production
 
     config = current_app.config
     host = host or config["SERVE_HOST"]
@@ -130,7 +130,7 @@ def prepare_figures() -> None:
     """Today's figures, read from `stored_results` or computed and stored now, before the
     workers start: the first page after a restart or deploy then reads them (as after the
     nightly `registry snapshot`), instead of computing for a second or two."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.services.gaps import prepare, store
 
     prepare.todays_figures()

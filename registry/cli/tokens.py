@@ -3,13 +3,12 @@
 import click
 from flask.cli import AppGroup
 
-from registry.database import immediate_writes
-from registry.extensions import db
-from registry.models import ApiToken
-from registry.models.tokens import TOKEN_SCOPES
+from registry.core.database import immediate_writes
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.models.tokens import TOKEN_SCOPES, ApiToken
 from registry.services import audit, users
 from registry.services import tokens as token_service
-from registry.services.errors import ServiceError
 
 group = AppGroup("tokens", help="Manage API tokens.")
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
-from registry.database import immediate_writes, read_one_snapshot
-from registry.extensions import db
+from registry.core.database import immediate_writes, read_one_snapshot
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
 from registry.services import audit, demo, imports, interchange, workbook
-from registry.services.errors import ServiceError
 
 
 def _fail(lines: list[str]) -> None:

@@ -7,14 +7,14 @@ from datetime import date
 
 import click
 
-from registry.cli.common import as_of_option
+from registry.core.cli import as_of_option
 
 
 @click.command("snapshot")
 @as_of_option("The day to store (default: today). Another day than today is marked as computed.")
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.services import audit, gaps, trend
     from registry.services.gaps import prepare
 

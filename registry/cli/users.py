@@ -5,9 +5,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from registry.database import immediate_writes
-from registry.domain.permissions import ROLES
-from registry.extensions import db
+from registry.core.database import immediate_writes
+from registry.core.extensions import db
+from registry.core.permissions import ROLES
 from registry.services import audit, twofactor, users
 
 group = AppGroup("users", help="Manage login accounts.")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from registry.domain.provenance import README_NAME, Provenance, readme
+from registry.core.provenance import README_NAME, Provenance, readme
 
 REPORT_NAME = "report.csv"
 STATEMENT_NAME = "statement.txt"

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-DEFAULT_HORIZON = 90
+from registry.core.periods import DEFAULT_HORIZON, horizon_end
+
 STALE_DAYS = 730
 
 UNASSIGNED, LEAVING, UNDERCOVERED, COVERED = "unassigned", "leaving", "undercovered", "covered"
@@ -137,10 +138,6 @@ def holding_valid(holding: Holding, day: date) -> bool:
     return (holding.assessed_on is None or holding.assessed_on <= day) and (
         holding.expires_on is None or holding.expires_on > day
     )
-
-
-def horizon_end(as_of: date, horizon: int) -> date:
-    return as_of + timedelta(days=horizon)
 
 
 def status_of(now: int, later: int, min_holders: int) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from registry.domain import limits
+from registry.core import limits
 
 
 def N_(message: str) -> str:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.models.base import Base
+from registry.core.models import Base
 
 
 class Attestation(Base):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.models.base import Base
+from registry.core.models import Base
 
 
 class AuditEvent(Base):

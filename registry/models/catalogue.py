@@ -2,12 +2,12 @@
 
 `name` and `description` are in the organisation's language (Dutch); `name_en` and
 `description_en` are optional English versions, shown to users who chose English
-(`registry.domain.language`)."""
+(`registry.core.language`)."""
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, Versioned
+from registry.core.models import Base, Versioned
 
 LEVELS = (1, 2, 3, 4, 5)
 

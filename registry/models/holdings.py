@@ -5,9 +5,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, Versioned
+from registry.core.models import Base, Versioned
 from registry.models.catalogue import Competence
 from registry.models.org import Person
+from registry.models.services import Service
 
 
 class Holding(Versioned, Base):
@@ -38,3 +39,28 @@ class Holding(Versioned, Base):
 
     def __repr__(self) -> str:
         return f"<Holding {self.person_id}:{self.competence_id}@{self.level}>"
+
+
+class Assignment(Versioned, Base):
+    """A person assigned to commission a service, in a role; end_on is the first day off it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("person_id", "service_id"),
+        CheckConstraint(
+            "end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="end_after_start"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(120))
+    start_on: Mapped[date | None]
+    end_on: Mapped[date | None]
+
+    person: Mapped[Person] = relationship()
+    service: Mapped[Service] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.person_id}→{self.service_id}>"

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import ENUM_KW, Base, Versioned, utcnow
+from registry.core.models import ENUM_KW, Base, Versioned, utcnow
 from registry.models.org import Person
 from registry.models.services import Requirement
 

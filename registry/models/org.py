@@ -1,26 +1,11 @@
-"""Organisation: providers, the org-unit tree and the people (staff records)."""
+"""Organisation: the org-unit tree and the people (staff records)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import ENUM_KW, Base, Versioned
-
-PROVIDER_KINDS = ("cooperative", "shared_service_centre", "supplier", "internal")
-
-
-class Provider(Versioned, Base):
-    """A service provider (dienstverlener): a cooperative, an SSC, a supplier, or internal."""
-
-    __tablename__ = "providers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str | None] = mapped_column(Enum(*PROVIDER_KINDS, name="kind", **ENUM_KW))
-
-    def __repr__(self) -> str:
-        return f"<Provider {self.name}>"
+from registry.core.models import Base, Versioned
 
 
 class OrgUnit(Versioned, Base):

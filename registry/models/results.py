@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.models.base import Base, utcnow
+from registry.core.models import Base, utcnow
 
 
 class StoredResult(Base):

@@ -5,12 +5,28 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import ENUM_KW, Base, Versioned
+from registry.core.models import ENUM_KW, Base, Versioned
 from registry.models.catalogue import Competence
-from registry.models.org import Person, Provider
+from registry.models.org import Person
 
 CRITICALITIES = ("low", "medium", "high", "critical")
 SERVICE_STATUSES = ("planned", "active", "retired")
+
+
+PROVIDER_KINDS = ("cooperative", "shared_service_centre", "supplier", "internal")
+
+
+class Provider(Versioned, Base):
+    """A service provider (dienstverlener): a cooperative, an SSC, a supplier, or internal."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str | None] = mapped_column(Enum(*PROVIDER_KINDS, name="kind", **ENUM_KW))
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.name}>"
 
 
 class Service(Versioned, Base):
@@ -73,28 +89,3 @@ class Requirement(Versioned, Base):
 
     def __repr__(self) -> str:
         return f"<Requirement {self.service_id}×{self.competence_id}>"
-
-
-class Assignment(Versioned, Base):
-    """A person assigned to commission a service, in a role; end_on is the first day off it."""
-
-    __tablename__ = "assignments"
-    __table_args__ = (
-        UniqueConstraint("person_id", "service_id"),
-        CheckConstraint(
-            "end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="end_after_start"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    role: Mapped[str | None] = mapped_column(String(120))
-    start_on: Mapped[date | None]
-    end_on: Mapped[date | None]
-
-    person: Mapped[Person] = relationship()
-    service: Mapped[Service] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<Assignment {self.person_id}→{self.service_id}>"

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Enum, Index, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from registry.core.models import ENUM_KW, Base, utcnow
 from registry.domain.gaps import STATUSES
-from registry.models.base import ENUM_KW, Base, utcnow
 
 
 class StatusSnapshot(Base):

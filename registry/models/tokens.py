@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import ENUM_KW, Base, utcnow
+from registry.core.models import ENUM_KW, Base, utcnow
 from registry.models.users import User
 
 TOKEN_SCOPES = ("read", "write")

@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.domain.permissions import ROLES, can
-from registry.models.base import ENUM_KW, Base, Versioned, utcnow
+from registry.core.models import ENUM_KW, Base, Versioned, utcnow
+from registry.core.permissions import ROLES, can
 from registry.models.org import OrgUnit, Person
 
 

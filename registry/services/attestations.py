@@ -10,15 +10,17 @@ from datetime import date
 
 from sqlalchemy import select
 
+from registry.core import periods
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.models import utcnow
+from registry.core.permissions import Permission
 from registry.domain import attestation as bundles
-from registry.domain import audit_chain, periods
+from registry.domain import audit_chain
 from registry.domain import gaps as rules
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Attestation, User
-from registry.models.base import utcnow
+from registry.models.attestations import Attestation
+from registry.models.users import User
 from registry.services import audit, audit_log, gaps
-from registry.services.errors import ServiceError
 
 
 def N_(message: str) -> str:

@@ -10,34 +10,15 @@ from typing import TypedDict
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from registry.database import bulk_insert
+from registry.core.actor import Actor
+from registry.core.database import bulk_insert
+from registry.core.extensions import db
+from registry.core.models import utcnow
 from registry.domain import audit_chain
-from registry.extensions import db
-from registry.models import AuditEvent, AuditHead
-from registry.models.base import utcnow
+from registry.models.audit import AuditEvent, AuditHead
 
 SECRET_COLUMNS = {"password_hash", "totp_secret"}
 _HEAD_KEY = "audit_head"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it and from where; `source` is an address or `cli`."""
-
-    id: int | None
-    email: str | None
-    role: str | None
-    source: str | None
-
-    @classmethod
-    def system(cls, source: str = "cli", email: str | None = None) -> "Actor":
-        return cls(None, email or "system", "system", source)
-
-    @classmethod
-    def of(cls, user, source: str | None) -> "Actor":
-        if user is None or not getattr(user, "is_authenticated", False):
-            return cls(None, None, None, source)
-        return cls(user.id, user.email, user.role, source)
 
 
 def _plain(value):

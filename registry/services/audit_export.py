@@ -15,10 +15,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from registry.core.extensions import db
+from registry.core.models import utcnow
 from registry.domain import audit_chain
-from registry.extensions import db
-from registry.models import AuditEvent
-from registry.models.base import utcnow
+from registry.models.audit import AuditEvent
 from registry.services import audit
 
 # The fields of one exported event, in this order: the chained fields, then the payload,

@@ -21,6 +21,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.core.errors import ServiceError, StaleRecord, ensure_version
+from registry.core.extensions import db
+from registry.core.limits import MAX_TEXT_LENGTH
+from registry.core.lists import contains, counts_by
+
 # The import's code rules, so that codes from a form and from a file work alike as page
 # addresses; reserved words are pages of their own under /services/ and /competences/.
 from registry.domain import mitigations as mitigation_rules
@@ -32,26 +37,19 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
-from registry.domain.limits import MAX_TEXT_LENGTH
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Competence,
-    Framework,
-    Holding,
-    Mitigation,
-    Person,
+from registry.models.catalogue import LEVELS, Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
+from registry.models.org import Person
+from registry.models.services import (
+    CRITICALITIES,
+    PROVIDER_KINDS,
+    SERVICE_STATUSES,
     Provider,
     Requirement,
     Service,
 )
-from registry.models.catalogue import LEVELS
-from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES
-from registry.models.org import PROVIDER_KINDS
-from registry.models.services import CRITICALITIES, SERVICE_STATUSES
 from registry.services import audit
-from registry.services.errors import ServiceError, StaleRecord, ensure_version
-from registry.services.lists import contains, counts_by
 
 SERVICE_CODE_MESSAGE = _l(
     "Use only lowercase letters, digits and hyphens (for example zaaksysteem-dimpact)."

@@ -16,10 +16,13 @@ from importlib import resources
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from registry.extensions import db
-from registry.models import Competence, Framework, Person, Provider, Service, User
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.models.catalogue import Competence, Framework
+from registry.models.org import Person
+from registry.models.services import Provider, Service
+from registry.models.users import User
 from registry.services import audit, interchange, trend, users
-from registry.services.errors import ServiceError
 
 # One account per role; the names say what they are.
 ACCOUNTS = (

@@ -29,19 +29,16 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from registry.core import periods
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Competence,
-    DigestLog,
-    Holding,
-    Mitigation,
-    Person,
-    Requirement,
-    Service,
-    User,
-)
+from registry.models.catalogue import Competence
+from registry.models.digests import DigestLog
+from registry.models.holdings import Assignment, Holding
+from registry.models.mitigations import Mitigation
+from registry.models.org import Person
+from registry.models.services import Requirement, Service
+from registry.models.users import User
 from registry.services import audit, reports
 from registry.services import gaps as gap_service
 from registry.services.gaps import analysed_requirement, employed_on, held_for_requirements
@@ -193,7 +190,7 @@ def _in(scope: set[int] | None, service_id: int) -> bool:
 def build(as_of: date, horizon: int | None = None) -> list[Digest]:
     """The digest of every recipient for day D (empty ones included; nothing is written)."""
     as_of, horizon = gap_service.resolve(as_of, horizon)
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     people = recipients(as_of)
     if not people:
         return []

@@ -14,8 +14,8 @@ from collections.abc import Callable, Hashable
 
 from sqlalchemy import select
 
-from registry.extensions import db
-from registry.models import AuditEvent
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
 from registry.services.gaps import cache as gap_cache
 
 _SIZE = 256

@@ -2,8 +2,8 @@
 statistics of the tables it wrote, then today's figures, computed once and kept
 (`gaps/store.py`) so that the first page anyone opens afterwards does not compute them."""
 
-from registry.extensions import db
-from registry.services import statistics
+from registry.core import statistics
+from registry.core.extensions import db
 from registry.services.gaps import prepare
 
 

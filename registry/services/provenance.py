@@ -4,17 +4,18 @@ Every download calls `stamp(...)` and then one of the writers below, so the file
 carries the as-of date, the horizon, the time of making and the audit head `N:HASH`:
 
 - `dated_csv(header, rows, stamp)`: CSV bytes with a `#` preamble (see
-  `registry.domain.provenance`), the columns unchanged;
+  `registry.core.provenance`), the columns unchanged;
 - `dated_xlsx(header, rows, stamp, title)`: XLSX with a sheet "Verantwoording";
 - `readme(stamp, files, notes)`: the README.txt text for a ZIP.
 """
 
 from datetime import date
 
-from registry.domain import audit_chain, provenance
-from registry.domain.provenance import Provenance
-from registry.domain.spreadsheet import generate_csv, generate_xlsx
-from registry.models.base import utcnow
+from registry.core import provenance
+from registry.core.models import utcnow
+from registry.core.provenance import Provenance
+from registry.core.spreadsheet import generate_csv, generate_xlsx
+from registry.domain import audit_chain
 from registry.services import audit
 
 

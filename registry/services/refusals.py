@@ -11,12 +11,14 @@ refusals thus costs at most two events per user, route and minute.
 
 from datetime import datetime, timedelta
 
+from flask import request
+from flask_login import current_user
 from sqlalchemy import select
 
-from registry.database import table_of
-from registry.extensions import db
-from registry.models import RefusalWindow
-from registry.models.base import utcnow
+from registry.core.database import immediate_writes, table_of
+from registry.core.extensions import db
+from registry.core.models import utcnow
+from registry.models.audit import RefusalWindow
 from registry.services import audit
 
 WINDOW = timedelta(minutes=1)
@@ -89,3 +91,17 @@ def record(actor: audit.Actor, route: str, method: str, path: str, now: datetime
     return audit.record(
         actor, "refused", "route", route, after={"method": method, "path": path}, result="refused"
     )
+
+
+def record_refused_request() -> None:
+    """The refused request (403) being answered, as an audit event, in a transaction of its
+    own (the error pages call this; see `core.error_pages`)."""
+    db.session.rollback()
+    immediate_writes()
+    record(
+        audit.Actor.of(current_user, request.remote_addr),
+        request.endpoint or request.path,
+        request.method,
+        request.path,
+    )
+    db.session.commit()

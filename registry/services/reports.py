@@ -18,19 +18,13 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.core import periods
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Competence,
-    Framework,
-    Holding,
-    OrgUnit,
-    Person,
-    Provider,
-    Requirement,
-    Service,
-)
+from registry.models.catalogue import Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Provider, Requirement, Service
 from registry.services.gaps import (
     analysed_requirement,
     assigned_on,
@@ -80,7 +74,7 @@ def qualifications(as_of: date, person_ids=None, leaving_until: date | None = No
 def leaving_people(as_of: date, horizon: int) -> tuple[list[Departure], int]:
     """People who leave within the horizon while qualified for a requirement today (by leave
     date), and how many people leave within the horizon in all."""
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     pairs = qualifications(as_of, leaving_until=end)
     by_person: dict[int, list[int]] = defaultdict(list)
     for person_id, requirement_id in pairs:
@@ -138,7 +132,7 @@ def _contracts(*conditions) -> list[ContractEnd]:
 def ending_contracts(as_of: date, horizon: int) -> list[ContractEnd]:
     """Planned or active services whose contract ends from D up to and including D + H,
     soonest first. A contract that ended before D is not "ending": see `ended_contracts`."""
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     return _contracts(Service.contract_end >= as_of, Service.contract_end <= end)
 
 
@@ -222,7 +216,7 @@ def expiring_holdings(as_of: date, horizon: int, limit: int = 10) -> Listing:
             employed_on(as_of),
             Competence.retired.is_(False),
             Holding.expires_on > as_of,
-            Holding.expires_on <= rules.horizon_end(as_of, horizon),
+            Holding.expires_on <= periods.horizon_end(as_of, horizon),
         ),
         (Holding.expires_on, Person.name, Competence.code),
         limit,

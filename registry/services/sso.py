@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.domain.permissions import ROLES
-from registry.extensions import db
-from registry.models import User
+from registry.core.extensions import db
+from registry.core.permissions import ROLES
+from registry.models.users import User
 from registry.services import audit
 from registry.services.users import EMAIL_PATTERN, find_by_email
 

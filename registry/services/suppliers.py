@@ -8,9 +8,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from registry.core import periods
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import Mitigation, Person, Provider, Requirement, Service
+from registry.models.mitigations import Mitigation
+from registry.models.org import Person
+from registry.models.services import Provider, Requirement, Service
 from registry.services import gaps
 
 OPEN_MITIGATIONS = ("open", "in_progress")
@@ -76,7 +79,7 @@ def register(as_of: date, horizon: int) -> list[SupplierRow]:
         )
     }
     coverage = gaps.coverage_by_service(gaps.analyse(as_of, horizon))
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     rows = []
     for s in services:
         summary = coverage.get(s[0])

@@ -22,11 +22,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
 from registry.domain import interchange as fmt
-from registry.extensions import db
-from registry.models import Person
+from registry.models.org import Person
 from registry.services import audit, interchange
-from registry.services.errors import ServiceError
 
 KINDS = {"people": fmt.PEOPLE, "assignments": fmt.ASSIGNMENTS, "holdings": fmt.HOLDINGS}
 MAX_RECORDS = 5_000

@@ -9,11 +9,12 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select
 
-from registry.database import dml_result
+from registry.core.database import dml_result
+from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.domain import trend as domain
-from registry.extensions import db
-from registry.models import Provider, Service, StatusSnapshot
+from registry.models.services import Provider, Service
+from registry.models.snapshots import StatusSnapshot
 from registry.services import audit, gaps
 
 S = StatusSnapshot

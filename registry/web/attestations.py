@@ -17,15 +17,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.domain import gaps as rules
-from registry.domain.permissions import Permission
-from registry.extensions import db
+from registry.core import peildatum, periods
+from registry.core.decorators import permission_required
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.i18n import per_page
+from registry.core.permissions import Permission
 from registry.services import attestations, audit
-from registry.services.errors import ServiceError
-from registry.web import peildatum
-from registry.web.decorators import permission_required
 from registry.web.forms.attestations import AttestationForm
-from registry.web.i18n import per_page
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
@@ -58,7 +57,7 @@ def new():
         form.as_of.data = as_of
         form.horizon.data = (
             horizon if horizon is not None else current_app.config.get("DEFAULT_HORIZON_DAYS")
-        ) or rules.DEFAULT_HORIZON
+        ) or periods.DEFAULT_HORIZON
     if form.validate_on_submit():
         try:
             att = attestations.create(
@@ -91,7 +90,7 @@ def show(attestation_id: int):
         counts=attestations.counts(records),
         head=attestations.head_text(att),
         since=attestations.changes_since(att),
-        horizon_end=rules.horizon_end(att.as_of, att.horizon),
+        horizon_end=periods.horizon_end(att.as_of, att.horizon),
         figure_label=_figure_label,
         format_date=per_page(format_date),
     )

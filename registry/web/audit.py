@@ -12,14 +12,14 @@ from flask import Blueprint, current_app, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.core.decorators import permission_required
+from registry.core.permissions import Permission
+from registry.core.provenance import csv_preamble
+from registry.core.spreadsheet import neutralise
 from registry.domain import audit_chain
-from registry.domain.permissions import Permission
-from registry.domain.provenance import csv_preamble
-from registry.domain.spreadsheet import neutralise
 from registry.services import audit, audit_log, provenance
 from registry.web import audit_labels as labels
 from registry.web.audit_labels import ACTION_LABELS, ENTITY_LABELS, RESULT_LABELS
-from registry.web.decorators import permission_required
 from registry.web.forms.audit import AuditFilterForm, VerifyForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

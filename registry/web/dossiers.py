@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app
 
+from registry.core import periods
+from registry.core.decorators import permission_required
+from registry.core.permissions import Permission
 from registry.domain import gaps as rules
-from registry.domain.permissions import Permission
 from registry.services import gaps, mitigations, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
 from registry.web import trend
-from registry.web.decorators import permission_required
 from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm
 from registry.web.reports import page_number, read, render
@@ -37,7 +38,7 @@ def _dossier_of(find, key):
 @permission_required(Permission.READ)
 def service(code):
     form, as_of, horizon, record = _dossier_of(reports.find_service, code)
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     rows = {
         row.requirement_id: row
         for row in gaps.analyse(as_of, horizon, GapFilter(service_ids=(record.id,)))

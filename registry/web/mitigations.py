@@ -6,15 +6,15 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_babel import format_date
 
+from registry.core.decorators import permission_required
+from registry.core.editing import PER_PAGE
+from registry.core.extensions import db
+from registry.core.i18n import per_page
+from registry.core.permissions import Permission
 from registry.domain import mitigations as rules
-from registry.domain.permissions import Permission
-from registry.extensions import db
 from registry.services import gaps, mitigations
 from registry.services.gaps import GapFilter, cache
-from registry.web.decorators import permission_required
-from registry.web.editing import PER_PAGE
 from registry.web.forms.mitigations import MitigationListForm
-from registry.web.i18n import per_page
 
 bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")
 

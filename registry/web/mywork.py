@@ -7,12 +7,12 @@ from flask import Blueprint, render_template
 from flask_babel import format_date
 from flask_login import current_user
 
+from registry.core.decorators import permission_required
+from registry.core.extensions import db
+from registry.core.permissions import Permission
 from registry.domain import mitigations as rules
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Person
+from registry.models.org import Person
 from registry.services import gaps, mywork
-from registry.web.decorators import permission_required
 from registry.web.mitigations import current_rows
 from registry.web.reports import percentage
 

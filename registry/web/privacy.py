@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.database import immediate_writes
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Person
+from registry.core.database import immediate_writes
+from registry.core.decorators import permission_required
+from registry.core.extensions import db
+from registry.core.permissions import Permission
+from registry.models.org import Person
 from registry.services import audit, privacy
-from registry.web.decorators import permission_required
 from registry.web.forms.privacy import AnonymiseForm, LeaversForm
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")

@@ -15,16 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.core import peildatum, periods
+from registry.core.decorators import permission_required
+from registry.core.extensions import db
+from registry.core.i18n import localize_text, localized_choice, per_page
+from registry.core.permissions import Permission
+from registry.core.templating import choices, label
 from registry.domain import gaps as rules
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import OrgUnit
+from registry.models.org import OrgUnit
 from registry.services import gaps, mitigations, provenance, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting
 from registry.services.head_cache import memo
-from registry.web import peildatum
-from registry.web.decorators import permission_required
 from registry.web.forms.reports import (
     GapFilterForm,
     MatrixForm,
@@ -32,8 +34,6 @@ from registry.web.forms.reports import (
     SkillsForm,
     WhatIfForm,
 )
-from registry.web.i18n import localize_text, localized_choice, per_page
-from registry.web.templating import choices, label
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -61,7 +61,7 @@ def render(template: str, form: ReportForm, **context):
         form=form,
         as_of=as_of,
         horizon=horizon,
-        horizon_end=rules.horizon_end(as_of, horizon),
+        horizon_end=periods.horizon_end(as_of, horizon),
         period=form.period_args(),
         format_date=per_page(format_date),
         percentage=per_page(percentage),

@@ -10,12 +10,13 @@ change answers 409 with the current values and what the user had typed.
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Provider, Requirement, Service
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
+from registry.core.extensions import db
+from registry.core.navigation import safe_next
+from registry.core.permissions import Permission
+from registry.models.services import Provider, Requirement, Service
 from registry.services import catalogue
-from registry.web.decorators import permission_required
-from registry.web.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
 from registry.web.forms.catalogue import (
     MitigationForm,
     ProviderForm,
@@ -24,7 +25,6 @@ from registry.web.forms.catalogue import (
     ServiceForm,
     ServiceSearchForm,
 )
-from registry.web.navigation import safe_next
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 

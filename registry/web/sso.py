@@ -24,8 +24,8 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from requests import RequestException
 
-from registry.database import immediate_writes
-from registry.extensions import db
+from registry.core.database import immediate_writes
+from registry.core.extensions import db
 from registry.services import audit
 from registry.services import sso as accounts
 

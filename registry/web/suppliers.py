@@ -5,12 +5,12 @@ from flask import Blueprint, Response
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.domain.permissions import Permission
+from registry.core.decorators import permission_required
+from registry.core.permissions import Permission
+from registry.core.templating import label
 from registry.services import provenance, suppliers
-from registry.web.decorators import permission_required
 from registry.web.forms.reports import ReportForm
 from registry.web.reports import read, render
-from registry.web.templating import label
 
 bp = Blueprint("suppliers", __name__, url_prefix="/reports/suppliers")
 

@@ -38,17 +38,17 @@ from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.database import read_one_snapshot
+from registry.core.database import read_one_snapshot
+from registry.core.decorators import permission_required
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.core.permissions import Permission
+from registry.core.provenance import README_NAME
 from registry.domain import archives
 from registry.domain import interchange as fmt
-from registry.domain.permissions import Permission
-from registry.domain.provenance import README_NAME
-from registry.extensions import db
 from registry.services import audit, imports, interchange, workbook
-from registry.services.errors import ServiceError
 from registry.web import transfer_exports as exports
 from registry.web import transfer_jobs as jobs
-from registry.web.decorators import permission_required
 from registry.web.forms.transfer import ApplyForm, ExportForm, UploadForm
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from registry.database import read_one_snapshot
+from registry.core.database import read_one_snapshot
+from registry.core.extensions import db
+from registry.core.provenance import README_NAME
 from registry.domain import interchange as fmt
-from registry.domain.provenance import README_NAME
-from registry.extensions import db
 from registry.services import interchange, provenance, workbook
 from registry.web.transfer_jobs import (
     DONE,

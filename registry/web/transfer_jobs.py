@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from registry.database import immediate_writes
-from registry.extensions import db
+from registry.core.database import immediate_writes
+from registry.core.extensions import db
 from registry.services import imports, interchange
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from registry.core.decorators import permission_required
+from registry.core.i18n import per_page
+from registry.core.permissions import Permission
 from registry.domain import trend as domain
-from registry.domain.permissions import Permission
 from registry.services import trend
-from registry.web.decorators import permission_required
 from registry.web.forms.trend import TrendForm
-from registry.web.i18n import per_page
 from registry.web.reports import ListPage, page_number, percentage
 
 bp = Blueprint("trend", __name__, url_prefix="/reports/trend")

@@ -13,16 +13,17 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from registry.domain.permissions import ROLES, Permission
-from registry.domain.provenance import csv_preamble
-from registry.extensions import db
-from registry.models import User
-from registry.models.base import utcnow
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, conflict, edit_page, form_page, like, show_error
+from registry.core.errors import StaleRecord
+from registry.core.extensions import db
+from registry.core.models import utcnow
+from registry.core.permissions import ROLES, Permission
+from registry.core.provenance import csv_preamble
+from registry.core.templating import role_label
+from registry.models.users import User
+from registry.people.fields import org_unit_choices
 from registry.services import provenance, twofactor, users
-from registry.services.errors import StaleRecord
-from registry.web.decorators import permission_required
-from registry.web.editing import actor, conflict, edit_page, form_page, like, show_error
-from registry.web.forms.base import org_unit_choices
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,
@@ -31,7 +32,6 @@ from registry.web.forms.users import (
     ResetTwoFactorForm,
     UserFilterForm,
 )
-from registry.web.templating import role_label
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

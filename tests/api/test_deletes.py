@@ -1,8 +1,8 @@
 """Deleting a person or an org unit over the API: the version named by If-Match is the one
 the service checks (204, and the record is gone)."""
 
-from registry.extensions import db
-from registry.models import OrgUnit, Person
+from registry.core.extensions import db
+from registry.models.org import OrgUnit, Person
 from tests import factories
 
 

@@ -4,8 +4,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from registry.extensions import db
-from registry.models import AuditEvent, Holding, Person
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.holdings import Holding
+from registry.models.org import Person
 from tests import factories
 
 

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry.extensions import db
-from registry.models import ApiToken, AuditEvent
-from registry.models.base import utcnow
+from registry.core.extensions import db
+from registry.core.models import utcnow
+from registry.models.audit import AuditEvent
+from registry.models.tokens import ApiToken
 from tests import factories
-from tests.api.conftest import make_token
+from tests.support import make_token
 
 
 def _get(app, token, path="/api/v1/me"):

@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from registry.core.extensions import db
 from registry.domain import audit_chain
-from registry.extensions import db
-from registry.models import AuditEvent, AuditHead
+from registry.models.audit import AuditEvent, AuditHead
 from registry.services import audit
 from tests.support import PASSWORD, login
 

@@ -5,22 +5,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    AuditEvent,
-    Competence,
-    Framework,
-    Holding,
-    OrgUnit,
-    Person,
-    Provider,
-    Requirement,
-    Service,
-    User,
-)
+from registry.core.errors import ServiceError
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.catalogue import Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Provider, Requirement, Service
+from registry.models.users import User
 from registry.services import audit, demo, interchange, users
-from registry.services.errors import ServiceError
 from tests import factories
 
 ACTOR = audit.Actor.system("test")

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests import factories
 
 D = date(2025, 6, 2)

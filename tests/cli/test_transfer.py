@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from registry.extensions import db
-from registry.models import AuditEvent, Competence, Holding, Person
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.catalogue import Competence
+from registry.models.holdings import Holding
+from registry.models.org import Person
 from registry.services import interchange
 from tests import factories
 

@@ -1,7 +1,8 @@
 """`registry users create` and `registry users set-password`."""
 
-from registry.extensions import db
-from registry.models import AuditEvent, User
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.users import User
 from registry.services import users
 
 

@@ -3,7 +3,7 @@ command-line and API tests share it)."""
 
 from datetime import date
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests import factories
 
 D = date(2025, 6, 2)

@@ -4,7 +4,7 @@ fixed day D so the figures do not depend on today's date."""
 from dataclasses import dataclass
 from datetime import date
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests import factories
 
 D = date(2025, 6, 1)  # E = D + 90 days = 2025-08-30
@@ -31,7 +31,9 @@ def demo_registry(scale: int = 1, start: int = 0) -> Demo:
       Anna and Carla are candidates, Daan needs training.
     Daan's CM assessment (2022) is stale; his SEC holding expires on 2025-08-15.
     """
-    from registry.models import Competence, Framework, OrgUnit, Provider
+    from registry.models.catalogue import Competence, Framework
+    from registry.models.org import OrgUnit
+    from registry.models.services import Provider
 
     framework = db.session.query(Framework).filter_by(
         key="ecf"

@@ -8,19 +8,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    AuditEvent,
-    Competence,
-    Framework,
-    Holding,
-    OrgUnit,
-    Person,
-    Provider,
-    Requirement,
-    Service,
-)
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.catalogue import Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Provider, Requirement, Service
 from registry.services import audit, interchange
 
 DATA = Path(__file__).parent / "interchange"

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from registry.database import sqlite_immediate
-from registry.extensions import db
-from registry.models import User
+from registry.core.database import sqlite_immediate
+from registry.core.extensions import db
+from registry.models.users import User
 from registry.services import audit
 from registry.services.demo import load_demo
 from tests import factories

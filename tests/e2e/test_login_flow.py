@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests import factories
 from tests.support import PASSWORD
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from registry.core.extensions import db
 from registry.domain import forecast as model
 from registry.domain import gaps as rules
-from registry.extensions import db
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as service
 from tests.data.insert import insert_registry
@@ -288,7 +288,8 @@ def cached(app, monkeypatch):
 
 
 def test_the_cache_follows_writes_and_recomputes_only_what_changed(app, cached):
-    from registry.models import Holding, Person
+    from registry.models.holdings import Holding
+    from registry.models.org import Person
     from registry.services import audit
 
     registry = one_requirement(ann={"leave": D + timedelta(days=40)}, bob={})

@@ -1,7 +1,7 @@
 """Values memoised on the audit head: kept across neutral events (a login, a digest), computed
 again after any other write, and never used inside a transaction that has written."""
 
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.services import audit, head_cache
 from tests import factories
 

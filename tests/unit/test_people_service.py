@@ -5,11 +5,12 @@ from datetime import date
 
 import pytest
 
-from registry.extensions import db
-from registry.models import AuditEvent, OrgUnit, Person
+from registry.core.errors import ServiceError, StaleRecord
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.org import OrgUnit, Person
 from registry.services import audit
 from registry.services import people as service
-from registry.services.errors import ServiceError, StaleRecord
 from tests import factories
 
 ACTOR = audit.Actor.system("test")

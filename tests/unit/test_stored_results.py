@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import AuditEvent, Holding, StoredResult
+from registry.models.audit import AuditEvent
+from registry.models.holdings import Holding
+from registry.models.results import StoredResult
 from registry.services import audit
 from registry.services import gaps as service
 from registry.services.gaps import cache, prepare, store

@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
-from registry.domain.provenance import strip_preamble
-from registry.extensions import db
-from registry.models import AuditEvent
+from registry.core.extensions import db
+from registry.core.provenance import strip_preamble
+from registry.models.audit import AuditEvent
 from registry.services import audit
 from tests import factories
 from tests.support import PASSWORD, login

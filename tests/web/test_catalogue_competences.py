@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from registry.extensions import db
-from registry.models import AuditEvent, Competence, Framework
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.catalogue import Competence, Framework
 from registry.services import audit, catalogue
 from tests import factories
 from tests.support import statements_for

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.extensions import db
-from registry.models import AuditEvent, Mitigation, Provider, Requirement, Service
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.mitigations import Mitigation
+from registry.models.services import Provider, Requirement, Service
 from registry.services import audit, catalogue
 from tests import factories
 from tests.support import statements_for

@@ -5,8 +5,9 @@ import re
 
 from sqlalchemy import select
 
-from registry.extensions import db
-from registry.models import AuditEvent, User
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.users import User
 from tests.support import PASSWORD
 
 

@@ -3,7 +3,7 @@ test_reports (D = 2025-06-01, H = 90)."""
 
 import pytest
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests.data.registries import PERIOD, demo_registry
 from tests.support import parse, statuses
 

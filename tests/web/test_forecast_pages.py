@@ -12,7 +12,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from registry.domain.provenance import strip_preamble
+from registry.core.provenance import strip_preamble
 from tests.data.registries import PERIOD, demo_registry
 from tests.support import parse
 

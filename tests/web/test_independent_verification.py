@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from registry.core.extensions import db
+from registry.core.models import utcnow
 from registry.domain import audit_chain
-from registry.extensions import db
-from registry.models import AuditEvent, RefusalWindow
-from registry.models.base import utcnow
+from registry.models.audit import AuditEvent, RefusalWindow
 from registry.services import audit, audit_export, refusals
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "AUDIT.md"

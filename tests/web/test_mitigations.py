@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from registry.domain.provenance import strip_preamble
-from registry.extensions import db
-from registry.models import AuditEvent, Mitigation
+from registry.core.extensions import db
+from registry.core.provenance import strip_preamble
+from registry.models.audit import AuditEvent
+from registry.models.mitigations import Mitigation
 from tests import factories
 
 TODAY = date.today()

@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from registry.extensions import db
-from registry.models import Assignment, AuditEvent
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.holdings import Assignment
 from tests import factories
 
 

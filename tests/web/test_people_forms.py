@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.extensions import db
-from registry.models import AuditEvent, Person
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.org import Person
 from tests import factories
 
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from registry.extensions import db
-from registry.models import AuditEvent, OrgUnit
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.org import OrgUnit
 from tests import factories
 
 

@@ -1,6 +1,6 @@
 """No N+1 on the people and account pages: statement counts do not grow with the rows shown."""
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests import factories
 from tests.support import counting
 

@@ -8,9 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from registry.core.extensions import db
 from registry.domain import privacy as rules
-from registry.extensions import db
-from registry.models import AuditEvent, Holding, Mitigation, Person
+from registry.models.audit import AuditEvent
+from registry.models.holdings import Holding
+from registry.models.mitigations import Mitigation
+from registry.models.org import Person
 from registry.services import audit
 from tests import factories
 from tests.support import totp_now

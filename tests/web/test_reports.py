@@ -11,9 +11,11 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from registry.domain.provenance import read_preamble, strip_preamble
-from registry.extensions import db
-from registry.models import Assignment, AuditEvent, Person
+from registry.core.extensions import db
+from registry.core.provenance import read_preamble, strip_preamble
+from registry.models.audit import AuditEvent
+from registry.models.holdings import Assignment
+from registry.models.org import Person
 from tests.data.registries import PERIOD, D, demo_registry
 from tests.support import ROLES, parse, statuses
 

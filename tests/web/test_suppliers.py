@@ -6,8 +6,8 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from registry.extensions import db
-from registry.models import Mitigation
+from registry.core.extensions import db
+from registry.models.mitigations import Mitigation
 from tests import factories
 from tests.support import statements_for
 

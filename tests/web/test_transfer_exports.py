@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.services import interchange, workbook
 from registry.web import transfer_exports as exports
 from tests import factories

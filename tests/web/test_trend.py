@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry.extensions import db
-from registry.models import AuditEvent, StatusSnapshot
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.snapshots import StatusSnapshot
 from registry.services import audit, demo, trend
 from tests import factories
 from tests.support import login

@@ -9,8 +9,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from registry.extensions import db
-from registry.models import AuditEvent, RecoveryCode, User
+from registry.core.extensions import db
+from registry.models.audit import AuditEvent
+from registry.models.users import RecoveryCode, User
 from registry.services import audit, twofactor
 from tests import factories
 from tests.support import PASSWORD, login, totp_now

@@ -20,9 +20,10 @@ from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from registry.core.extensions import db
 from registry.domain import forecast as model
-from registry.extensions import db
-from registry.models import Assignment, Holding, Person
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
 from registry.services.gaps.sql import _scope, analysed, qualifying

@@ -7,7 +7,7 @@ after an import, then reads them instead of computing for a second or more."""
 import logging
 import time
 
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.services.gaps import cache
 from registry.services.gaps import forecast as forecasting
 from registry.services.gaps.rows import resolve

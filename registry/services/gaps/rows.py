@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import current_app, has_app_context
 
+from registry.core import periods
 from registry.domain import gaps as rules
 
 
@@ -143,7 +144,7 @@ class CoverageSummary:
 def resolve(as_of: date | None, horizon: int | None) -> tuple[date, int]:
     """Fill in the defaults: today and the configured horizon (90 days)."""
     if horizon is None:
-        horizon = rules.DEFAULT_HORIZON
+        horizon = periods.DEFAULT_HORIZON
         if has_app_context():
             horizon = current_app.config.get("DEFAULT_HORIZON_DAYS", horizon)
     return as_of or date.today(), horizon

@@ -8,18 +8,13 @@ from datetime import date
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, or_, select, true
 
+from registry.core import periods
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Competence,
-    Framework,
-    Holding,
-    Person,
-    Provider,
-    Requirement,
-    Service,
-)
+from registry.models.catalogue import Competence, Framework
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import Person
+from registry.models.services import Provider, Requirement, Service
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 # --- the predicates of DESIGN.md as SQL -------------------------------------------------------
@@ -120,7 +115,7 @@ def status_of(now, later, min_holders):
 def days(as_of: date, horizon: int):
     return (
         bindparam("as_of", as_of, type_=Date),
-        bindparam("horizon_end", rules.horizon_end(as_of, horizon), type_=Date),
+        bindparam("horizon_end", periods.horizon_end(as_of, horizon), type_=Date),
     )
 
 
@@ -312,6 +307,6 @@ def _row(r, as_of: date, end: date) -> GapRow:
 
 
 def compute(as_of: date, horizon: int, filters: GapFilter | None) -> list[GapRow]:
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     result = db.session.execute(_analysis_statement(as_of, horizon, filters))
     return sorted((_row(r, as_of, end) for r in result), key=report_order)

@@ -28,9 +28,10 @@ from flask import g, has_app_context
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.extensions import db
-from registry.models import AuditEvent, StoredResult
-from registry.models.base import utcnow
+from registry.core.extensions import db
+from registry.core.models import utcnow
+from registry.models.audit import AuditEvent
+from registry.models.results import StoredResult
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from registry.core import periods
+from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.extensions import db
-from registry.models import Assignment, Holding, Person
+from registry.models.holdings import Assignment, Holding
+from registry.models.org import Person
 from registry.services.gaps.analysis import analyse
 from registry.services.gaps.rows import GapRow, WhatIfResult, coverage, resolve
 from registry.services.gaps.sql import analysed, days, qualified_pairs, severity_of
@@ -62,7 +64,7 @@ def _key_among(person_ids: set[int], as_of: date, horizon: int) -> set[int]:
         return set()
     rows = {row.requirement_id: row for row in analyse(as_of, horizon)}
     hypothesis = _Hypothesis(
-        list(rows.values()), _records_of(person_ids), as_of, rules.horizon_end(as_of, horizon)
+        list(rows.values()), _records_of(person_ids), as_of, periods.horizon_end(as_of, horizon)
     )
     key = set()
     for pid in hypothesis.people:
@@ -91,7 +93,7 @@ def what_if(
     """
     as_of, horizon = resolve(as_of, horizon)
     assignment_ends = assignment_ends or {}
-    end = rules.horizon_end(as_of, horizon)
+    end = periods.horizon_end(as_of, horizon)
     rows = analyse(as_of, horizon)
     people_ids = set(departures) | {person for person, _ in assignment_ends}
     if not people_ids:

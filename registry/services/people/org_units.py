@@ -6,15 +6,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from registry.core.errors import ServiceError, ensure_version
+from registry.core.extensions import db
 from registry.domain.interchange import PATH_SEPARATOR
-from registry.extensions import db
-from registry.models import (
-    OrgUnit,
-    Person,
-    User,
-)
+from registry.models.org import OrgUnit, Person
+from registry.models.users import User
 from registry.services import audit
-from registry.services.errors import ServiceError, ensure_version
 from registry.services.gaps.sql import employed_on
 from registry.services.people._records import (
     _clean,

@@ -8,11 +8,9 @@ from datetime import date
 from sqlalchemy import Select, literal_column, select
 from sqlalchemy import text as text_clause
 
-from registry.extensions import db
-from registry.models import (
-    Person,
-    search,
-)
+from registry.core.extensions import db
+from registry.models import search
+from registry.models.org import Person
 from registry.services.gaps.sql import employed_on
 from registry.services.people.staff import person_by_number
 

@@ -7,22 +7,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
-from registry.domain import limits
+from registry.core import limits
+from registry.core.errors import ServiceError, ensure_version
+from registry.core.extensions import db
+from registry.core.lists import contains
 from registry.domain.interchange import PATH_SEPARATOR
-from registry.extensions import db
-from registry.models import (
-    Assignment,
-    Holding,
-    Mitigation,
-    OrgUnit,
-    Person,
-    Service,
-    User,
-)
+from registry.models.holdings import Assignment, Holding
+from registry.models.mitigations import Mitigation
+from registry.models.org import OrgUnit, Person
+from registry.models.services import Service
+from registry.models.users import User
 from registry.services import audit
-from registry.services.errors import ServiceError, ensure_version
 from registry.services.gaps.sql import employed_on
-from registry.services.lists import contains
 from registry.services.people._records import _change, _clean, _create, _delete, _references
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")

@@ -27,6 +27,10 @@ from wtforms.validators import (
     Regexp,
 )
 
+from registry.core.forms import LONG_TEXT, DateField, EditForm, level_choices, optional_int
+from registry.core.i18n import localize_text, localized_choice
+from registry.core.templating import choices
+from registry.people.fields import PersonField
 from registry.services import catalogue
 from registry.services.catalogue import (
     COMPETENCE_CODE,
@@ -36,16 +40,6 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.web.forms.base import (
-    LONG_TEXT,
-    DateField,
-    EditForm,
-    PersonField,
-    level_choices,
-    optional_int,
-)
-from registry.web.i18n import localize_text, localized_choice
-from registry.web.templating import choices
 
 SKIPPED = ("csrf_token", "version")
 # The English fields of frameworks and competences: typed in English on a page in any language.

@@ -6,7 +6,7 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from registry.web.templating import choices
+from registry.core.templating import choices
 
 
 class MitigationListForm(Form):

@@ -12,15 +12,15 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from registry.web.forms.base import (
+from registry.core.forms import (
     EMAIL_PATTERN,
     LONG_TEXT,
     DateField,
     EditForm,
-    PersonField,
     employee_number_check,
     optional_int,
 )
+from registry.people.fields import PersonField
 
 # Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
 ROLE_SUGGESTIONS = (

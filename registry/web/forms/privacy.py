@@ -9,8 +9,8 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from registry.core.forms import InPeriod
 from registry.domain import privacy as rules
-from registry.web.forms.base import InPeriod
 
 
 def _has_passed(_form, field) -> None:

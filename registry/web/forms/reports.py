@@ -19,10 +19,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.core import peildatum, periods
+from registry.core.forms import InPeriod
 from registry.domain import gaps as rules
-from registry.domain import periods
-from registry.web import peildatum
-from registry.web.forms.base import InPeriod, PersonField
+from registry.people.fields import PersonField
 
 
 def _all(label=None) -> SelectChoice:
@@ -61,7 +61,7 @@ class ReportForm(FlaskForm):
         """(D, H) from valid input, else the defaults (today, the configured horizon)."""
         as_of = self.as_of.data if not self.as_of.errors else None
         horizon = self.horizon.data if not self.horizon.errors else None
-        default = current_app.config.get("DEFAULT_HORIZON_DAYS", rules.DEFAULT_HORIZON)
+        default = current_app.config.get("DEFAULT_HORIZON_DAYS", periods.DEFAULT_HORIZON)
         return as_of or date.today(), default if horizon is None else horizon
 
     def period_args(self) -> dict[str, str]:

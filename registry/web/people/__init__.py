@@ -17,10 +17,10 @@ from datetime import date
 
 from flask import Blueprint, abort, request, url_for
 
-from registry.domain.permissions import Permission
-from registry.models import Person
+from registry.core.navigation import safe_next
+from registry.core.permissions import Permission
+from registry.models.org import Person
 from registry.services import people as service
-from registry.web.navigation import safe_next
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 

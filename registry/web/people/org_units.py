@@ -3,13 +3,13 @@
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import OrgUnit
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, confirm_page, edit_page, form_page
+from registry.core.extensions import db
+from registry.core.permissions import Permission
+from registry.models.org import OrgUnit
+from registry.people.fields import org_unit_choices
 from registry.services import people as service
-from registry.web.decorators import permission_required
-from registry.web.editing import actor, confirm_page, edit_page, form_page
-from registry.web.forms.base import org_unit_choices
 from registry.web.forms.people import OrgUnitForm
 from registry.web.people import bp, today
 

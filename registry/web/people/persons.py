@@ -9,15 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from registry.domain.permissions import Permission
-from registry.extensions import db
-from registry.models import Person
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, confirm_page, conflict, edit_page, form_page, show_error
+from registry.core.errors import ServiceError, StaleRecord, ensure_version
+from registry.core.extensions import db
+from registry.core.forms import ConfirmForm
+from registry.core.permissions import Permission
+from registry.models.org import Person
+from registry.people.fields import org_unit_choices
 from registry.services import gaps as gap_service
 from registry.services import people as service
-from registry.services.errors import ServiceError, StaleRecord, ensure_version
-from registry.web.decorators import permission_required
-from registry.web.editing import actor, confirm_page, conflict, edit_page, form_page, show_error
-from registry.web.forms.base import ConfirmForm, org_unit_choices
 from registry.web.forms.people import DepartureForm, PeopleFilterForm, PersonForm
 from registry.web.people import ADMIN_ONLY, bp, dossier_url, person_or_404, today
 

@@ -1,0 +1,31 @@
+"""The one permission decorator every protected view uses."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from registry.core.permissions import Permission
+
+
+def permission_required(permission: Permission):
+    """Refuse (403) unless the logged-in user's role grants `permission`.
+
+    The permission is also recorded on the view, so tests can list what each route needs.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from registry.core.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator

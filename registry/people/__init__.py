@@ -1,0 +1,1 @@
+"""People: staff, org units, assignments and holdings (assessed competences)."""
