@@ -48,16 +48,16 @@ def register_proxies(app: Flask) -> None:
 
 def register_models() -> None:
     """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
+    import registry.catalogue.models.competences
+    import registry.catalogue.models.services
     import registry.models.attestations
     import registry.models.audit
-    import registry.models.catalogue
     import registry.models.digests
     import registry.models.holdings
     import registry.models.mitigations
     import registry.models.org
     import registry.models.results
     import registry.models.search
-    import registry.models.services
     import registry.models.snapshots
     import registry.models.tokens
     import registry.models.users  # noqa: F401
@@ -99,17 +99,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry.api import catalogue as catalogue_api
     from registry.api import people as people_api
     from registry.api import reports as reports_api
     from registry.api import sync as sync_api
     from registry.api import tokens_web
+    from registry.catalogue import api as catalogue_api
+    from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
     from registry.web import (
         attestations,
         audit,
         auth,
-        competences,
         digests,
         dossiers,
         main,
@@ -118,7 +118,6 @@ def register_blueprints(app: Flask) -> None:
         people,
         privacy,
         reports,
-        services,
         suppliers,
         transfer,
         trend,

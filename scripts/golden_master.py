@@ -49,12 +49,12 @@ def _urls(app) -> list[str]:
     """The fixed list of pages, filled in from the demo's records."""
     from sqlalchemy import select
 
+    from registry.catalogue.models.competences import Competence, Framework
+    from registry.catalogue.models.services import Provider, Requirement, Service
     from registry.core.extensions import db
-    from registry.models.catalogue import Competence, Framework
     from registry.models.holdings import Assignment, Holding
     from registry.models.mitigations import Mitigation
     from registry.models.org import OrgUnit, Person
-    from registry.models.services import Provider, Requirement, Service
     from registry.models.users import User
 
     with app.app_context():
@@ -190,10 +190,10 @@ def _build(workdir: Path):
 
     import registry.services.demo as demo
     from registry import create_app
+    from registry.catalogue.models.services import Requirement
     from registry.core.extensions import db
     from registry.models.mitigations import Mitigation
     from registry.models.org import Person
-    from registry.models.services import Requirement
     from registry.services import audit
 
     app = create_app(

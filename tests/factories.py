@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from werkzeug.security import generate_password_hash
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.models.users import User
 
 _seq = itertools.count(1)

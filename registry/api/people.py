@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Service
+from registry.core import schemas as cs
 from registry.core.api import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -31,10 +33,9 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
-from registry.models.catalogue import Competence
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Service
+from registry.people import schemas as s
 from registry.services import people as service
 
 READ, EDIT, DELETE = Permission.READ, Permission.EDIT_REGISTRY, Permission.DELETE_RECORDS
@@ -56,8 +57,8 @@ BLUEPRINTS = (org_units, people, assignments, holdings)
 
 
 class OrgUnitArgs(PageArgs):
-    parent_id = s.Id(metadata={"description": "Only the direct sub-units of this unit."})
-    path = s.Text(1000, metadata={"description": "Units whose path starts with this."})
+    parent_id = cs.Id(metadata={"description": "Only the direct sub-units of this unit."})
+    path = cs.Text(1000, metadata={"description": "Units whose path starts with this."})
 
 
 @org_units.route("", methods=["GET"])
@@ -132,7 +133,7 @@ def delete_org_unit(unit_id):
 
 
 class PeopleArgs(PageArgs):
-    org_unit_id = s.Id()
+    org_unit_id = cs.Id()
     employed_on = ma.fields.Date(
         metadata={"description": "Only people employed on this day (DESIGN's rule)."}
     )
@@ -141,7 +142,7 @@ class PeopleArgs(PageArgs):
         allow_none=True,
         metadata={"description": "true: only people with a leave date; false: only without."},
     )
-    q = s.Text(200, metadata={"description": "Part of the name or employee number."})
+    q = cs.Text(200, metadata={"description": "Part of the name or employee number."})
 
 
 _PERSON = (joinedload(Person.org_unit),)
@@ -252,8 +253,8 @@ def withdraw_departure(employee_number):
 
 
 class AssignmentArgs(PageArgs):
-    employee_number = s.Text(40)
-    service = s.Text(80, metadata={"description": "Service code."})
+    employee_number = cs.Text(40)
+    service = cs.Text(80, metadata={"description": "Service code."})
     active_on = ma.fields.Date(metadata={"description": "Only assignments active on this day."})
 
 
@@ -361,9 +362,9 @@ def delete_assignment(assignment_id):
 
 
 class HoldingArgs(PageArgs):
-    employee_number = s.Text(40)
-    competence = s.Text(40, metadata={"description": "Competence code."})
-    min_level = ma.fields.Integer(validate=s.LEVEL)
+    employee_number = cs.Text(40)
+    competence = cs.Text(40, metadata={"description": "Competence code."})
+    min_level = ma.fields.Integer(validate=cs.LEVEL)
     valid_on = ma.fields.Date(metadata={"description": "Only holdings valid on this day."})
 
 

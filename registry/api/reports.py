@@ -5,12 +5,13 @@ from datetime import date
 
 from flask import jsonify
 
-from registry.api import schemas as s
+from registry.accounts import schemas as accounts_schemas
 from registry.api.auth import current_token, requires
 from registry.api.blueprint import api_blueprint
 from registry.core.api import errors
 from registry.core.permissions import Permission
 from registry.domain import gaps as rules
+from registry.gaps import schemas as s
 
 gaps = api_blueprint(
     "api_gaps", "gaps", "The gap report of DESIGN.md, as `registry gaps --format json`."
@@ -96,7 +97,7 @@ def forecast_report(args):
 
 @me.route("", methods=["GET"])
 @requires(Permission.READ)
-@me.response(200, s.WhoAmI)
+@me.response(200, accounts_schemas.WhoAmI)
 @errors(me)
 def whoami():
     """The account, role and token scope of the request."""

@@ -7,9 +7,9 @@ changed record plus one import summary event), or refused as a whole with the sa
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
+from registry.core import schemas as cs
 from registry.core.api import errors
 from registry.core.database import immediate_writes
 from registry.core.errors import ServiceError
@@ -27,41 +27,41 @@ BLUEPRINTS = (bp,)
 
 
 def _text(length, example=None):
-    return s.Text(length, example)
+    return cs.Text(length, example)
 
 
-class PersonRecord(s.Strict):
-    employee_number = s.Key(40, "P0001")
+class PersonRecord(cs.Strict):
+    employee_number = cs.Key(40, "P0001")
     name = _text(200, "Anna de Vries")
     email = _text(254, "a.devries@voorbeeldstad.example")
     org_unit = _text(1000, "Directie Bedrijfsvoering / Afdeling IV")
     job_title = _text(200, "Contractmanager")
-    start_date = s.Date("2019-04-01")
-    leave_date = s.Date("2027-03-01")
+    start_date = cs.Date("2019-04-01")
+    leave_date = cs.Date("2027-03-01")
 
 
-class AssignmentRecord(s.Strict):
-    employee_number = s.Key(40, "P0001")
-    service = s.Key(80, "zaaksysteem-dimpact")
+class AssignmentRecord(cs.Strict):
+    employee_number = cs.Key(40, "P0001")
+    service = cs.Key(80, "zaaksysteem-dimpact")
     role = _text(120, "contractmanager")
-    start_on = s.Date("2024-01-01")
-    end_on = s.Date()
+    start_on = cs.Date("2024-01-01")
+    end_on = cs.Date()
 
 
-class HoldingRecord(s.Strict):
-    employee_number = s.Key(40, "P0001")
-    competence = s.Key(40, "CM-01")
-    level = ma.fields.Integer(validate=s.LEVEL, allow_none=True, metadata={"example": 3})
-    assessed_on = s.Date("2025-06-01")
-    expires_on = s.Date()
+class HoldingRecord(cs.Strict):
+    employee_number = cs.Key(40, "P0001")
+    competence = cs.Key(40, "CM-01")
+    level = ma.fields.Integer(validate=cs.LEVEL, allow_none=True, metadata={"example": 3})
+    assessed_on = cs.Date("2025-06-01")
+    expires_on = cs.Date()
     assessed_by = _text(200, "M. Jansen")
-    evidence = _text(s.LONG_TEXT)
+    evidence = _text(cs.LONG_TEXT)
 
 
 def _body(record_schema, name):
     return type(
         name,
-        (s.Strict,),
+        (cs.Strict,),
         {
             "records": ma.fields.List(
                 ma.fields.Nested(record_schema),
@@ -88,7 +88,7 @@ class SyncArgs(ma.Schema):
     )
 
 
-class FieldChangeOut(s.Out):
+class FieldChangeOut(cs.Out):
     field = ma.fields.String(metadata={"example": "leave_date"})
     old = ma.fields.Raw(allow_none=True, metadata={"example": "2027-03-01"})
     new = ma.fields.Raw(allow_none=True, metadata={"example": None})
@@ -98,7 +98,7 @@ class FieldChangeOut(s.Out):
     lowers = ma.fields.Boolean(metadata={"description": "The change lowers a level."})
 
 
-class RecordDiffOut(s.Out):
+class RecordDiffOut(cs.Out):
     index = ma.fields.Integer(metadata={"description": "Position in `records`, from 0."})
     key = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -113,14 +113,14 @@ class RecordDiffOut(s.Out):
     reasons = ma.fields.List(ma.fields.String())
 
 
-class SummaryOut(s.Out):
+class SummaryOut(cs.Out):
     created = ma.fields.Integer()
     changed = ma.fields.Integer()
     unchanged = ma.fields.Integer()
     refused = ma.fields.Integer()
 
 
-class SyncOut(s.Out):
+class SyncOut(cs.Out):
     dry_run = ma.fields.Boolean()
     applied = ma.fields.Boolean()
     summary = ma.fields.Nested(SummaryOut)

@@ -20,9 +20,9 @@ GOAL_PAGE_MS = 500
 def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     from flask import current_app
 
+    from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
     from registry.models.holdings import Assignment, Holding
-    from registry.models.services import Requirement, Service
     from registry.services import audit, gaps
 
     session = db.session

@@ -28,11 +28,11 @@ def measure_pages(app, repeat: int, echo) -> list[Figure]:
 
     from werkzeug.serving import make_server
 
+    from registry.catalogue.models.competences import Competence
+    from registry.catalogue.models.services import Service
     from registry.core.extensions import db
-    from registry.models.catalogue import Competence
     from registry.models.holdings import Assignment, Holding
     from registry.models.org import Person
-    from registry.models.services import Service
     from registry.services import audit, gaps, head_cache, users
     from registry.services.gaps import forecast as forecasting
     from registry.services.gaps import prepare, store

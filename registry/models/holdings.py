@@ -5,10 +5,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Service
 from registry.core.models import Base, Versioned
-from registry.models.catalogue import Competence
 from registry.models.org import Person
-from registry.models.services import Service
 
 
 class Holding(Versioned, Base):

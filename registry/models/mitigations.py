@@ -5,9 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.catalogue.models.services import Requirement
 from registry.core.models import ENUM_KW, Base, Versioned, utcnow
 from registry.models.org import Person
-from registry.models.services import Requirement
 
 MITIGATION_KINDS = ("training", "knowledge_transfer", "hire", "provider_agreement", "accept_risk")
 MITIGATION_STATUSES = ("open", "in_progress", "done", "cancelled")

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.models.attestations import Attestation
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.models.users import User
 
 LOCAL_ZONE = "Europe/Amsterdam"

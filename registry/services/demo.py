@@ -16,11 +16,11 @@ from importlib import resources
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.catalogue import Competence, Framework
 from registry.models.org import Person
-from registry.models.services import Provider, Service
 from registry.models.users import User
 from registry.services import audit, interchange, trend, users
 

@@ -29,15 +29,15 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.catalogue import Competence
 from registry.models.digests import DigestLog
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 from registry.models.users import User
 from registry.services import audit, reports
 from registry.services import gaps as gap_service

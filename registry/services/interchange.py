@@ -49,14 +49,14 @@ from flask_babel import gettext
 from sqlalchemy import Result, Row, bindparam, func, inspect, select, text
 from sqlalchemy.orm import aliased
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.database import bulk_insert, dml_result, planned_each_time, table_of
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.domain import interchange as fmt
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services import audit
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,12 @@ from datetime import date
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import contains_eager
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import mitigations as rules
-from registry.models.catalogue import Competence
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 
 # Above this many requirements, fetching every active mitigation is cheaper than a long IN.
 _IN_LIMIT = 500

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.domain import mitigations as mitigation_rules
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Service
 from registry.services import gaps, mitigations
 from registry.services.gaps import CoverageSummary, WhatIfResult
 

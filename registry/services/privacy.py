@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.domain import privacy as rules
@@ -24,7 +25,6 @@ from registry.models.audit import AuditEvent
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 from registry.models.users import User
 from registry.services import audit
 from registry.services.gaps import store

@@ -18,13 +18,13 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services.gaps import (
     analysed_requirement,
     assigned_on,

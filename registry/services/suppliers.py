@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services import gaps
 
 OPEN_MITIGATIONS = ("open", "in_progress")

@@ -9,11 +9,11 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select
 
+from registry.catalogue.models.services import Provider, Service
 from registry.core.database import dml_result
 from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.domain import trend as domain
-from registry.models.services import Provider, Service
 from registry.models.snapshots import StatusSnapshot
 from registry.services import audit, gaps
 

@@ -3,12 +3,12 @@
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.models.catalogue import Competence
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 
 bp = Blueprint("main", __name__)
 

@@ -51,9 +51,9 @@ def _prepare(env: dict, per_role: int) -> dict:
     from sqlalchemy import select
 
     from registry import create_app
+    from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
     from registry.models.org import Person
-    from registry.models.services import Requirement, Service
     from registry.services import audit, users
 
     app = create_app()

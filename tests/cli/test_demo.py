@@ -5,13 +5,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.models.users import User
 from registry.services import audit, demo, interchange, users
 from tests import factories

@@ -11,12 +11,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.models.digests import DigestLog
 from registry.models.mitigations import Mitigation
 from registry.models.org import Person
-from registry.models.services import Service
 from tests import factories
 
 D = date(2025, 6, 2)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from registry.catalogue.models.competences import Competence
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence
 from registry.models.holdings import Holding
 from registry.models.org import Person
 from registry.services import interchange

@@ -6,10 +6,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
 from registry import create_app
+from registry.catalogue.models.competences import Competence
 from registry.core.extensions import db
 from registry.core.language import Shown, choose, foreign, language_of
 from registry.domain import interchange as fmt
-from registry.models.catalogue import Competence
 from registry.services import interchange, workbook
 from tests import factories
 from tests.data.transfer import run_import

@@ -4,11 +4,11 @@ words, and years before 1000 are refused at input — on the web and in the impo
 
 import pytest
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.domain import interchange as fmt
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Service
 from tests import factories
 
 

@@ -50,7 +50,7 @@ def _measure(client, demo) -> dict[str, int]:
 def grow(demo, start: int, count: int) -> None:
     """Make the first copy's pages longer: `count` more competences required by the
     Zaaksysteem and held by Anna, and `count` more people assigned to it."""
-    from registry.models.catalogue import Competence
+    from registry.catalogue.models.competences import Competence
 
     zaak, anna = demo.services[0], demo.people["anna0"]
     cm = db.session.query(Competence).filter_by(code="CM").one()

@@ -3,12 +3,12 @@ keeping its ids: the property tests of the gap analysis and the forecast share i
 
 from sqlalchemy import insert
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.catalogue import Competence
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Requirement, Service
 
 
 def insert_registry(registry: rules.Registry) -> None:

@@ -31,9 +31,9 @@ def demo_registry(scale: int = 1, start: int = 0) -> Demo:
       Anna and Carla are candidates, Daan needs training.
     Daan's CM assessment (2022) is stale; his SEC holding expires on 2025-08-15.
     """
-    from registry.models.catalogue import Competence, Framework
+    from registry.catalogue.models.competences import Competence, Framework
+    from registry.catalogue.models.services import Provider
     from registry.models.org import OrgUnit
-    from registry.models.services import Provider
 
     framework = db.session.query(Framework).filter_by(
         key="ecf"

@@ -8,12 +8,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services import audit, interchange
 
 DATA = Path(__file__).parent / "interchange"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.catalogue import Competence
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 from registry.services import audit
 from registry.services import gaps as service
 from registry.services.gaps import sql as gap_sql

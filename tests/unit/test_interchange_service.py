@@ -9,13 +9,13 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services import audit, interchange
 from tests import factories
 from tests.data.transfer import DATA, run_import

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.models.holdings import Holding
 from registry.models.org import Person
-from registry.models.services import Service
 from registry.services import audit, interchange, workbook
 from tests.data.transfer import DATA, run_import, sheets
 
@@ -47,11 +47,11 @@ def cells(files: dict[str, bytes]) -> dict[str, list[list[str]]]:
 
 
 def _empty_registry():
+    from registry.catalogue.models.competences import Competence, Framework
+    from registry.catalogue.models.services import Provider, Requirement
     from registry.models.audit import AuditEvent, AuditHead
-    from registry.models.catalogue import Competence, Framework
     from registry.models.holdings import Assignment
     from registry.models.org import OrgUnit
-    from registry.models.services import Provider, Requirement
 
     for model in (Holding, Assignment, Requirement, Service, Person, OrgUnit, Competence):
         db.session.execute(model.__table__.delete())

@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import event, text
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
-from registry.models.services import Service
 from registry.models.users import User
 from registry.services import people
 from tests import factories

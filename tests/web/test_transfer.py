@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from sqlalchemy import select, text
 
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.services import Service
 from registry.services import audit, interchange
 from tests import factories
 from tests.data.transfer import FILES, _counts, _counts_shown, _preview, _upload, _zip

@@ -21,13 +21,13 @@ from datetime import date
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain.audit_chain import GENESIS
 from registry.models.audit import AuditEvent, AuditHead
-from registry.models.catalogue import Competence
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import Person
-from registry.models.services import Requirement, Service
 from registry.services.gaps import sql, store
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 

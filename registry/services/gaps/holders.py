@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from registry.catalogue.models.services import Requirement
 from registry.core.extensions import db
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import Person
-from registry.models.services import Requirement
 from registry.services.gaps.rows import Holder, SuggestedPerson, resolve
 from registry.services.gaps.sql import assigned_on, days, employed_on, qualifying, valid_on
 

@@ -8,13 +8,13 @@ from datetime import date
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, or_, select, true
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.catalogue import Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import Person
-from registry.models.services import Provider, Requirement, Service
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 # --- the predicates of DESIGN.md as SQL -------------------------------------------------------

@@ -5,14 +5,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry.catalogue.models.competences import LEVELS, Competence
+from registry.catalogue.models.services import Service
 from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
-from registry.models.catalogue import LEVELS, Competence
 from registry.models.holdings import Assignment, Holding
 from registry.models.org import Person
-from registry.models.services import Service
 from registry.services import audit
 from registry.services.people._records import _change, _clean, _create, _delete
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.catalogue.models.services import Service
 from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
@@ -15,7 +16,6 @@ from registry.domain.interchange import PATH_SEPARATOR
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.org import OrgUnit, Person
-from registry.models.services import Service
 from registry.models.users import User
 from registry.services import audit
 from registry.services.gaps.sql import employed_on

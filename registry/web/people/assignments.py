@@ -5,14 +5,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from registry.catalogue.models.services import Service
+from registry.catalogue.services import catalogue
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, confirm_page, edit_page, form_page, save_form
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.templating import label
 from registry.models.holdings import Assignment
-from registry.models.services import Service
-from registry.services import catalogue
 from registry.services import people as service
 from registry.web.forms.people import ROLE_SUGGESTIONS, AssignmentForm, EndAssignmentForm
 from registry.web.people import bp, to_person, today

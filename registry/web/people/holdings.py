@@ -5,15 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from registry.catalogue.models.competences import Competence
+from registry.catalogue.services import catalogue
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, confirm_page, edit_page, form_page, save_form
 from registry.core.extensions import db
 from registry.core.forms import level_choices
 from registry.core.i18n import localize_text, localized_choice
 from registry.core.permissions import Permission
-from registry.models.catalogue import Competence
 from registry.models.holdings import Holding
-from registry.services import catalogue
 from registry.services import people as service
 from registry.web.forms.people import HoldingForm
 from registry.web.people import bp, to_person, today

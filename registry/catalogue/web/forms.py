@@ -27,12 +27,8 @@ from wtforms.validators import (
     Regexp,
 )
 
-from registry.core.forms import LONG_TEXT, DateField, EditForm, level_choices, optional_int
-from registry.core.i18n import localize_text, localized_choice
-from registry.core.templating import choices
-from registry.people.fields import PersonField
-from registry.services import catalogue
-from registry.services.catalogue import (
+from registry.catalogue.services import catalogue
+from registry.catalogue.services.catalogue import (
     COMPETENCE_CODE,
     COMPETENCE_CODE_MESSAGE,
     FRAMEWORK_KEY_MESSAGE,
@@ -40,6 +36,10 @@ from registry.services.catalogue import (
     SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
+from registry.core.forms import LONG_TEXT, DateField, EditForm, level_choices, optional_int
+from registry.core.i18n import localize_text, localized_choice
+from registry.core.templating import choices
+from registry.people.fields import PersonField
 
 SKIPPED = ("csrf_token", "version")
 # The English fields of frameworks and competences: typed in English on a page in any language.

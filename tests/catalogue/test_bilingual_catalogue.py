@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
 from registry.models.mitigations import Mitigation
-from registry.models.services import Service
 from registry.services import digests
 from tests import factories
 

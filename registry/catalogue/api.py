@@ -1,6 +1,6 @@
 """The catalogue: providers, frameworks, competences, services, requirements and mitigations.
 
-Reads for every role; writes through `registry.services.catalogue` (the web's validation,
+Reads for every role; writes through `registry.catalogue.services.catalogue` (the web's validation,
 audit events and optimistic locking), by editors, mitigations also by managers, hard deletes
 by administrators (the role table of DESIGN.md).
 
@@ -13,9 +13,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from registry.api import schemas as s
 from registry.api.auth import actor, requires
 from registry.api.blueprint import api_blueprint
+from registry.catalogue import schemas as s
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.models.services import (
+    CRITICALITIES,
+    SERVICE_STATUSES,
+    Provider,
+    Requirement,
+    Service,
+)
+from registry.catalogue.services import catalogue
+from registry.core import schemas as cs
 from registry.core.api import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -31,10 +41,8 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
-from registry.models.catalogue import Competence, Framework
+from registry.mitigations import schemas as mitigations_schemas
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
-from registry.models.services import CRITICALITIES, SERVICE_STATUSES, Provider, Requirement, Service
-from registry.services import catalogue
 from registry.services import people as people_service
 
 READ, EDIT = Permission.READ, Permission.EDIT_REGISTRY
@@ -83,7 +91,7 @@ def _search(query, column, value):
 
 
 class ProviderArgs(PageArgs):
-    name = s.Text(200, metadata={"description": "Part of the name."})
+    name = cs.Text(200, metadata={"description": "Part of the name."})
 
 
 @providers.route("", methods=["GET"])
@@ -203,10 +211,10 @@ def delete_framework(framework_id):
 
 
 class CompetenceArgs(PageArgs):
-    framework = s.Text(60, metadata={"description": "Framework key."})
-    area = s.Text(120)
+    framework = cs.Text(60, metadata={"description": "Framework key."})
+    area = cs.Text(120)
     retired = ma.fields.Boolean(load_default=None, allow_none=True)
-    q = s.Text(200, metadata={"description": "Part of the code or name (Dutch or English)."})
+    q = cs.Text(200, metadata={"description": "Part of the code or name (Dutch or English)."})
 
 
 _COMPETENCE = (joinedload(Competence.framework),)
@@ -289,8 +297,8 @@ def delete_competence(code):
 class ServiceArgs(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(SERVICE_STATUSES))
     criticality = ma.fields.String(validate=ma.validate.OneOf(CRITICALITIES))
-    provider_id = s.Id()
-    q = s.Text(200, metadata={"description": "Part of the code or name."})
+    provider_id = cs.Id()
+    q = cs.Text(200, metadata={"description": "Part of the code or name."})
 
 
 _SERVICE = (joinedload(Service.provider), joinedload(Service.owner))
@@ -364,8 +372,8 @@ def delete_service(code):
 
 
 class RequirementArgs(PageArgs):
-    service = s.Text(80, metadata={"description": "Service code."})
-    competence = s.Text(40, metadata={"description": "Competence code."})
+    service = cs.Text(80, metadata={"description": "Service code."})
+    competence = cs.Text(40, metadata={"description": "Competence code."})
 
 
 _REQUIREMENT = (joinedload(Requirement.service), joinedload(Requirement.competence))
@@ -468,8 +476,8 @@ def delete_requirement(requirement_id):
 
 
 class MitigationArgs(PageArgs):
-    requirement_id = s.Id()
-    service = s.Text(80, metadata={"description": "Service code."})
+    requirement_id = cs.Id()
+    service = cs.Text(80, metadata={"description": "Service code."})
     status = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_KINDS))
 
@@ -484,7 +492,7 @@ _MITIGATION = (
 @mitigations.route("", methods=["GET"])
 @requires(READ)
 @mitigations.arguments(MitigationArgs, location="query")
-@mitigations.response(200, s.MitigationOut(many=True), headers=LIST_HEADERS)
+@mitigations.response(200, mitigations_schemas.MitigationOut(many=True), headers=LIST_HEADERS)
 @errors(mitigations, 422)
 def list_mitigations(args):
     """List mitigations, oldest first."""
@@ -507,8 +515,8 @@ def list_mitigations(args):
 
 @mitigations.route("", methods=["POST"])
 @requires(MITIGATE)
-@mitigations.arguments(s.MitigationCreate)
-@mitigations.response(201, s.MitigationOut, headers=CREATED_HEADERS)
+@mitigations.arguments(mitigations_schemas.MitigationCreate)
+@mitigations.response(201, mitigations_schemas.MitigationOut, headers=CREATED_HEADERS)
 @errors(mitigations, 409, 422)
 def create_mitigation(values):
     """Plan a mitigation for a requirement."""
@@ -527,7 +535,7 @@ def create_mitigation(values):
 
 @mitigations.route("/<int:mitigation_id>", methods=["GET"])
 @requires(READ)
-@mitigations.response(200, s.MitigationOut, headers=ETAG_HEADER)
+@mitigations.response(200, mitigations_schemas.MitigationOut, headers=ETAG_HEADER)
 @errors(mitigations, 404)
 def get_mitigation(mitigation_id):
     """One mitigation."""
@@ -536,8 +544,8 @@ def get_mitigation(mitigation_id):
 
 @mitigations.route("/<int:mitigation_id>", methods=["PUT"])
 @requires(MITIGATE)
-@mitigations.arguments(s.MitigationIn)
-@mitigations.response(200, s.MitigationOut, headers=ETAG_HEADER)
+@mitigations.arguments(mitigations_schemas.MitigationIn)
+@mitigations.response(200, mitigations_schemas.MitigationOut, headers=ETAG_HEADER)
 @errors(mitigations, 404, 409, 412, 422, 428)
 def update_mitigation(values, mitigation_id):
     """Change a mitigation; status `done` or `cancelled` ends it (If-Match required)."""

@@ -21,6 +21,15 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.catalogue.models.competences import LEVELS, Competence, Framework
+from registry.catalogue.models.services import (
+    CRITICALITIES,
+    PROVIDER_KINDS,
+    SERVICE_STATUSES,
+    Provider,
+    Requirement,
+    Service,
+)
 from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
@@ -37,18 +46,9 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
-from registry.models.catalogue import LEVELS, Competence, Framework
 from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.models.org import Person
-from registry.models.services import (
-    CRITICALITIES,
-    PROVIDER_KINDS,
-    SERVICE_STATUSES,
-    Provider,
-    Requirement,
-    Service,
-)
 from registry.services import audit
 
 SERVICE_CODE_MESSAGE = _l(

@@ -10,14 +10,9 @@ change answers 409 with the current values and what the user had typed.
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 
-from registry.core.decorators import permission_required
-from registry.core.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
-from registry.core.extensions import db
-from registry.core.navigation import safe_next
-from registry.core.permissions import Permission
-from registry.models.services import Provider, Requirement, Service
-from registry.services import catalogue
-from registry.web.forms.catalogue import (
+from registry.catalogue.models.services import Provider, Requirement, Service
+from registry.catalogue.services import catalogue
+from registry.catalogue.web.forms import (
     MitigationForm,
     ProviderForm,
     RequirementForm,
@@ -25,6 +20,11 @@ from registry.web.forms.catalogue import (
     ServiceForm,
     ServiceSearchForm,
 )
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
+from registry.core.extensions import db
+from registry.core.navigation import safe_next
+from registry.core.permissions import Permission
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 

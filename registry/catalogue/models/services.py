@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.catalogue.models.competences import Competence
 from registry.core.models import ENUM_KW, Base, Versioned
-from registry.models.catalogue import Competence
 from registry.models.org import Person
 
 CRITICALITIES = ("low", "medium", "high", "critical")

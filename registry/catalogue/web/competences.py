@@ -8,19 +8,19 @@ still required or held is retired instead of deleted, and a hard delete is for a
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from registry.core.decorators import permission_required
-from registry.core.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
-from registry.core.extensions import db
-from registry.core.i18n import localize_text
-from registry.core.permissions import Permission
-from registry.models.catalogue import Competence, Framework
-from registry.services import catalogue
-from registry.web.forms.catalogue import (
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.services import catalogue
+from registry.catalogue.web.forms import (
     CompetenceForm,
     CompetenceSearchForm,
     FrameworkForm,
     SearchForm,
 )
+from registry.core.decorators import permission_required
+from registry.core.editing import actor, confirm_page, delete_page, edit_page, form_page, list_page
+from registry.core.extensions import db
+from registry.core.i18n import localize_text
+from registry.core.permissions import Permission
 
 bp = Blueprint("competences", __name__, url_prefix="/competences")
 

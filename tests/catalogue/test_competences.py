@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from registry.catalogue.models.competences import Competence, Framework
+from registry.catalogue.services import catalogue
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.catalogue import Competence, Framework
-from registry.services import audit, catalogue
+from registry.services import audit
 from tests import factories
 from tests.support import statements_for
 

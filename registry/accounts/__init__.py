@@ -1,0 +1,1 @@
+"""Accounts: users, logging in (passwords, single sign-on, two-factor) and API tokens."""

@@ -1,0 +1,1 @@
+"""The catalogue's tables: frameworks and competences, providers, services and requirements."""

@@ -1,0 +1,147 @@
+"""The API schemas of the catalogue: providers, frameworks, competences, services and
+requirements."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from registry.catalogue.models.services import CRITICALITIES, PROVIDER_KINDS, SERVICE_STATUSES
+from registry.core.schemas import (
+    LEVEL,
+    LONG_TEXT,
+    Choice,
+    Date,
+    Id,
+    Key,
+    Record,
+    Strict,
+    StrictBoolean,
+    Text,
+)
+from registry.domain.interchange import MAX_HOLDERS
+
+# --- providers, frameworks, competences -----------------------------------------------------
+
+
+class ProviderIn(Strict):
+    name = Text(200, "Dimpact", required=True, allow_none=False)
+    kind = Choice(PROVIDER_KINDS, "cooperative", allow_none=True, load_default=None)
+
+
+class ProviderOut(Record):
+    name = ma.fields.String(metadata={"example": "Dimpact"})
+    kind = ma.fields.String(allow_none=True, metadata={"example": "cooperative"})
+
+
+# The English name and description of frameworks and competences: optional; left out of a
+# PUT, the stored ones are kept (clients written before they existed change nothing).
+ENGLISH = "In English, shown to users who chose English; left out: kept as stored."
+
+
+class FrameworkIn(Strict):
+    key = Text(60, "e-cf-4", required=True, allow_none=False)
+    name = Text(200, "e-CF 4.0", required=True, allow_none=False)
+    description = Text(LONG_TEXT, load_default=None)
+    name_en = Text(200, "e-CF 4.0", metadata={"description": ENGLISH})
+    description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
+    label_1 = Text(100, "aware", load_default=None)
+    label_2 = Text(100, load_default=None)
+    label_3 = Text(100, load_default=None)
+    label_4 = Text(100, load_default=None)
+    label_5 = Text(100, load_default=None)
+
+
+class FrameworkOut(Record):
+    key = ma.fields.String(metadata={"example": "e-cf-4"})
+    name = ma.fields.String(metadata={"example": "e-CF 4.0"})
+    description = ma.fields.String(allow_none=True)
+    name_en = ma.fields.String(allow_none=True, metadata={"example": "e-CF 4.0"})
+    description_en = ma.fields.String(allow_none=True)
+    label_1 = ma.fields.String(allow_none=True, metadata={"example": "aware"})
+    label_2 = ma.fields.String(allow_none=True)
+    label_3 = ma.fields.String(allow_none=True)
+    label_4 = ma.fields.String(allow_none=True)
+    label_5 = ma.fields.String(allow_none=True)
+
+
+class CompetenceIn(Strict):
+    code = Text(40, "CM-01", required=True, allow_none=False)
+    name = Text(200, "Contractmanagement", required=True, allow_none=False)
+    name_en = Text(200, "Contract management", metadata={"description": ENGLISH})
+    framework_id = Id(load_default=None)
+    area = Text(120, "Regie", load_default=None)
+    description = Text(LONG_TEXT, load_default=None)
+    description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
+    retired = StrictBoolean(load_default=False, metadata={"example": False})
+
+
+class CompetenceOut(Record):
+    code = ma.fields.String(metadata={"example": "CM-01"})
+    name = ma.fields.String(metadata={"example": "Contractmanagement"})
+    name_en = ma.fields.String(allow_none=True, metadata={"example": "Contract management"})
+    framework_id = ma.fields.Integer(allow_none=True)
+    framework = ma.fields.Function(
+        lambda c: c.framework.key if c.framework else None,
+        allow_none=True,
+        metadata={"example": "e-cf-4"},
+    )
+    area = ma.fields.String(allow_none=True)
+    description = ma.fields.String(allow_none=True)
+    description_en = ma.fields.String(allow_none=True)
+    retired = ma.fields.Boolean(metadata={"example": False})
+
+
+# --- services and requirements --------------------------------------------------------------
+
+
+class ServiceIn(Strict):
+    code = Text(80, "zaaksysteem-dimpact", required=True, allow_none=False)
+    name = Text(200, "Zaaksysteem", required=True, allow_none=False)
+    provider_id = Id(load_default=None)
+    owner = Text(40, "P0001", load_default=None, metadata={"description": "Employee number."})
+    criticality = Choice(CRITICALITIES, "high", load_default="medium")
+    status = Choice(SERVICE_STATUSES, "active", load_default="active")
+    contract_start = Date("2024-01-01", load_default=None)
+    contract_end = Date("2027-12-31", load_default=None)
+    description = Text(LONG_TEXT, load_default=None)
+
+
+class ServiceOut(Record):
+    code = ma.fields.String(metadata={"example": "zaaksysteem-dimpact"})
+    name = ma.fields.String(metadata={"example": "Zaaksysteem"})
+    provider_id = ma.fields.Integer(allow_none=True)
+    provider = ma.fields.Function(
+        lambda s: s.provider.name if s.provider else None,
+        allow_none=True,
+        metadata={"example": "Dimpact"},
+    )
+    owner = ma.fields.Function(
+        lambda s: s.owner.employee_number if s.owner else None,
+        allow_none=True,
+        metadata={"example": "P0001"},
+    )
+    criticality = ma.fields.String(metadata={"example": "high"})
+    status = ma.fields.String(metadata={"example": "active"})
+    contract_start = ma.fields.Date(allow_none=True)
+    contract_end = ma.fields.Date(allow_none=True)
+    description = ma.fields.String(allow_none=True)
+
+
+class RequirementIn(Strict):
+    competence = Key(40, "CM-01")
+    required_level = ma.fields.Integer(load_default=3, validate=LEVEL, metadata={"example": 3})
+    min_holders = ma.fields.Integer(
+        load_default=2, validate=validate.Range(min=1, max=MAX_HOLDERS), metadata={"example": 2}
+    )
+    rationale = Text(LONG_TEXT, load_default=None)
+
+
+class RequirementCreate(RequirementIn):
+    service = Key(80, "zaaksysteem-dimpact")
+
+
+class RequirementOut(Record):
+    service = ma.fields.Function(lambda r: r.service.code, metadata={"example": "zaaksysteem"})
+    competence = ma.fields.Function(lambda r: r.competence.code, metadata={"example": "CM-01"})
+    required_level = ma.fields.Integer(metadata={"example": 3})
+    min_holders = ma.fields.Integer(metadata={"example": 2})
+    rationale = ma.fields.String(allow_none=True)

@@ -1,0 +1,1 @@
+"""The catalogue's use cases on the session (flush, never commit)."""

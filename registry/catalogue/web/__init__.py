@@ -1,0 +1,2 @@
+"""The catalogue's pages: services with their requirements and providers, frameworks and
+competences."""

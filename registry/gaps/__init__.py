@@ -1,0 +1,1 @@
+"""Gaps: the analysis of each requirement's coverage, the forecast, what-if and their caches."""

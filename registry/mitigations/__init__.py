@@ -1,0 +1,1 @@
+"""Mitigations: the measures (and accepted risks) a manager plans against a gap."""
