@@ -48,26 +48,26 @@ def register_proxies(app: Flask) -> None:
 
 def register_models() -> None:
     """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
-    import registry.catalogue.models.competences
-    import registry.catalogue.models.services
-    import registry.models.attestations
-    import registry.models.audit
-    import registry.models.digests
-    import registry.models.holdings
-    import registry.models.mitigations
-    import registry.models.org
-    import registry.models.results
-    import registry.models.search
-    import registry.models.snapshots
-    import registry.models.tokens
+    import registry.catalogue.models.competences  # noqa: F401
+    import registry.catalogue.models.services  # noqa: F401
+    import registry.models.attestations  # noqa: F401
+    import registry.models.audit  # noqa: F401
+    import registry.models.digests  # noqa: F401
+    import registry.models.mitigations  # noqa: F401
+    import registry.models.results  # noqa: F401
+    import registry.models.snapshots  # noqa: F401
+    import registry.models.tokens  # noqa: F401
     import registry.models.users  # noqa: F401
+    import registry.people.models.holdings  # noqa: F401
+    import registry.people.models.search  # noqa: F401
+    import registry.people.models.staff  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
     from registry.core import database, i18n, statistics, templating
     from registry.core.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from registry.models.search import include_object
     from registry.people import fields
+    from registry.people.models.search import include_object
     from registry.services.gaps import store
     from registry.web import auth, security
 
@@ -99,13 +99,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry.api import people as people_api
     from registry.api import reports as reports_api
     from registry.api import sync as sync_api
     from registry.api import tokens_web
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
+    from registry.people import api as people_api
+    from registry.people import web as people
     from registry.web import (
         attestations,
         audit,
@@ -115,7 +116,6 @@ def register_blueprints(app: Flask) -> None:
         main,
         mitigations,
         mywork,
-        people,
         privacy,
         reports,
         suppliers,

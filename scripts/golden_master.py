@@ -52,10 +52,10 @@ def _urls(app) -> list[str]:
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider, Requirement, Service
     from registry.core.extensions import db
-    from registry.models.holdings import Assignment, Holding
     from registry.models.mitigations import Mitigation
-    from registry.models.org import OrgUnit, Person
     from registry.models.users import User
+    from registry.people.models.holdings import Assignment, Holding
+    from registry.people.models.staff import OrgUnit, Person
 
     with app.app_context():
         s = db.session
@@ -193,7 +193,7 @@ def _build(workdir: Path):
     from registry.catalogue.models.services import Requirement
     from registry.core.extensions import db
     from registry.models.mitigations import Mitigation
-    from registry.models.org import Person
+    from registry.people.models.staff import Person
     from registry.services import audit
 
     app = create_app(

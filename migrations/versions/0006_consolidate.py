@@ -1,4 +1,4 @@
-"""People search index: FTS5 on SQLite, a GIN index on PostgreSQL (see registry/models/search.py).
+"""People search index: FTS5 on SQLite, a GIN index on PostgreSQL (see registry/people/models/search.py).
 
 Revision ID: 0004_consolidate
 Revises: 0003
@@ -7,7 +7,7 @@ Create Date: 2026-12-02
 
 from alembic import op
 
-from registry.models.search import DROP, SCHEMA
+from registry.people.models.search import DROP, SCHEMA
 
 revision = "0004_consolidate"
 down_revision = "0004_evidence"

@@ -22,7 +22,7 @@ def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
 
     from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
-    from registry.models.holdings import Assignment, Holding
+    from registry.people.models.holdings import Assignment, Holding
     from registry.services import audit, gaps
 
     session = db.session

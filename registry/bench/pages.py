@@ -31,8 +31,8 @@ def measure_pages(app, repeat: int, echo) -> list[Figure]:
     from registry.catalogue.models.competences import Competence
     from registry.catalogue.models.services import Service
     from registry.core.extensions import db
-    from registry.models.holdings import Assignment, Holding
-    from registry.models.org import Person
+    from registry.people.models.holdings import Assignment, Holding
+    from registry.people.models.staff import Person
     from registry.services import audit, gaps, head_cache, users
     from registry.services.gaps import forecast as forecasting
     from registry.services.gaps import prepare, store

@@ -43,7 +43,7 @@ from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
 from registry.mitigations import schemas as mitigations_schemas
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
-from registry.services import people as people_service
+from registry.people import services as people_service
 
 READ, EDIT = Permission.READ, Permission.EDIT_REGISTRY
 MITIGATE, DELETE = Permission.EDIT_MITIGATIONS, Permission.DELETE_RECORDS

@@ -65,7 +65,7 @@ def export(employee_number: str) -> None:
     from sqlalchemy import select
 
     from registry.core.extensions import db
-    from registry.models.org import Person
+    from registry.people.models.staff import Person
     from registry.services import audit, privacy
 
     immediate_writes()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.core.models import ENUM_KW, Base, Versioned, utcnow
 from registry.core.permissions import ROLES, can
-from registry.models.org import OrgUnit, Person
+from registry.people.models.staff import OrgUnit, Person
 
 
 class User(UserMixin, Versioned, Base):

@@ -10,7 +10,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
 from registry.core.forms import optional_int
-from registry.services import people as people_service
+from registry.people import services as people_service
 
 
 def init_app(app) -> None:

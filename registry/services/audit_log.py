@@ -17,10 +17,10 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.models.attestations import Attestation
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
-from registry.models.org import OrgUnit, Person
 from registry.models.users import User
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 
 LOCAL_ZONE = "Europe/Amsterdam"
 RESULTS = ("success", "failure", "refused")

@@ -20,8 +20,8 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.org import Person
 from registry.models.users import User
+from registry.people.models.staff import Person
 from registry.services import audit, interchange, trend, users
 
 # One account per role; the names say what they are.

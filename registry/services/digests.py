@@ -35,10 +35,10 @@ from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.models.digests import DigestLog
-from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
 from registry.models.users import User
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services import audit, reports
 from registry.services import gaps as gap_service
 from registry.services.gaps import analysed_requirement, employed_on, held_for_requirements

@@ -55,8 +55,8 @@ from registry.core.database import bulk_insert, dml_result, planned_each_time, t
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.domain import interchange as fmt
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit
 
 log = logging.getLogger(__name__)

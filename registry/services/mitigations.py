@@ -17,7 +17,7 @@ from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import mitigations as rules
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
+from registry.people.models.staff import Person
 
 # Above this many requirements, fetching every active mitigation is cheaper than a long IN.
 _IN_LIMIT = 500

@@ -10,7 +10,7 @@ from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.domain import mitigations as mitigation_rules
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from registry.services import gaps, mitigations
 from registry.services.gaps import CoverageSummary, WhatIfResult
 

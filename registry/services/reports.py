@@ -23,8 +23,8 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 from registry.services.gaps import (
     analysed_requirement,
     assigned_on,

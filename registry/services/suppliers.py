@@ -13,7 +13,7 @@ from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from registry.services import gaps
 
 OPEN_MITIGATIONS = ("open", "in_progress")

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.domain import interchange as fmt
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from registry.services import audit, interchange
 
 KINDS = {"people": fmt.PEOPLE, "assignments": fmt.ASSIGNMENTS, "holdings": fmt.HOLDINGS}

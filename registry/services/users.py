@@ -13,8 +13,8 @@ from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import ROLES
-from registry.models.org import OrgUnit, Person
 from registry.models.users import User
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit
 
 PASSWORD_MIN = 8

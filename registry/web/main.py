@@ -8,7 +8,7 @@ from registry.catalogue.models.services import Requirement, Service
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.models.org import Person
+from registry.people.models.staff import Person
 
 bp = Blueprint("main", __name__)
 

@@ -11,7 +11,7 @@ from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.domain import mitigations as rules
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from registry.services import gaps, mywork
 from registry.web.mitigations import current_rows
 from registry.web.reports import percentage

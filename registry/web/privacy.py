@@ -22,7 +22,7 @@ from registry.core.database import immediate_writes
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from registry.services import audit, privacy
 from registry.web.forms.privacy import AnonymiseForm, LeaversForm
 

@@ -22,7 +22,7 @@ from registry.core.i18n import localize_text, localized_choice, per_page
 from registry.core.permissions import Permission
 from registry.core.templating import choices, label
 from registry.domain import gaps as rules
-from registry.models.org import OrgUnit
+from registry.people.models.staff import OrgUnit
 from registry.services import gaps, mitigations, provenance, reports
 from registry.services.gaps import GapFilter
 from registry.services.gaps import forecast as forecasting

@@ -53,7 +53,7 @@ def _prepare(env: dict, per_role: int) -> dict:
     from registry import create_app
     from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
-    from registry.models.org import Person
+    from registry.people.models.staff import Person
     from registry.services import audit, users
 
     app = create_app()

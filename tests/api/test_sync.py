@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Holding
+from registry.people.models.staff import Person
 from tests import factories
 
 

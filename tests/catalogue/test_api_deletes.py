@@ -2,7 +2,7 @@
 the service checks (204, and the record is gone)."""
 
 from registry.core.extensions import db
-from registry.models.org import OrgUnit, Person
+from registry.people.models.staff import OrgUnit, Person
 from tests import factories
 
 

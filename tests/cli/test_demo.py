@@ -10,9 +10,9 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
 from registry.models.users import User
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit, demo, interchange, users
 from tests import factories
 

@@ -16,7 +16,7 @@ from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.models.digests import DigestLog
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from tests import factories
 
 D = date(2025, 6, 2)

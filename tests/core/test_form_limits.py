@@ -8,7 +8,7 @@ from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.domain import interchange as fmt
-from registry.models.org import OrgUnit, Person
+from registry.people.models.staff import OrgUnit, Person
 from tests import factories
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from registry import create_app
 from registry.core.extensions import db
 from registry.core.models import Base
-from registry.models.search import include_object
+from registry.people.models.search import include_object
 
 
 def test_migrations_match_the_models(app):

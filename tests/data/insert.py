@@ -7,8 +7,8 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 
 
 def insert_registry(registry: rules.Registry) -> None:

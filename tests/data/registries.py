@@ -33,7 +33,7 @@ def demo_registry(scale: int = 1, start: int = 0) -> Demo:
     """
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider
-    from registry.models.org import OrgUnit
+    from registry.people.models.staff import OrgUnit
 
     framework = db.session.query(Framework).filter_by(
         key="ecf"

@@ -12,8 +12,8 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit, interchange
 
 DATA = Path(__file__).parent / "interchange"

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from registry.models.org import OrgUnit
+from registry.people.models.staff import OrgUnit
 from tests.e2e.conftest import log_in, stored
 
 pytestmark = pytest.mark.e2e

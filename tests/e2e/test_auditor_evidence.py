@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from registry.core.extensions import db
 from registry.models.attestations import Attestation
-from registry.models.holdings import Assignment
+from registry.people.models.holdings import Assignment
 from tests.e2e.conftest import click_and_wait, log_in, submit
 from tests.e2e.test_accessibility import _basics
 

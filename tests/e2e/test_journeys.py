@@ -26,8 +26,8 @@ from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
 from registry.models.audit import AuditEvent, AuditHead
-from registry.models.org import Person
 from registry.models.users import User
+from registry.people.models.staff import Person
 from tests import factories
 from tests.e2e.conftest import (
     choose_option,

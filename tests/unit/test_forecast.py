@@ -288,8 +288,8 @@ def cached(app, monkeypatch):
 
 
 def test_the_cache_follows_writes_and_recomputes_only_what_changed(app, cached):
-    from registry.models.holdings import Holding
-    from registry.models.org import Person
+    from registry.people.models.holdings import Holding
+    from registry.people.models.staff import Person
     from registry.services import audit
 
     registry = one_requirement(ann={"leave": D + timedelta(days=40)}, bob={})

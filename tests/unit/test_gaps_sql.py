@@ -13,8 +13,8 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services import audit
 from registry.services import gaps as service
 from registry.services.gaps import sql as gap_sql

@@ -14,8 +14,8 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit, interchange
 from tests import factories
 from tests.data.transfer import DATA, run_import

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from registry.core.extensions import db
 from registry.domain import gaps as rules
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Holding
 from registry.models.results import StoredResult
+from registry.people.models.holdings import Holding
 from registry.services import audit
 from registry.services import gaps as service
 from registry.services.gaps import cache, prepare, store

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
-from registry.models.holdings import Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Holding
+from registry.people.models.staff import Person
 from registry.services import audit, interchange, workbook
 from tests.data.transfer import DATA, run_import, sheets
 
@@ -50,8 +50,8 @@ def _empty_registry():
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider, Requirement
     from registry.models.audit import AuditEvent, AuditHead
-    from registry.models.holdings import Assignment
-    from registry.models.org import OrgUnit
+    from registry.people.models.holdings import Assignment
+    from registry.people.models.staff import OrgUnit
 
     for model in (Holding, Assignment, Requirement, Service, Person, OrgUnit, Competence):
         db.session.execute(model.__table__.delete())

@@ -253,8 +253,8 @@ def test_remembered_dossier_lists_follow_every_write(make_app, users):
     counts and pages."""
     from datetime import date
 
+    from registry.people.services import assessments
     from registry.services import audit, head_cache
-    from registry.services.people import assessments
     from tests import factories
     from tests.support import login
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from registry.core.extensions import db
 from registry.domain import privacy as rules
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Holding
 from registry.models.mitigations import Mitigation
-from registry.models.org import Person
+from registry.people.models.holdings import Holding
+from registry.people.models.staff import Person
 from registry.services import audit
 from tests import factories
 from tests.support import totp_now

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from registry.core.extensions import db
 from registry.core.provenance import read_preamble, strip_preamble
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment
+from registry.people.models.staff import Person
 from tests.data.registries import PERIOD, D, demo_registry
 from tests.support import ROLES, parse, statuses
 

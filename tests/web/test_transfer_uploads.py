@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from registry.core.extensions import db
-from registry.models.holdings import Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Holding
+from registry.people.models.staff import Person
 from registry.services import interchange
 from registry.web import transfer_jobs
 from tests.data.transfer import FILES, _counts, _counts_shown, _preview, _upload, sheets

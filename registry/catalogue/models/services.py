@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.competences import Competence
 from registry.core.models import ENUM_KW, Base, Versioned
-from registry.models.org import Person
+from registry.people.models.staff import Person
 
 CRITICALITIES = ("low", "medium", "high", "critical")
 SERVICE_STATUSES = ("planned", "active", "retired")

@@ -46,9 +46,9 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
-from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services import audit
 
 SERVICE_CODE_MESSAGE = _l(

@@ -26,8 +26,8 @@ from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain.audit_chain import GENESIS
 from registry.models.audit import AuditEvent, AuditHead
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services.gaps import sql, store
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 

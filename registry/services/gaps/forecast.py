@@ -22,8 +22,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from registry.core.extensions import db
 from registry.domain import forecast as model
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services.gaps import cache as gap_cache
 from registry.services.gaps.rows import GapFilter
 from registry.services.gaps.sql import _scope, analysed, qualifying

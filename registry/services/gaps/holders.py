@@ -8,8 +8,8 @@ from sqlalchemy.orm import aliased
 
 from registry.catalogue.models.services import Requirement
 from registry.core.extensions import db
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services.gaps.rows import Holder, SuggestedPerson, resolve
 from registry.services.gaps.sql import assigned_on, days, employed_on, qualifying, valid_on
 

@@ -13,8 +13,8 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
 from registry.domain import gaps as rules
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 # --- the predicates of DESIGN.md as SQL -------------------------------------------------------

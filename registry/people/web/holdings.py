@@ -13,10 +13,10 @@ from registry.core.extensions import db
 from registry.core.forms import level_choices
 from registry.core.i18n import localize_text, localized_choice
 from registry.core.permissions import Permission
-from registry.models.holdings import Holding
-from registry.services import people as service
-from registry.web.forms.people import HoldingForm
-from registry.web.people import bp, to_person, today
+from registry.people import services as service
+from registry.people.models.holdings import Holding
+from registry.people.web.common import bp, to_person, today
+from registry.people.web.forms import HoldingForm
 
 
 def _competence_choices(current: Competence | None = None):

@@ -8,10 +8,10 @@ from sqlalchemy import event, text
 
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
-from registry.models.holdings import Assignment, Holding
 from registry.models.mitigations import Mitigation
 from registry.models.users import User
-from registry.services import people
+from registry.people import services as people
+from registry.people.models.holdings import Assignment, Holding
 from tests import factories
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.org import Person
+from registry.people.models.staff import Person
 from tests import factories
 
 

@@ -9,11 +9,9 @@ from sqlalchemy import func, select
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.domain.interchange import PATH_SEPARATOR
-from registry.models.org import OrgUnit, Person
 from registry.models.users import User
-from registry.services import audit
-from registry.services.gaps.sql import employed_on
-from registry.services.people._records import (
+from registry.people.models.staff import OrgUnit, Person
+from registry.people.services._records import (
     _clean,
     _create,
     _delete,
@@ -21,6 +19,8 @@ from registry.services.people._records import (
     _references,
     _update_event,
 )
+from registry.services import audit
+from registry.services.gaps.sql import employed_on
 
 
 def org_unit_paths(exclude: OrgUnit | None = None) -> list[tuple[int, str]]:

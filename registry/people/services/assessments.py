@@ -11,10 +11,10 @@ from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import Person
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
+from registry.people.services._records import _change, _clean, _create, _delete
 from registry.services import audit
-from registry.services.people._records import _change, _clean, _create, _delete
 
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
 

@@ -7,11 +7,11 @@ from registry.core.decorators import permission_required
 from registry.core.editing import actor, confirm_page, edit_page, form_page
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.models.org import OrgUnit
+from registry.people import services as service
 from registry.people.fields import org_unit_choices
-from registry.services import people as service
-from registry.web.forms.people import OrgUnitForm
-from registry.web.people import bp, today
+from registry.people.models.staff import OrgUnit
+from registry.people.web.common import bp, today
+from registry.people.web.forms import OrgUnitForm
 
 
 @bp.route("/org-units")

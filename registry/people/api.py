@@ -1,6 +1,6 @@
 """Org units, people, assignments and holdings: the HR sync surface.
 
-Writes go through `registry.services.people` (the web's validation, audit events and
+Writes go through `registry.people.services` (the web's validation, audit events and
 optimistic locking). People are found by employee number; a departure is the person's leave
 date (`PUT /people/{n}/departure`), withdrawn with `DELETE /people/{n}/departure`.
 
@@ -33,10 +33,10 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
-from registry.models.holdings import Assignment, Holding
-from registry.models.org import OrgUnit, Person
 from registry.people import schemas as s
-from registry.services import people as service
+from registry.people import services as service
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 
 READ, EDIT, DELETE = Permission.READ, Permission.EDIT_REGISTRY, Permission.DELETE_RECORDS
 

@@ -7,7 +7,7 @@ import pytest
 
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Holding
+from registry.people.models.holdings import Holding
 from tests import factories
 
 

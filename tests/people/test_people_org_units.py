@@ -6,7 +6,7 @@ import pytest
 
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.org import OrgUnit
+from registry.people.models.staff import OrgUnit
 from tests import factories
 
 

@@ -8,9 +8,9 @@ import pytest
 from registry.core.errors import ServiceError, StaleRecord
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.org import OrgUnit, Person
+from registry.people import services as service
+from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit
-from registry.services import people as service
 from tests import factories
 
 ACTOR = audit.Actor.system("test")

@@ -7,7 +7,7 @@ import pytest
 
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.models.holdings import Assignment
+from registry.people.models.holdings import Assignment
 from tests import factories
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
 from registry.core.models import Base, Versioned
-from registry.models.org import Person
+from registry.people.models.staff import Person
 
 
 class Holding(Versioned, Base):

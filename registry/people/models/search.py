@@ -19,7 +19,7 @@ objects alone (`include_object`), since they are not part of the mapped metadata
 
 from sqlalchemy import DDL, event
 
-from registry.models.org import Person
+from registry.people.models.staff import Person
 
 SEARCH_TABLE = "people_search"
 SEARCH_INDEX = "ix_people_search"

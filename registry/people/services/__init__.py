@@ -13,7 +13,7 @@ an edit or delete of a record that changed after the form was opened raises `Sta
 
 from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import PATH_SEPARATOR
-from registry.services.people.assessments import (
+from registry.people.services.assessments import (
     ASSIGNMENT_FIELDS,
     HOLDING_FIELDS,
     create_assignment,
@@ -25,7 +25,7 @@ from registry.services.people.assessments import (
     update_assignment,
     update_holding,
 )
-from registry.services.people.org_units import (
+from registry.people.services.org_units import (
     UnitUsage,
     create_org_unit,
     delete_org_unit,
@@ -35,7 +35,7 @@ from registry.services.people.org_units import (
     unit_usage,
     update_org_unit,
 )
-from registry.services.people.search import (
+from registry.people.services.search import (
     MATCH_LIMIT,
     SEARCH_MAX_LENGTH,
     SUGGESTION_LIMIT,
@@ -44,7 +44,7 @@ from registry.services.people.search import (
     resolve_person,
     suggested_people,
 )
-from registry.services.people.staff import (
+from registry.people.services.staff import (
     PEOPLE_STATUS_FILTERS,
     PERSON_FIELDS,
     PersonUsage,

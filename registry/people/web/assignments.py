@@ -12,10 +12,10 @@ from registry.core.editing import actor, confirm_page, edit_page, form_page, sav
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.templating import label
-from registry.models.holdings import Assignment
-from registry.services import people as service
-from registry.web.forms.people import ROLE_SUGGESTIONS, AssignmentForm, EndAssignmentForm
-from registry.web.people import bp, to_person, today
+from registry.people import services as service
+from registry.people.models.holdings import Assignment
+from registry.people.web.common import bp, to_person, today
+from registry.people.web.forms import ROLE_SUGGESTIONS, AssignmentForm, EndAssignmentForm
 
 
 def _service_choices(current: Service | None = None):

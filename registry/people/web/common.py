@@ -1,7 +1,7 @@
 """People, org units, assignments and holdings: the list of people and every form that keeps
 them current (new hires, changes, departures, assignments, assessments).
 
-Views are thin: parse the form and hand the call to `registry.services.people` to
+Views are thin: parse the form and hand the call to `registry.people.services` to
 `editing.edit_page` (or `save_form`) or `editing.confirm_page` (commit, flash and redirect).
 A `ServiceError` comes back as an error on its field (200); a `StaleRecord` (someone saved the
 record after this form was opened) answers 409 with the current values and what was typed.
@@ -9,8 +9,8 @@ record after this form was opened) answers 409 with the current values and what 
 One blueprint, `people`, whose endpoints (`people.assignment_new`, `people.holding_edit`, …)
 templates and tests address by name; its views are split by what they keep current:
 `persons` (the list, new hires, changes, departures), `assignments`, `holdings` and
-`org_units`. This module holds the blueprint and the helpers they share; reads are in
-`registry.services.people`.
+`org_units`. This module holds the blueprint and the helpers they share (the package
+registers the views on it); reads are in `registry.people.services`.
 """
 
 from datetime import date
@@ -19,8 +19,8 @@ from flask import Blueprint, abort, request, url_for
 
 from registry.core.navigation import safe_next
 from registry.core.permissions import Permission
-from registry.models.org import Person
-from registry.services import people as service
+from registry.people import services as service
+from registry.people.models.staff import Person
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -52,7 +52,3 @@ def dossier_url(person: Person) -> str:
 
 def to_person(person: Person) -> str:
     return back(dossier_url(person))
-
-
-# The views register themselves on `bp`; imported last because they import it.
-from registry.web.people import assignments, holdings, org_units, persons  # noqa: E402, F401

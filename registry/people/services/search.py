@@ -1,5 +1,5 @@
 """Finding people by name or employee number for the person fields (an indexed word-prefix
-search, see `registry.models.search`), and the suggestions of those fields."""
+search, see `registry.people.models.search`), and the suggestions of those fields."""
 
 import re
 from dataclasses import dataclass
@@ -9,10 +9,10 @@ from sqlalchemy import Select, literal_column, select
 from sqlalchemy import text as text_clause
 
 from registry.core.extensions import db
-from registry.models import search
-from registry.models.org import Person
+from registry.people.models import search
+from registry.people.models.staff import Person
+from registry.people.services.staff import person_by_number
 from registry.services.gaps.sql import employed_on
-from registry.services.people.staff import person_by_number
 
 SEARCH_MAX_LENGTH = 200  # what a person field accepts; longer input is cut
 
@@ -38,7 +38,7 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
     """People whose name or employee number has words starting with every word of `text`
     ("jan" finds Jan Jansen and Marieke Jansma), by name, at most `limit`.
 
-    The search seeks in the people search index (`registry.models.search`): FTS5 on SQLite,
+    The search seeks in the people search index (`registry.people.models.search`): FTS5 on SQLite,
     a GIN index on PostgreSQL; at most `limit` ids are read from it, so the cost does not grow
     with the number of people. Other databases fall back to a LIKE scan.
     """

@@ -1,0 +1,2 @@
+"""The people's tables: org units and staff, their assignments and holdings, and the search
+index."""
