@@ -50,11 +50,11 @@ def register_models() -> None:
     """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
     import registry.catalogue.models.competences  # noqa: F401
     import registry.catalogue.models.services  # noqa: F401
+    import registry.gaps.models  # noqa: F401
     import registry.models.attestations  # noqa: F401
     import registry.models.audit  # noqa: F401
     import registry.models.digests  # noqa: F401
     import registry.models.mitigations  # noqa: F401
-    import registry.models.results  # noqa: F401
     import registry.models.snapshots  # noqa: F401
     import registry.models.tokens  # noqa: F401
     import registry.models.users  # noqa: F401
@@ -66,9 +66,9 @@ def register_models() -> None:
 def register_extensions(app: Flask) -> None:
     from registry.core import database, i18n, statistics, templating
     from registry.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.gaps.services import store
     from registry.people import fields
     from registry.people.models.search import include_object
-    from registry.services.gaps import store
     from registry.web import auth, security
 
     register_models()
@@ -99,12 +99,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry.api import reports as reports_api
+    from registry.accounts import api as accounts_api
     from registry.api import sync as sync_api
     from registry.api import tokens_web
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
+    from registry.gaps import api as gaps_api
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.web import (
@@ -152,7 +153,8 @@ def register_blueprints(app: Flask) -> None:
         (
             *catalogue_api.BLUEPRINTS,
             *people_api.BLUEPRINTS,
-            *reports_api.BLUEPRINTS,
+            *gaps_api.BLUEPRINTS,
+            *accounts_api.BLUEPRINTS,
             *sync_api.BLUEPRINTS,
         ),
     )  # /api/v1 and its reference page

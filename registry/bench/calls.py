@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry.bench.figures import Figure, timings
 from registry.bench.reference import hand_written_counts
 from registry.core import periods
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 
 GOAL_PAGE_MS = 500
 
@@ -22,8 +22,9 @@ def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
 
     from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
+    from registry.gaps import services as gaps
     from registry.people.models.holdings import Assignment, Holding
-    from registry.services import audit, gaps
+    from registry.services import audit
 
     session = db.session
     figures: list[Figure] = []
@@ -65,7 +66,7 @@ def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
         )
     )
     # The forecast of DESIGN.md over a year (issue 7): at most 2× the full gap analysis.
-    from registry.services.gaps import forecast as forecasting
+    from registry.gaps.services import forecast as forecasting
 
     fc_times, fc_rows = timings(lambda: forecasting.compute(as_of, 365), repeat, fresh)
     note(

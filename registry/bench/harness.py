@@ -121,8 +121,8 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     """Fill the empty database the way users do: interchange files through `registry
     import`'s code (one transaction, planner statistics refreshed afterwards)."""
     from registry.cli.transfer import import_and_commit
+    from registry.gaps.services import store
     from registry.services import audit, interchange
-    from registry.services.gaps import store
 
     folder = os.path.join(tmp, "region")
     start = time.perf_counter()
@@ -154,7 +154,7 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     # computed once and stored for every process (`services/imports.py`).
     from flask import current_app
 
-    from registry.services.gaps import prepare
+    from registry.gaps.services import prepare
 
     current_app.config["GAP_CACHE"] = True
     start = time.perf_counter()

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from registry.bench.figures import Figure
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 
 GOAL_WARM_MS, GOAL_COLD_MS = 100, 1_000
 
@@ -31,11 +31,12 @@ def measure_pages(app, repeat: int, echo) -> list[Figure]:
     from registry.catalogue.models.competences import Competence
     from registry.catalogue.models.services import Service
     from registry.core.extensions import db
+    from registry.gaps import services as gaps
+    from registry.gaps.services import forecast as forecasting
+    from registry.gaps.services import head_cache, prepare, store
     from registry.people.models.holdings import Assignment, Holding
     from registry.people.models.staff import Person
-    from registry.services import audit, gaps, head_cache, users
-    from registry.services.gaps import forecast as forecasting
-    from registry.services.gaps import prepare, store
+    from registry.services import audit, users
 
     app.config.update(GAP_CACHE=True, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
     password = secrets.token_urlsafe(12)

@@ -22,24 +22,15 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
-    from registry.cli import (
-        attest,
-        audit,
-        forecast,
-        gaps,
-        notify,
-        privacy,
-        serve,
-        tokens,
-        transfer,
-        trend,
-        users,
-    )
+    from registry.bench import cli as bench
+    from registry.cli import attest, audit, notify, privacy, serve, tokens, transfer, trend, users
+    from registry.gaps.cli import forecast, gaps
 
     for module in (
         users,
         transfer,
         gaps,
+        bench,
         audit,
         attest,
         serve,

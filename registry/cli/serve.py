@@ -131,7 +131,7 @@ def prepare_figures() -> None:
     workers start: the first page after a restart or deploy then reads them (as after the
     nightly `registry snapshot`), instead of computing for a second or two."""
     from registry.core.extensions import db
-    from registry.services.gaps import prepare, store
+    from registry.gaps.services import prepare, store
 
     prepare.todays_figures()
     store.write_pending()

@@ -15,8 +15,9 @@ from registry.core.cli import as_of_option
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""
     from registry.core.extensions import db
-    from registry.services import audit, gaps, trend
-    from registry.services.gaps import prepare
+    from registry.gaps import services as gaps
+    from registry.gaps.services import prepare
+    from registry.services import audit, trend
 
     day, horizon = gaps.resolve(as_of, None)
     count = trend.record_snapshot(audit.Actor.system("cli"), day, horizon)

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Enum, Index, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import ENUM_KW, Base, utcnow
-from registry.domain.gaps import STATUSES
+from registry.gaps.rules.gaps import STATUSES
 
 
 class StatusSnapshot(Base):

@@ -159,7 +159,7 @@ def _person(employee_number: str) -> Person:
 @errors(people, 422)
 def list_people(args):
     """List people, by employee number."""
-    from registry.services.gaps import employed_on
+    from registry.gaps.services import employed_on
 
     headers = {}
     query = select(Person).options(*_PERSON)
@@ -268,7 +268,7 @@ _ASSIGNMENT = (joinedload(Assignment.person), joinedload(Assignment.service))
 @errors(assignments, 422)
 def list_assignments(args):
     """List assignments, by employee number and service code."""
-    from registry.services.gaps import assigned_on
+    from registry.gaps.services import assigned_on
 
     headers = {}
     query = (
@@ -378,7 +378,7 @@ _HOLDING = (joinedload(Holding.person), joinedload(Holding.competence))
 @errors(holdings, 422)
 def list_holdings(args):
     """List holdings, by employee number and competence code."""
-    from registry.services.gaps import valid_on
+    from registry.gaps.services import valid_on
 
     headers = {}
     query = (

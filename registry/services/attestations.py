@@ -17,10 +17,11 @@ from registry.core.models import utcnow
 from registry.core.permissions import Permission
 from registry.domain import attestation as bundles
 from registry.domain import audit_chain
-from registry.domain import gaps as rules
+from registry.gaps import services as gaps
+from registry.gaps.rules import gaps as rules
 from registry.models.attestations import Attestation
 from registry.models.users import User
-from registry.services import audit, audit_log, gaps
+from registry.services import audit, audit_log
 
 
 def N_(message: str) -> str:

@@ -33,16 +33,16 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps import services as gap_service
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import analysed_requirement, employed_on, held_for_requirements
+from registry.gaps.services import forecast as forecasting
 from registry.models.digests import DigestLog
 from registry.models.mitigations import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import audit, reports
-from registry.services import gaps as gap_service
-from registry.services.gaps import analysed_requirement, employed_on, held_for_requirements
-from registry.services.gaps import forecast as forecasting
 
 OPEN_MITIGATION = ("open", "in_progress")
 SHOWN = 20  # items per section; the rest is counted ("and 12 more")

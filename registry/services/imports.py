@@ -4,7 +4,7 @@ statistics of the tables it wrote, then today's figures, computed once and kept
 
 from registry.core import statistics
 from registry.core.extensions import db
-from registry.services.gaps import prepare
+from registry.gaps.services import prepare
 
 
 def finish(plan) -> None:

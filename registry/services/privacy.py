@@ -21,13 +21,13 @@ from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.domain import privacy as rules
+from registry.gaps.services import store
 from registry.models.audit import AuditEvent
 from registry.models.mitigations import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import audit
-from registry.services.gaps import store
 
 logger = logging.getLogger(__name__)
 

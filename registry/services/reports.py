@@ -3,7 +3,7 @@ departures, ending contracts, stale and expiring assessments, dossier details, s
 and successor suggestions for several requirements at once.
 
 Every function issues a fixed number of queries, however many rows it returns (no N+1).
-Gap figures come from `registry.services.gaps`.
+Gap figures come from `registry.gaps.services`.
 
 Why more than 400 lines: the small, independent side queries of several pages; each can
 move to a module per page when one grows.
@@ -22,16 +22,16 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
-from registry.domain import gaps as rules
-from registry.people.models.holdings import Assignment, Holding
-from registry.people.models.staff import OrgUnit, Person
-from registry.services.gaps import (
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import (
     analysed_requirement,
     assigned_on,
     employed_on,
     held_for_requirements,
     valid_on,
 )
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import OrgUnit, Person
 
 STALE_DAYS = rules.STALE_DAYS
 
@@ -251,7 +251,7 @@ def _memoised_page(key: tuple, ids, total, load, page: int, per_page: int) -> Me
     `total` (a select of their count); `load` is a select of the model with its loader
     options, restricted here to the ids of the page. Ordering a long list (a competence held
     by 20,000 people) costs tens of milliseconds, so the order is kept until the next write."""
-    from registry.services import head_cache
+    from registry.gaps.services import head_cache
 
     page = max(page, 1)
 

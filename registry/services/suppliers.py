@@ -11,10 +11,10 @@ from sqlalchemy.orm import aliased
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps import services as gaps
+from registry.gaps.rules import gaps as rules
 from registry.models.mitigations import Mitigation
 from registry.people.models.staff import Person
-from registry.services import gaps
 
 OPEN_MITIGATIONS = ("open", "in_progress")
 

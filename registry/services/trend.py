@@ -12,10 +12,11 @@ from sqlalchemy import delete, func, insert, select
 from registry.catalogue.models.services import Provider, Service
 from registry.core.database import dml_result
 from registry.core.extensions import db
-from registry.domain import gaps as rules
 from registry.domain import trend as domain
+from registry.gaps import services as gaps
+from registry.gaps.rules import gaps as rules
 from registry.models.snapshots import StatusSnapshot
-from registry.services import audit, gaps
+from registry.services import audit
 
 S = StatusSnapshot
 

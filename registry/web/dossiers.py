@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app
 from registry.core import periods
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
-from registry.domain import gaps as rules
-from registry.services import gaps, mitigations, reports
-from registry.services.gaps import GapFilter
-from registry.services.gaps import forecast as forecasting
+from registry.gaps import services as gaps
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import GapFilter
+from registry.gaps.services import forecast as forecasting
+from registry.services import mitigations, reports
 from registry.web import trend
 from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm

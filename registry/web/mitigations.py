@@ -12,8 +12,9 @@ from registry.core.extensions import db
 from registry.core.i18n import per_page
 from registry.core.permissions import Permission
 from registry.domain import mitigations as rules
-from registry.services import gaps, mitigations
-from registry.services.gaps import GapFilter, cache
+from registry.gaps import services as gaps
+from registry.gaps.services import GapFilter, cache
+from registry.services import mitigations
 from registry.web.forms.mitigations import MitigationListForm
 
 bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")

@@ -11,8 +11,9 @@ from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.domain import mitigations as rules
+from registry.gaps import services as gaps
 from registry.people.models.staff import Person
-from registry.services import gaps, mywork
+from registry.services import mywork
 from registry.web.mitigations import current_rows
 from registry.web.reports import percentage
 

@@ -21,12 +21,13 @@ from registry.core.extensions import db
 from registry.core.i18n import localize_text, localized_choice, per_page
 from registry.core.permissions import Permission
 from registry.core.templating import choices, label
-from registry.domain import gaps as rules
+from registry.gaps import services as gaps
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import GapFilter
+from registry.gaps.services import forecast as forecasting
+from registry.gaps.services.head_cache import memo
 from registry.people.models.staff import OrgUnit
-from registry.services import gaps, mitigations, provenance, reports
-from registry.services.gaps import GapFilter
-from registry.services.gaps import forecast as forecasting
-from registry.services.head_cache import memo
+from registry.services import mitigations, provenance, reports
 from registry.web.forms.reports import (
     GapFilterForm,
     MatrixForm,

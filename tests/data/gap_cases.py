@@ -9,7 +9,7 @@ level 3, assessed long ago. A case changes one thing and names the figures it ex
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 
 D = date(2025, 6, 2)
 H = 30

@@ -1,4 +1,4 @@
-"""Bulk-insert a pure-domain registry (`registry.domain.gaps.Registry`) into the database,
+"""Bulk-insert a pure-domain registry (`registry.gaps.rules.gaps.Registry`) into the database,
 keeping its ids: the property tests of the gap analysis and the forecast share it."""
 
 from sqlalchemy import insert
@@ -6,7 +6,7 @@ from sqlalchemy import insert
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 

@@ -38,7 +38,6 @@ from registry.core.lists import contains, counts_by
 # The import's code rules, so that codes from a form and from a file work alike as page
 # addresses; reserved words are pages of their own under /services/ and /competences/.
 from registry.domain import mitigations as mitigation_rules
-from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import (
     COMPETENCE_CODE,
     MAX_HOLDERS,
@@ -46,6 +45,7 @@ from registry.domain.interchange import (
     RESERVED_SERVICE_CODES,
     SERVICE_CODE,
 )
+from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person

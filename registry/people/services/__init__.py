@@ -11,8 +11,8 @@ an edit or delete of a record that changed after the form was opened raises `Sta
 - `assessments`: assignments and holdings.
 """
 
-from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
 from registry.domain.interchange import PATH_SEPARATOR
+from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.people.services.assessments import (
     ASSIGNMENT_FIELDS,
     HOLDING_FIELDS,

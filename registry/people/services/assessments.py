@@ -10,7 +10,7 @@ from registry.catalogue.models.services import Service
 from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
-from registry.domain.gaps import ANALYSED_SERVICE_STATUSES
+from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.people.services._records import _change, _clean, _create, _delete

@@ -9,10 +9,10 @@ from sqlalchemy import Select, literal_column, select
 from sqlalchemy import text as text_clause
 
 from registry.core.extensions import db
+from registry.gaps.services.sql import employed_on
 from registry.people.models import search
 from registry.people.models.staff import Person
 from registry.people.services.staff import person_by_number
-from registry.services.gaps.sql import employed_on
 
 SEARCH_MAX_LENGTH = 200  # what a person field accepts; longer input is cut
 

@@ -13,13 +13,13 @@ from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.lists import contains
 from registry.domain.interchange import PATH_SEPARATOR
+from registry.gaps.services.sql import employed_on
 from registry.models.mitigations import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.people.services._records import _change, _clean, _create, _delete, _references
 from registry.services import audit
-from registry.services.gaps.sql import employed_on
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
 

@@ -1,5 +1,5 @@
 """The list of people and the forms for a person: new hires, changes, departures (with
-the impact preview of `registry.services.gaps`) and hard deletes."""
+the impact preview of `registry.gaps.services`) and hard deletes."""
 
 from datetime import date, timedelta
 
@@ -15,12 +15,12 @@ from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.forms import ConfirmForm
 from registry.core.permissions import Permission
+from registry.gaps import services as gap_service
 from registry.people import services as service
 from registry.people.fields import org_unit_choices
 from registry.people.models.staff import Person
 from registry.people.web.common import ADMIN_ONLY, bp, dossier_url, person_or_404, today
 from registry.people.web.forms import DepartureForm, PeopleFilterForm, PersonForm
-from registry.services import gaps as gap_service
 
 
 def _status_choices():

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.core import peildatum, periods
 from registry.core.forms import InPeriod
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 from registry.people.fields import PersonField
 
 

@@ -9,7 +9,8 @@ from datetime import date
 import click
 
 from registry.core.cli import as_of_option, format_option, text_table
-from registry.domain import forecast as model
+from registry.gaps.rules import forecast as model
+from registry.gaps.services.records import forecast_records
 
 COLUMNS = (
     "service",
@@ -28,37 +29,6 @@ CAUSE_TEXT = {
     model.ASSIGNMENT_ENDS: "{who}'s assignment ends",
     model.ASSESSMENT_EXPIRES: "{who}'s assessment expires",
 }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def forecast_records(rows) -> list[dict]:
-    """The forecast as plain records: codes, ISO dates or null, numbers as numbers; `steps` as
-    [date, holders] pairs and `causes` as {kind, employee_number, name, on}."""
-    return [
-        {
-            "service": r.service_code,
-            "competence": r.competence_code,
-            "required_level": r.required_level,
-            "min_holders": r.min_holders,
-            "holders_now": r.holders_now,
-            "first_short_on": _iso(r.first_short_on),
-            "first_empty_on": _iso(r.first_empty_on),
-            "steps": [[day.isoformat(), q] for day, q in r.steps],
-            "causes": [
-                {
-                    "kind": c.kind,
-                    "employee_number": c.employee_number,
-                    "name": c.name,
-                    "on": c.on.isoformat(),
-                }
-                for c in r.causes
-            ],
-        }
-        for r in rows
-    ]
 
 
 def cause_text(record: dict) -> str:
@@ -100,7 +70,7 @@ def _table(records: list[dict]) -> str:
 def forecast_command(as_of: date | None, days: int | None, show_all: bool, fmt: str) -> None:
     """When each requirement first falls short of its minimum within the window, when it
     first has nobody, and why; ordered by the first short day (never short last)."""
-    from registry.services.gaps import forecast as service
+    from registry.gaps.services import forecast as service
 
     as_of, days = as_of or date.today(), service.resolve_days(days)
     rows = service.forecast(as_of, days)

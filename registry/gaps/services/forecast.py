@@ -8,7 +8,7 @@ Set-based SQL, the same on SQLite and PostgreSQL, and never a loop over days: ea
 its start dates, the earliest of its end dates), clipped to the window. q(D) counts the
 intervals that contain D; every other change of q is an interval starting or ending inside
 the window, so the steps are the running sum of those +1/−1 events per requirement (a window
-function). `registry.domain.forecast` is the pure reference; a property test proves both agree
+function). `registry.gaps.rules.forecast` is the pure reference; a property test proves both agree
 with a brute-force evaluation of every day.
 """
 
@@ -21,12 +21,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from registry.core.extensions import db
-from registry.domain import forecast as model
+from registry.gaps.rules import forecast as model
+from registry.gaps.services import cache as gap_cache
+from registry.gaps.services.rows import GapFilter
+from registry.gaps.services.sql import _scope, analysed, qualifying
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services.gaps import cache as gap_cache
-from registry.services.gaps.rows import GapFilter
-from registry.services.gaps.sql import _scope, analysed, qualifying
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def _narrowed(as_of: date, days: int, filters: GapFilter) -> list[ForecastRow]:
     whole = None if filters.areas else _forecasts.get(as_of, days, compute=False)
     if whole is not None:
         return [row for row in whole if filters.admits(row, ignore=("statuses", "areas"))]
-    from registry.services import head_cache  # it builds on the gap cache
+    from registry.gaps.services import head_cache  # it builds on the gap cache
 
     return list(
         head_cache.memo(

@@ -9,17 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps import services as service
+from registry.gaps.models import StoredResult
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import cache, prepare, store
+from registry.gaps.services import forecast as forecasting
+from registry.gaps.services import sql as gap_sql
+from registry.gaps.services.forecast import Cause, ForecastRow
+from registry.gaps.services.rows import GapRow
 from registry.models.audit import AuditEvent
-from registry.models.results import StoredResult
 from registry.people.models.holdings import Holding
 from registry.services import audit
-from registry.services import gaps as service
-from registry.services.gaps import cache, prepare, store
-from registry.services.gaps import forecast as forecasting
-from registry.services.gaps import sql as gap_sql
-from registry.services.gaps.forecast import Cause, ForecastRow
-from registry.services.gaps.rows import GapRow
 from tests import factories
 from tests.data.four_statuses import D, four_statuses
 

@@ -30,8 +30,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.core.extensions import db
 from registry.core.models import utcnow
+from registry.gaps.models import StoredResult
 from registry.models.audit import AuditEvent
-from registry.models.results import StoredResult
 
 log = logging.getLogger(__name__)
 

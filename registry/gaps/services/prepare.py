@@ -8,9 +8,9 @@ import logging
 import time
 
 from registry.core.extensions import db
-from registry.services.gaps import cache
-from registry.services.gaps import forecast as forecasting
-from registry.services.gaps.rows import resolve
+from registry.gaps.services import cache
+from registry.gaps.services import forecast as forecasting
+from registry.gaps.services.rows import resolve
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from registry.core.extensions import db
-from registry.domain import forecast as model
-from registry.domain import gaps as rules
-from registry.services.gaps import GapFilter
-from registry.services.gaps import forecast as service
+from registry.gaps.rules import forecast as model
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import GapFilter
+from registry.gaps.services import forecast as service
 from tests.data.insert import insert_registry
 
 BASE = date(2025, 3, 1)

@@ -1,7 +1,7 @@
 """The gap rules of DESIGN.md, as a pure reference implementation.
 
 Plain data in, plain data out: no Flask, no SQLAlchemy. The set-based SQL in
-`registry.services.gaps` must agree with this module on every field (a property test checks).
+`registry.gaps.services` must agree with this module on every field (a property test checks).
 """
 
 from collections.abc import Iterable

@@ -25,11 +25,11 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.domain.audit_chain import GENESIS
+from registry.gaps.services import sql, store
+from registry.gaps.services.rows import GapFilter, GapRow, report_order
 from registry.models.audit import AuditEvent, AuditHead
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services.gaps import sql, store
-from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 _MAX_EVENTS = 500  # more events than this since the cached head: recompute everything
 # Events of these entities never change a gap figure (accounts, logins and refusals,

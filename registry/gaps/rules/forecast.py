@@ -1,10 +1,10 @@
 """The forecast of DESIGN.md ("Forecast"), as a pure reference implementation.
 
 For every analysed requirement and a window of N days from D, q(T) is the number of people
-qualified on day T (the rules of `registry.domain.gaps`). q can only change on a date stored
+qualified on day T (the rules of `registry.gaps.rules.gaps`). q can only change on a date stored
 in the registry (start, leave, assignment start and end, assessed, expires), so this module
 evaluates the rules on D and on each of those dates inside the window — never day by day.
-The set-based SQL in `registry.services.gaps.forecast` must agree with it (a property test
+The set-based SQL in `registry.gaps.services.forecast` must agree with it (a property test
 checks both against a brute-force evaluation of every day).
 
 Plain data in, plain data out: no Flask, no SQLAlchemy.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 
 DEFAULT_DAYS = 365
 MAX_DAYS = 3650

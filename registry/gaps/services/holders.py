@@ -8,10 +8,10 @@ from sqlalchemy.orm import aliased
 
 from registry.catalogue.models.services import Requirement
 from registry.core.extensions import db
+from registry.gaps.services.rows import Holder, SuggestedPerson, resolve
+from registry.gaps.services.sql import assigned_on, days, employed_on, qualifying, valid_on
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services.gaps.rows import Holder, SuggestedPerson, resolve
-from registry.services.gaps.sql import assigned_on, days, employed_on, qualifying, valid_on
 
 
 def qualified_holders(
@@ -23,7 +23,7 @@ def qualified_holders(
 
     Memoised on the audit head (`head_cache`): a dossier viewed again before the next write
     does not ask again. The lists are shared between requests: never change them."""
-    from registry.services import head_cache  # it builds on the gap cache
+    from registry.gaps.services import head_cache  # it builds on the gap cache
 
     ids = tuple(requirement_ids)
     return head_cache.memo(
@@ -73,7 +73,7 @@ def suggestions_for(
     sharing an org unit with a current holder, then by name. `limit` caps each list.
 
     Memoised on the audit head, like `qualified_holders`: never change the lists."""
-    from registry.services import head_cache  # it builds on the gap cache
+    from registry.gaps.services import head_cache  # it builds on the gap cache
 
     as_of, horizon = resolve(as_of, horizon)
     ids = tuple(requirement_ids)

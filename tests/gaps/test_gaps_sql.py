@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps import services as service
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import sql as gap_sql
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import audit
-from registry.services import gaps as service
-from registry.services.gaps import sql as gap_sql
 from tests import factories
 from tests.data.gap_cases import CASES, Case, D, H, day, registry_for
 from tests.data.insert import insert_registry

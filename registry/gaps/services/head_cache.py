@@ -15,8 +15,8 @@ from collections.abc import Callable, Hashable
 from sqlalchemy import select
 
 from registry.core.extensions import db
+from registry.gaps.services import cache as gap_cache
 from registry.models.audit import AuditEvent
-from registry.services.gaps import cache as gap_cache
 
 _SIZE = 256
 _MAX_EVENTS = 500

@@ -1,17 +1,19 @@
 """The gap report and the forecast (exactly the rows of `registry gaps --format json` and
-`registry forecast --format json`) and who is calling."""
+`registry forecast --format json`)."""
 
 from datetime import date
 
 from flask import jsonify
 
-from registry.accounts import schemas as accounts_schemas
-from registry.api.auth import current_token, requires
+from registry.api.auth import requires
 from registry.api.blueprint import api_blueprint
 from registry.core.api import errors
 from registry.core.permissions import Permission
-from registry.domain import gaps as rules
 from registry.gaps import schemas as s
+from registry.gaps import services as gap_service
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services import forecast as service
+from registry.gaps.services.records import forecast_records, json_records
 
 gaps = api_blueprint(
     "api_gaps", "gaps", "The gap report of DESIGN.md, as `registry gaps --format json`."
@@ -21,8 +23,7 @@ forecast = api_blueprint(
     "forecast",
     "When coverage breaks (DESIGN.md Forecast), as `registry forecast --format json`.",
 )
-me = api_blueprint("api_me", "me", "The account and token making the request.")
-BLUEPRINTS = (gaps, forecast, me)
+BLUEPRINTS = (gaps, forecast)
 
 GAP_EXAMPLE = [
     {
@@ -66,9 +67,6 @@ def gap_report(args):
     """Every analysed requirement with a gap (all of them with `all=true`), worst first:
     by severity, then service code, then competence code. The same parameters and rows as
     `registry gaps --format json`."""
-    from registry.cli.gaps import json_records
-    from registry.services import gaps as gap_service
-
     as_of, horizon = gap_service.resolve(args.get("as_of"), args.get("horizon"))
     rows = gap_service.analyse(as_of, horizon)
     shown = rows if args.get("all") else [r for r in rows if r.status != rules.COVERED]
@@ -86,26 +84,7 @@ def forecast_report(args):
     days), when it first has nobody, every step and why: ordered by the first short day (never
     short last), then service code, then competence code. The same parameters and rows as
     `registry forecast --format json`."""
-    from registry.cli.forecast import forecast_records
-    from registry.services.gaps import forecast as service
-
     as_of = args.get("as_of") or date.today()
     rows = service.forecast(as_of, service.resolve_days(args.get("days")))
     shown = rows if args.get("all") else [r for r in rows if r.first_short_on is not None]
     return jsonify(forecast_records(shown))
-
-
-@me.route("", methods=["GET"])
-@requires(Permission.READ)
-@me.response(200, accounts_schemas.WhoAmI)
-@errors(me)
-def whoami():
-    """The account, role and token scope of the request."""
-    token = current_token()
-    return {
-        "email": token.user.email,
-        "role": token.user.role,
-        "scope": token.scope,
-        "token_id": token.id,
-        "expires_at": token.expires_at,
-    }

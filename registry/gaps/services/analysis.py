@@ -5,8 +5,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from registry.services.gaps import cache, sql
-from registry.services.gaps.rows import GapFilter, GapRow, resolve
+from registry.gaps.services import cache, sql
+from registry.gaps.services.rows import GapFilter, GapRow, resolve
 
 
 def analyse(
@@ -29,7 +29,7 @@ def analyse(
         cached = cache.cached_analysis(as_of, horizon)
         if cached is not None:
             return [row for row in cached if filters.admits(row)]
-        from registry.services import head_cache  # it builds on this package's cache
+        from registry.gaps.services import head_cache  # it builds on this package's cache
 
         narrowed = filters
         rows = head_cache.memo(

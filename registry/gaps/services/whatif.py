@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from registry.core import periods
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services.analysis import analyse
+from registry.gaps.services.rows import GapRow, WhatIfResult, coverage, resolve
+from registry.gaps.services.sql import analysed, days, qualified_pairs, severity_of
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services.gaps.analysis import analyse
-from registry.services.gaps.rows import GapRow, WhatIfResult, coverage, resolve
-from registry.services.gaps.sql import analysed, days, qualified_pairs, severity_of
 
 
 def key_people(

@@ -2,7 +2,8 @@
 again after any other write, and never used inside a transaction that has written."""
 
 from registry.core.extensions import db
-from registry.services import audit, head_cache
+from registry.gaps.services import head_cache
+from registry.services import audit
 from tests import factories
 
 

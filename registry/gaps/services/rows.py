@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app, has_app_context
 
 from registry.core import periods
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Set-based SQL (SQLAlchemy Core, the same statements on SQLite and PostgreSQL): the whole
 analysis is one statement whatever the size of the registry, and so are key people, qualified
 holders and successor suggestions for any set of requirements. The rules are those of
-`registry.domain.gaps` (DESIGN.md); a property test proves both agree on every field.
+`registry.gaps.rules.gaps` (DESIGN.md); a property test proves both agree on every field.
 
 - `rows`: the values returned and the figures computed from them (coverage, counts);
 - `sql`: the predicates of DESIGN.md as SQL and the analysis statement;
@@ -13,10 +13,10 @@ holders and successor suggestions for any set of requirements. The rules are tho
 - `whatif`: key people and hypothetical departures.
 """
 
-from registry.services.gaps.analysis import analyse
-from registry.services.gaps.cache import clear_cache
-from registry.services.gaps.holders import qualified_holders, suggestions, suggestions_for
-from registry.services.gaps.rows import (
+from registry.gaps.services.analysis import analyse
+from registry.gaps.services.cache import clear_cache
+from registry.gaps.services.holders import qualified_holders, suggestions, suggestions_for
+from registry.gaps.services.rows import (
     CoverageSummary,
     GapFilter,
     GapRow,
@@ -32,14 +32,14 @@ from registry.services.gaps.rows import (
     resolve,
     status_counts,
 )
-from registry.services.gaps.sql import (
+from registry.gaps.services.sql import (
     analysed_requirement,
     assigned_on,
     employed_on,
     held_for_requirements,
     valid_on,
 )
-from registry.services.gaps.whatif import key_people, what_if
+from registry.gaps.services.whatif import key_people, what_if
 
 __all__ = [
     "CoverageSummary",

@@ -1,7 +1,7 @@
 """The rules of DESIGN.md as SQL: the predicates every query uses, and the one set-based
 statement of the whole gap analysis (SQLAlchemy Core, the same on SQLite and PostgreSQL).
 
-`registry.domain.gaps` is the pure reference; a property test proves both agree.
+`registry.gaps.rules.gaps` is the pure reference; a property test proves both agree.
 """
 
 from datetime import date
@@ -12,10 +12,10 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
+from registry.gaps.services.rows import GapFilter, GapRow, report_order
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services.gaps.rows import GapFilter, GapRow, report_order
 
 # --- the predicates of DESIGN.md as SQL -------------------------------------------------------
 

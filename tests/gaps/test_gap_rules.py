@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.domain import gaps as rules
+from registry.gaps.rules import gaps as rules
 from tests.data.gap_cases import CASES, Case, D, E, H, day, registry_for
 
 

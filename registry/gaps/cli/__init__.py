@@ -1,0 +1,1 @@
+"""The commands of the gaps: `registry gaps` and `registry forecast`."""
