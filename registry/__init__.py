@@ -51,10 +51,10 @@ def register_models() -> None:
     import registry.catalogue.models.competences  # noqa: F401
     import registry.catalogue.models.services  # noqa: F401
     import registry.gaps.models  # noqa: F401
+    import registry.mitigations.models  # noqa: F401
     import registry.models.attestations  # noqa: F401
     import registry.models.audit  # noqa: F401
     import registry.models.digests  # noqa: F401
-    import registry.models.mitigations  # noqa: F401
     import registry.models.snapshots  # noqa: F401
     import registry.models.tokens  # noqa: F401
     import registry.models.users  # noqa: F401
@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
     from registry.gaps import api as gaps_api
+    from registry.mitigations.web import views as mitigations
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.web import (
@@ -115,7 +116,6 @@ def register_blueprints(app: Flask) -> None:
         digests,
         dossiers,
         main,
-        mitigations,
         mywork,
         privacy,
         reports,

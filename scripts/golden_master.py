@@ -52,7 +52,7 @@ def _urls(app) -> list[str]:
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider, Requirement, Service
     from registry.core.extensions import db
-    from registry.models.mitigations import Mitigation
+    from registry.mitigations.models import Mitigation
     from registry.models.users import User
     from registry.people.models.holdings import Assignment, Holding
     from registry.people.models.staff import OrgUnit, Person
@@ -192,7 +192,7 @@ def _build(workdir: Path):
     from registry import create_app
     from registry.catalogue.models.services import Requirement
     from registry.core.extensions import db
-    from registry.models.mitigations import Mitigation
+    from registry.mitigations.models import Mitigation
     from registry.people.models.staff import Person
     from registry.services import audit
 

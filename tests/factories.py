@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person

@@ -42,7 +42,7 @@ from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
 from registry.mitigations import schemas as mitigations_schemas
-from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
+from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people import services as people_service
 
 READ, EDIT = Permission.READ, Permission.EDIT_REGISTRY

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from registry.core.schemas import LONG_TEXT, Choice, Date, Id, Record, Strict, Text, UtcDateTime
-from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES
+from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES
 
 
 class MitigationIn(Strict):

@@ -37,8 +37,8 @@ from registry.gaps import services as gap_service
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services import analysed_requirement, employed_on, held_for_requirements
 from registry.gaps.services import forecast as forecasting
+from registry.mitigations.models import Mitigation
 from registry.models.digests import DigestLog
-from registry.models.mitigations import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
-from registry.domain import mitigations as mitigation_rules
 from registry.gaps import services as gaps
 from registry.gaps.services import CoverageSummary, WhatIfResult
-from registry.models.mitigations import Mitigation
+from registry.mitigations import rules as mitigation_rules
+from registry.mitigations import services as mitigations
+from registry.mitigations.models import Mitigation
 from registry.people.models.staff import Person
-from registry.services import mitigations
 
 
 @dataclass(frozen=True)

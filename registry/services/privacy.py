@@ -22,8 +22,8 @@ from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.domain import privacy as rules
 from registry.gaps.services import store
+from registry.mitigations.models import Mitigation
 from registry.models.audit import AuditEvent
-from registry.models.mitigations import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person

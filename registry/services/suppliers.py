@@ -13,7 +13,7 @@ from registry.core import periods
 from registry.core.extensions import db
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from registry.people.models.staff import Person
 
 OPEN_MITIGATIONS = ("open", "in_progress")

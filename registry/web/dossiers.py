@@ -12,7 +12,8 @@ from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
 from registry.gaps.services import forecast as forecasting
-from registry.services import mitigations, reports
+from registry.mitigations import services as mitigations
+from registry.services import reports
 from registry.web import trend
 from registry.web.forecast_chart import step_chart
 from registry.web.forms.reports import ReportForm

@@ -10,11 +10,10 @@ from flask_login import current_user
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.domain import mitigations as rules
 from registry.gaps import services as gaps
+from registry.mitigations import rules
 from registry.people.models.staff import Person
 from registry.services import mywork
-from registry.web.mitigations import current_rows
 from registry.web.reports import percentage
 
 bp = Blueprint("mywork", __name__, url_prefix="/my-work")
@@ -30,7 +29,7 @@ def index():
     today = date.today()
     _today, horizon = gaps.resolve(today, None)
     owned = mywork.owned_mitigations(person.id, today)
-    rows = current_rows(owned, today)
+    rows = gaps.rows_of((m.requirement_id for m in owned), today)
     return render_template(
         "mywork/index.html",
         today=today,

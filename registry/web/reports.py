@@ -26,8 +26,9 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
 from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.head_cache import memo
+from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
-from registry.services import mitigations, provenance, reports
+from registry.services import provenance, reports
 from registry.web.forms.reports import (
     GapFilterForm,
     MatrixForm,

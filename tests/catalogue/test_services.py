@@ -10,8 +10,8 @@ import pytest
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.catalogue.services import catalogue
 from registry.core.extensions import db
+from registry.mitigations.models import Mitigation
 from registry.models.audit import AuditEvent
-from registry.models.mitigations import Mitigation
 from registry.services import audit
 from tests import factories
 from tests.support import statements_for

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
+from registry.mitigations.models import Mitigation
 from registry.models.audit import AuditEvent
 from registry.models.digests import DigestLog
-from registry.models.mitigations import Mitigation
 from registry.people.models.staff import Person
 from tests import factories
 

@@ -3,7 +3,7 @@
 import pytest
 
 from registry.core.extensions import db
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from tests import factories
 from tests.support import counting
 

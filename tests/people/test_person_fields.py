@@ -8,7 +8,7 @@ from sqlalchemy import event, text
 
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from registry.models.users import User
 from registry.people import services as people
 from registry.people.models.holdings import Assignment, Holding

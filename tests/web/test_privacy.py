@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from registry.core.extensions import db
 from registry.domain import privacy as rules
+from registry.mitigations.models import Mitigation
 from registry.models.audit import AuditEvent
-from registry.models.mitigations import Mitigation
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
 from registry.services import audit

@@ -7,7 +7,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from registry.core.extensions import db
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from tests import factories
 from tests.support import statements_for
 

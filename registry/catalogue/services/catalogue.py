@@ -34,10 +34,6 @@ from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.core.lists import contains, counts_by
-
-# The import's code rules, so that codes from a form and from a file work alike as page
-# addresses; reserved words are pages of their own under /services/ and /competences/.
-from registry.domain import mitigations as mitigation_rules
 from registry.domain.interchange import (
     COMPETENCE_CODE,
     MAX_HOLDERS,
@@ -46,7 +42,11 @@ from registry.domain.interchange import (
     SERVICE_CODE,
 )
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
-from registry.models.mitigations import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
+
+# The import's code rules, so that codes from a form and from a file work alike as page
+# addresses; reserved words are pages of their own under /services/ and /competences/.
+from registry.mitigations import rules as mitigation_rules
+from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import audit

@@ -8,12 +8,12 @@ holders and successor suggestions for any set of requirements. The rules are tho
 - `rows`: the values returned and the figures computed from them (coverage, counts);
 - `sql`: the predicates of DESIGN.md as SQL and the analysis statement;
 - `cache`: full analyses cached on the audit head;
-- `analysis`: `analyse()`, through the cache;
+- `analysis`: `analyse()`, through the cache (`rows_of()` for a few requirements);
 - `holders`: qualified people and successor suggestions;
 - `whatif`: key people and hypothetical departures.
 """
 
-from registry.gaps.services.analysis import analyse
+from registry.gaps.services.analysis import analyse, rows_of
 from registry.gaps.services.cache import clear_cache
 from registry.gaps.services.holders import qualified_holders, suggestions, suggestions_for
 from registry.gaps.services.rows import (
@@ -49,6 +49,7 @@ __all__ = [
     "SuggestedPerson",
     "WhatIfResult",
     "analyse",
+    "rows_of",
     "analysed_requirement",
     "assigned_on",
     "by_risk",

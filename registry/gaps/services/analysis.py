@@ -41,3 +41,14 @@ def analyse(
     if filters and filters.statuses:
         rows = [row for row in rows if filters.admits(row)]
     return rows
+
+
+def rows_of(requirement_ids: Iterable[int], day: date) -> dict[int, GapRow]:
+    """The gap row (as of `day`) of each of these requirements, by id: from the cached full
+    analysis when the cache is on, else one statement for just these requirements.
+    Requirements that are not analysed (retired service or competence) have none."""
+    ids = tuple(sorted(set(requirement_ids)))
+    if not ids:
+        return {}
+    rows = analyse(day) if cache.enabled() else analyse(day, None, GapFilter(requirement_ids=ids))
+    return {r.requirement_id: r for r in rows if r.requirement_id in ids}

@@ -4,7 +4,7 @@ dates or null. `registry gaps`/`registry forecast --format json` print them and
 
 from datetime import date
 
-from registry.services import mitigations as mitigation_service
+from registry.mitigations import services as mitigation_service
 
 
 def report_records(rows, mitigations: dict | None = None) -> list[dict]:

@@ -14,7 +14,7 @@ from registry.core.extensions import db
 from registry.core.lists import contains
 from registry.domain.interchange import PATH_SEPARATOR
 from registry.gaps.services.sql import employed_on
-from registry.models.mitigations import Mitigation
+from registry.mitigations.models import Mitigation
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person

@@ -3,8 +3,8 @@ charts (thinning, step chart geometry)."""
 
 from datetime import date, timedelta
 
-from registry.domain import mitigations as m
 from registry.domain import trend as t
+from registry.mitigations import rules as m
 
 D = date(2026, 6, 15)
 

@@ -1,7 +1,7 @@
 """Mitigations where gaps are shown: the open ones of any set of requirements in one query,
 the list of all mitigations with its filters, and what one person owns.
 
-The rules (active, overdue, accepted until) are those of `registry.domain.mitigations`; a
+The rules (active, overdue, accepted until) are those of `registry.mitigations.rules`; a
 mitigation never changes a computed status, so none of this touches the gap analysis.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.orm import contains_eager
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
-from registry.domain import mitigations as rules
-from registry.models.mitigations import Mitigation
+from registry.mitigations import rules
+from registry.mitigations.models import Mitigation
 from registry.people.models.staff import Person
 
 # Above this many requirements, fetching every active mitigation is cheaper than a long IN.

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
+from registry.mitigations.models import Mitigation
 from registry.models.audit import AuditEvent
-from registry.models.mitigations import Mitigation
 from tests import factories
 
 TODAY = date.today()

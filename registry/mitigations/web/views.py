@@ -11,28 +11,12 @@ from registry.core.editing import PER_PAGE
 from registry.core.extensions import db
 from registry.core.i18n import per_page
 from registry.core.permissions import Permission
-from registry.domain import mitigations as rules
 from registry.gaps import services as gaps
-from registry.gaps.services import GapFilter, cache
-from registry.services import mitigations
-from registry.web.forms.mitigations import MitigationListForm
+from registry.mitigations import rules
+from registry.mitigations import services as mitigations
+from registry.mitigations.web.forms import MitigationListForm
 
 bp = Blueprint("mitigations", __name__, url_prefix="/mitigations")
-
-
-def current_rows(items, day: date) -> dict:
-    """The gap row (as of `day`) of each listed mitigation's requirement: from the cached full
-    analysis when the cache is on, else one statement for just these requirements.
-    Requirements that are not analysed (retired service or competence) have none."""
-    ids = tuple(sorted({m.requirement_id for m in items}))
-    if not ids:
-        return {}
-    rows = (
-        gaps.analyse(day)
-        if cache.enabled()
-        else gaps.analyse(day, None, GapFilter(requirement_ids=ids))
-    )
-    return {r.requirement_id: r for r in rows if r.requirement_id in ids}
 
 
 @bp.route("/")
@@ -53,7 +37,7 @@ def index():
         "mitigations/index.html",
         form=form,
         page=page,
-        rows=current_rows(page.items, today),
+        rows=gaps.rows_of((m.requirement_id for m in page.items), today),
         today=today,
         filtered=any((filters.status, filters.kind, filters.owner, filters.overdue)),
         overdue=lambda m: rules.is_overdue(m.status, m.due_on, today),

@@ -1,0 +1,1 @@
+"""The mitigations page (Maatregelen): every mitigation with its filters and its gap."""
