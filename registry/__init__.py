@@ -100,7 +100,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.accounts import api as accounts_api
-    from registry.api import sync as sync_api
     from registry.api import tokens_web
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
@@ -109,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.mitigations.web import views as mitigations
     from registry.people import api as people_api
     from registry.people import web as people
+    from registry.transfer import api as sync_api
+    from registry.transfer.web import views as transfer
     from registry.web import (
         attestations,
         audit,
@@ -120,7 +121,6 @@ def register_blueprints(app: Flask) -> None:
         privacy,
         reports,
         suppliers,
-        transfer,
         trend,
         users,
     )

@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from registry import create_app  # noqa: E402
 from registry.core.extensions import db  # noqa: E402
-from registry.services import audit, demo, tokens, users  # noqa: E402
+from registry.services import audit, tokens, users  # noqa: E402
+from registry.transfer.services import demo  # noqa: E402
 
 
 class QuietHandler(WSGIRequestHandler):

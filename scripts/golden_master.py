@@ -188,7 +188,7 @@ def _build(workdir: Path):
     """A migrated SQLite database with the demo, accounts with a known password."""
     from flask_migrate import upgrade
 
-    import registry.services.demo as demo
+    import registry.transfer.services.demo as demo
     from registry import create_app
     from registry.catalogue.models.services import Requirement
     from registry.core.extensions import db

@@ -11,8 +11,8 @@ from registry.bench.figures import Figure
 def measure_exports(echo) -> list[Figure]:
     """Time each export once (they take seconds to half a minute: one run is the figure)."""
     from registry.core.extensions import db
-    from registry.services import workbook
-    from registry.web import transfer_exports
+    from registry.transfer.services import workbook
+    from registry.transfer.web import exports as transfer_exports
 
     figures = []
     with tempfile.TemporaryDirectory(prefix="kennisborg-bench-export-") as tmp:

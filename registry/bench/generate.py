@@ -306,7 +306,7 @@ def generate_rows(scale: Scale, as_of: date, horizon: int, seed: int) -> dict[st
 
 def interchange_files(tables: dict[str, list[dict]]) -> dict[str, bytes]:
     """The generated registry as the interchange files a municipality would import."""
-    from registry.domain import interchange as fmt
+    from registry.transfer.rules import interchange as fmt
 
     def by_id(name: str, field: str) -> dict[int, str]:
         return {row["id"]: row[field] for row in tables[name]}
@@ -348,6 +348,6 @@ def interchange_files(tables: dict[str, list[dict]]) -> dict[str, bytes]:
 
 def write_region_folder(folder, scale: Scale, as_of: date, horizon: int, seed: int) -> None:
     """Write the interchange files of a generated registry of `scale` into `folder`."""
-    from registry.services.interchange import write_folder
+    from registry.transfer.services.interchange import write_folder
 
     write_folder(folder, interchange_files(generate_rows(scale, as_of, horizon, seed)))

@@ -17,7 +17,7 @@ from registry.core.schemas import (
     StrictBoolean,
     Text,
 )
-from registry.domain.interchange import MAX_HOLDERS
+from registry.transfer.rules.interchange import MAX_HOLDERS
 
 # --- providers, frameworks, competences -----------------------------------------------------
 

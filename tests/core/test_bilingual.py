@@ -9,8 +9,8 @@ from registry import create_app
 from registry.catalogue.models.competences import Competence
 from registry.core.extensions import db
 from registry.core.language import Shown, choose, foreign, language_of
-from registry.domain import interchange as fmt
-from registry.services import interchange, workbook
+from registry.transfer.rules import interchange as fmt
+from registry.transfer.services import interchange, workbook
 from tests import factories
 from tests.data.transfer import run_import
 

@@ -7,8 +7,8 @@ import pytest
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
-from registry.domain import interchange as fmt
 from registry.people.models.staff import OrgUnit, Person
+from registry.transfer.rules import interchange as fmt
 from tests import factories
 
 

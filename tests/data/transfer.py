@@ -14,7 +14,8 @@ from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit, interchange
+from registry.services import audit
+from registry.transfer.services import interchange
 
 DATA = Path(__file__).parent / "interchange"
 ACTOR = audit.Actor.system("test")

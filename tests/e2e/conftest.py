@@ -17,7 +17,7 @@ from registry.core.database import sqlite_immediate
 from registry.core.extensions import db
 from registry.models.users import User
 from registry.services import audit
-from registry.services.demo import load_demo
+from registry.transfer.services.demo import load_demo
 from tests import factories
 from tests.support import PASSWORD, empty_database, totp_now
 

@@ -7,7 +7,7 @@ import zipfile
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from registry.services import interchange
+from registry.transfer.services import interchange
 from tests.e2e.conftest import log_in
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.models.snapshots import StatusSnapshot
-from registry.services import audit, demo, trend
+from registry.services import audit, trend
+from registry.transfer.services import demo
 from tests import factories
 from tests.support import login
 

@@ -34,13 +34,6 @@ from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.core.lists import contains, counts_by
-from registry.domain.interchange import (
-    COMPETENCE_CODE,
-    MAX_HOLDERS,
-    RESERVED_COMPETENCE_CODES,
-    RESERVED_SERVICE_CODES,
-    SERVICE_CODE,
-)
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 
 # The import's code rules, so that codes from a form and from a file work alike as page
@@ -50,6 +43,13 @@ from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, M
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import audit
+from registry.transfer.rules.interchange import (
+    COMPETENCE_CODE,
+    MAX_HOLDERS,
+    RESERVED_COMPETENCE_CODES,
+    RESERVED_SERVICE_CODES,
+    SERVICE_CODE,
+)
 
 SERVICE_CODE_MESSAGE = _l(
     "Use only lowercase letters, digits and hyphens (for example zaaksysteem-dimpact)."

@@ -11,7 +11,6 @@ an edit or delete of a record that changed after the form was opened raises `Sta
 - `assessments`: assignments and holdings.
 """
 
-from registry.domain.interchange import PATH_SEPARATOR
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.people.services.assessments import (
     ASSIGNMENT_FIELDS,
@@ -60,6 +59,7 @@ from registry.people.services.staff import (
     update_person,
     withdraw_departure,
 )
+from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 __all__ = [
     "ANALYSED_SERVICE_STATUSES",

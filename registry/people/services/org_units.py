@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
-from registry.domain.interchange import PATH_SEPARATOR
 from registry.gaps.services.sql import employed_on
 from registry.models.users import User
 from registry.people.models.staff import OrgUnit, Person
@@ -21,6 +20,7 @@ from registry.people.services._records import (
     _update_event,
 )
 from registry.services import audit
+from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 
 def org_unit_paths(exclude: OrgUnit | None = None) -> list[tuple[int, str]]:

@@ -12,7 +12,6 @@ from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.lists import contains
-from registry.domain.interchange import PATH_SEPARATOR
 from registry.gaps.services.sql import employed_on
 from registry.mitigations.models import Mitigation
 from registry.models.users import User
@@ -20,6 +19,7 @@ from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.people.services._records import _change, _clean, _create, _delete, _references
 from registry.services import audit
+from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
-from registry.services import imports, interchange
+from registry.transfer.services import imports, interchange
+from registry.transfer.web.uploads import import_sources
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,6 @@ def wait_for_jobs(timeout: float | None = None) -> None:
 
 
 def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
-    from registry.web.transfer import import_sources
-
     with app.app_context():
         immediate_writes()
         started = time.perf_counter()

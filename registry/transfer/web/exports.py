@@ -32,15 +32,10 @@ from flask import current_app
 from registry.core.database import read_one_snapshot
 from registry.core.extensions import db
 from registry.core.provenance import README_NAME
-from registry.domain import interchange as fmt
-from registry.services import interchange, provenance, workbook
-from registry.web.transfer_jobs import (
-    DONE,
-    FAILED,
-    RUNNING,
-    current_status,
-    write_status,
-)
+from registry.services import provenance
+from registry.transfer.rules import interchange as fmt
+from registry.transfer.services import interchange, workbook
+from registry.transfer.web.jobs import DONE, FAILED, RUNNING, current_status, write_status
 
 log = logging.getLogger(__name__)
 

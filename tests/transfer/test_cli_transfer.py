@@ -10,7 +10,7 @@ from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
-from registry.services import interchange
+from registry.transfer.services import interchange
 from tests import factories
 
 DATA = Path(__file__).parents[1] / "data" / "interchange"

@@ -16,7 +16,8 @@ from registry.core.extensions import db
 from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit, interchange
+from registry.services import audit
+from registry.transfer.services import interchange
 from tests import factories
 from tests.data.transfer import DATA, run_import
 

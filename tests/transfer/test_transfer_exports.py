@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.core.extensions import db
-from registry.services import interchange, workbook
-from registry.web import transfer_exports as exports
+from registry.transfer.services import interchange, workbook
+from registry.transfer.web import exports
 from tests import factories
 from tests.support import PASSWORD, login
 

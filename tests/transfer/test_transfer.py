@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.models.audit import AuditEvent
-from registry.services import audit, interchange
+from registry.services import audit
+from registry.transfer.services import interchange
 from tests import factories
 from tests.data.transfer import FILES, _counts, _counts_shown, _preview, _upload, _zip
 from tests.support import login
@@ -321,7 +322,7 @@ def test_mixed_web_imports_and_edits_keep_the_chain_verifiable(editor, runner):
 
 
 def test_a_double_submit_applies_once(editor, uploads):
-    from registry.web import transfer
+    from registry.transfer.web import views as transfer
 
     token, _html = _preview(editor, FILES)
     with editor.application.test_request_context():

@@ -16,10 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from registry.domain import archives
-from registry.domain import interchange as fmt
-from registry.services import interchange
-from registry.services.interchange import Problem, Source
+from registry.transfer.rules import archives
+from registry.transfer.rules import interchange as fmt
+from registry.transfer.services import interchange
+from registry.transfer.services.interchange import Problem, Source
 
 UNKNOWN_SHEET = fmt.N_("Unknown sheet %(sheet)s; the sheets of the workbook are: %(sheets)s.")
 DUPLICATE_SHEET = fmt.N_("Sheet %(sheet)s appears more than once.")

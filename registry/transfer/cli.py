@@ -25,7 +25,8 @@ from flask_babel import gettext as _
 from registry.core.database import immediate_writes, read_one_snapshot
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.services import audit, demo, imports, interchange, workbook
+from registry.services import audit
+from registry.transfer.services import demo, imports, interchange, workbook
 
 
 def _fail(lines: list[str]) -> None:

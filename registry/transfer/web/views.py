@@ -4,7 +4,7 @@ Upload (several CSV files or one zip) → the files are kept server-side under a
 bound to the user, for a short while → a dry-run preview per file (create / change /
 unchanged, every problem as `file:line: message`) → "Apply" plans again against the database as
 it is then, and applies everything in one transaction or shows the new problems and writes
-nothing. The planning and writing are `registry.services.interchange`, the same code as
+nothing. The planning and writing are `registry.transfer.services.interchange`, the same code as
 `registry import`.
 
 Export: the page asks for the zip or the workbook (POST); `transfer_exports` writes it in the
@@ -44,19 +44,19 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.provenance import README_NAME
-from registry.domain import archives
-from registry.domain import interchange as fmt
-from registry.services import audit, imports, interchange, workbook
-from registry.web import transfer_exports as exports
-from registry.web import transfer_jobs as jobs
-from registry.web.forms.transfer import ApplyForm, ExportForm, UploadForm
+from registry.services import audit
+from registry.transfer.rules import archives
+from registry.transfer.rules import interchange as fmt
+from registry.transfer.services import imports, interchange, workbook
+from registry.transfer.web import exports, jobs
+from registry.transfer.web.forms import ApplyForm, ExportForm, UploadForm
+from registry.transfer.web.uploads import WORKBOOK, import_sources, unpacked_limit
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
 # The interchange format of DESIGN.md: files in import order, key column first.
 FORMAT = tuple((spec.name, spec.column_names) for spec in fmt.FILES)
 FILE_NAMES = tuple(name for name, _columns in FORMAT)
-WORKBOOK = "workbook.xlsx"  # an uploaded Excel workbook is kept under this name
 KEPT_NAMES = (*FILE_NAMES, WORKBOOK)
 DEFAULT_LIFETIME = timedelta(minutes=30)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
@@ -121,22 +121,6 @@ def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
         raise _archive_error(error) from None
     if not files:
         raise UploadError(_("%(name)s holds none of the interchange files.", name=shown))
-    return files
-
-
-def unpacked_limit() -> int:
-    """How many bytes an upload may hold once unpacked (a zip, or a workbook's parts)."""
-    return (
-        current_app.config.get("TRANSFER_UNPACKED_LIMIT")
-        or current_app.config.get("MAX_CONTENT_LENGTH")
-        or 32 * 1024 * 1024
-    )
-
-
-def import_sources(files: dict[str, bytes]):
-    """What the interchange service reads: the CSV files, or the sheets of the workbook."""
-    if WORKBOOK in files:
-        return workbook.workbook_sources(files[WORKBOOK], WORKBOOK, unpacked_limit())
     return files
 
 

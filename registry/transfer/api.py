@@ -16,7 +16,7 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.problems import ApiProblem
-from registry.services import sync as sync_service
+from registry.transfer.services import sync as sync_service
 
 bp = api_blueprint(
     "api_sync",

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from registry.core.extensions import db
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
-from registry.services import interchange
-from registry.web import transfer_jobs
+from registry.transfer.services import interchange
+from registry.transfer.web import jobs as transfer_jobs
 from tests.data.transfer import FILES, _counts, _counts_shown, _preview, _upload, sheets
 from tests.support import login
 

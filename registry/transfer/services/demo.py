@@ -22,7 +22,8 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.models.users import User
 from registry.people.models.staff import Person
-from registry.services import audit, interchange, trend, users
+from registry.services import audit, trend, users
+from registry.transfer.services import interchange
 
 # One account per role; the names say what they are.
 ACCOUNTS = (

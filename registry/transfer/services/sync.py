@@ -24,9 +24,10 @@ from flask_babel import lazy_gettext as _l
 
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.domain import interchange as fmt
 from registry.people.models.staff import Person
-from registry.services import audit, interchange
+from registry.services import audit
+from registry.transfer.rules import interchange as fmt
+from registry.transfer.services import interchange
 
 KINDS = {"people": fmt.PEOPLE, "assignments": fmt.ASSIGNMENTS, "holdings": fmt.HOLDINGS}
 MAX_RECORDS = 5_000

@@ -13,7 +13,8 @@ from registry.models.audit import AuditEvent
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit, demo, interchange, users
+from registry.services import audit, users
+from registry.transfer.services import demo, interchange
 from tests import factories
 
 ACTOR = audit.Actor.system("test")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.domain import interchange as fmt
+from registry.transfer.rules import interchange as fmt
 
 
 def parse(spec, text: str, encoding: str = "utf-8"):

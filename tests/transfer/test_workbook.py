@@ -11,7 +11,8 @@ from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
-from registry.services import audit, interchange, workbook
+from registry.services import audit
+from registry.transfer.services import interchange, workbook
 from tests.data.transfer import DATA, run_import, sheets
 
 

@@ -6,9 +6,9 @@
     files = export_files()                 # every file, every column, rows ordered by key
 
 `files` are CSV bytes by file name, or the `Source`s of an Excel workbook
-(`registry.services.workbook`). Files are read as a stream, in batches of rows: only the keys
-seen so far are kept (for duplicates and references), so memory does not grow with the rows'
-contents. Each batch is checked against the database in a fixed number of queries (records
+(`registry.transfer.services.workbook`). Files are read as a stream, in batches of rows: only
+the keys seen so far are kept (for duplicates and references), so memory does not grow with
+the rows' contents. Each batch is checked against the database in a fixed number of queries (records
 looked up by key in chunks), and — when writing and nothing is wrong so far — written at once:
 one INSERT … RETURNING for the new records, one UPDATE per set of changed columns, never an
 ORM object per row. A problem anywhere stops the writing; the caller's
@@ -26,7 +26,7 @@ References may point to rows in the database or in an earlier file of the same i
 frameworks, providers and org units are created by name (an org unit by its path).
 
 Round trips are lossless: `export_files()` → import into an empty database → `export_files()`
-gives the same bytes. Formula neutralisation is described in `registry.domain.interchange`.
+gives the same bytes. Formula neutralisation is described in `registry.transfer.rules.interchange`.
 
 Why more than 400 lines: the streaming import is one algorithm (read, check and write per
 batch, with state shared across the six kinds of file); split, that state would travel between
@@ -54,10 +54,10 @@ from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.database import bulk_insert, dml_result, planned_each_time, table_of
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.domain import interchange as fmt
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.services import audit
+from registry.transfer.rules import interchange as fmt
 
 log = logging.getLogger(__name__)
 

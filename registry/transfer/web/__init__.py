@@ -1,0 +1,1 @@
+"""The import and export pages and their background jobs."""
