@@ -48,12 +48,12 @@ def register_proxies(app: Flask) -> None:
 
 def register_models() -> None:
     """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
+    import registry.audit.models.attestations  # noqa: F401
+    import registry.audit.models.audit  # noqa: F401
     import registry.catalogue.models.competences  # noqa: F401
     import registry.catalogue.models.services  # noqa: F401
     import registry.gaps.models  # noqa: F401
     import registry.mitigations.models  # noqa: F401
-    import registry.models.attestations  # noqa: F401
-    import registry.models.audit  # noqa: F401
     import registry.models.digests  # noqa: F401
     import registry.models.snapshots  # noqa: F401
     import registry.models.tokens  # noqa: F401
@@ -101,6 +101,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from registry.accounts import api as accounts_api
     from registry.api import tokens_web
+    from registry.audit.web import attestations, audit
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
@@ -111,8 +112,6 @@ def register_blueprints(app: Flask) -> None:
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
     from registry.web import (
-        attestations,
-        audit,
         auth,
         digests,
         dossiers,
@@ -162,8 +161,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from registry.audit.services import refusals
     from registry.core import error_pages
-    from registry.services import refusals
 
     error_pages.init_app(app, on_refused=refusals.record_refused_request)
 

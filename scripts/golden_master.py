@@ -190,11 +190,11 @@ def _build(workdir: Path):
 
     import registry.transfer.services.demo as demo
     from registry import create_app
+    from registry.audit.services import audit
     from registry.catalogue.models.services import Requirement
     from registry.core.extensions import db
     from registry.mitigations.models import Mitigation
     from registry.people.models.staff import Person
-    from registry.services import audit
 
     app = create_app(
         {
@@ -229,8 +229,9 @@ def _build(workdir: Path):
             )
         # The manager is the owner's account (its "my work" page), the auditor attests the
         # report of AS_OF and the editor has an API token: their pages are part of it too.
+        from registry.audit.services import attestations
         from registry.models.users import User
-        from registry.services import attestations, tokens
+        from registry.services import tokens
 
         users = {u.role: u for u in db.session.scalars(db.select(User))}
         users["manager"].person = owner

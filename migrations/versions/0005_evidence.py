@@ -13,7 +13,7 @@ down_revision = "0004_sso"
 branch_labels = None
 depends_on = None
 
-# Copied from registry.models.attestations.IMMUTABLE_DDL (a migration never imports app code
+# Copied from registry.audit.models.attestations.IMMUTABLE_DDL (a migration never imports app code
 # that may change later).
 MESSAGE = "attestations are immutable"
 CREATE = {

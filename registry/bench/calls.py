@@ -20,11 +20,11 @@ GOAL_PAGE_MS = 500
 def measure_calls(kind, repeat, echo, as_of, horizon) -> list[Figure]:
     from flask import current_app
 
+    from registry.audit.services import audit
     from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
     from registry.gaps import services as gaps
     from registry.people.models.holdings import Assignment, Holding
-    from registry.services import audit
 
     session = db.session
     figures: list[Figure] = []

@@ -120,8 +120,8 @@ def _write_folder_in_child(folder: str, scale: Scale, as_of, horizon, seed) -> N
 def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     """Fill the empty database the way users do: interchange files through `registry
     import`'s code (one transaction, planner statistics refreshed afterwards)."""
+    from registry.audit.services import audit
     from registry.gaps.services import store
-    from registry.services import audit
     from registry.transfer.cli import import_and_commit
     from registry.transfer.services import interchange
 

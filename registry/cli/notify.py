@@ -15,8 +15,9 @@ def notify_command(as_of: date | None, dry_run: bool) -> None:
     gaps, requirements falling short within the horizon with date and cause, departures,
     expiring assessments and accepted risks, overdue mitigations, ending contracts. A second
     run on the same day sends nothing new (the digest log remembers what went out)."""
+    from registry.audit.services import audit
     from registry.core.extensions import db
-    from registry.services import audit, digests
+    from registry.services import digests
 
     as_of = as_of or date.today()
     built = digests.build(as_of)

@@ -33,8 +33,9 @@ def _day(ctx, param, value: str | None) -> date | None:
 def anonymise(left_before: date | None, dry_run: bool) -> None:
     """Replace the personal fields of people who left before a day with a pseudonym; their
     holdings and assignments stay for history, the audit log is redacted and still verifies."""
+    from registry.audit.services import audit
     from registry.core.extensions import db
-    from registry.services import audit, privacy
+    from registry.services import privacy
 
     left_before = left_before or privacy.default_left_before()
     if not dry_run:
@@ -64,9 +65,10 @@ def export(employee_number: str) -> None:
     """Print everything the registry holds about one person as JSON (the export is audited)."""
     from sqlalchemy import select
 
+    from registry.audit.services import audit
     from registry.core.extensions import db
     from registry.people.models.staff import Person
-    from registry.services import audit, privacy
+    from registry.services import privacy
 
     immediate_writes()
     person = db.session.execute(

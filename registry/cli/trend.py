@@ -14,10 +14,11 @@ from registry.core.cli import as_of_option
 @as_of_option("The day to store (default: today). Another day than today is marked as computed.")
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""
+    from registry.audit.services import audit
     from registry.core.extensions import db
     from registry.gaps import services as gaps
     from registry.gaps.services import prepare
-    from registry.services import audit, trend
+    from registry.services import trend
 
     day, horizon = gaps.resolve(as_of, None)
     count = trend.record_snapshot(audit.Actor.system("cli"), day, horizon)

@@ -29,6 +29,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core import periods
@@ -42,7 +43,7 @@ from registry.models.digests import DigestLog
 from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services import audit, reports
+from registry.services import reports
 
 OPEN_MITIGATION = ("open", "in_progress")
 SHOWN = 20  # items per section; the rest is counted ("and 12 more")

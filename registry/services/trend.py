@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select
 
+from registry.audit.services import audit
 from registry.catalogue.models.services import Provider, Service
 from registry.core.database import dml_result
 from registry.core.extensions import db
@@ -16,7 +17,6 @@ from registry.domain import trend as domain
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
 from registry.models.snapshots import StatusSnapshot
-from registry.services import audit
 
 S = StatusSnapshot
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
+from registry.audit.services import audit
 from registry.core.database import immediate_writes, read_one_snapshot
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.services import audit
 from registry.transfer.services import demo, imports, interchange, workbook
 
 

@@ -16,10 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
 from registry.models.users import User
-from registry.services import audit, users
+from registry.services import users
 from registry.web import sso, throttle
 from registry.web import twofactor as twofactor_views
 from registry.web.forms.auth import LanguageForm, LoginForm, PasswordForm

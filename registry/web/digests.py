@@ -8,10 +8,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from registry.audit.services import audit
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.services import audit, digests
+from registry.services import digests
 
 bp = Blueprint("digests", __name__)
 PREFIX = "digest"

@@ -18,12 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.people.models.staff import Person
-from registry.services import audit, privacy
+from registry.services import privacy
 from registry.web.forms.privacy import AnonymiseForm, LeaversForm
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.audit.services import provenance
 from registry.core import peildatum, periods
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
@@ -28,7 +29,7 @@ from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.head_cache import memo
 from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
-from registry.services import provenance, reports
+from registry.services import reports
 from registry.web.forms.reports import (
     GapFilterForm,
     MatrixForm,

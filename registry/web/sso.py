@@ -24,9 +24,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from requests import RequestException
 
+from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
-from registry.services import audit
 from registry.services import sso as accounts
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")

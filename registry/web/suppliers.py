@@ -5,10 +5,11 @@ from flask import Blueprint, Response
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.audit.services import provenance
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
 from registry.core.templating import label
-from registry.services import provenance, suppliers
+from registry.services import suppliers
 from registry.web.forms.reports import ReportForm
 from registry.web.reports import read, render
 

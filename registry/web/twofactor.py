@@ -22,9 +22,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
-from registry.services import audit, twofactor, users
+from registry.services import twofactor, users
 from registry.web import throttle
 from registry.web.forms.twofactor import ConfirmCodeForm, EnrolForm, LoginCodeForm
 

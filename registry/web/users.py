@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from registry.audit.services import provenance
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, conflict, edit_page, form_page, like, show_error
 from registry.core.errors import StaleRecord
@@ -23,7 +24,7 @@ from registry.core.provenance import csv_preamble
 from registry.core.templating import role_label
 from registry.models.users import User
 from registry.people.fields import org_unit_choices
-from registry.services import provenance, twofactor, users
+from registry.services import twofactor, users
 from registry.web.forms.users import (
     ActivationForm,
     EditUserForm,

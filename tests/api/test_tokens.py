@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.models.audit import AuditEvent
 from registry.models.tokens import ApiToken
 from tests import factories
 from tests.support import make_token

@@ -1,8 +1,8 @@
 """The English names and descriptions of frameworks and competences through the API: read,
 written, kept when a client leaves them out, bounded, audited, and found by `q`."""
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 
 
 def test_the_api_reads_and_writes_the_english_fields(app, api_as):

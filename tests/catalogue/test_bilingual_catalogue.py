@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
 from registry.mitigations.models import Mitigation
-from registry.models.audit import AuditEvent
 from registry.services import digests
 from tests import factories
 

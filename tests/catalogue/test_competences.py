@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.services import catalogue
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
-from registry.services import audit
 from tests import factories
 from tests.support import statements_for
 

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.catalogue.services import catalogue
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
-from registry.models.audit import AuditEvent
-from registry.services import audit
 from tests import factories
 from tests.support import statements_for
 

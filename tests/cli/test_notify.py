@@ -11,10 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from registry.audit.models.audit import AuditEvent
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
-from registry.models.audit import AuditEvent
 from registry.models.digests import DigestLog
 from registry.people.models.staff import Person
 from tests import factories

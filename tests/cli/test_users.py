@@ -1,7 +1,7 @@
 """`registry users create` and `registry users set-password`."""
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.models.users import User
 from registry.services import users
 

@@ -1,7 +1,7 @@
 """Reading, writing and the HTTP semantics of the API."""
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.staff import Person
 from tests import factories
 

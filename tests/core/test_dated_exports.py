@@ -10,9 +10,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
+from registry.audit.services import audit
 from registry.core import provenance as prov
 from registry.core.extensions import db
-from registry.services import audit
 from tests import factories
 
 D = date(2025, 6, 30)

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
+from registry.audit.services import attestations, audit
 from registry.core.extensions import db
-from registry.services import attestations, audit
 from tests import factories
 from tests.support import fingerprint, is_api_rule, login
 
@@ -234,7 +234,8 @@ def world(app):
 
 
 def _api_token(user) -> int:
-    from registry.services import audit, tokens
+    from registry.audit.services import audit
+    from registry.services import tokens
 
     return tokens.create_token(audit.Actor.system("test"), user, "read", 1)[0].id
 

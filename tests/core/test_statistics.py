@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from registry import bench
+from registry.audit.services import audit
 from registry.core import statistics
 from registry.core.extensions import db
 from registry.gaps.services import sql as gap_sql
-from registry.services import audit
 from registry.transfer.cli import import_and_commit
 from registry.transfer.services import interchange
 

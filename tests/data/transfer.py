@@ -8,13 +8,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit
 from registry.transfer.services import interchange
 
 DATA = Path(__file__).parent / "interchange"

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from registry.audit.models.attestations import Attestation
 from registry.core.extensions import db
-from registry.models.attestations import Attestation
 from registry.people.models.holdings import Assignment
 from tests.e2e.conftest import click_and_wait, log_in, submit
 from tests.e2e.test_accessibility import _basics

@@ -288,9 +288,9 @@ def cached(app, monkeypatch):
 
 
 def test_the_cache_follows_writes_and_recomputes_only_what_changed(app, cached):
+    from registry.audit.services import audit
     from registry.people.models.holdings import Holding
     from registry.people.models.staff import Person
-    from registry.services import audit
 
     registry = one_requirement(ann={"leave": D + timedelta(days=40)}, bob={})
     insert_registry(registry)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
@@ -17,7 +18,6 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import sql as gap_sql
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services import audit
 from tests import factories
 from tests.data.gap_cases import CASES, Case, D, H, day, registry_for
 from tests.data.insert import insert_registry

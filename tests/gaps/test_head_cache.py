@@ -1,9 +1,9 @@
 """Values memoised on the audit head: kept across neutral events (a login, a digest), computed
 again after any other write, and never used inside a transaction that has written."""
 
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.gaps.services import head_cache
-from registry.services import audit
 from tests import factories
 
 

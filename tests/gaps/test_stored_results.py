@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.gaps import services as service
 from registry.gaps.models import StoredResult
@@ -17,9 +19,7 @@ from registry.gaps.services import forecast as forecasting
 from registry.gaps.services import sql as gap_sql
 from registry.gaps.services.forecast import Cause, ForecastRow
 from registry.gaps.services.rows import GapRow
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Holding
-from registry.services import audit
 from tests import factories
 from tests.data.four_statuses import D, four_statuses
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
 from registry.mitigations.models import Mitigation
-from registry.models.audit import AuditEvent
 from tests import factories
 
 TODAY = date.today()

@@ -3,8 +3,8 @@
 import json
 from datetime import date, timedelta
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from tests import factories
 
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.staff import Person
 from tests import factories
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Holding
 from tests import factories
 

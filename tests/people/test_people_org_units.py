@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.staff import OrgUnit
 from tests import factories
 

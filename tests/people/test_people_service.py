@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.core.errors import ServiceError, StaleRecord
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people import services as service
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit
 from tests import factories
 
 ACTOR = audit.Actor.system("test")

@@ -4,8 +4,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
 from tests import factories

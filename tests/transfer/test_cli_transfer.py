@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit.models.audit import AuditEvent
 from registry.catalogue.models.competences import Competence
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
 from registry.transfer.services import interchange

@@ -9,14 +9,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit
 from registry.transfer.services import interchange
 from tests import factories
 from tests.data.transfer import DATA, run_import

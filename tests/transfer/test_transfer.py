@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from sqlalchemy import select, text
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
-from registry.services import audit
 from registry.transfer.services import interchange
 from tests import factories
 from tests.data.transfer import FILES, _counts, _counts_shown, _preview, _upload, _zip

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from registry.audit.services import audit
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
-from registry.services import audit
 from registry.transfer.services import interchange, workbook
 from tests.data.transfer import DATA, run_import, sheets
 
@@ -48,9 +48,9 @@ def cells(files: dict[str, bytes]) -> dict[str, list[list[str]]]:
 
 
 def _empty_registry():
+    from registry.audit.models.audit import AuditEvent, AuditHead
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider, Requirement
-    from registry.models.audit import AuditEvent, AuditHead
     from registry.people.models.holdings import Assignment
     from registry.people.models.staff import OrgUnit
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from tests import factories
 from tests.support import PASSWORD, login
 

@@ -5,8 +5,8 @@ import re
 
 from sqlalchemy import select
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.models.users import User
 from tests.support import PASSWORD
 

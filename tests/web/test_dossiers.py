@@ -253,9 +253,9 @@ def test_remembered_dossier_lists_follow_every_write(make_app, users):
     counts and pages."""
     from datetime import date
 
+    from registry.audit.services import audit
     from registry.gaps.services import head_cache
     from registry.people.services import assessments
-    from registry.services import audit
     from tests import factories
     from tests.support import login
 

@@ -9,8 +9,8 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db, limiter
-from registry.models.audit import AuditEvent
 from registry.web import throttle
 from tests.support import PASSWORD, totp_now
 

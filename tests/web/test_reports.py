@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.provenance import read_preamble, strip_preamble
-from registry.models.audit import AuditEvent
 from registry.people.models.holdings import Assignment
 from registry.people.models.staff import Person
 from tests.data.registries import PERIOD, D, demo_registry

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.models.audit import AuditEvent
 from registry.models.snapshots import StatusSnapshot
-from registry.services import audit, trend
+from registry.services import trend
 from registry.transfer.services import demo
 from tests import factories
 from tests.support import login

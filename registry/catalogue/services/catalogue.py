@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.audit.services import audit
 from registry.catalogue.models.competences import LEVELS, Competence, Framework
 from registry.catalogue.models.services import (
     CRITICALITIES,
@@ -42,7 +43,6 @@ from registry.mitigations import rules as mitigation_rules
 from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services import audit
 from registry.transfer.rules.interchange import (
     COMPETENCE_CODE,
     MAX_HOLDERS,

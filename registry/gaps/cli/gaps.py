@@ -7,9 +7,9 @@ from datetime import date
 
 import click
 
+from registry.audit.rules.attestation import REPORT_COLUMNS  # the columns of report.csv
 from registry.core import periods
 from registry.core.cli import as_of_option, format_option, text_table
-from registry.domain.attestation import REPORT_COLUMNS  # the columns of report.csv
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services.records import json_records, report_records
 

@@ -21,13 +21,13 @@ from datetime import date
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 
+from registry.audit.models.audit import AuditEvent, AuditHead
+from registry.audit.rules.audit_chain import GENESIS
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
-from registry.domain.audit_chain import GENESIS
 from registry.gaps.services import sql, store
 from registry.gaps.services.rows import GapFilter, GapRow, report_order
-from registry.models.audit import AuditEvent, AuditHead
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Hashable
 
 from sqlalchemy import select
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.gaps.services import cache as gap_cache
-from registry.models.audit import AuditEvent
 
 _SIZE = 256
 _MAX_EVENTS = 500

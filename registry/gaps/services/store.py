@@ -28,10 +28,10 @@ from flask import g, has_app_context
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.gaps.models import StoredResult
-from registry.models.audit import AuditEvent
 
 log = logging.getLogger(__name__)
 

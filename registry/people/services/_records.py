@@ -4,9 +4,9 @@ field error, and creating, changing and deleting a record with its audit event."
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from registry.audit.services import audit
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.services import audit
 
 
 def _clean(value):

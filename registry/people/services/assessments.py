@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry.audit.services import audit
 from registry.catalogue.models.competences import LEVELS, Competence
 from registry.catalogue.models.services import Service
 from registry.core import limits
@@ -14,7 +15,6 @@ from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.people.services._records import _change, _clean, _create, _delete
-from registry.services import audit
 
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from registry.audit.services import audit
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.gaps.services.sql import employed_on
@@ -19,7 +20,6 @@ from registry.people.services._records import (
     _references,
     _update_event,
 )
-from registry.services import audit
 from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.audit.services import audit
 from registry.catalogue.models.services import Service
 from registry.core import limits
 from registry.core.errors import ServiceError, ensure_version
@@ -18,7 +19,6 @@ from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.people.services._records import _change, _clean, _create, _delete, _references
-from registry.services import audit
 from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")

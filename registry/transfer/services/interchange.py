@@ -49,6 +49,7 @@ from flask_babel import gettext
 from sqlalchemy import Result, Row, bindparam, func, inspect, select, text
 from sqlalchemy.orm import aliased
 
+from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.database import bulk_insert, dml_result, planned_each_time, table_of
@@ -56,7 +57,6 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import audit
 from registry.transfer.rules import interchange as fmt
 
 log = logging.getLogger(__name__)

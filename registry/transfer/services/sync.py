@@ -22,10 +22,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from registry.audit.services import audit
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.people.models.staff import Person
-from registry.services import audit
 from registry.transfer.rules import interchange as fmt
 from registry.transfer.services import interchange
 

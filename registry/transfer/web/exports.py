@@ -29,10 +29,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from registry.audit.services import provenance
 from registry.core.database import read_one_snapshot
 from registry.core.extensions import db
 from registry.core.provenance import README_NAME
-from registry.services import provenance
 from registry.transfer.rules import interchange as fmt
 from registry.transfer.services import interchange, workbook
 from registry.transfer.web.jobs import DONE, FAILED, RUNNING, current_status, write_status

@@ -38,13 +38,13 @@ from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.audit.services import audit
 from registry.core.database import read_one_snapshot
 from registry.core.decorators import permission_required
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.provenance import README_NAME
-from registry.services import audit
 from registry.transfer.rules import archives
 from registry.transfer.rules import interchange as fmt
 from registry.transfer.services import imports, interchange, workbook

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from registry.audit.models.audit import AuditEvent, RefusalWindow
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit, audit_export, refusals
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.domain import audit_chain
-from registry.models.audit import AuditEvent, RefusalWindow
-from registry.services import audit, audit_export, refusals
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "AUDIT.md"
 EXPORT_FIELDS = {

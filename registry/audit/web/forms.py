@@ -7,8 +7,8 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from registry.audit.rules import audit_chain
 from registry.core.forms import InPeriod
-from registry.domain import audit_chain
 
 
 def _choices(values, labels=None):

@@ -11,12 +11,12 @@ carries the as-of date, the horizon, the time of making and the audit head `N:HA
 
 from datetime import date
 
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit
 from registry.core import provenance
 from registry.core.models import utcnow
 from registry.core.provenance import Provenance
 from registry.core.spreadsheet import generate_csv, generate_xlsx
-from registry.domain import audit_chain
-from registry.services import audit
 
 
 def stamp(

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from registry.domain import audit_chain
-from registry.services import audit
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit
 
 group = AppGroup("audit", help="The tamper-evident audit log.")
 
@@ -42,7 +42,7 @@ def _parse_expect(_ctx, _param, value: str | None):
 )
 def verify(expect: tuple[int, str] | None, anchor_file: Path | None) -> None:
     """Recompute the chain; print the head as N:HASH, or exit 1 naming the first broken event."""
-    from registry.services import audit_export
+    from registry.audit.services import audit_export
 
     anchors: list[tuple[int, str]] = []
     if anchor_file is not None:
@@ -72,7 +72,7 @@ def verify(expect: tuple[int, str] | None, anchor_file: Path | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export(fmt: str, file: Path) -> None:
     """Write every event to FILE for independent verification (see docs/AUDIT.md)."""
-    from registry.services import audit_export
+    from registry.audit.services import audit_export
 
     count = audit_export.write_export(file)
     click.echo(f"{file}: {count} events.")
@@ -94,9 +94,9 @@ def anchor(anchor_file: Path | None, mail: bool) -> None:
     """Note the current head outside the database: append it to a file and/or mail it.
 
     The chain is verified first; a broken chain is reported (exit 1) and not anchored."""
+    from registry.audit.services import audit_export, refusals
     from registry.core.database import immediate_writes
     from registry.core.extensions import db
-    from registry.services import audit_export, refusals
 
     if anchor_file is None and not mail:
         raise click.UsageError("give --file FILE, --mail, or both")

@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from registry.audit.models.audit import AuditEvent, AuditHead
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.domain import audit_chain
-from registry.models.audit import AuditEvent, AuditHead
-from registry.services import audit
 from tests.support import PASSWORD, login
 
 HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")

@@ -12,15 +12,15 @@ from flask import Blueprint, current_app, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit, audit_log, provenance
+from registry.audit.web import audit_labels as labels
+from registry.audit.web.audit_labels import ACTION_LABELS, ENTITY_LABELS, RESULT_LABELS
+from registry.audit.web.forms import AuditFilterForm, VerifyForm
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
 from registry.core.provenance import csv_preamble
 from registry.core.spreadsheet import neutralise
-from registry.domain import audit_chain
-from registry.services import audit, audit_log, provenance
-from registry.web import audit_labels as labels
-from registry.web.audit_labels import ACTION_LABELS, ENTITY_LABELS, RESULT_LABELS
-from registry.web.forms.audit import AuditFilterForm, VerifyForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -173,7 +173,7 @@ def export():
 def export_jsonl():
     """Every event as JSON lines, exactly the fields the hash covers (docs/AUDIT.md), for
     verification by a program of the auditor's own. Not filtered: the chain needs all."""
-    from registry.services import audit_export
+    from registry.audit.services import audit_export
 
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
     for line in audit_export.export_lines():

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from registry.audit.models.attestations import Attestation
+from registry.audit.models.audit import AuditEvent
+from registry.audit.rules import attestation as bundles
 from registry.core.extensions import db
-from registry.domain import attestation as bundles
-from registry.models.attestations import Attestation
-from registry.models.audit import AuditEvent
 from tests import factories
 
 D = date(2025, 6, 30)

@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
-from registry.models.audit import AuditEvent
-from registry.services import audit
 from tests import factories
 from tests.support import PASSWORD, login
 

@@ -10,18 +10,18 @@ from datetime import date
 
 from sqlalchemy import select
 
+from registry.audit.models.attestations import Attestation
+from registry.audit.rules import attestation as bundles
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit, audit_log
 from registry.core import periods
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import Permission
-from registry.domain import attestation as bundles
-from registry.domain import audit_chain
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
-from registry.models.attestations import Attestation
 from registry.models.users import User
-from registry.services import audit, audit_log
 
 
 def N_(message: str) -> str:

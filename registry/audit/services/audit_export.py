@@ -15,11 +15,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from registry.audit.models.audit import AuditEvent
+from registry.audit.rules import audit_chain
+from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.domain import audit_chain
-from registry.models.audit import AuditEvent
-from registry.services import audit
 
 # The fields of one exported event, in this order: the chained fields, then the payload,
 # then the chaining.

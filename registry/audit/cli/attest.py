@@ -15,9 +15,9 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from registry.audit.rules import attestation as bundles
 from registry.core import periods
 from registry.core.cli import as_of_option
-from registry.domain import attestation as bundles
 
 group = AppGroup("attest", help="Attestations: frozen gap reports with a statement.")
 
@@ -36,11 +36,11 @@ def create(as_of: date, horizon: int, statement: str, email: str) -> None:
     """Freeze the gap report of AS_OF and HORIZON with STATEMENT; print the new ID last."""
     from sqlalchemy import func, select
 
+    from registry.audit.services import attestations, audit
     from registry.core.database import immediate_writes
     from registry.core.errors import ServiceError
     from registry.core.extensions import db
     from registry.models.users import User
-    from registry.services import attestations, audit
 
     immediate_writes()
     user = db.session.execute(
@@ -70,7 +70,7 @@ def create(as_of: date, horizon: int, statement: str, email: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export(attestation_id: int, file: Path) -> None:
     """Write the bundle of attestation ATTESTATION_ID to FILE (a ZIP)."""
-    from registry.services import attestations
+    from registry.audit.services import attestations
 
     att = attestations.get(attestation_id)
     if att is None:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from registry.domain.attestation import MAX_STATEMENT
+from registry.audit.rules.attestation import MAX_STATEMENT
 
 
 class AttestationForm(FlaskForm):

@@ -4,8 +4,8 @@ ids, refused pages in words; the raw values stay in the exports; one query for a
 import re
 from datetime import date
 
+from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.services import audit
 from tests import factories
 from tests.support import statements_for
 

@@ -15,11 +15,11 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.audit.models.audit import RefusalWindow
+from registry.audit.services import audit
 from registry.core.database import immediate_writes, table_of
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.models.audit import RefusalWindow
-from registry.services import audit
 
 WINDOW = timedelta(minutes=1)
 KEEP = timedelta(days=1)  # idle windows are forgotten after this

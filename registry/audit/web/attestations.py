@@ -17,14 +17,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.audit.services import attestations, audit
+from registry.audit.web.attestation_forms import AttestationForm
 from registry.core import peildatum, periods
 from registry.core.decorators import permission_required
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.i18n import per_page
 from registry.core.permissions import Permission
-from registry.services import attestations, audit
-from registry.web.forms.attestations import AttestationForm
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 

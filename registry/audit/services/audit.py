@@ -10,12 +10,12 @@ from typing import TypedDict
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from registry.audit.models.audit import AuditEvent, AuditHead
+from registry.audit.rules import audit_chain
 from registry.core.actor import Actor
 from registry.core.database import bulk_insert
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.domain import audit_chain
-from registry.models.audit import AuditEvent, AuditHead
 
 SECRET_COLUMNS = {"password_hash", "totp_secret"}
 _HEAD_KEY = "audit_head"

@@ -1,0 +1,1 @@
+"""The commands of the audit: `registry audit …` and `registry attest …`."""

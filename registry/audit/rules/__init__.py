@@ -1,0 +1,1 @@
+"""The audit chain and attestations as pure rules (no Flask, no SQLAlchemy)."""

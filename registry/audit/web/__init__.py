@@ -1,0 +1,1 @@
+"""The audit log, the access review and the attestation pages."""
