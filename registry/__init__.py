@@ -48,6 +48,8 @@ def register_proxies(app: Flask) -> None:
 
 def register_models() -> None:
     """Every feature's models, so that the metadata (Alembic, `db check`) knows all tables."""
+    import registry.accounts.models.tokens  # noqa: F401
+    import registry.accounts.models.users  # noqa: F401
     import registry.audit.models.attestations  # noqa: F401
     import registry.audit.models.audit  # noqa: F401
     import registry.catalogue.models.competences  # noqa: F401
@@ -56,20 +58,18 @@ def register_models() -> None:
     import registry.mitigations.models  # noqa: F401
     import registry.models.digests  # noqa: F401
     import registry.models.snapshots  # noqa: F401
-    import registry.models.tokens  # noqa: F401
-    import registry.models.users  # noqa: F401
     import registry.people.models.holdings  # noqa: F401
     import registry.people.models.search  # noqa: F401
     import registry.people.models.staff  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
+    from registry.accounts.web import auth, security
     from registry.core import database, i18n, statistics, templating
     from registry.core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from registry.gaps.services import store
     from registry.people import fields
     from registry.people.models.search import include_object
-    from registry.web import auth, security
 
     register_models()
 
@@ -100,7 +100,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.accounts import api as accounts_api
-    from registry.api import tokens_web
+    from registry.accounts.web import auth, users
+    from registry.accounts.web import tokens as tokens_web
     from registry.audit.web import attestations, audit
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
@@ -111,18 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.people import web as people
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
-    from registry.web import (
-        auth,
-        digests,
-        dossiers,
-        main,
-        mywork,
-        privacy,
-        reports,
-        suppliers,
-        trend,
-        users,
-    )
+    from registry.web import digests, dossiers, main, mywork, privacy, reports, suppliers, trend
 
     for module in (
         health,

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from registry import create_app  # noqa: E402
+from registry.accounts.services import tokens, users  # noqa: E402
 from registry.audit.services import audit  # noqa: E402
 from registry.core.extensions import db  # noqa: E402
-from registry.services import tokens, users  # noqa: E402
 from registry.transfer.services import demo  # noqa: E402
 
 

@@ -49,11 +49,11 @@ def _urls(app) -> list[str]:
     """The fixed list of pages, filled in from the demo's records."""
     from sqlalchemy import select
 
+    from registry.accounts.models.users import User
     from registry.catalogue.models.competences import Competence, Framework
     from registry.catalogue.models.services import Provider, Requirement, Service
     from registry.core.extensions import db
     from registry.mitigations.models import Mitigation
-    from registry.models.users import User
     from registry.people.models.holdings import Assignment, Holding
     from registry.people.models.staff import OrgUnit, Person
 
@@ -229,9 +229,9 @@ def _build(workdir: Path):
             )
         # The manager is the owner's account (its "my work" page), the auditor attests the
         # report of AS_OF and the editor has an API token: their pages are part of it too.
+        from registry.accounts.models.users import User
+        from registry.accounts.services import tokens
         from registry.audit.services import attestations
-        from registry.models.users import User
-        from registry.services import tokens
 
         users = {u.role: u for u in db.session.scalars(db.select(User))}
         users["manager"].person = owner

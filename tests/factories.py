@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from werkzeug.security import generate_password_hash
 
+from registry.accounts.models.users import User
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 

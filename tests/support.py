@@ -8,14 +8,14 @@ from html.parser import HTMLParser
 import pyotp
 from sqlalchemy import event, exists, func, literal, select, text, union_all, update
 
+from registry.accounts.models.users import User
+from registry.accounts.services import tokens as token_service
 from registry.audit.models.attestations import IMMUTABLE_DDL
 from registry.audit.models.audit import AuditEvent, AuditHead, RefusalWindow
 from registry.audit.rules.audit_chain import GENESIS
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.models import Base
-from registry.models.users import User
-from registry.services import tokens as token_service
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "editor", "manager", "auditor")

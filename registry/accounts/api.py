@@ -1,8 +1,8 @@
 """Who is calling: the account and token of the request (`GET /api/v1/me`)."""
 
 from registry.accounts import schemas
-from registry.api.auth import current_token, requires
-from registry.api.blueprint import api_blueprint
+from registry.accounts.api_blueprint import api_blueprint
+from registry.accounts.bearer import current_token, requires
 from registry.core.api import errors
 from registry.core.permissions import Permission
 

@@ -3,8 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from registry.accounts.models.tokens import TOKEN_SCOPES
 from registry.core.schemas import Out, UtcDateTime
-from registry.models.tokens import TOKEN_SCOPES
 
 # --- tokens (for the docs of who is calling) -------------------------------------------------
 

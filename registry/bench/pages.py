@@ -28,6 +28,7 @@ def measure_pages(app, repeat: int, echo) -> list[Figure]:
 
     from werkzeug.serving import make_server
 
+    from registry.accounts.services import users
     from registry.audit.services import audit
     from registry.catalogue.models.competences import Competence
     from registry.catalogue.models.services import Service
@@ -37,7 +38,6 @@ def measure_pages(app, repeat: int, echo) -> list[Figure]:
     from registry.gaps.services import head_cache, prepare, store
     from registry.people.models.holdings import Assignment, Holding
     from registry.people.models.staff import Person
-    from registry.services import users
 
     app.config.update(GAP_CACHE=True, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
     password = secrets.token_urlsafe(12)

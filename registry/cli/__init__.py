@@ -22,9 +22,10 @@ def main():
 
 def register(app) -> None:
     """Attach every command group to the application's CLI."""
+    from registry.accounts.cli import tokens, users
     from registry.audit.cli import attest, audit
     from registry.bench import cli as bench
-    from registry.cli import notify, privacy, serve, tokens, trend, users
+    from registry.cli import notify, privacy, serve, trend
     from registry.gaps.cli import forecast, gaps
     from registry.transfer import cli as transfer
 

@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import jsonify
 
-from registry.api.auth import requires
-from registry.api.blueprint import api_blueprint
+from registry.accounts.api_blueprint import api_blueprint
+from registry.accounts.bearer import requires
 from registry.core.api import errors
 from registry.core.permissions import Permission
 from registry.gaps import schemas as s

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from registry.api.auth import actor, requires
-from registry.api.blueprint import api_blueprint
+from registry.accounts.api_blueprint import api_blueprint
+from registry.accounts.bearer import actor, requires
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
 from registry.core import schemas as cs

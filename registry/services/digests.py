@@ -29,6 +29,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
@@ -40,7 +41,6 @@ from registry.gaps.services import analysed_requirement, employed_on, held_for_r
 from registry.gaps.services import forecast as forecasting
 from registry.mitigations.models import Mitigation
 from registry.models.digests import DigestLog
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import reports

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.catalogue.models.services import Requirement, Service
@@ -25,7 +26,6 @@ from registry.core.models import utcnow
 from registry.domain import privacy as rules
 from registry.gaps.services import store
 from registry.mitigations.models import Mitigation
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 

@@ -7,8 +7,8 @@ changed record plus one import summary event), or refused as a whole with the sa
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from registry.api.auth import actor, requires
-from registry.api.blueprint import api_blueprint
+from registry.accounts.api_blueprint import api_blueprint
+from registry.accounts.bearer import actor, requires
 from registry.core import schemas as cs
 from registry.core.api import errors
 from registry.core.database import immediate_writes

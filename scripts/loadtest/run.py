@@ -51,11 +51,11 @@ def _prepare(env: dict, per_role: int) -> dict:
     from sqlalchemy import select
 
     from registry import create_app
+    from registry.accounts.services import users
     from registry.audit.services import audit
     from registry.catalogue.models.services import Requirement, Service
     from registry.core.extensions import db
     from registry.people.models.staff import Person
-    from registry.services import users
 
     app = create_app()
     with app.app_context():

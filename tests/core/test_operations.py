@@ -127,7 +127,7 @@ def test_forwarded_headers_are_ignored_without_trusted_proxies(make_app):
 
         return f"{request.remote_addr} {request.scheme}"
 
-    from registry.web import security
+    from registry.accounts.web import security
 
     security.PUBLIC_ENDPOINTS.add("_probe")
     try:

@@ -234,8 +234,8 @@ def world(app):
 
 
 def _api_token(user) -> int:
+    from registry.accounts.services import tokens
     from registry.audit.services import audit
-    from registry.services import tokens
 
     return tokens.create_token(audit.Actor.system("test"), user, "read", 1)[0].id
 

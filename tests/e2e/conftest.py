@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.core.database import sqlite_immediate
 from registry.core.extensions import db
-from registry.models.users import User
 from registry.transfer.services.demo import load_demo
 from tests import factories
 from tests.support import PASSWORD, empty_database, totp_now

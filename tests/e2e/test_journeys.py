@@ -21,12 +21,12 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent, AuditHead
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
-from registry.models.users import User
 from registry.people.models.staff import Person
 from tests import factories
 from tests.e2e.conftest import (

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
+from registry.accounts.models.users import User
 from registry.core.extensions import db
-from registry.models.users import User
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import _basics, _console_problems
 

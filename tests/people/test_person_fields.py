@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import event, text
 
+from registry.accounts.models.users import User
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
-from registry.models.users import User
 from registry.people import services as people
 from registry.people.models.holdings import Assignment, Holding
 from tests import factories

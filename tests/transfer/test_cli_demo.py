@@ -5,16 +5,16 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from registry.accounts.models.users import User
+from registry.accounts.services import users
 from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.services import users
 from registry.transfer.services import demo, interchange
 from tests import factories
 

@@ -5,9 +5,9 @@ import re
 
 from sqlalchemy import select
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.users import User
 from tests.support import PASSWORD
 
 

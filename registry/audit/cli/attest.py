@@ -36,11 +36,11 @@ def create(as_of: date, horizon: int, statement: str, email: str) -> None:
     """Freeze the gap report of AS_OF and HORIZON with STATEMENT; print the new ID last."""
     from sqlalchemy import func, select
 
+    from registry.accounts.models.users import User
     from registry.audit.services import attestations, audit
     from registry.core.database import immediate_writes
     from registry.core.errors import ServiceError
     from registry.core.extensions import db
-    from registry.models.users import User
 
     immediate_writes()
     user = db.session.execute(

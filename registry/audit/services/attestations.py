@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from registry.accounts.models.users import User
 from registry.audit.models.attestations import Attestation
 from registry.audit.rules import attestation as bundles
 from registry.audit.rules import audit_chain
@@ -21,7 +22,6 @@ from registry.core.models import utcnow
 from registry.core.permissions import Permission
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
-from registry.models.users import User
 
 
 def N_(message: str) -> str:

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
+from registry.accounts.models.users import User
 from registry.audit.models.attestations import Attestation
 from registry.audit.models.audit import AuditEvent
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 

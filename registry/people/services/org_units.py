@@ -6,11 +6,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.gaps.services.sql import employed_on
-from registry.models.users import User
 from registry.people.models.staff import OrgUnit, Person
 from registry.people.services._records import (
     _clean,

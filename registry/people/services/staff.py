@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.catalogue.models.services import Service
 from registry.core import limits
@@ -15,7 +16,6 @@ from registry.core.extensions import db
 from registry.core.lists import contains
 from registry.gaps.services.sql import employed_on
 from registry.mitigations.models import Mitigation
-from registry.models.users import User
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.people.services._records import _change, _clean, _create, _delete, _references

@@ -16,14 +16,15 @@ from importlib import resources
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
+from registry.accounts.models.users import User
+from registry.accounts.services import users
 from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.users import User
 from registry.people.models.staff import Person
-from registry.services import trend, users
+from registry.services import trend
 from registry.transfer.services import interchange
 
 # One account per role; the names say what they are.

@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import ROLES
-from registry.models.users import User
 from registry.people.models.staff import OrgUnit, Person
 
 PASSWORD_MIN = 8

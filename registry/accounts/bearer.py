@@ -11,12 +11,12 @@ from functools import wraps
 from flask import g, request
 from flask_babel import gettext as _
 
+from registry.accounts.services import tokens as token_service
 from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.problems import ApiProblem
-from registry.services import tokens as token_service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -22,12 +22,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from registry.accounts.services import twofactor, users
+from registry.accounts.web import throttle
+from registry.accounts.web.twofactor_forms import ConfirmCodeForm, EnrolForm, LoginCodeForm
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
-from registry.services import twofactor, users
-from registry.web import throttle
-from registry.web.forms.twofactor import ConfirmCodeForm, EnrolForm, LoginCodeForm
 
 bp = Blueprint("two_factor", __name__, url_prefix="/two-factor")
 
@@ -75,7 +75,7 @@ def _actor(user):
 @bp.route("/code", methods=["GET", "POST"])
 def code():
     """The second step of a password login: a code from the app or a recovery code."""
-    from registry.web.auth import finish_login, pending_user, throttled
+    from registry.accounts.web.auth import finish_login, pending_user, throttled
 
     user, next_url = pending_user()
     if user is None:
@@ -117,7 +117,7 @@ def code():
 def enrol():
     """Set up an authenticator app: the QR code and the secret, confirmed by a code; the
     recovery codes are shown once, in the answer."""
-    from registry.web.auth import throttled
+    from registry.accounts.web.auth import throttled
 
     user = current_user._get_current_object()
     if user.two_factor_enabled:
@@ -206,7 +206,7 @@ def settings():
 
 def _confirmed_by_code(user, form) -> bool:
     """Whether the form carries a valid current code (throttled like a login)."""
-    from registry.web.auth import throttled
+    from registry.accounts.web.auth import throttled
 
     if not form.validate_on_submit():
         return False

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry.accounts.models.users import User
+from registry.accounts.services.users import EMAIL_PATTERN, find_by_email
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.permissions import ROLES
-from registry.models.users import User
-from registry.services.users import EMAIL_PATTERN, find_by_email
 
 # Where several values map to roles, the one with the most rights wins.
 _RANK = {role: rank for rank, role in enumerate(ROLES)}

@@ -9,11 +9,11 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from registry.accounts.models.users import RecoveryCode, User
+from registry.accounts.services import twofactor
 from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.models.users import RecoveryCode, User
-from registry.services import twofactor
 from tests import factories
 from tests.support import PASSWORD, login, totp_now
 

@@ -9,9 +9,9 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from registry.accounts.web import throttle
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db, limiter
-from registry.web import throttle
 from tests.support import PASSWORD, totp_now
 
 ATTACKER, HOLDER = "203.0.113.66", "198.51.100.7"

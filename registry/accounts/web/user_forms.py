@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from registry.accounts.services.users import PASSWORD_MAX, PASSWORD_MIN
 from registry.core.forms import EMAIL_PATTERN, EditForm, optional_int
 from registry.people.fields import PersonField
-from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
 
 PASSWORD_HINT = _l(
     "%(min)s to %(max)s characters. Leave empty to have one generated; it is shown once.",

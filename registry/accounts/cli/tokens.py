@@ -3,13 +3,13 @@
 import click
 from flask.cli import AppGroup
 
+from registry.accounts.models.tokens import TOKEN_SCOPES, ApiToken
+from registry.accounts.services import tokens as token_service
+from registry.accounts.services import users
 from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
-from registry.models.tokens import TOKEN_SCOPES, ApiToken
-from registry.services import tokens as token_service
-from registry.services import users
 
 group = AppGroup("tokens", help="Manage API tokens.")
 

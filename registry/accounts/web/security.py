@@ -7,10 +7,10 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
+from registry.accounts.models.users import User
+from registry.accounts.web import twofactor
 from registry.core.database import sqlite_immediate
 from registry.core.extensions import db, login_manager
-from registry.models.users import User
-from registry.web import twofactor
 
 # Endpoints an anonymous visitor may reach; everything else requires a login.
 PUBLIC_ENDPOINTS = {

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.accounts.models.users import User
 from registry.core.models import ENUM_KW, Base, utcnow
-from registry.models.users import User
 
 TOKEN_SCOPES = ("read", "write")
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from registry.api import auth
+from registry.accounts import bearer as auth
 from registry.core import problems
 from registry.core.extensions import csrf, limiter
 

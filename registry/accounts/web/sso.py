@@ -24,10 +24,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from requests import RequestException
 
+from registry.accounts.services import sso as accounts
 from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
-from registry.services import sso as accounts
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 
@@ -87,7 +87,7 @@ def start():
 @bp.route("/callback")
 def callback():
     """The provider sends the browser back here with a code (or an error)."""
-    from registry.web.auth import finish_login
+    from registry.accounts.web.auth import finish_login
 
     client = _client()
     if client is None:

@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from registry.services.users import PASSWORD_MAX, PASSWORD_MIN
+from registry.accounts.services.users import PASSWORD_MAX, PASSWORD_MIN
 
 
 class LoginForm(FlaskForm):

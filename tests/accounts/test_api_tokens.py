@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from registry.accounts.models.tokens import ApiToken
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.models.tokens import ApiToken
 from tests import factories
 from tests.support import make_token
 

@@ -13,12 +13,12 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from registry.accounts.models.tokens import TOKEN_SCOPES, ApiToken
+from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.models.tokens import TOKEN_SCOPES, ApiToken
-from registry.models.users import User
 
 TOKEN_PREFIX = "kb_"  # noqa: S105 (a marker, not a secret)
 MAX_DAYS = 730

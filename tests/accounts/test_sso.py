@@ -9,9 +9,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.users import User
 from tests import factories
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.support import PASSWORD

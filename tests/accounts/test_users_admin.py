@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
-from registry.models.users import User
 from tests import factories
 from tests.support import PASSWORD, login
 

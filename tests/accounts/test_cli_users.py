@@ -1,9 +1,9 @@
 """`registry users create` and `registry users set-password`."""
 
+from registry.accounts.models.users import User
+from registry.accounts.services import users
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
-from registry.models.users import User
-from registry.services import users
 
 
 def test_create_user_reads_password_from_stdin(runner):

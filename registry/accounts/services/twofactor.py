@@ -17,13 +17,13 @@ import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from registry.accounts.models.users import RecoveryCode, User
+from registry.accounts.services.users import UserError, _touch, end_other_sessions
 from registry.audit.services import audit
 from registry.core.database import dml_result
 from registry.core.errors import ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.models.users import RecoveryCode, User
-from registry.services.users import UserError, _touch, end_other_sessions
 
 RECOVERY_CODE_COUNT = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0, i)

@@ -16,14 +16,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from registry.accounts.models.users import User
+from registry.accounts.services import users
+from registry.accounts.web import sso, throttle
+from registry.accounts.web import twofactor as twofactor_views
+from registry.accounts.web.auth_forms import LanguageForm, LoginForm, PasswordForm
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
-from registry.models.users import User
-from registry.services import users
-from registry.web import sso, throttle
-from registry.web import twofactor as twofactor_views
-from registry.web.forms.auth import LanguageForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
 bp.register_blueprint(twofactor_views.bp)
@@ -69,7 +69,7 @@ def finish_login(user: User, next_url: str | None, method: str, audited_as: str 
 
 def start_session_for(user: User, method: str) -> None:
     """A fresh session for `user`, remembering how it was authenticated."""
-    from registry.web.security import start_session
+    from registry.accounts.web.security import start_session
 
     start_session(user)
     session["_amr"] = method
@@ -78,7 +78,7 @@ def start_session_for(user: User, method: str) -> None:
 
 def begin_second_factor(user: User, next_url: str | None) -> None:
     """Remember a user whose password was right, until the code is given (not logged in)."""
-    from registry.web.security import start_session
+    from registry.accounts.web.security import start_session
 
     start_session(user)
     session["_pending"] = {

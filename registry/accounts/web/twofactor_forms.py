@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from registry.services.twofactor import CODE_MAX_LENGTH
+from registry.accounts.services.twofactor import CODE_MAX_LENGTH
 
 
 class LoginCodeForm(FlaskForm):

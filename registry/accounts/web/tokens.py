@@ -10,15 +10,15 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.accounts.models.tokens import ApiToken
+from registry.accounts.services import tokens as token_service
+from registry.accounts.services import users as user_service
 from registry.core.database import immediate_writes
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, show_error
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.models.tokens import ApiToken
-from registry.services import tokens as token_service
-from registry.services import users as user_service
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 

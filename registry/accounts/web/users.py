@@ -13,6 +13,16 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from registry.accounts.models.users import User
+from registry.accounts.services import twofactor, users
+from registry.accounts.web.user_forms import (
+    ActivationForm,
+    EditUserForm,
+    NewUserForm,
+    ResetPasswordForm,
+    ResetTwoFactorForm,
+    UserFilterForm,
+)
 from registry.audit.services import provenance
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, conflict, edit_page, form_page, like, show_error
@@ -22,17 +32,7 @@ from registry.core.models import utcnow
 from registry.core.permissions import ROLES, Permission
 from registry.core.provenance import csv_preamble
 from registry.core.templating import role_label
-from registry.models.users import User
 from registry.people.fields import org_unit_choices
-from registry.services import twofactor, users
-from registry.web.forms.users import (
-    ActivationForm,
-    EditUserForm,
-    NewUserForm,
-    ResetPasswordForm,
-    ResetTwoFactorForm,
-    UserFilterForm,
-)
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -41,7 +41,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 def _bound_form_size(endpoint, values):
     # An account form is a few hundred bytes; a larger body is refused (413) before anything,
     # the CSRF check and the employee-number lookup included, reads it.
-    from registry.web.auth import FORM_MEMORY_LIMIT
+    from registry.accounts.web.auth import FORM_MEMORY_LIMIT
 
     request.max_form_memory_size = FORM_MEMORY_LIMIT
     request.max_content_length = FORM_MEMORY_LIMIT

@@ -5,11 +5,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from registry.accounts.services import twofactor, users
 from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
 from registry.core.permissions import ROLES
-from registry.services import twofactor, users
 
 group = AppGroup("users", help="Manage login accounts.")
 

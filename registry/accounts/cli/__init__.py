@@ -1,0 +1,1 @@
+"""The commands of the accounts: `registry users …` and `registry tokens …`."""

@@ -1,0 +1,1 @@
+"""The accounts' tables: users with their recovery codes, and API tokens."""
