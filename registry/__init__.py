@@ -110,9 +110,10 @@ def register_blueprints(app: Flask) -> None:
     from registry.mitigations.web import views as mitigations
     from registry.people import api as people_api
     from registry.people import web as people
+    from registry.privacy.web import views as privacy
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
-    from registry.web import digests, dossiers, main, mywork, privacy, reports, suppliers, trend
+    from registry.web import digests, dossiers, main, mywork, reports, suppliers, trend
 
     for module in (
         health,

@@ -25,8 +25,9 @@ def register(app) -> None:
     from registry.accounts.cli import tokens, users
     from registry.audit.cli import attest, audit
     from registry.bench import cli as bench
-    from registry.cli import notify, privacy, serve, trend
+    from registry.cli import notify, serve, trend
     from registry.gaps.cli import forecast, gaps
+    from registry.privacy import cli as privacy
     from registry.transfer import cli as transfer
 
     for module in (

@@ -168,7 +168,7 @@ def test_the_forecast_is_stored_as_well(counted, monkeypatch):
 
 
 def test_anonymising_forgets_every_stored_result(counted):
-    from registry.services import privacy
+    from registry.privacy import services as privacy
 
     four_statuses()
     leaver = factories.make_person(

@@ -24,8 +24,8 @@ from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.people.models.staff import Person
-from registry.services import privacy
-from registry.web.forms.privacy import AnonymiseForm, LeaversForm
+from registry.privacy import services as privacy
+from registry.privacy.web.forms import AnonymiseForm, LeaversForm
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.domain import privacy as rules
 from registry.mitigations.models import Mitigation
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
+from registry.privacy import rules
 from tests import factories
 from tests.support import totp_now
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from registry.core.forms import InPeriod
-from registry.domain import privacy as rules
+from registry.privacy import rules
 
 
 def _has_passed(_form, field) -> None:

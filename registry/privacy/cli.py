@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from registry.core.cli import parse_day
 from registry.core.database import immediate_writes
-from registry.domain import privacy as rules
+from registry.privacy import rules
 
 group = AppGroup("privacy", help="Privacy duties (AVG): anonymisation and personal data export.")
 
@@ -35,7 +35,7 @@ def anonymise(left_before: date | None, dry_run: bool) -> None:
     holdings and assignments stay for history, the audit log is redacted and still verifies."""
     from registry.audit.services import audit
     from registry.core.extensions import db
-    from registry.services import privacy
+    from registry.privacy import services as privacy
 
     left_before = left_before or privacy.default_left_before()
     if not dry_run:
@@ -68,7 +68,7 @@ def export(employee_number: str) -> None:
     from registry.audit.services import audit
     from registry.core.extensions import db
     from registry.people.models.staff import Person
-    from registry.services import privacy
+    from registry.privacy import services as privacy
 
     immediate_writes()
     person = db.session.execute(

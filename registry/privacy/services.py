@@ -23,11 +23,11 @@ from registry.audit.services import audit
 from registry.catalogue.models.services import Requirement, Service
 from registry.core.extensions import db
 from registry.core.models import utcnow
-from registry.domain import privacy as rules
 from registry.gaps.services import store
 from registry.mitigations.models import Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
+from registry.privacy import rules
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Privacy (AVG): anonymising people who left longer ago than the retention period."""
