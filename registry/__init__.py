@@ -54,9 +54,9 @@ def register_models() -> None:
     import registry.audit.models.audit  # noqa: F401
     import registry.catalogue.models.competences  # noqa: F401
     import registry.catalogue.models.services  # noqa: F401
+    import registry.digests.models  # noqa: F401
     import registry.gaps.models  # noqa: F401
     import registry.mitigations.models  # noqa: F401
-    import registry.models.digests  # noqa: F401
     import registry.models.snapshots  # noqa: F401
     import registry.people.models.holdings  # noqa: F401
     import registry.people.models.search  # noqa: F401
@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services
     from registry.core import health, openapi, peildatum
+    from registry.digests import web as digests
     from registry.gaps import api as gaps_api
     from registry.mitigations.web import views as mitigations
     from registry.people import api as people_api
@@ -113,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.privacy.web import views as privacy
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
-    from registry.web import digests, dossiers, main, mywork, reports, suppliers, trend
+    from registry.web import dossiers, main, mywork, reports, suppliers, trend
 
     for module in (
         health,

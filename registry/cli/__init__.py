@@ -25,7 +25,8 @@ def register(app) -> None:
     from registry.accounts.cli import tokens, users
     from registry.audit.cli import attest, audit
     from registry.bench import cli as bench
-    from registry.cli import notify, serve, trend
+    from registry.cli import serve, trend
+    from registry.digests import cli as notify
     from registry.gaps.cli import forecast, gaps
     from registry.privacy import cli as privacy
     from registry.transfer import cli as transfer

@@ -15,8 +15,8 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
+from registry.digests import services as digests
 from registry.mitigations.models import Mitigation
-from registry.services import digests
 from tests import factories
 
 PAGES = (

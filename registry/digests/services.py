@@ -35,12 +35,12 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
 from registry.core import periods
 from registry.core.extensions import db
+from registry.digests.models import DigestLog
 from registry.gaps import services as gap_service
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services import analysed_requirement, employed_on, held_for_requirements
 from registry.gaps.services import forecast as forecasting
 from registry.mitigations.models import Mitigation
-from registry.models.digests import DigestLog
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.services import reports

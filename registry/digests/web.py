@@ -12,7 +12,7 @@ from registry.audit.services import audit
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.services import digests
+from registry.digests import services as digests
 
 bp = Blueprint("digests", __name__)
 PREFIX = "digest"

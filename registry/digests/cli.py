@@ -17,7 +17,7 @@ def notify_command(as_of: date | None, dry_run: bool) -> None:
     run on the same day sends nothing new (the digest log remembers what went out)."""
     from registry.audit.services import audit
     from registry.core.extensions import db
-    from registry.services import digests
+    from registry.digests import services as digests
 
     as_of = as_of or date.today()
     built = digests.build(as_of)

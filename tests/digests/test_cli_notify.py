@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from registry.audit.models.audit import AuditEvent
 from registry.catalogue.models.services import Service
 from registry.core.extensions import db
+from registry.digests.models import DigestLog
 from registry.mitigations.models import Mitigation
-from registry.models.digests import DigestLog
 from registry.people.models.staff import Person
 from tests import factories
 
