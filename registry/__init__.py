@@ -57,10 +57,10 @@ def register_models() -> None:
     import registry.digests.models  # noqa: F401
     import registry.gaps.models  # noqa: F401
     import registry.mitigations.models  # noqa: F401
-    import registry.models.snapshots  # noqa: F401
     import registry.people.models.holdings  # noqa: F401
     import registry.people.models.search  # noqa: F401
     import registry.people.models.staff  # noqa: F401
+    import registry.reports.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
@@ -112,9 +112,9 @@ def register_blueprints(app: Flask) -> None:
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.privacy.web import views as privacy
+    from registry.reports.web import dossiers, main, mywork, reports, suppliers, trend
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
-    from registry.web import dossiers, main, mywork, reports, suppliers, trend
 
     for module in (
         health,

@@ -25,10 +25,11 @@ def register(app) -> None:
     from registry.accounts.cli import tokens, users
     from registry.audit.cli import attest, audit
     from registry.bench import cli as bench
-    from registry.cli import serve, trend
+    from registry.cli import serve
     from registry.digests import cli as notify
     from registry.gaps.cli import forecast, gaps
     from registry.privacy import cli as privacy
+    from registry.reports import cli as trend
     from registry.transfer import cli as transfer
 
     for module in (

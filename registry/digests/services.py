@@ -43,7 +43,7 @@ from registry.gaps.services import forecast as forecasting
 from registry.mitigations.models import Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.services import reports
+from registry.reports.services import reports
 
 OPEN_MITIGATION = ("open", "in_progress")
 SHOWN = 20  # items per section; the rest is counted ("and 12 more")

@@ -3,8 +3,8 @@ charts (thinning, step chart geometry)."""
 
 from datetime import date, timedelta
 
-from registry.domain import trend as t
 from registry.mitigations import rules as m
+from registry.reports import rules as t
 
 D = date(2026, 6, 15)
 

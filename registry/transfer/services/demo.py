@@ -24,7 +24,7 @@ from registry.catalogue.models.services import Provider, Service
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.people.models.staff import Person
-from registry.services import trend
+from registry.reports.services import trend
 from registry.transfer.services import interchange
 
 # One account per role; the names say what they are.

@@ -13,11 +13,11 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
 from registry.gaps.services import forecast as forecasting
 from registry.mitigations import services as mitigations
-from registry.services import reports
-from registry.web import trend
-from registry.web.forecast_chart import step_chart
-from registry.web.forms.reports import ReportForm
-from registry.web.reports import page_number, read, render
+from registry.reports.services import reports
+from registry.reports.web import trend
+from registry.reports.web.forecast_chart import step_chart
+from registry.reports.web.forms import ReportForm
+from registry.reports.web.reports import page_number, read, render
 
 bp = Blueprint("dossiers", __name__)
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.core.extensions import db
-from registry.models.snapshots import StatusSnapshot
-from registry.services import trend
+from registry.reports.models import StatusSnapshot
+from registry.reports.services import trend
 from registry.transfer.services import demo
 from tests import factories
 from tests.support import login

@@ -13,8 +13,8 @@ from registry.core.permissions import Permission
 from registry.gaps import services as gaps
 from registry.mitigations import rules
 from registry.people.models.staff import Person
-from registry.services import mywork
-from registry.web.reports import percentage
+from registry.reports.services import mywork
+from registry.reports.web.reports import percentage
 
 bp = Blueprint("mywork", __name__, url_prefix="/my-work")
 

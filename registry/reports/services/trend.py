@@ -13,10 +13,10 @@ from registry.audit.services import audit
 from registry.catalogue.models.services import Provider, Service
 from registry.core.database import dml_result
 from registry.core.extensions import db
-from registry.domain import trend as domain
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
-from registry.models.snapshots import StatusSnapshot
+from registry.reports import rules as domain
+from registry.reports.models import StatusSnapshot
 
 S = StatusSnapshot
 

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from registry.core.decorators import permission_required
 from registry.core.i18n import per_page
 from registry.core.permissions import Permission
-from registry.domain import trend as domain
-from registry.services import trend
-from registry.web.forms.trend import TrendForm
-from registry.web.reports import ListPage, page_number, percentage
+from registry.reports import rules as domain
+from registry.reports.services import trend
+from registry.reports.web.reports import ListPage, page_number, percentage
+from registry.reports.web.trend_forms import TrendForm
 
 bp = Blueprint("trend", __name__, url_prefix="/reports/trend")
 

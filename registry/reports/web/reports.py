@@ -29,14 +29,8 @@ from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.head_cache import memo
 from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
-from registry.services import reports
-from registry.web.forms.reports import (
-    GapFilterForm,
-    MatrixForm,
-    ReportForm,
-    SkillsForm,
-    WhatIfForm,
-)
+from registry.reports.services import reports
+from registry.reports.web.forms import GapFilterForm, MatrixForm, ReportForm, SkillsForm, WhatIfForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -9,9 +9,9 @@ from registry.audit.services import provenance
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
 from registry.core.templating import label
-from registry.services import suppliers
-from registry.web.forms.reports import ReportForm
-from registry.web.reports import read, render
+from registry.reports.services import suppliers
+from registry.reports.web.forms import ReportForm
+from registry.reports.web.reports import read, render
 
 bp = Blueprint("suppliers", __name__, url_prefix="/reports/suppliers")
 

@@ -18,7 +18,7 @@ def snapshot_command(as_of: date | None) -> None:
     from registry.core.extensions import db
     from registry.gaps import services as gaps
     from registry.gaps.services import prepare
-    from registry.services import trend
+    from registry.reports.services import trend
 
     day, horizon = gaps.resolve(as_of, None)
     count = trend.record_snapshot(audit.Actor.system("cli"), day, horizon)
