@@ -1,4 +1,8 @@
-"""Kennisborg, the knowledge-retention registry: the application factory."""
+"""Kennisborg, the knowledge-retention registry: the application factory.
+
+This module is the composition root: the only one that knows every feature. It builds the
+app from `registry.core` (plumbing that knows no feature) and registers each feature's
+models, blueprints, API resources and commands. Features never import it."""
 
 from pathlib import Path
 
@@ -19,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     from registry.core.config import load_config
 
     load_config(app, config)
+    # What builds another app (each gunicorn worker, each database of the bench) calls this,
+    # instead of importing the factory back.
+    app.extensions["app_factory"] = create_app
     register_logging(app)
     register_proxies(app)
     register_extensions(app)
@@ -160,6 +167,29 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from registry.cli import register
+    """Every feature's commands, `registry serve` and `registry bench`."""
+    from registry import serve
+    from registry.accounts.cli import tokens, users
+    from registry.audit.cli import attest, audit
+    from registry.bench import cli as bench
+    from registry.digests import cli as notify
+    from registry.gaps.cli import forecast, gaps
+    from registry.privacy import cli as privacy
+    from registry.reports import cli as trend
+    from registry.transfer import cli as transfer
 
-    register(app)
+    for module in (
+        users,
+        transfer,
+        gaps,
+        bench,
+        audit,
+        attest,
+        serve,
+        privacy,
+        tokens,
+        forecast,
+        notify,
+        trend,
+    ):
+        module.register(app)

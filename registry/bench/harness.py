@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import text
 
 from registry.bench.calls import measure_calls
@@ -60,7 +61,6 @@ def run(
 
 
 def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figure]:
-    from registry import create_app
     from registry.core.extensions import db
     from registry.core.models import Base
 
@@ -85,7 +85,7 @@ def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figur
             }
         else:
             config["SQLALCHEMY_DATABASE_URI"] = url
-        app = create_app(config)
+        app = current_app.extensions["app_factory"](config)
         with app.app_context():
             try:
                 if schema:
@@ -153,8 +153,6 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     )
     # What the import does last when the cache is on, as in the application: today's figures,
     # computed once and stored for every process (`services/imports.py`).
-    from flask import current_app
-
     from registry.gaps.services import prepare
 
     current_app.config["GAP_CACHE"] = True

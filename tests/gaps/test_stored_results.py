@@ -215,7 +215,7 @@ def test_registry_serve_prepares_and_stores_todays_figures_before_its_workers_st
     """`registry serve` computes today's analysis and forecast when nothing is stored, and
     stores them at once (its app context lasts as long as the server): every worker's first
     page reads them. Started again, it computes nothing."""
-    from registry.cli.serve import prepare_figures
+    from registry.serve import prepare_figures
 
     four_statuses()
     _event()

@@ -77,7 +77,7 @@ def gunicorn_options(config, host: str, port: int, workers: int) -> dict:
     return options
 
 
-def _application(options: dict):
+def _application(options: dict, factory):
     from gunicorn.app.base import BaseApplication
 
     class Registry(BaseApplication):
@@ -89,9 +89,7 @@ def _application(options: dict):
                     self.cfg.set(key, value)
 
         def load(self):
-            from registry import create_app
-
-            return create_app()
+            return factory()
 
     return Registry()
 
@@ -123,7 +121,8 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
             raise click.ClickException(str(refused)) from None
     prepare_figures()
     logger.info("serving on %s:%s with %s workers", host, port, workers)
-    _application(gunicorn_options(config, host, port, workers)).run()
+    factory = current_app.extensions["app_factory"]
+    _application(gunicorn_options(config, host, port, workers), factory).run()
 
 
 def prepare_figures() -> None:

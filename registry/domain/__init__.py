@@ -1,1 +1,0 @@
-"""Pure domain logic: plain data in, plain data out. No Flask, no SQLAlchemy."""

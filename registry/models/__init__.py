@@ -1,1 +1,0 @@
-"""The models not yet moved into their feature packages."""

@@ -1,1 +1,0 @@
-"""The HTML interface: one blueprint per area, thin views over registry.services."""

@@ -1,1 +1,0 @@
-"""WTForms, one per use case. Labels and messages are lazily translated."""
