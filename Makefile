@@ -66,12 +66,16 @@ e2e-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
-# Ruff, the formatter check and mypy (strict on registry/domain; elsewhere no error that is
-# not in the committed mypy-baseline.txt). .pre-commit-config.yaml runs the same.
+# Ruff, the formatter check, mypy (strict on the pure rules; elsewhere no error that is not in
+# the committed mypy-baseline.txt) and the import contracts: .importlinter (layers inside each
+# feature, no feature using another's pages, core knowing no feature, pure rules) and no
+# import cycles (scripts/import_cycles.py). .pre-commit-config.yaml runs the same.
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check registry tests scripts
 	$(BIN)/ruff format --check registry tests scripts
 	$(BIN)/python scripts/mypy_baseline.py
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_cycles.py
 
 # The suite runs in one process per core (pytest-xdist), each with a database of its own;
 # `make test PYTEST_WORKERS=0` runs it in this process.
