@@ -1,4 +1,4 @@
-"""The web export at region scale, as its background job writes it (`web/transfer_exports.py`):
+"""The web export at region scale, as its background job writes it (`transfer/web/exports.py`):
 the zip of CSV files and the Excel workbook, each written once into a file."""
 
 import tempfile

@@ -152,7 +152,7 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
         f"{rss - rss_before:.0f} MiB above the {rss_before:.0f} MiB before the import)"
     )
     # What the import does last when the cache is on, as in the application: today's figures,
-    # computed once and stored for every process (`services/imports.py`).
+    # computed once and stored for every process (`transfer/services/imports.py`).
     from registry.gaps.services import prepare
 
     current_app.config["GAP_CACHE"] = True

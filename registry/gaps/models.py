@@ -1,7 +1,7 @@
 """Stored results: a full gap analysis or forecast as computed at one audit head, kept in the
 database so that a new process (a restart, another worker, the morning after the nightly
 job) starts from it instead of computing it again. Derived data, never a source: a row is
-only used while the audit chain runs on from its head (see `services/gaps/store.py`)."""
+only used while the audit chain runs on from its head (see `gaps/services/store.py`)."""
 
 from datetime import date, datetime
 

@@ -31,7 +31,7 @@ class PersonField(StringField):
     """A person, chosen by typing a name, part of a name or an employee number.
 
     `data` is the person's id (forms and services work with ids). The server resolves what was
-    typed (`services.people.find_people`, an indexed prefix search): one match is accepted;
+    typed (`people.services.find_people`, an indexed prefix search): one match is accepted;
     several re-show the form with a choice of them next to the field (`matches`, submitted as
     `<name>-choice`); none is an error. The field shows "Name (number)", and a <datalist> of
     suggestions helps browsers that offer it; no JavaScript is needed.

@@ -1,7 +1,7 @@
 """`registry snapshot [--as-of D]`: store each analysed requirement's status for one day, for
 the trend page. Run it daily (cron or a systemd timer, see the README); a second run on the
 same day replaces that day's snapshot, never duplicates it. It also prepares today's figures
-(`services/gaps/prepare.py`), so that the first page of the day is not the one to compute them."""
+(`gaps/services/prepare.py`), so that the first page of the day is not the one to compute them."""
 
 from datetime import date
 

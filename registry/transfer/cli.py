@@ -60,7 +60,7 @@ def _print_counts(plan: interchange.ImportPlan, dry_run: bool) -> None:
 def import_and_commit(files: interchange.ImportFiles, actor: audit.Actor) -> interchange.ImportPlan:
     """Import `files` (CSV bytes by name, or a workbook's sources) in one transaction and
     commit it, then refresh the planner statistics of the tables it wrote and prepare today's
-    figures (`services.imports`); on problems roll back. What `registry import` and
+    figures (`transfer.services.imports`); on problems roll back. What `registry import` and
     `registry bench` do."""
     immediate_writes()
     try:

@@ -1,7 +1,7 @@
 """Every API route × method × role × token scope: the exact status, from one table.
 
 The role table of DESIGN.md holds for the API exactly as for the HTML pages
-(tests/web/test_route_permissions.py): the table below names, for every API route and method,
+(tests/core/test_route_permissions.py): the table below names, for every API route and method,
 the roles that may use it and the status an allowed role gets for a plain request (GET, or a
 write with an empty JSON body and no If-Match). Everyone else gets 403 and nothing changes; a
 read-scope token gets 403 on every write whatever its role; no token (or only a session

@@ -172,7 +172,7 @@ ROUTES = {
     ("transfer.upload", "POST"): (EDIT, 200),
     ("transfer.preview", "GET"): (EDIT, 302),  # an unknown or expired upload: back
     ("transfer.apply", "POST"): (EDIT, 302),  # nothing to apply: back,
-    # the API's reference page and document; the API itself: tests/api/test_api_permissions.py
+    # the API's reference page and document; the API itself: tests/core/test_api_permissions.py
     ("api_docs.reference", "GET"): (ALL, 200),
     ("api-docs.openapi_json", "GET"): (PUBLIC, 200),
     ("tokens.index", "GET"): (ADMIN, 200),

@@ -1,8 +1,9 @@
 """Forms for maintaining the catalogue: providers, services, requirements, mitigations,
 frameworks and competences, plus their search boxes.
 
-Checks that need the database (uniqueness, references) live in `services.catalogue` and come
-back as field errors; the forms check what a single value can tell.
+Checks that need the database (uniqueness, references) live in
+`catalogue.services.catalogue` and come back as field errors; the forms check what a single
+value can tell.
 """
 
 from flask import request
@@ -79,7 +80,7 @@ class CatalogueForm(EditForm):
         """Fill in the choices of select fields; `record` is the one being edited, if any."""
 
     def values(self) -> dict:
-        """The submitted values, keyed by field name, for `services.catalogue`."""
+        """The submitted values, keyed by field name, for `catalogue.services.catalogue`."""
         return {name: f.data for name, f in self._fields.items() if name not in SKIPPED}
 
 

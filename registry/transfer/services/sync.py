@@ -5,7 +5,7 @@ A sync is an import of one interchange file (DESIGN.md "Interchange format") giv
 instead of CSV: the same columns, the same checks, the same writes. Each record names its key
 and any of the other columns; a column a record leaves out keeps its stored value (or its
 default, for a new record), `None` empties it. The records are written as one interchange file
-and handed to `services.interchange.plan_import` / `apply_import` (their public functions
+and handed to `interchange.plan_import` / `apply_import` (their public functions
 only), so a sync refuses exactly what an import refuses and writes exactly what an import
 writes: one audit event per created or changed record plus one summary event (entity
 "import"), in the caller's transaction.
