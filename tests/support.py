@@ -209,3 +209,13 @@ def make_token(user, scope="write", days=30):
     _token, secret = token_service.create_token(audit.Actor.system("test"), user, scope, days)
     db.session.commit()
     return secret
+
+
+def events(entity: str | None = None, action: str | None = None) -> list[AuditEvent]:
+    """The audit events of `entity` (and `action`), oldest first."""
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))

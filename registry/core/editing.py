@@ -26,7 +26,7 @@ from registry.core.forms import ConfirmForm
 from registry.core.lists import like  # noqa: F401 (the list pages of accounts use it)
 
 CONFLICT = 409
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 PER_PAGE = 25
 
 
@@ -78,7 +78,7 @@ def save_form(form, render, save, done, fresh=None, message=None):
         db.session.commit()
     except (StaleRecord, StaleDataError) as error:
         db.session.rollback()
-        log.info("save refused: %s was changed after the form was opened", request.path)
+        logger.info("save refused: %s was changed after the form was opened", request.path)
         stale = getattr(error, "record", None)  # a StaleDataError does not say which record
         if stale is not None and reloaded(stale) is None:
             flash(
@@ -89,11 +89,11 @@ def save_form(form, render, save, done, fresh=None, message=None):
         return conflict(render, form, fresh())
     except ServiceError as error:
         db.session.rollback()
-        log.info("save refused on %s: %s (field %s)", request.path, error, error.field)
+        logger.info("save refused on %s: %s (field %s)", request.path, error, error.field)
         show_error(form, error)
         return render(form=form)
     except IntegrityError:
-        log.info("save refused on %s: a concurrent duplicate", request.path)
+        logger.info("save refused on %s: a concurrent duplicate", request.path)
         # Two people saved the same unique code or name at the same moment.
         db.session.rollback()
         flash(
@@ -161,7 +161,7 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             db.session.commit()
         except (StaleRecord, StaleDataError):
             db.session.rollback()
-            log.info("%s refused: the record changed after the page was opened", request.path)
+            logger.info("%s refused: the record changed after the page was opened", request.path)
             if reloaded(record) is None:
                 flash(_("Someone else deleted this record after you opened it."), "error")
                 return redirect(done())
@@ -170,7 +170,7 @@ def confirm_page(record, render, action, done, message: str, stale_message: str 
             return render(form=ConfirmForm(formdata=None, obj=record), conflict=True), CONFLICT
         except ServiceError as error:
             db.session.rollback()
-            log.info("%s refused: %s", request.path, error)
+            logger.info("%s refused: %s", request.path, error)
             flash(str(error), "error")
             return render(form=ConfirmForm(formdata=None, obj=record))
         flash(message, "success")

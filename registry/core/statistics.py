@@ -19,7 +19,7 @@ from sqlalchemy import inspect, text
 
 from registry.core.extensions import db
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # The tables the gap analysis reads; their statistics decide its plan.
 GAP_TABLES = (
@@ -57,7 +57,7 @@ def refresh(tables: Iterable[str] | None = None, rows: int | None = None) -> Non
         names = [name for name in wanted if name in known]
         if names:
             db.session.execute(text("ANALYZE " + ", ".join(f'"{name}"' for name in names)))
-    log.info("planner statistics refreshed in %.2f s: %s", time.perf_counter() - started, wanted)
+    logger.info("planner statistics refreshed in %.2f s: %s", time.perf_counter() - started, wanted)
 
 
 def missing() -> bool:
@@ -97,7 +97,7 @@ def ensure() -> bool:
         db.session.commit()
     except Exception:  # statistics are an optimisation: never fail a request over them
         db.session.rollback()
-        log.exception("could not refresh planner statistics")
+        logger.exception("could not refresh planner statistics")
         return False
     return True
 

@@ -8,18 +8,10 @@ import json
 import pytest
 
 from registry.accounts.models.users import User
-from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.provenance import strip_preamble
 from tests import factories
-from tests.support import PASSWORD, login
-
-
-def events(action=None):
-    query = db.session.query(AuditEvent).filter_by(entity="user")
-    if action:
-        query = query.filter_by(action=action)
-    return query.order_by(AuditEvent.seq).all()
+from tests.support import PASSWORD, events, login
 
 
 def test_users_list_and_search(client_as, users):
@@ -53,7 +45,7 @@ def test_admin_creates_an_account_with_a_chosen_password(client_as, app):
     user = db.session.query(User).filter_by(email="nieuw@gemeente.nl").one()
     assert (user.role, user.person_id, user.active) == ("manager", person.id, True)
     assert login(app.test_client(), user, "een lang wachtwoord")
-    created = events("create")[-1]
+    created = events("user", "create")[-1]
     assert "password_hash" not in created.after and user.password_hash not in created.after
 
 
@@ -68,7 +60,7 @@ def test_a_generated_password_is_shown_once_and_works(client_as, app):
     assert len(password) >= 8
     user = db.session.query(User).filter_by(email="gen@gemeente.nl").one()
     assert login(app.test_client(), user, password)
-    assert all(password not in (e.after or "") for e in events())
+    assert all(password not in (e.after or "") for e in events("user"))
 
 
 @pytest.mark.parametrize(
@@ -115,7 +107,7 @@ def test_admin_changes_a_role_with_before_and_after(client_as, users):
     assert response.status_code == 302
     db.session.refresh(target)
     assert target.role == "manager"
-    event = events("update")[-1]
+    event = events("user", "update")[-1]
     assert json.loads(event.before) == {"role": "editor"}
     assert json.loads(event.after) == {"role": "manager"}
 
@@ -146,7 +138,7 @@ def test_deactivation_ends_sessions_and_reactivation_restores_login(client_as, u
     db.session.refresh(target)
     assert target.active is False
     assert theirs.get("/").status_code == 302  # their session has ended
-    assert events("deactivate")
+    assert events("user", "deactivate")
     admin.post(f"/users/{target.id}/reactivate", data={"version": target.version})
     db.session.refresh(target)
     assert target.active is True
@@ -190,7 +182,7 @@ def test_reset_password_ends_sessions_and_is_audited_without_the_hash(client_as,
     db.session.refresh(target)
     assert target.password_hash != old_hash
     assert login(app.test_client(), target, "nieuw wachtwoord 1")
-    event = events("reset_password")[-1]
+    event = events("user", "reset_password")[-1]
     assert target.password_hash not in (event.after or "")
     short = client_as("admin").post(
         f"/users/{target.id}/password", data={"password": "kort", "version": target.version}

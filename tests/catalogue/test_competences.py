@@ -6,24 +6,16 @@ import re
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.services import catalogue
 from registry.core.extensions import db
 from tests import factories
-from tests.support import statements_for
+from tests.support import events, statements_for
 
 
 def version_in(page: str) -> str:
     return re.search(r'name="version" type="hidden" value="(\d*)"', page).group(1)
-
-
-def events(entity: str, action: str | None = None) -> list[AuditEvent]:
-    query = db.session.query(AuditEvent).filter_by(entity=entity)
-    if action:
-        query = query.filter_by(action=action)
-    return query.order_by(AuditEvent.seq).all()
 
 
 def error_on(page: str, field: str) -> bool:

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.audit.services import audit
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.catalogue.services import catalogue
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
 from tests import factories
-from tests.support import statements_for
+from tests.support import events, statements_for
 
 LOGIN = "/login"
 
@@ -22,13 +21,6 @@ LOGIN = "/login"
 def version_in(page: str) -> str:
     """The version the form carries (its hidden field)."""
     return re.search(r'name="version" type="hidden" value="(\d*)"', page).group(1)
-
-
-def events(entity: str, action: str | None = None) -> list[AuditEvent]:
-    query = db.session.query(AuditEvent).filter_by(entity=entity)
-    if action:
-        query = query.filter_by(action=action)
-    return query.order_by(AuditEvent.seq).all()
 
 
 def error_on(page: str, field: str) -> bool:

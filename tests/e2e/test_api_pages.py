@@ -1,9 +1,12 @@
 """The API's pages in a browser: an administrator makes a token on the tokens page, and the
 reference renders from the vendored Swagger UI under the site's CSP (no CDN)."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.e2e
 
 
 def test_admin_makes_a_token_and_reads_the_reference(live_server, demo, page):

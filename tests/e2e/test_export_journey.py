@@ -4,11 +4,14 @@ itself until its download link appears."""
 
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from registry.transfer.services import interchange
 from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.e2e
 
 
 def test_the_workbook_button_downloads_the_workbook(page, live_server, demo, app, tmp_path):

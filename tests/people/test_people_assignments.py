@@ -5,14 +5,10 @@ from datetime import date
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.people.models.holdings import Assignment
 from tests import factories
-
-
-def events(action):
-    return db.session.query(AuditEvent).filter_by(entity="assignment", action=action).all()
+from tests.support import events
 
 
 def test_form_from_the_service_page_preselects_the_service(client_as):
@@ -56,7 +52,7 @@ def test_editor_assigns_a_person_to_a_service(client_as):
         "functioneel beheerder",
         date(2025, 1, 1),
     )
-    assert json.loads(events("create")[-1].after)["role"] == "functioneel beheerder"
+    assert json.loads(events("assignment", "create")[-1].after)["role"] == "functioneel beheerder"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +112,7 @@ def test_editing_an_assignment_and_a_lost_update(client_as):
     assert response.status_code == 302
     db.session.refresh(assignment)
     assert assignment.role == "contractmanager"
-    assert json.loads(events("update")[-1].after) == {"role": "contractmanager"}
+    assert json.loads(events("assignment", "update")[-1].after) == {"role": "contractmanager"}
 
     stale = client.post(
         f"/people/assignments/{assignment.id}/edit",
@@ -146,7 +142,7 @@ def test_ending_an_assignment_keeps_it_with_an_end_date(client_as):
     assert response.status_code == 302
     db.session.refresh(assignment)
     assert assignment.end_on == date(2025, 7, 1)
-    assert json.loads(events("update")[-1].after) == {"end_on": "2025-07-01"}
+    assert json.loads(events("assignment", "update")[-1].after) == {"end_on": "2025-07-01"}
 
 
 def test_deleting_an_assignment_asks_first_and_is_audited(client_as):
@@ -164,7 +160,7 @@ def test_deleting_an_assignment_asks_first_and_is_audited(client_as):
     )
     assert response.status_code == 302
     assert db.session.get(Assignment, assignment_id) is None
-    assert json.loads(events("delete")[-1].before)["role"] == "back-up"
+    assert json.loads(events("assignment", "delete")[-1].before)["role"] == "back-up"
 
 
 @pytest.mark.parametrize("role", ["manager", "auditor"])

@@ -6,17 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.people.models.staff import Person
 from tests import factories
-
-
-def events(entity, action=None):
-    query = db.session.query(AuditEvent).filter_by(entity=entity)
-    if action:
-        query = query.filter_by(action=action)
-    return query.order_by(AuditEvent.seq).all()
+from tests.support import events
 
 
 def person_data(**overrides):

@@ -5,14 +5,10 @@ from datetime import date
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.people.models.holdings import Holding
 from tests import factories
-
-
-def events(action):
-    return db.session.query(AuditEvent).filter_by(entity="holding", action=action).all()
+from tests.support import events
 
 
 def valid(competence_record, **overrides):
@@ -60,7 +56,7 @@ def test_editor_records_an_assessment(client_as):
         date(2025, 3, 1),
         "Certificaat",
     )
-    assert json.loads(events("create")[-1].after)["level"] == 3
+    assert json.loads(events("holding", "create")[-1].after)["level"] == 3
 
 
 @pytest.mark.parametrize(
@@ -125,7 +121,7 @@ def test_editing_an_assessment_and_a_lost_update(client_as):
     assert response.status_code == 302
     db.session.refresh(holding)
     assert (holding.level, holding.assessed_on) == (4, date(2025, 5, 1))
-    event = events("update")[-1]
+    event = events("holding", "update")[-1]
     assert json.loads(event.before)["level"] == 2 and json.loads(event.after)["level"] == 4
 
     stale = client.post(
@@ -151,7 +147,7 @@ def test_deleting_an_assessment_asks_first_and_is_audited(client_as):
     )
     assert response.status_code == 302
     assert db.session.get(Holding, holding_id) is None
-    assert json.loads(events("delete")[-1].before)["level"] == 2
+    assert json.loads(events("holding", "delete")[-1].before)["level"] == 2
 
 
 @pytest.mark.parametrize("role", ["manager", "auditor"])

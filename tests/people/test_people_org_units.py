@@ -4,19 +4,15 @@ import json
 
 import pytest
 
-from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.people.models.staff import OrgUnit
 from tests import factories
+from tests.support import events
 
 
 def unit(name, parent=None):
     path = name if parent is None else f"{parent.path} / {name}"
     return factories.make_org_unit(name=name, path=path, parent=parent)
-
-
-def events(action):
-    return db.session.query(AuditEvent).filter_by(entity="org_unit", action=action).all()
 
 
 def test_tree_lists_units_with_employed_people(client_as):
@@ -40,7 +36,7 @@ def test_editor_adds_a_sub_unit(client_as):
     assert response.status_code == 302
     created = db.session.query(OrgUnit).filter_by(name="Team C").one()
     assert created.path == "Directie A / Team C"
-    assert json.loads(events("create")[-1].after)["path"] == "Directie A / Team C"
+    assert json.loads(events("org_unit", "create")[-1].after)["path"] == "Directie A / Team C"
 
 
 @pytest.mark.parametrize("name", ["", "Directie A", "Werk / Inkomen"])
@@ -68,7 +64,7 @@ def test_renaming_a_unit_renames_its_sub_units(client_as):
     db.session.refresh(dept)
     db.session.refresh(team)
     assert (dept.path, team.path) == ("Directie Z / Afdeling B", "Directie Z / Afdeling B / Team C")
-    changed = {e.entity_id: json.loads(e.after)["path"] for e in events("update")}
+    changed = {e.entity_id: json.loads(e.after)["path"] for e in events("org_unit", "update")}
     assert changed[str(team.id)] == "Directie Z / Afdeling B / Team C"
 
 
@@ -120,7 +116,7 @@ def test_delete_only_when_unused(client_as):
     response = client.post(f"/people/org-units/{dept_id}/delete", data={"version": dept.version})
     assert response.status_code == 302
     assert db.session.get(OrgUnit, dept_id) is None
-    assert json.loads(events("delete")[-1].before)["path"] == "Directie A / Afdeling B"
+    assert json.loads(events("org_unit", "delete")[-1].before)["path"] == "Directie A / Afdeling B"
 
 
 @pytest.mark.parametrize("role", ["manager", "auditor"])

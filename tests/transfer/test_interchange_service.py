@@ -20,6 +20,7 @@ from registry.people.models.staff import OrgUnit, Person
 from registry.transfer.services import interchange
 from tests import factories
 from tests.data.transfer import DATA, run_import
+from tests.support import events
 
 ACTOR = audit.Actor.system("test")
 TABLES = (
@@ -46,15 +47,6 @@ def row_counts() -> dict[str, int]:
 def csv_files(**files: str) -> dict[str, bytes]:
     """{"people": "..."} → {"people.csv": b"..."}"""
     return {f"{name}.csv": text.encode() for name, text in files.items()}
-
-
-def events(entity: str | None = None, action: str | None = None) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.seq)
-    if entity:
-        query = query.where(AuditEvent.entity == entity)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(db.session.scalars(query))
 
 
 # --- a valid folder -----------------------------------------------------------------------

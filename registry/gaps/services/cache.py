@@ -46,7 +46,7 @@ _NEUTRAL_ENTITIES = frozenset(
         "api_token",
     }
 )
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class HeadCache:
@@ -82,7 +82,7 @@ class HeadCache:
         if rows is None:
             if not compute:
                 return None
-            log.info(
+            logger.info(
                 "%s cache: full computation for %s/%s at head %s",
                 self.kind,
                 as_of,

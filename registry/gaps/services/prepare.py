@@ -12,7 +12,7 @@ from registry.gaps.services import cache
 from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.rows import resolve
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def todays_figures() -> None:
@@ -24,4 +24,4 @@ def todays_figures() -> None:
     cache.full_analysis(as_of, horizon)
     forecasting.forecast(as_of)
     db.session.rollback()  # end the read transaction before the results are stored
-    log.info("figures prepared in %.2f s", time.perf_counter() - started)
+    logger.info("figures prepared in %.2f s", time.perf_counter() - started)

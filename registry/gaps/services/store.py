@@ -33,7 +33,7 @@ from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.gaps.models import StoredResult
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 KEEP = 64  # results kept in all (several peildata, horizons and windows); the oldest go first
 KEEP_DAYS = 31  # and none computed longer ago than this
@@ -145,7 +145,7 @@ def load(kind: str, cls: type, as_of: date, parameter: int) -> Stored | None:
     try:
         return Stored(row.head_count, row.head_hash, decode(cls, row.payload))
     except (ValueError, TypeError, zlib.error):
-        log.warning("stored %s result unreadable: ignored", kind)
+        logger.warning("stored %s result unreadable: ignored", kind)
         return None
 
 
@@ -210,7 +210,7 @@ def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_:
             _prune(conn)
     except SQLAlchemyError:
         # Another process storing the same key at the same moment, or a busy database.
-        log.warning("stored %s result not saved", kind, exc_info=True)
+        logger.warning("stored %s result not saved", kind, exc_info=True)
 
 
 def _chain_holds(conn, count: int, hash_: str) -> bool:

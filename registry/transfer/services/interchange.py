@@ -59,7 +59,7 @@ from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 from registry.transfer.rules import interchange as fmt
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CHUNK = 500  # keys per IN (…) query: well below every backend's parameter limit
 BATCH = 2_000  # rows checked and written together
@@ -576,7 +576,7 @@ class _Import:
         if spec.name in _PROVIDES:
             # Their keys are one column: the reader's own dict serves (no copy of 50,000 keys).
             self.planned[_PROVIDES[spec.name]] = reader.keys
-        log.info(
+        logger.info(
             "import %s: %s new, %s changed, %s unchanged",
             source.label,
             *counts,
@@ -796,22 +796,22 @@ def import_files(
     `progress(file, rows)` is called after every batch; `audit_each` (default: the setting
     IMPORT_AUDIT_EACH_RECORD) gives every created record an audit event of its own."""
     sources = files if isinstance(files, tuple) else csv_sources(files)
-    log.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
+    logger.info("import started by %s: %s", actor.email or actor.source, ", ".join(sources[0]))
     try:
         found, problems = sources
         plan = _Import(found, problems, actor=actor, progress=progress, audit_each=audit_each).run()
     except Exception:
-        log.exception("import failed")
+        logger.exception("import failed")
         raise
     plan._sources = sources
     if plan.ok:
-        log.info(
+        logger.info(
             "import applied in %.1f s: %s",
             plan.seconds,
             ", ".join(f"{name} +{c.create} ~{c.update}" for name, c in plan.counts.items()),
         )
     else:
-        log.warning("import refused: %s problems; nothing is written", len(plan.problems))
+        logger.warning("import refused: %s problems; nothing is written", len(plan.problems))
     return plan
 
 

@@ -37,7 +37,7 @@ from registry.transfer.rules import interchange as fmt
 from registry.transfer.services import interchange, workbook
 from registry.transfer.web.jobs import DONE, FAILED, RUNNING, current_status, write_status
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 FORMATS = {"zip": "application/zip", "xlsx": workbook.MEDIA_TYPE}
 DEFAULT_LIFETIME = timedelta(hours=1)
@@ -197,9 +197,9 @@ def _run(app, folder: Path, made_by: str | None, kind: str) -> None:
             write_status(
                 folder, {"state": DONE, "beat": time.time(), "seconds": seconds, "size": size}
             )
-            log.info("export (%s) written in %.1f s, %d bytes", kind, seconds, size)
+            logger.info("export (%s) written in %.1f s, %d bytes", kind, seconds, size)
         except Exception:
-            log.exception("background export (%s) failed", kind)
+            logger.exception("background export (%s) failed", kind)
             target.unlink(missing_ok=True)
             write_status(folder, {"state": FAILED, "beat": time.time()})
         finally:

@@ -23,7 +23,7 @@ from registry.core.extensions import db
 from registry.transfer.services import imports, interchange
 from registry.transfer.web.uploads import import_sources
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 STALLED_AFTER = 120  # seconds without a heartbeat
@@ -125,7 +125,7 @@ def _run(app, folder: Path, actor, files: dict[str, bytes]) -> None:
             )
         except Exception:
             db.session.rollback()
-            log.exception("background import failed")
+            logger.exception("background import failed")
             write_status(folder, {"state": FAILED, "beat": time.time()})
         finally:
             db.session.remove()
