@@ -24,6 +24,7 @@ from registry.catalogue.models.services import (
     Requirement,
     Service,
 )
+from registry.catalogue.rules import NAME_MAX
 from registry.catalogue.services import catalogue
 from registry.core import schemas as cs
 from registry.core.api import (
@@ -91,7 +92,7 @@ def _search(query, column, value):
 
 
 class ProviderArgs(PageArgs):
-    name = cs.Text(200, metadata={"description": "Part of the name."})
+    name = cs.Text(NAME_MAX, metadata={"description": "Part of the name."})
 
 
 @providers.route("", methods=["GET"])

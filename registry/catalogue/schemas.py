@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from registry.catalogue.models.services import CRITICALITIES, PROVIDER_KINDS, SERVICE_STATUSES
+from registry.catalogue.rules import NAME_MAX
 from registry.core.schemas import (
     LEVEL,
     LONG_TEXT,
@@ -23,7 +24,7 @@ from registry.transfer.rules.interchange import MAX_HOLDERS
 
 
 class ProviderIn(Strict):
-    name = Text(200, "Dimpact", required=True, allow_none=False)
+    name = Text(NAME_MAX, "Dimpact", required=True, allow_none=False)
     kind = Choice(PROVIDER_KINDS, "cooperative", allow_none=True, load_default=None)
 
 
@@ -39,9 +40,9 @@ ENGLISH = "In English, shown to users who chose English; left out: kept as store
 
 class FrameworkIn(Strict):
     key = Text(60, "e-cf-4", required=True, allow_none=False)
-    name = Text(200, "e-CF 4.0", required=True, allow_none=False)
+    name = Text(NAME_MAX, "e-CF 4.0", required=True, allow_none=False)
     description = Text(LONG_TEXT, load_default=None)
-    name_en = Text(200, "e-CF 4.0", metadata={"description": ENGLISH})
+    name_en = Text(NAME_MAX, "e-CF 4.0", metadata={"description": ENGLISH})
     description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
     label_1 = Text(100, "aware", load_default=None)
     label_2 = Text(100, load_default=None)
@@ -65,8 +66,8 @@ class FrameworkOut(Record):
 
 class CompetenceIn(Strict):
     code = Text(40, "CM-01", required=True, allow_none=False)
-    name = Text(200, "Contractmanagement", required=True, allow_none=False)
-    name_en = Text(200, "Contract management", metadata={"description": ENGLISH})
+    name = Text(NAME_MAX, "Contractmanagement", required=True, allow_none=False)
+    name_en = Text(NAME_MAX, "Contract management", metadata={"description": ENGLISH})
     framework_id = Id(load_default=None)
     area = Text(120, "Regie", load_default=None)
     description = Text(LONG_TEXT, load_default=None)
@@ -95,7 +96,7 @@ class CompetenceOut(Record):
 
 class ServiceIn(Strict):
     code = Text(80, "zaaksysteem-dimpact", required=True, allow_none=False)
-    name = Text(200, "Zaaksysteem", required=True, allow_none=False)
+    name = Text(NAME_MAX, "Zaaksysteem", required=True, allow_none=False)
     provider_id = Id(load_default=None)
     owner = Text(40, "P0001", load_default=None, metadata={"description": "Employee number."})
     criticality = Choice(CRITICALITIES, "high", load_default="medium")

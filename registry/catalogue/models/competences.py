@@ -7,6 +7,7 @@
 from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.catalogue.rules import NAME_MAX
 from registry.core.models import Base, Versioned
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -19,9 +20,9 @@ class Framework(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
-    name_en: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     description_en: Mapped[str | None] = mapped_column(Text)
     label_1: Mapped[str | None] = mapped_column(String(100))
     label_2: Mapped[str | None] = mapped_column(String(100))
@@ -46,11 +47,11 @@ class Competence(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"), index=True)
     area: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
-    name_en: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     description_en: Mapped[str | None] = mapped_column(Text)
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.competences import Competence
+from registry.catalogue.rules import NAME_MAX
 from registry.core.models import ENUM_KW, Base, Versioned
 from registry.people.models.staff import Person
 
@@ -22,7 +23,7 @@ class Provider(Versioned, Base):
     __tablename__ = "providers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     kind: Mapped[str | None] = mapped_column(Enum(*PROVIDER_KINDS, name="kind", **ENUM_KW))
 
     def __repr__(self) -> str:
@@ -42,7 +43,7 @@ class Service(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     criticality: Mapped[str] = mapped_column(

@@ -31,6 +31,7 @@ from registry.catalogue.models.services import (
     Requirement,
     Service,
 )
+from registry.catalogue.rules import NAME_MAX
 from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
@@ -171,7 +172,7 @@ def _dates_in_order(start, end, field: str, message) -> None:
 
 
 def _provider_values(fields: dict, provider: Provider | None) -> dict:
-    name = _required(fields.get("name"), "name", 200)
+    name = _required(fields.get("name"), "name", NAME_MAX)
     if _taken(Provider.name, name, Provider, provider.id if provider else None):
         raise ServiceError(_l("A provider named %(name)s already exists.", name=name), "name")
     kind = _choice(fields.get("kind"), PROVIDER_KINDS, "kind", optional=True)
@@ -224,7 +225,7 @@ def _service_values(fields: dict, service: Service | None) -> dict:
     _dates_in_order(start, end, "contract_end", _l("The contract cannot end before it starts."))
     return {
         "code": code,
-        "name": _required(fields.get("name"), "name", 200),
+        "name": _required(fields.get("name"), "name", NAME_MAX),
         "provider_id": provider.id if provider else None,
         "owner_id": owner.id if owner else None,
         "criticality": _choice(fields.get("criticality"), CRITICALITIES, "criticality"),
@@ -402,7 +403,7 @@ def _framework_values(fields: dict, framework: Framework | None) -> dict:
         raise ServiceError(FRAMEWORK_KEY_MESSAGE, "key")
     if _taken(Framework.key, key, Framework, exclude):
         raise ServiceError(_l("Another framework already has the key %(key)s.", key=key), "key")
-    name = _required(fields.get("name"), "name", 200)
+    name = _required(fields.get("name"), "name", NAME_MAX)
     if _taken(Framework.name, name, Framework, exclude):
         raise ServiceError(_l("A framework named %(name)s already exists.", name=name), "name")
     values = {
@@ -420,7 +421,7 @@ def _english(fields: dict, record) -> dict:
     """The optional English name and description; a caller that does not name them (an older
     API client) leaves the stored ones as they are."""
     values = {}
-    for name, length in (("name_en", 200), ("description_en", MAX_TEXT_LENGTH)):
+    for name, length in (("name_en", NAME_MAX), ("description_en", MAX_TEXT_LENGTH)):
         if name in fields:
             values[name] = _optional(fields[name], name, length)
         elif record is None:
@@ -474,7 +475,7 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
     )
     return {
         "code": code,
-        "name": _required(fields.get("name"), "name", 200),
+        "name": _required(fields.get("name"), "name", NAME_MAX),
         "framework_id": framework.id if framework else None,
         "area": _optional(fields.get("area"), "area", 120),
         "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),

@@ -28,6 +28,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from registry.catalogue.rules import NAME_MAX
 from registry.catalogue.services import catalogue
 from registry.catalogue.services.catalogue import (
     COMPETENCE_CODE,
@@ -92,7 +93,7 @@ def _date_order(start_field, end_field, message) -> None:
 class ProviderForm(CatalogueForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=NAME_MAX)],
         description=_l("For example Dimpact, GovUnited or the regional ICT shared service centre."),
     )
     kind = SelectField(_l("Kind"), validators=[Optional()])
@@ -114,7 +115,7 @@ class ServiceForm(CatalogueForm):
             "and hyphens, for example zaaksysteem-dimpact."
         ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     provider_id = SelectField(_l("Provider"), coerce=optional_int, validators=[Optional()])
     owner_id = PersonField(
         _l("Owner"),
@@ -242,12 +243,12 @@ class FrameworkForm(CatalogueForm):
     )
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=NAME_MAX)],
         description=_l("In Dutch, the organisation's language."),
     )
     name_en = StringField(
         _l("Name in English"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=NAME_MAX)],
         description=ENGLISH_NAME_HINT,
         render_kw=ENGLISH,
     )
@@ -299,12 +300,12 @@ class CompetenceForm(CatalogueForm):
     )
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=NAME_MAX)],
         description=_l("In Dutch, the organisation's language."),
     )
     name_en = StringField(
         _l("Name in English"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=NAME_MAX)],
         description=ENGLISH_NAME_HINT,
         render_kw=ENGLISH,
     )

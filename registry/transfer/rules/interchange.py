@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from registry.catalogue.rules import NAME_MAX
 from registry.core import limits
 
 
@@ -103,14 +104,14 @@ COMPETENCES = FileSpec(
     "competence",
     (
         Column("code", max_length=40),
-        Column("name", max_length=200, required=True),
-        Column("framework", max_length=200, reference="framework"),
+        Column("name", max_length=NAME_MAX, required=True),
+        Column("framework", max_length=NAME_MAX, reference="framework"),
         Column("area", max_length=120),
         Column("description", max_length=LONG_TEXT),
         Column("retired", BOOL, default=False),
         # Optional English versions (after the columns of DESIGN.md): a file without them
         # leaves the stored ones as they are.
-        Column("name_en", max_length=200),
+        Column("name_en", max_length=NAME_MAX),
         Column("description_en", max_length=LONG_TEXT),
     ),
     key=("code",),
@@ -137,8 +138,8 @@ SERVICES = FileSpec(
     "service",
     (
         Column("code", max_length=80),
-        Column("name", max_length=200, required=True),
-        Column("provider", max_length=200, reference="provider"),
+        Column("name", max_length=NAME_MAX, required=True),
+        Column("provider", max_length=NAME_MAX, reference="provider"),
         Column("criticality", CHOICE, default="medium", choices=CRITICALITIES),
         Column("status", CHOICE, default="active", choices=SERVICE_STATUSES),
         Column("contract_start", DATE),
