@@ -111,15 +111,16 @@ def register_blueprints(app: Flask) -> None:
     from registry.accounts.web import tokens as tokens_web
     from registry.audit.web import attestations, audit
     from registry.catalogue import api as catalogue_api
-    from registry.catalogue.web import competences, services
+    from registry.catalogue.web import competences, services, suppliers
     from registry.core import health, openapi, peildatum
     from registry.digests import web as digests
     from registry.gaps import api as gaps_api
+    from registry.mitigations import api as mitigations_api
     from registry.mitigations.web import views as mitigations
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.privacy.web import views as privacy
-    from registry.reports.web import dossiers, main, mywork, reports, suppliers, trend
+    from registry.reports.web import dossiers, main, mywork, reports, trend
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
 
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         app,
         (
             *catalogue_api.BLUEPRINTS,
+            *mitigations_api.BLUEPRINTS,
             *people_api.BLUEPRINTS,
             *gaps_api.BLUEPRINTS,
             *accounts_api.BLUEPRINTS,

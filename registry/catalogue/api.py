@@ -1,7 +1,7 @@
-"""The catalogue: providers, frameworks, competences, services, requirements and mitigations.
+"""The catalogue: providers, frameworks, competences, services and requirements.
 
 Reads for every role; writes through `registry.catalogue.services.catalogue` (the web's validation,
-audit events and optimistic locking), by editors, mitigations also by managers, hard deletes
+audit events and optimistic locking), by editors, hard deletes
 by administrators (the role table of DESIGN.md).
 
 Why more than 400 lines: the endpoints of six resources, each a few declarative lines that
@@ -42,8 +42,6 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
-from registry.mitigations import schemas as mitigations_schemas
-from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people import services as people_service
 
 READ, EDIT = Permission.READ, Permission.EDIT_REGISTRY
@@ -58,19 +56,7 @@ services = api_blueprint("api_services", "services", "Outsourced services.")
 requirements = api_blueprint(
     "api_requirements", "requirements", "What each service requires: competence, level, holders."
 )
-mitigations = api_blueprint(
-    "api_mitigations", "mitigations", "Mitigations: a manager's answer to a gap."
-)
-BLUEPRINTS = (providers, frameworks, competences, services, requirements, mitigations)
-
-
-def _owner_id(number: str | None, field: str = "owner") -> int | None:
-    if number is None:
-        return None
-    person = people_service.person_by_number(number)
-    if person is None:
-        raise ServiceError(_("No person has this employee number."), field)
-    return person.id
+BLUEPRINTS = (providers, frameworks, competences, services, requirements)
 
 
 def _with_owner(call, record_args, values: dict):
@@ -78,7 +64,7 @@ def _with_owner(call, record_args, values: dict):
 
     def run(*args):
         fields = dict(values)
-        fields["owner_id"] = _owner_id(fields.pop("owner", None))
+        fields["owner_id"] = people_service.person_id_by_number(fields.pop("owner", None))
         return call(*args, **fields)
 
     return write(run, *record_args)
@@ -471,85 +457,3 @@ def delete_requirement(requirement_id):
     record = get_or_404(Requirement, requirement_id, *_REQUIREMENT)
     write(catalogue.delete_requirement, actor(), record, required_version(record))
     return ""
-
-
-# --- mitigations --------------------------------------------------------------------------
-
-
-class MitigationArgs(PageArgs):
-    requirement_id = cs.Id()
-    service = cs.Text(80, metadata={"description": "Service code."})
-    status = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_STATUSES))
-    kind = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_KINDS))
-
-
-_MITIGATION = (
-    joinedload(Mitigation.requirement).joinedload(Requirement.service),
-    joinedload(Mitigation.requirement).joinedload(Requirement.competence),
-    joinedload(Mitigation.owner),
-)
-
-
-@mitigations.route("", methods=["GET"])
-@requires(READ)
-@mitigations.arguments(MitigationArgs, location="query")
-@mitigations.response(200, mitigations_schemas.MitigationOut(many=True), headers=LIST_HEADERS)
-@errors(mitigations, 422)
-def list_mitigations(args):
-    """List mitigations, oldest first."""
-    headers = {}
-    query = select(Mitigation).options(*_MITIGATION)
-    for name in ("requirement_id", "status", "kind"):
-        if args.get(name) is not None:
-            query = query.where(getattr(Mitigation, name) == args[name])
-    if args.get("service"):
-        query = query.where(
-            Mitigation.requirement_id.in_(
-                select(Requirement.id)
-                .join(Service, Requirement.service_id == Service.id)
-                .where(Service.code == args["service"])
-            )
-        )
-    query = query.order_by(Mitigation.id)
-    return paginate(query, args, headers), 200, headers
-
-
-@mitigations.route("", methods=["POST"])
-@requires(MITIGATE)
-@mitigations.arguments(mitigations_schemas.MitigationCreate)
-@mitigations.response(201, mitigations_schemas.MitigationOut, headers=CREATED_HEADERS)
-@errors(mitigations, 409, 422)
-def create_mitigation(values):
-    """Plan a mitigation for a requirement."""
-
-    def run():
-        fields = dict(values)
-        requirement = db.session.get(Requirement, fields.pop("requirement_id"))
-        if requirement is None:
-            raise ServiceError(_("This requirement does not exist."), "requirement_id")
-        fields["owner_id"] = _owner_id(fields.pop("owner", None))
-        return catalogue.create_mitigation(actor(), requirement, **fields)
-
-    record = write(run)
-    return created(record, "api_mitigations.get_mitigation", mitigation_id=record.id)
-
-
-@mitigations.route("/<int:mitigation_id>", methods=["GET"])
-@requires(READ)
-@mitigations.response(200, mitigations_schemas.MitigationOut, headers=ETAG_HEADER)
-@errors(mitigations, 404)
-def get_mitigation(mitigation_id):
-    """One mitigation."""
-    return found(get_or_404(Mitigation, mitigation_id, *_MITIGATION))
-
-
-@mitigations.route("/<int:mitigation_id>", methods=["PUT"])
-@requires(MITIGATE)
-@mitigations.arguments(mitigations_schemas.MitigationIn)
-@mitigations.response(200, mitigations_schemas.MitigationOut, headers=ETAG_HEADER)
-@errors(mitigations, 404, 409, 412, 422, 428)
-def update_mitigation(values, mitigation_id):
-    """Change a mitigation; status `done` or `cancelled` ends it (If-Match required)."""
-    record = get_or_404(Mitigation, mitigation_id, *_MITIGATION)
-    version = required_version(record)
-    return found(_with_owner(catalogue.update_mitigation, (actor(), record, version), values))

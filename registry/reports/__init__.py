@@ -1,2 +1,2 @@
-"""Reports: the dashboard, the gap list and matrices, what-if, the dossiers, the suppliers'
-coverage, the trend (daily snapshots) and My work."""
+"""Reports: the dashboard, the gap list and matrices, what-if, the dossiers, the trend (daily
+snapshots) and My work."""

@@ -1,1 +1,1 @@
-"""The catalogue's use cases on the session (flush, never commit)."""
+"""The catalogue's use cases on the session (flush, never commit) and the suppliers' coverage."""

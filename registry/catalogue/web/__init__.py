@@ -1,2 +1,2 @@
-"""The catalogue's pages: services with their requirements and providers, frameworks and
-competences."""
+"""The catalogue's pages: services with their requirements, providers and the suppliers'
+coverage, frameworks and competences."""

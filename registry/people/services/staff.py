@@ -34,6 +34,17 @@ def person_by_number(employee_number: str | None) -> Person | None:
     ).scalar_one_or_none()
 
 
+def person_id_by_number(employee_number: str | None, field: str = "owner") -> int | None:
+    """The id of the person with this employee number (None for no number); an unknown number
+    is refused on `field` (the API names people by employee number)."""
+    if employee_number is None:
+        return None
+    person = person_by_number(employee_number)
+    if person is None:
+        raise ServiceError(_l("No person has this employee number."), field)
+    return person.id
+
+
 def person_by_id(person_id: int | None) -> Person | None:
     """The person with this id, or None."""
     return db.session.get(Person, person_id) if person_id is not None else None

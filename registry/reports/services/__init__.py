@@ -1,1 +1,1 @@
-"""The reports' reads (dashboard, dossiers, suppliers, trend, My work) and the daily snapshot."""
+"""The reports' reads (dashboard, dossiers, trend, My work) and the daily snapshot."""

@@ -1,2 +1,1 @@
-"""The report pages: home, dashboard, gaps, matrices, what-if, dossiers, suppliers, trend and
-My work."""
+"""The report pages: home, dashboard, gaps, matrices, what-if, dossiers, trend and My work."""

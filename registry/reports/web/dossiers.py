@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app
 from registry.core import periods
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
+from registry.core.report_pages import ReportForm, page_number, read, render
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
@@ -16,8 +17,6 @@ from registry.mitigations import services as mitigations
 from registry.reports.services import reports
 from registry.reports.web import trend
 from registry.reports.web.forecast_chart import step_chart
-from registry.reports.web.forms import ReportForm
-from registry.reports.web.reports import page_number, read, render
 
 bp = Blueprint("dossiers", __name__)
 

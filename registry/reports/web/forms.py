@@ -2,76 +2,26 @@
 change nothing), so every view can be bookmarked and shared. A bad value gets a message next to
 its field and the page falls back to the default instead of failing."""
 
-from datetime import date
-
-from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from registry.core import peildatum, periods
 from registry.core.forms import InPeriod
+from registry.core.report_pages import ReportForm
 from registry.gaps.rules import gaps as rules
 from registry.people.fields import PersonField
 
 
 def _all(label=None) -> SelectChoice:
     return SelectChoice("", label or _l("All"))
-
-
-class ReportForm(FlaskForm):
-    """As-of date D and horizon H, shared by every report page and dossier."""
-
-    class Meta:
-        csrf = False
-
-    as_of = DateField(
-        _l("As of"),
-        validators=[Optional(), InPeriod()],
-        description=_l("The day to look at. Empty: today."),
-    )
-    horizon = IntegerField(
-        _l("Horizon in days"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=periods.MIN_HORIZON,
-                max=periods.MAX_HORIZON,
-                message=_l(periods.HORIZON_MESSAGE),
-            ),
-        ],
-        description=_l("How far ahead to look for departures. Empty: 90 days."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formdata", peildatum.formdata(request.args))  # the stored one
-        super().__init__(*args, **kwargs)
-
-    def period(self) -> tuple[date, int]:
-        """(D, H) from valid input, else the defaults (today, the configured horizon)."""
-        as_of = self.as_of.data if not self.as_of.errors else None
-        horizon = self.horizon.data if not self.horizon.errors else None
-        default = current_app.config.get("DEFAULT_HORIZON_DAYS", periods.DEFAULT_HORIZON)
-        return as_of or date.today(), default if horizon is None else horizon
-
-    def period_args(self) -> dict[str, str]:
-        """The query parameters that carry D and H to other report pages (only when set)."""
-        args = {}
-        if self.as_of.data and not self.as_of.errors:
-            args["as_of"] = self.as_of.data.isoformat()
-        if self.horizon.data is not None and not self.horizon.errors:
-            args["horizon"] = str(self.horizon.data)
-        return args
 
 
 class _Choices:

@@ -10,11 +10,11 @@ from flask_login import current_user
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
 from registry.core.permissions import Permission
+from registry.core.report_pages import percentage
 from registry.gaps import services as gaps
 from registry.mitigations import rules
 from registry.people.models.staff import Person
 from registry.reports.services import mywork
-from registry.reports.web.reports import percentage
 
 bp = Blueprint("mywork", __name__, url_prefix="/my-work")
 

@@ -6,21 +6,20 @@ Why more than 400 lines: the report pages share the reading of their filters and
 code; split per page, those helpers would be imported back and forth.
 """
 
-import math
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import format_date, format_percent
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.audit.services import provenance
-from registry.core import peildatum, periods
+from registry.core import peildatum
 from registry.core.decorators import permission_required
 from registry.core.extensions import db
-from registry.core.i18n import localize_text, localized_choice, per_page
+from registry.core.i18n import localize_text, localized_choice
 from registry.core.permissions import Permission
+from registry.core.report_pages import ListPage, ReportForm, page_number, read, render
 from registry.core.templating import choices, label
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as rules
@@ -30,7 +29,7 @@ from registry.gaps.services.head_cache import memo
 from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
 from registry.reports.services import reports
-from registry.reports.web.forms import GapFilterForm, MatrixForm, ReportForm, SkillsForm, WhatIfForm
+from registry.reports.web.forms import GapFilterForm, MatrixForm, SkillsForm, WhatIfForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -38,73 +37,6 @@ TOP_RISKS = 10
 # A dashboard summarises: every list shows its first rows and links to the whole list.
 DASHBOARD_ROWS = 10
 AFFECTED_SHOWN = 5
-
-
-# --- helpers shared with the dossiers --------------------------------------------------------
-
-
-def percentage(value: float | None) -> str:
-    """A coverage percentage in the user's locale; a dash when there is nothing to cover."""
-    if value is None:
-        return "—"
-    return format_percent(value / 100, format="#,##0%")
-
-
-def render(template: str, form: ReportForm, **context):
-    """Render a report page with D, H, D + H and the parameters that carry them in links."""
-    as_of, horizon = form.period()
-    return render_template(
-        template,
-        form=form,
-        as_of=as_of,
-        horizon=horizon,
-        horizon_end=periods.horizon_end(as_of, horizon),
-        period=form.period_args(),
-        format_date=per_page(format_date),
-        percentage=per_page(percentage),
-        **context,
-    )
-
-
-def read(form: ReportForm) -> ReportForm:
-    """Validate a filter form; errors are shown next to the fields, defaults apply."""
-    form.validate()
-    return form
-
-
-class ListPage:
-    """One page of an in-memory list, with the interface of flask_sqlalchemy's Pagination
-    (so the shared `pager` macro can render it)."""
-
-    def __init__(self, items: list, page: int, per_page: int):
-        self.total = len(items)
-        self.per_page = per_page
-        self.pages = max(1, math.ceil(self.total / per_page))
-        self.page = min(max(page, 1), self.pages)
-        start = (self.page - 1) * per_page
-        self.items = items[start : start + per_page]
-        self.first = start + 1 if self.items else 0
-        self.last = start + len(self.items)
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num = self.page - 1 if self.has_prev else None
-        self.next_num = self.page + 1 if self.has_next else None
-
-    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        last = 0
-        for n in range(1, self.pages + 1):
-            if (
-                n <= left_edge
-                or self.page - left_current <= n <= self.page + right_current
-                or n > self.pages - right_edge
-            ):
-                if last + 1 != n:
-                    yield None
-                yield n
-                last = n
-
-
-def page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 # --- dashboard -------------------------------------------------------------------------------

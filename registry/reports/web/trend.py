@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from registry.core.decorators import permission_required
 from registry.core.i18n import per_page
 from registry.core.permissions import Permission
+from registry.core.report_pages import ListPage, page_number, percentage
 from registry.reports import rules as domain
 from registry.reports.services import trend
-from registry.reports.web.reports import ListPage, page_number, percentage
 from registry.reports.web.trend_forms import TrendForm
 
 bp = Blueprint("trend", __name__, url_prefix="/reports/trend")

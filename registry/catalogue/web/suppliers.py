@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.audit.services import provenance
+from registry.catalogue.services import suppliers
 from registry.core.decorators import permission_required
 from registry.core.permissions import Permission
+from registry.core.report_pages import ReportForm, read, render
 from registry.core.templating import label
-from registry.reports.services import suppliers
-from registry.reports.web.forms import ReportForm
-from registry.reports.web.reports import read, render
 
 bp = Blueprint("suppliers", __name__, url_prefix="/reports/suppliers")
 
