@@ -2,13 +2,20 @@
 
 import marshmallow as ma
 
+from registry.core import limits
 from registry.core.schemas import LEVEL, LONG_TEXT, Date, Id, Key, Record, Strict, Text
+from registry.people import rules as people_rules
 
 # --- org units and people -------------------------------------------------------------------
 
 
 class OrgUnitIn(Strict):
-    name = Text(200, "Afdeling Informatievoorziening", required=True, allow_none=False)
+    name = Text(
+        people_rules.ORG_UNIT_NAME_MAX,
+        "Afdeling Informatievoorziening",
+        required=True,
+        allow_none=False,
+    )
     parent_id = Id(load_default=None)
 
 
@@ -19,11 +26,11 @@ class OrgUnitOut(Record):
 
 
 class PersonIn(Strict):
-    employee_number = Key(40, "P0001")
-    name = Text(200, "Anna de Vries", required=True, allow_none=False)
-    email = Text(254, "a.devries@voorbeeldstad.example", load_default=None)
+    employee_number = Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
+    name = Text(people_rules.PERSON_NAME_MAX, "Anna de Vries", required=True, allow_none=False)
+    email = Text(people_rules.EMAIL_MAX, "a.devries@voorbeeldstad.example", load_default=None)
     org_unit_id = Id(load_default=None)
-    job_title = Text(200, "Contractmanager", load_default=None)
+    job_title = Text(people_rules.JOB_TITLE_MAX, "Contractmanager", load_default=None)
     start_date = Date("2019-04-01", load_default=None)
 
 
@@ -61,7 +68,7 @@ class AssignmentIn(Strict):
 
 
 class AssignmentCreate(AssignmentIn):
-    employee_number = Key(40, "P0001")
+    employee_number = Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
     service = Key(80, "zaaksysteem-dimpact")
 
 
@@ -86,12 +93,12 @@ class HoldingIn(Strict):
     level = ma.fields.Integer(required=True, validate=LEVEL, metadata={"example": 3})
     assessed_on = Date("2025-06-01", load_default=None)
     expires_on = Date(load_default=None)
-    assessed_by = Text(200, "M. Jansen", load_default=None)
+    assessed_by = Text(people_rules.ASSESSED_BY_MAX, "M. Jansen", load_default=None)
     evidence = Text(LONG_TEXT, load_default=None)
 
 
 class HoldingCreate(HoldingIn):
-    employee_number = Key(40, "P0001")
+    employee_number = Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
     competence = Key(40, "CM-01")
 
 

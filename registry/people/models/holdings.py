@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
 from registry.core.models import Base, Versioned
+from registry.people import rules as people_rules
 from registry.people.models.staff import Person
 
 
@@ -31,7 +32,7 @@ class Holding(Versioned, Base):
     # Indexed for the dashboard's stale and expiring assessments.
     assessed_on: Mapped[date | None] = mapped_column(index=True)
     expires_on: Mapped[date | None] = mapped_column(index=True)
-    assessed_by: Mapped[str | None] = mapped_column(String(200))
+    assessed_by: Mapped[str | None] = mapped_column(String(people_rules.ASSESSED_BY_MAX))
     evidence: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship()

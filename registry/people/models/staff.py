@@ -5,7 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.core import limits
 from registry.core.models import Base, Versioned
+from registry.people import rules as people_rules
 
 
 class OrgUnit(Versioned, Base):
@@ -14,7 +16,7 @@ class OrgUnit(Versioned, Base):
     __tablename__ = "org_units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(people_rules.ORG_UNIT_NAME_MAX))
     path: Mapped[str] = mapped_column(String(1000), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
 
@@ -37,11 +39,13 @@ class Person(Versioned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    employee_number: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
+    employee_number: Mapped[str] = mapped_column(
+        String(limits.EMPLOYEE_NUMBER_MAX_LENGTH), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(people_rules.PERSON_NAME_MAX))
+    email: Mapped[str | None] = mapped_column(String(people_rules.EMAIL_MAX))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
-    job_title: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(people_rules.JOB_TITLE_MAX))
     start_date: Mapped[date | None]
     leave_date: Mapped[date | None] = mapped_column(index=True)
     anonymised_at: Mapped[datetime | None]

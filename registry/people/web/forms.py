@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from registry.core import limits
 from registry.core.forms import (
     EMAIL_PATTERN,
     LONG_TEXT,
@@ -20,6 +21,7 @@ from registry.core.forms import (
     employee_number_check,
     optional_int,
 )
+from registry.people import rules as people_rules
 from registry.people.fields import PersonField
 
 # Suggestions for the free-text role of an assignment (a <datalist>, not a fixed list).
@@ -51,20 +53,28 @@ class PersonForm(EditForm):
 
     employee_number = StringField(
         _l("Employee number"),
-        validators=[DataRequired(), Length(max=40), employee_number_check],
+        validators=[
+            DataRequired(),
+            Length(max=limits.EMPLOYEE_NUMBER_MAX_LENGTH),
+            employee_number_check,
+        ],
         description=_l("The number from the HR system; unique."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=people_rules.PERSON_NAME_MAX)]
+    )
     email = StringField(
         _l("E-mail address"),
         validators=[
             Optional(),
-            Length(max=254),
+            Length(max=people_rules.EMAIL_MAX),
             Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like name@example.nl.")),
         ],
     )
     org_unit_id = SelectField(_l("Org unit"), coerce=optional_int, choices=[])
-    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    job_title = StringField(
+        _l("Job title"), validators=[Optional(), Length(max=people_rules.JOB_TITLE_MAX)]
+    )
     start_date = DateField(
         _l("Start date"), validators=[Optional()], description=_l("First day of employment.")
     )
@@ -86,7 +96,7 @@ class DepartureForm(EditForm):
 class OrgUnitForm(EditForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=people_rules.ORG_UNIT_NAME_MAX)],
         description=_l("For example: Afdeling Informatievoorziening."),
     )
     parent_id = SelectField(
@@ -157,7 +167,9 @@ class HoldingForm(EditForm):
         validators=[DataRequired(message=_l("Choose a level from 1 to 5."))],
     )
     assessed_on = DateField(_l("Assessed on"), validators=[Optional()], default=date.today)
-    assessed_by = StringField(_l("Assessed by"), validators=[Optional(), Length(max=200)])
+    assessed_by = StringField(
+        _l("Assessed by"), validators=[Optional(), Length(max=people_rules.ASSESSED_BY_MAX)]
+    )
     expires_on = DateField(
         _l("Valid until"),
         validators=[

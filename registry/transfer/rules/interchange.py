@@ -31,6 +31,7 @@ from datetime import date
 
 from registry.catalogue.rules import NAME_MAX
 from registry.core import limits
+from registry.people import rules as people_rules
 
 
 def N_(message: str) -> str:
@@ -121,11 +122,11 @@ PEOPLE = FileSpec(
     "people.csv",
     "person",
     (
-        Column("employee_number", max_length=40),
-        Column("name", max_length=200, required=True),
-        Column("email", max_length=254),
+        Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH),
+        Column("name", max_length=people_rules.PERSON_NAME_MAX, required=True),
+        Column("email", max_length=people_rules.EMAIL_MAX),
         Column("org_unit", PATH, max_length=1000, reference="org_unit"),
-        Column("job_title", max_length=200),
+        Column("job_title", max_length=people_rules.JOB_TITLE_MAX),
         Column("start_date", DATE),
         Column("leave_date", DATE),
     ),
@@ -168,7 +169,7 @@ ASSIGNMENTS = FileSpec(
     "assignments.csv",
     "assignment",
     (
-        Column("employee_number", max_length=40, reference="person"),
+        Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH, reference="person"),
         Column("service", max_length=80, reference="service"),
         Column("role", max_length=120),
         Column("start_on", DATE),
@@ -182,12 +183,12 @@ HOLDINGS = FileSpec(
     "holdings.csv",
     "holding",
     (
-        Column("employee_number", max_length=40, reference="person"),
+        Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH, reference="person"),
         Column("competence", max_length=40, reference="competence"),
         Column("level", LEVEL, required=True),
         Column("assessed_on", DATE),
         Column("expires_on", DATE),
-        Column("assessed_by", max_length=200),
+        Column("assessed_by", max_length=people_rules.ASSESSED_BY_MAX),
         Column("evidence", max_length=LONG_TEXT),
     ),
     key=("employee_number", "competence"),
@@ -370,7 +371,7 @@ def parse_cell(column: Column, text: str) -> tuple[Value, str | None]:
         parts = normalise_path(text)
         if not all(parts):
             return None, BAD_PATH
-        if any(len(part) > 200 for part in parts):
+        if any(len(part) > people_rules.ORG_UNIT_NAME_MAX for part in parts):
             return None, TOO_LONG
         return PATH_SEPARATOR.join(parts), None
     return text, None
