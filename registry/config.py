@@ -73,9 +73,17 @@ class Defaults:
     # that brokers to Entra ID or ADFS), separated by spaces, e.g. "https://login.example.nl".
     OIDC_FORM_ACTION_ORIGINS = ""
     RATELIMIT_HEADERS_ENABLED = False
-    # Gap analysis defaults (DESIGN.md).
+    # Gap analysis defaults (docs/DESIGN.md). The forecast's window: None is the rule's 365 days.
     DEFAULT_HORIZON_DAYS = 90
-    STALE_ASSESSMENT_DAYS = 730
+    FORECAST_DAYS: int | None = None
+    # The figures of the gap analysis and forecast kept on the audit head between requests;
+    # None: on, except under TESTING (tests write data without audit events).
+    GAP_CACHE: bool | None = None
+    # Planner statistics brought up to date when a process starts; None: on, except in tests.
+    STATISTICS_ON_START: bool | None = None
+    # The import audits changed records one by one and created ones in its summary event;
+    # true: an event for every created record too.
+    IMPORT_AUDIT_EACH_RECORD = False
     # Served over HTTPS behind a proxy: set REGISTRY_HTTPS=true for Secure cookies and HSTS.
     HTTPS = False
     PAGE_SIZE = 50
@@ -83,6 +91,10 @@ class Defaults:
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
     TRANSFER_UPLOAD_FOLDER: str | None = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
+    # Uploads of at least this many bytes are applied in the background; an upload may hold at
+    # most TRANSFER_UNPACKED_LIMIT bytes once unpacked (None: MAX_CONTENT_LENGTH).
+    TRANSFER_BACKGROUND_BYTES = 2 * 1024 * 1024
+    TRANSFER_UNPACKED_LIMIT: int | None = None
     # Web export: written in the background (None: instance/exports/transfer), kept this long
     # for the user who asked; the request waits this many seconds before it shows a status page.
     TRANSFER_EXPORT_FOLDER: str | None = None
@@ -117,6 +129,10 @@ class Defaults:
     SMTP_STARTTLS = False
     SMTP_FROM: str | None = None
     DIGEST_BASE_URL: str | None = None
+    # `registry audit anchor --mail` sends the audit head to this address (the auditors').
+    AUDIT_ANCHOR_TO: str | None = None
+    # Requests per API token (flask-limiter syntax).
+    API_RATE_LIMIT = "600 per minute"
 
 
 def _sqlite_url(instance_path: str) -> str:
@@ -147,12 +163,26 @@ def string_settings() -> frozenset[str]:
 
 def _from_environment(config) -> None:
     """`REGISTRY_*` variables: JSON for numbers, booleans, lists and maps, but a setting that
-    is text keeps the text as given (a client id `12345` stays the string "12345")."""
+    is text keeps the text as given (a client id `12345` stays the string "12345"), and a
+    duration (a `timedelta` setting) is a number of seconds."""
     config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
     for name in string_settings():
         raw = os.environ.get(ENV_PREFIX + name)
         if raw is not None:
             config[name] = raw
+    for name in dir(Defaults):
+        raw = os.environ.get(ENV_PREFIX + name)
+        if raw is not None and isinstance(getattr(Defaults, name), timedelta):
+            try:
+                config[name] = timedelta(seconds=float(raw))
+            except ValueError:
+                raise InvalidSetting(
+                    f"{ENV_PREFIX}{name} must be a number of seconds, not {raw!r}"
+                ) from None
+
+
+class InvalidSetting(ValueError):
+    """A setting from the environment that cannot be what the setting is."""
 
 
 def load_config(app, overrides=None) -> None:
