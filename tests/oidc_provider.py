@@ -6,9 +6,13 @@ key published at the JWKS endpoint, user info, and an end-session endpoint.
 (`oidc-provider-mock` 0.3.4, the last release for Python 3.11, does not check PKCE; 0.4
 needs Python 3.12. This provider refuses a token request without the right code verifier.)
 
-The test chooses who "logs in" at the provider: `provider.login_as = {...claims...}`.
+The test chooses who "logs in" at the provider: `provider.login_as = {...claims...}`. It can
+also make the provider misbehave: `id_token_changes` (claims replaced in the signed ID token: a
+wrong nonce, issuer, audience or time), `id_token_omits` (claims sent in the user info only, as
+OpenID Connect Core 5.4 allows) and `userinfo_fails`.
 """
 
+import json
 import secrets
 import threading
 import time
@@ -20,6 +24,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Flask, jsonify, redirect, request
+from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
@@ -99,6 +104,9 @@ class Provider:
         self.login_as: dict = {}
         self.token_requests: list[dict] = []
         self.logouts: list[dict] = []
+        self.id_token_changes: dict = {}
+        self.id_token_omits: set[str] = set()
+        self.userinfo_fails = False
         self.url = ""
         self.app = self._build()
 
@@ -192,7 +200,12 @@ class Provider:
         @app.post("/token")
         def token():
             provider.token_requests.append(request.form.to_dict())
-            return server.create_token_response()
+            response = server.create_token_response()
+            body = json.loads(response.get_data())
+            if "id_token" in body and (provider.id_token_changes or provider.id_token_omits):
+                body["id_token"] = provider.reissued(body["id_token"])
+                response.set_data(json.dumps(body))
+            return response
 
         @app.get("/jwks")
         def jwks():
@@ -200,6 +213,8 @@ class Provider:
 
         @app.get("/userinfo")
         def userinfo():
+            if provider.userinfo_fails:
+                return "unavailable", 503
             return jsonify(provider.login_as)
 
         @app.get("/logout")
@@ -209,6 +224,13 @@ class Provider:
             return redirect(target) if target else "logged out"
 
         return app
+
+    def reissued(self, id_token: str) -> str:
+        """The ID token signed again (with the provider's own key) after the test's changes."""
+        claims = dict(jwt.decode(id_token, self.key).claims)
+        claims = {k: v for k, v in claims.items() if k not in self.id_token_omits}
+        claims |= self.id_token_changes
+        return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
 
     def serve(self):
         """Start serving on a free loopback port; returns the stop function."""

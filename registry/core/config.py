@@ -5,6 +5,7 @@ Nothing here is read at import time; `load_config` is called by the factory.
 
 import os
 import secrets
+import typing
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,8 @@ class Defaults:
     """Settings every installation starts from."""
 
     ENV = "development"
+    # Set it in production (REGISTRY_SECRET_KEY); otherwise one is generated in instance/.
+    SECRET_KEY: str | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -58,20 +61,43 @@ class Defaults:
     # An existing account is linked by e-mail only when the provider vouches for the address
     # (email_verified); Entra ID sends no such claim: set false there (one tenant only).
     OIDC_REQUIRE_VERIFIED_EMAIL = True
+    # How far the provider's clock may differ from ours when the ID token's times (issued at,
+    # expiry) are checked, in seconds.
+    OIDC_CLOCK_TOLERANCE = 120
+    # A file of CA certificates (PEM) that signs the provider's HTTPS certificate, for a
+    # provider behind a private CA; empty: the system's trusted CAs.
+    OIDC_CA_BUNDLE = ""
+    # The browser posts the log-in and log-out forms on to the provider: its authorisation and
+    # end-session origins (from the discovery document) are allowed in the pages' CSP
+    # form-action. Further origins the provider sends the browser on to at once (a Keycloak
+    # that brokers to Entra ID or ADFS), separated by spaces, e.g. "https://login.example.nl".
+    OIDC_FORM_ACTION_ORIGINS = ""
     RATELIMIT_HEADERS_ENABLED = False
-    # Gap analysis defaults (DESIGN.md).
+    # Gap analysis defaults (docs/DESIGN.md). The forecast's window: None is the rule's 365 days.
     DEFAULT_HORIZON_DAYS = 90
-    STALE_ASSESSMENT_DAYS = 730
+    FORECAST_DAYS: int | None = None
+    # The figures of the gap analysis and forecast kept on the audit head between requests;
+    # None: on, except under TESTING (tests write data without audit events).
+    GAP_CACHE: bool | None = None
+    # Planner statistics brought up to date when a process starts; None: on, except in tests.
+    STATISTICS_ON_START: bool | None = None
+    # The import audits changed records one by one and created ones in its summary event;
+    # true: an event for every created record too.
+    IMPORT_AUDIT_EACH_RECORD = False
     # Served over HTTPS behind a proxy: set REGISTRY_HTTPS=true for Secure cookies and HSTS.
     HTTPS = False
     PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads (interchange files, zip)
     # Web import: uploaded files wait this long for "apply" (None: instance/uploads/transfer).
-    TRANSFER_UPLOAD_FOLDER = None
+    TRANSFER_UPLOAD_FOLDER: str | None = None
     TRANSFER_UPLOAD_LIFETIME = timedelta(minutes=30)
+    # Uploads of at least this many bytes are applied in the background; an upload may hold at
+    # most TRANSFER_UNPACKED_LIMIT bytes once unpacked (None: MAX_CONTENT_LENGTH).
+    TRANSFER_BACKGROUND_BYTES = 2 * 1024 * 1024
+    TRANSFER_UNPACKED_LIMIT: int | None = None
     # Web export: written in the background (None: instance/exports/transfer), kept this long
     # for the user who asked; the request waits this many seconds before it shows a status page.
-    TRANSFER_EXPORT_FOLDER = None
+    TRANSFER_EXPORT_FOLDER: str | None = None
     TRANSFER_EXPORT_LIFETIME = timedelta(hours=1)
     TRANSFER_EXPORT_WAIT = 5
     # Logs on standard error: "json" lines, "text", or "auto" (text on a terminal, else JSON),
@@ -96,13 +122,17 @@ class Defaults:
     # E-mail digests (`registry notify`): REGISTRY_SMTP_HOST, _PORT, _USER, _PASSWORD,
     # _STARTTLS (true/false) and _FROM; links in the mails start with DIGEST_BASE_URL
     # (e.g. https://kennisborg.example.nl; unset: the mails carry no links).
-    SMTP_HOST = None
+    SMTP_HOST: str | None = None
     SMTP_PORT = 25
-    SMTP_USER = None
-    SMTP_PASSWORD = None
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = False
-    SMTP_FROM = None
-    DIGEST_BASE_URL = None
+    SMTP_FROM: str | None = None
+    DIGEST_BASE_URL: str | None = None
+    # `registry audit anchor --mail` sends the audit head to this address (the auditors').
+    AUDIT_ANCHOR_TO: str | None = None
+    # Requests per API token (flask-limiter syntax).
+    API_RATE_LIMIT = "600 per minute"
 
 
 def _sqlite_url(instance_path: str) -> str:
@@ -120,11 +150,46 @@ def _secret_key_from_instance(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+ENV_PREFIX = "REGISTRY_"
+
+
+def string_settings() -> frozenset[str]:
+    """The settings that are text: a string default, or declared `str | None`."""
+    hints = typing.get_type_hints(Defaults)
+    names = {name for name in dir(Defaults) if isinstance(getattr(Defaults, name), str)}
+    names |= {name for name, hint in hints.items() if str in typing.get_args(hint)}
+    return frozenset(names)
+
+
+def _from_environment(config) -> None:
+    """`REGISTRY_*` variables: JSON for numbers, booleans, lists and maps, but a setting that
+    is text keeps the text as given (a client id `12345` stays the string "12345"), and a
+    duration (a `timedelta` setting) is a number of seconds."""
+    config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
+    for name in string_settings():
+        raw = os.environ.get(ENV_PREFIX + name)
+        if raw is not None:
+            config[name] = raw
+    for name in dir(Defaults):
+        raw = os.environ.get(ENV_PREFIX + name)
+        if raw is not None and isinstance(getattr(Defaults, name), timedelta):
+            try:
+                config[name] = timedelta(seconds=float(raw))
+            except ValueError:
+                raise InvalidSetting(
+                    f"{ENV_PREFIX}{name} must be a number of seconds, not {raw!r}"
+                ) from None
+
+
+class InvalidSetting(ValueError):
+    """A setting from the environment that cannot be what the setting is."""
+
+
 def load_config(app, overrides=None) -> None:
     """Fill `app.config` from every layer, in order, then derive what depends on them."""
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("REGISTRY")
+    _from_environment(app.config)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if overrides:

@@ -105,7 +105,8 @@ def ensure() -> bool:
 def init_app(app) -> None:
     """Check once per process, before its first request, that statistics exist (setting
     STATISTICS_ON_START; off by default under TESTING, where tests count queries)."""
-    if not app.config.get("STATISTICS_ON_START", not app.testing):
+    setting = app.config["STATISTICS_ON_START"]
+    if not (not app.testing if setting is None else setting):
         return
     state = {"checked": False}
 

@@ -2,11 +2,13 @@
 the whole authorisation-code flow with PKCE, accounts by role claim, refusals, logout."""
 
 import json
+import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from joserfc import jwt
 from sqlalchemy import select
 
 from registry.accounts.models.users import User
@@ -224,6 +226,9 @@ def test_logout_ends_the_session_and_goes_to_the_providers_logout(sso_app, provi
     query = parse_qs(urlsplit(location).query)
     assert query["client_id"] == [CLIENT_ID]
     assert query["post_logout_redirect_uri"] == ["http://localhost/login"]
+    # The provider knows which session to end by the ID token it issued (OIDC RP logout).
+    [id_token] = query["id_token_hint"]
+    assert jwt.decode(id_token, provider.key).claims["sub"] == "u-1"
     assert client.get("/").status_code == 302
 
 
@@ -260,3 +265,117 @@ def test_without_configuration_the_sso_routes_do_not_exist(client):
     assert client.post("/login/sso/").status_code == 404
     assert client.get("/login/sso/callback").status_code == 404
     assert "Keycloak" not in client.get("/login").get_data(as_text=True)
+
+
+# --- what the provider may get wrong: every refusal is the refusal page and an audit event ---
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"nonce": "not-the-nonce-we-sent"},
+        {"iss": "https://another-provider.example"},
+        {"aud": ["another-client"]},
+        {"exp": int(time.time()) - 600},
+        {"iat": int(time.time()) + 600, "exp": int(time.time()) + 900},
+    ],
+    ids=["nonce", "issuer", "audience", "expired", "issued-in-the-future"],
+)
+def test_an_id_token_that_fails_its_checks_is_refused_and_audited(sso_app, provider, changes):
+    client = sso_app().test_client()
+    provider.id_token_changes = changes
+    response = sso_login(client, provider, claims())
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Inloggen geweigerd" in page and "niet worden vertrouwd" in page
+    [refused] = events("login_refused")
+    assert refused.after["reason"] == "token_invalid" and refused.result == "refused"
+    assert stored_user("anna@gemeente.example") is None
+    assert client.get("/").status_code == 302
+
+
+def test_the_clock_tolerance_is_a_setting(sso_app, provider):
+    """A provider whose clock runs 100 s ahead: within the default 120 s, beyond a 30 s one."""
+    ahead = {"iat": int(time.time()) + 100, "exp": int(time.time()) + 400}
+    provider.id_token_changes = ahead
+    assert sso_login(sso_app().test_client(), provider, claims()).status_code == 302
+    strict = sso_app(OIDC_CLOCK_TOLERANCE=30).test_client()
+    assert sso_login(strict, provider, claims()).status_code == 403
+
+
+def test_a_denial_at_the_provider_is_the_refusal_page(sso_app, provider):
+    client = sso_app().test_client()
+    provider.login_as = claims()
+    start = client.post("/login/sso/", data={})
+    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+    response = client.get(f"/login/sso/callback?error=access_denied&state={state}")
+    assert response.status_code == 403
+    [refused] = events("login_refused")
+    assert refused.after["reason"] == "provider_error"
+    assert "access_denied" in refused.after["detail"]
+
+
+def test_email_and_name_sent_only_in_the_user_info_are_used(sso_app, provider):
+    client = sso_app().test_client()
+    provider.id_token_omits = {"email", "email_verified", "name"}
+    assert sso_login(client, provider, claims()).status_code == 302
+    user = stored_user("anna@gemeente.example")
+    assert user.name == "Anna de Vries" and user.role == "editor"
+
+
+def test_the_id_token_wins_over_the_user_info(sso_app, provider):
+    """The user info completes the signed ID token; it does not overrule it."""
+    client = sso_app().test_client()
+    provider.id_token_changes = {"groups": ["kb-auditors"]}
+    assert sso_login(client, provider, claims(groups=["kb-admins"])).status_code == 302
+    assert stored_user("anna@gemeente.example").role == "auditor"
+
+
+def test_a_failing_user_info_is_logged_and_explained(sso_app, provider, caplog):
+    client = sso_app().test_client()
+    provider.id_token_omits = {"email", "email_verified", "name"}
+    provider.userinfo_fails = True
+    response = sso_login(client, provider, claims())
+    assert response.status_code == 403
+    assert "niet worden gelezen" in response.get_data(as_text=True)
+    [refused] = events("login_refused")
+    assert refused.after["reason"] == "userinfo_failed"
+    assert any("user info could not be read" in r.getMessage() for r in caplog.records)
+
+
+def test_a_failing_user_info_does_not_stop_a_complete_id_token(sso_app, provider):
+    client = sso_app().test_client()
+    provider.userinfo_fails = True
+    assert sso_login(client, provider, claims()).status_code == 302
+
+
+def test_a_client_id_of_digits_from_the_environment_stays_text(
+    app, provider, monkeypatch, make_app
+):
+    monkeypatch.setenv("REGISTRY_OIDC_CLIENT_ID", "12345")
+    monkeypatch.setenv("REGISTRY_OIDC_CLIENT_SECRET", "987654")
+    provider.client.client_id, provider.client.client_secret = "12345", "987654"
+    app = make_app(
+        OIDC_DISCOVERY_URL=provider.url + "/.well-known/openid-configuration",
+        OIDC_ROLE_MAP=ROLE_MAP,
+    )
+    assert app.config["OIDC_CLIENT_ID"] == "12345"
+    assert sso_login(app.test_client(), provider, claims()).status_code == 302
+
+
+def test_pages_with_a_form_that_leads_to_the_provider_allow_it_in_form_action(sso_app, provider):
+    """CSP form-action also governs the redirect after a form's POST: the login page (its
+    button) and the pages of a single sign-on session (their logout) allow the provider."""
+    app = sso_app(OIDC_FORM_ACTION_ORIGINS="https://adfs.gemeente.example")
+    client = app.test_client()
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.url} https://adfs.gemeente.example" in policy
+    sso_login(client, provider, claims())
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.url}" in policy
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+
+
+def test_without_single_sign_on_forms_go_to_our_own_origin_only(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert policy.endswith("form-action 'self'")

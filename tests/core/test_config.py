@@ -30,3 +30,33 @@ def test_development_generates_a_secret_key_once(tmp_path, monkeypatch):
     second = config._secret_key_from_instance(str(tmp_path))
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_that_are_text_stay_text_whatever_they_look_like(monkeypatch):
+    """JSON for numbers and truth values, but a client id, a secret or a password of digits
+    is the text the administrator typed (a number would fail every login with a 500)."""
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "12345678901234567890123456789012")
+    monkeypatch.setenv("REGISTRY_OIDC_CLIENT_ID", "12345")
+    monkeypatch.setenv("REGISTRY_SMTP_PASSWORD", "007")
+    monkeypatch.setenv("REGISTRY_OIDC_SCOPES", "true")
+    monkeypatch.setenv("REGISTRY_OIDC_CLOCK_TOLERANCE", "30")
+    monkeypatch.setenv("REGISTRY_OIDC_REQUIRE_VERIFIED_EMAIL", "false")
+    config = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
+    assert config["SECRET_KEY"] == "12345678901234567890123456789012"
+    assert config["OIDC_CLIENT_ID"] == "12345" and config["SMTP_PASSWORD"] == "007"
+    assert config["OIDC_SCOPES"] == "true"
+    assert config["OIDC_CLOCK_TOLERANCE"] == 30
+    assert config["OIDC_REQUIRE_VERIFIED_EMAIL"] is False
+
+
+def test_durations_from_the_environment_are_seconds(monkeypatch):
+    from datetime import timedelta
+
+    from registry.core.config import InvalidSetting
+
+    monkeypatch.setenv("REGISTRY_SESSION_IDLE_TIMEOUT", "900")
+    config = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
+    assert config["SESSION_IDLE_TIMEOUT"] == timedelta(minutes=15)
+    monkeypatch.setenv("REGISTRY_SESSION_IDLE_TIMEOUT", "15 minutes")
+    with pytest.raises(InvalidSetting, match="REGISTRY_SESSION_IDLE_TIMEOUT must be a number"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

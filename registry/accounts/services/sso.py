@@ -43,6 +43,17 @@ REASONS = {
         "The log-in at the identity provider did not succeed or could not be checked. "
         "Try again; if it keeps failing, tell the administrator."
     ),
+    "token_invalid": _l(
+        "The identity provider's confirmation of your log-in could not be trusted: it was not "
+        "meant for this log-in, not for Kennisborg, or not valid at this time. Try again; if it "
+        "keeps failing, tell the administrator (the clocks of the provider and of Kennisborg "
+        "may differ)."
+    ),
+    "userinfo_failed": _l(
+        "The identity provider did not send your e-mail address or groups with the log-in, and "
+        "the rest of your details could not be read from it. Try again; if it keeps failing, "
+        "tell the administrator."
+    ),
 }
 
 
@@ -68,6 +79,17 @@ class Identity:
     email_verified: bool
     name: str
     claims: dict
+
+
+def merged_claims(id_token: dict, userinfo: dict) -> dict | None:
+    """The claims of a log-in: the ID token's, completed by the user info (OpenID Connect Core
+    5.4: a provider may send the claims of the scopes `email` and `profile` only there).
+
+    The ID token is signed, so its values win. User info about another subject is not the same
+    person (Core 5.3.2): None, and the caller uses the ID token alone."""
+    if userinfo.get("sub") != id_token.get("sub"):
+        return None
+    return {**userinfo, **id_token}
 
 
 def claim_values(claims: dict, path: str) -> list[str]:

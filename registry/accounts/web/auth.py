@@ -163,13 +163,14 @@ def logout():
     audit.record(audit.Actor.of(user, request.remote_addr), "logout", "user", user.id)
     db.session.commit()
     single_sign_on = session.get("_amr") == "oidc"
+    id_token = session.get("_sso_id_token")
     logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
     flash(_("You have been logged out."), "info")
-    provider_logout = sso.end_session_url() if single_sign_on else None
+    provider_logout = sso.end_session_url(id_token) if single_sign_on else None
     return redirect(provider_logout or url_for("auth.login"))
 
 

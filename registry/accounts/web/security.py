@@ -2,6 +2,7 @@
 every response carries."""
 
 import time
+from collections.abc import Iterable
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -25,10 +26,18 @@ PUBLIC_ENDPOINTS = {
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
+
+def content_security_policy(form_action: Iterable[str] = ()) -> str:
+    """The pages' policy: everything from our own origin only; forms may also be posted on to
+    the origins in `form_action` (the single sign-on provider, see web/sso.py)."""
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        + " ".join(("form-action 'self'", *form_action))
+    )
+
+
+CSP = content_security_policy()
 
 
 @login_manager.user_loader
@@ -77,7 +86,7 @@ def init_app(app) -> None:
     def _before():
         sqlite_immediate.set(request.method not in SAFE_METHODS)
         if request.endpoint in PUBLIC_ENDPOINTS or _api_request():
-            return None  # the API authenticates by bearer token (registry.api.auth)
+            return None  # the API authenticates by bearer token (registry.accounts.bearer)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         now = int(time.time())

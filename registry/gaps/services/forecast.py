@@ -299,9 +299,8 @@ def resolve_days(days: int | None) -> int:
     """The window in days: given, else FORECAST_DAYS from the config, else 365."""
     if days is not None:
         return days
-    if has_app_context():
-        return current_app.config.get("FORECAST_DAYS", model.DEFAULT_DAYS)
-    return model.DEFAULT_DAYS
+    configured = current_app.config["FORECAST_DAYS"] if has_app_context() else None
+    return model.DEFAULT_DAYS if configured is None else configured
 
 
 def forecast(
