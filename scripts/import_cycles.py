@@ -20,13 +20,7 @@ import grimp
 PACKAGE = "registry"
 
 # importer -> imported: loops left in place on purpose (see the reason).
-KNOWN: dict[tuple[str, str], str] = {
-    # The login modules are being changed on another branch (single sign-on): their content
-    # is left alone until that work is merged, and with it these three function-level imports.
-    ("registry.accounts.web.sso", "registry.accounts.web.auth"): "single sign-on branch",
-    ("registry.accounts.web.twofactor", "registry.accounts.web.auth"): "single sign-on branch",
-    ("registry.accounts.web.auth", "registry.accounts.web.security"): "single sign-on branch",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def strongly_connected(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:

@@ -1,7 +1,5 @@
 """Logging in and out, the language switch and changing one's own password."""
 
-import time
-
 from flask import (
     Blueprint,
     abort,
@@ -16,11 +14,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.accounts.models.users import User
 from registry.accounts.services import users
 from registry.accounts.web import sso, throttle
 from registry.accounts.web import twofactor as twofactor_views
 from registry.accounts.web.auth_forms import LanguageForm, LoginForm, PasswordForm
+from registry.accounts.web.sessions import (
+    begin_second_factor,
+    finish_login,
+    throttled,
+)
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
@@ -32,8 +34,6 @@ bp.register_blueprint(sso.bp)
 # Nothing on these pages needs more than a few kilobytes of form; a larger body is refused
 # before anything (the CSRF check included) reads it.
 FORM_MEMORY_LIMIT = 16 * 1024
-# A password accepted, the second factor still to come: this long at most.
-PENDING_LOGIN_SECONDS = 300
 
 
 def init_app(app) -> None:
@@ -51,67 +51,6 @@ def _bound_form_size(endpoint, values):
 
 def local_login_enabled() -> bool:
     return bool(current_app.config["LOCAL_LOGIN"])
-
-
-def finish_login(user: User, next_url: str | None, method: str, audited_as: str | None = None):
-    """Start the user's session once every factor is checked, audit it, and go on."""
-    users.record_login(
-        audit.Actor.of(user, request.remote_addr),
-        user,
-        user.email,
-        ok=True,
-        method=audited_as or method,
-    )
-    db.session.commit()
-    start_session_for(user, method)
-    return redirect(safe_next(next_url, url_for("main.home")))
-
-
-def start_session_for(user: User, method: str) -> None:
-    """A fresh session for `user`, remembering how it was authenticated."""
-    from registry.accounts.web.security import start_session
-
-    start_session(user)
-    session["_amr"] = method
-    login_user(user)
-
-
-def begin_second_factor(user: User, next_url: str | None) -> None:
-    """Remember a user whose password was right, until the code is given (not logged in)."""
-    from registry.accounts.web.security import start_session
-
-    start_session(user)
-    session["_pending"] = {
-        "uid": user.id,
-        "v": user.session_version,
-        "at": int(time.time()),
-        "next": next_url or "",
-    }
-
-
-def pending_user() -> tuple[User | None, str]:
-    """The user waiting for their second factor in this session (and where they go next)."""
-    pending = session.get("_pending")
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_LOGIN_SECONDS:
-        return None, ""
-    user = db.session.get(User, pending.get("uid"))
-    if user is None or not user.active or user.session_version != pending.get("v"):
-        return None, ""
-    return user, pending.get("next", "")
-
-
-def throttled(kind: throttle.Throttle, account: str, refusal, email: str, user=None) -> None:
-    """Audit a throttled attempt (once a minute per reason and key)."""
-    if kind.should_audit(account, refusal):
-        audit.record(
-            audit.Actor(None, None, None, request.remote_addr),
-            "login_throttled",
-            "user",
-            user.id if user is not None else None,
-            after={"email": email, "reason": refusal.reason, "step": kind.scope},
-            result="refused",
-        )
-        db.session.commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])

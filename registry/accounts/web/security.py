@@ -52,18 +52,6 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    """A fresh session at login, with the clocks for the idle and absolute timeouts."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    session.permanent = True
-    now = int(time.time())
-    session["_iat"] = now
-    session["_seen"] = now
-
-
 def _expired(now: int) -> bool:
     idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
     absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()

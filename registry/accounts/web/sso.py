@@ -35,6 +35,7 @@ from requests import RequestException
 
 from registry.accounts.services import sso as accounts
 from registry.accounts.web import security
+from registry.accounts.web.sessions import finish_login
 from registry.audit.services import audit
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
@@ -127,8 +128,6 @@ def start():
 @bp.route("/callback")
 def callback():
     """The provider sends the browser back here with a code (or an error)."""
-    from registry.accounts.web.auth import finish_login
-
     client = _client()
     if client is None:
         abort(404)

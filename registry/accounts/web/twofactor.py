@@ -2,7 +2,7 @@
 settings (new recovery codes, switching it off where it is optional).
 
 An account that has it on is not logged in until its code is given: the password step only
-leaves a short-lived marker in the session (`auth.begin_second_factor`). An account whose
+leaves a short-lived marker in the session (`sessions.begin_second_factor`). An account whose
 role requires it but that has not enrolled is logged in, and `gate` sends every request of
 that session to enrolment until it is done.
 """
@@ -24,6 +24,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from registry.accounts.services import twofactor, users
 from registry.accounts.web import throttle
+from registry.accounts.web.sessions import finish_login, pending_user, throttled
 from registry.accounts.web.twofactor_forms import ConfirmCodeForm, EnrolForm, LoginCodeForm
 from registry.audit.services import audit
 from registry.core.extensions import db
@@ -75,8 +76,6 @@ def _actor(user):
 @bp.route("/code", methods=["GET", "POST"])
 def code():
     """The second step of a password login: a code from the app or a recovery code."""
-    from registry.accounts.web.auth import finish_login, pending_user, throttled
-
     user, next_url = pending_user()
     if user is None:
         flash(_("Please log in first."), "info")
@@ -117,8 +116,6 @@ def code():
 def enrol():
     """Set up an authenticator app: the QR code and the secret, confirmed by a code; the
     recovery codes are shown once, in the answer."""
-    from registry.accounts.web.auth import throttled
-
     user = current_user._get_current_object()
     if user.two_factor_enabled:
         flash(_("Two-factor authentication is already on."), "info")
@@ -206,8 +203,6 @@ def settings():
 
 def _confirmed_by_code(user, form) -> bool:
     """Whether the form carries a valid current code (throttled like a login)."""
-    from registry.accounts.web.auth import throttled
-
     if not form.validate_on_submit():
         return False
     account = f"user:{user.id}"
