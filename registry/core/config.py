@@ -9,6 +9,10 @@ import typing
 from datetime import timedelta
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
+from registry.core.periods import DEFAULT_HORIZON
+
 
 class Defaults:
     """Settings every installation starts from."""
@@ -74,7 +78,7 @@ class Defaults:
     OIDC_FORM_ACTION_ORIGINS = ""
     RATELIMIT_HEADERS_ENABLED = False
     # Gap analysis defaults (docs/DESIGN.md). The forecast's window: None is the rule's 365 days.
-    DEFAULT_HORIZON_DAYS = 90
+    DEFAULT_HORIZON_DAYS = DEFAULT_HORIZON
     FORECAST_DAYS: int | None = None
     # The figures of the gap analysis and forecast kept on the audit head between requests;
     # None: on, except under TESTING (tests write data without audit events).
@@ -133,6 +137,14 @@ class Defaults:
     AUDIT_ANCHOR_TO: str | None = None
     # Requests per API token (flask-limiter syntax).
     API_RATE_LIMIT = "600 per minute"
+
+
+def default_horizon() -> int:
+    """The horizon when nobody chose one: the DEFAULT_HORIZON_DAYS setting. Every page, report,
+    export and command reads it here (outside an app: the rule's DEFAULT_HORIZON)."""
+    if not has_app_context():
+        return DEFAULT_HORIZON
+    return int(current_app.config["DEFAULT_HORIZON_DAYS"])
 
 
 def _sqlite_url(instance_path: str) -> str:

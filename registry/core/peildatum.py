@@ -12,10 +12,11 @@ it changes nothing in the registry and is not audited.
 
 from datetime import date
 
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from registry.core import periods
+from registry.core.config import default_horizon
 from registry.core.decorators import permission_required
 from registry.core.navigation import safe_next
 from registry.core.permissions import Permission
@@ -26,8 +27,7 @@ SESSION_KEY = "peildatum"
 PARAMS = ("as_of", "horizon")
 
 
-def _default_horizon() -> int:
-    return current_app.config.get("DEFAULT_HORIZON_DAYS", periods.DEFAULT_HORIZON)
+_default_horizon = default_horizon
 
 
 def current() -> tuple[date | None, int | None]:

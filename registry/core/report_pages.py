@@ -5,7 +5,7 @@ and its link parameters, percentages in the user's locale, and paging an in-memo
 import math
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import format_date, format_percent
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from registry.core import peildatum, periods
+from registry.core.config import default_horizon
 from registry.core.forms import InPeriod
 from registry.core.i18n import per_page
 
@@ -49,8 +50,7 @@ class ReportForm(FlaskForm):
         """(D, H) from valid input, else the defaults (today, the configured horizon)."""
         as_of = self.as_of.data if not self.as_of.errors else None
         horizon = self.horizon.data if not self.horizon.errors else None
-        default = current_app.config.get("DEFAULT_HORIZON_DAYS", periods.DEFAULT_HORIZON)
-        return as_of or date.today(), default if horizon is None else horizon
+        return as_of or date.today(), default_horizon() if horizon is None else horizon
 
     def period_args(self) -> dict[str, str]:
         """The query parameters that carry D and H to other report pages (only when set)."""

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,6 +19,7 @@ from flask_login import current_user
 from registry.audit.services import attestations, audit
 from registry.audit.web.attestation_forms import AttestationForm
 from registry.core import peildatum, periods
+from registry.core.config import default_horizon
 from registry.core.decorators import permission_required
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
@@ -55,9 +55,7 @@ def new():
     if request.method == "GET":
         as_of, horizon = peildatum.current()
         form.as_of.data = as_of
-        form.horizon.data = (
-            horizon if horizon is not None else current_app.config.get("DEFAULT_HORIZON_DAYS")
-        ) or periods.DEFAULT_HORIZON
+        form.horizon.data = default_horizon() if horizon is None else horizon
     if form.validate_on_submit():
         try:
             att = attestations.create(

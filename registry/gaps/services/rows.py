@@ -4,9 +4,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from flask import current_app, has_app_context
-
-from registry.core import periods
+from registry.core.config import default_horizon
 from registry.gaps.rules import gaps as rules
 
 
@@ -143,11 +141,7 @@ class CoverageSummary:
 
 def resolve(as_of: date | None, horizon: int | None) -> tuple[date, int]:
     """Fill in the defaults: today and the configured horizon (90 days)."""
-    if horizon is None:
-        horizon = periods.DEFAULT_HORIZON
-        if has_app_context():
-            horizon = current_app.config.get("DEFAULT_HORIZON_DAYS", horizon)
-    return as_of or date.today(), horizon
+    return as_of or date.today(), default_horizon() if horizon is None else horizon
 
 
 def report_order(row: GapRow):

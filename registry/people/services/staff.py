@@ -11,6 +11,7 @@ from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.catalogue.models.services import Service
 from registry.core import limits
+from registry.core.config import default_horizon
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.lists import contains
@@ -214,11 +215,12 @@ def people_query(
     unit: OrgUnit | None = None,
     status: str | None = None,
     day: date | None = None,
-    horizon_days: int = 90,
+    horizon_days: int | None = None,
 ) -> Select:
     """People with their org unit, by name: `text` in name, number or e-mail; in `unit` or one
     of its sub-units; `status` employed on `day`, leaving within `horizon_days`, or left."""
     day = day or date.today()
+    horizon_days = default_horizon() if horizon_days is None else horizon_days
     query = select(Person).options(joinedload(Person.org_unit))
     if text:
         query = query.where(contains(text, Person.name, Person.employee_number, Person.email))

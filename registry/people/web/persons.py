@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from registry.core.config import default_horizon
 from registry.core.decorators import permission_required
 from registry.core.editing import actor, confirm_page, conflict, edit_page, form_page, show_error
 from registry.core.errors import ServiceError, StaleRecord, ensure_version
@@ -29,7 +30,7 @@ def _status_choices():
         SelectChoice("employed", _("Employed")),
         SelectChoice(
             "leaving",
-            _("Leaving within %(days)s days", days=current_app.config["DEFAULT_HORIZON_DAYS"]),
+            _("Leaving within %(days)s days", days=default_horizon()),
         ),
         SelectChoice("left", _("Left")),
     ]
@@ -41,7 +42,7 @@ def _people_query(form: PeopleFilterForm):
         service.org_unit_by_id(form.org_unit.data),
         form.status.data,
         today(),
-        current_app.config["DEFAULT_HORIZON_DAYS"],
+        default_horizon(),
     )
 
 
@@ -108,7 +109,7 @@ def edit(employee_number):
 def _impact_horizon(leave_date: date) -> int:
     """Analyse at least up to the leave date, so a departure beyond the usual horizon still
     shows what it will do."""
-    return max(current_app.config["DEFAULT_HORIZON_DAYS"], (leave_date - today()).days)
+    return max(default_horizon(), (leave_date - today()).days)
 
 
 def _stored_departure(person: Person) -> DepartureForm:
