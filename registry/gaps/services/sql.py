@@ -93,23 +93,27 @@ def flag(condition):
     return case((condition, 1), else_=0)
 
 
-def severity_of(now, later, min_holders):
-    """DESIGN.md's status rules, as the severity number (first rule that matches)."""
-    return case(
-        (now == 0, rules.SEVERITY[rules.UNASSIGNED]),
-        (later == 0, rules.SEVERITY[rules.LEAVING]),
-        (or_(now < min_holders, later < min_holders), rules.SEVERITY[rules.UNDERCOVERED]),
-        else_=rules.SEVERITY[rules.COVERED],
+def _status_rules(now, later, min_holders):
+    """The status rules of docs/DESIGN.md in SQL, in order (the first that holds decides):
+    (condition, status) pairs; no pair holding means covered. The one place SQL states them
+    (the pure rule is `gaps.rules.status_of`; the property tests prove the two equal)."""
+    return (
+        (now == 0, rules.UNASSIGNED),
+        (later == 0, rules.LEAVING),
+        (or_(now < min_holders, later < min_holders), rules.UNDERCOVERED),
     )
 
 
 def status_of(now, later, min_holders):
-    return case(
-        (now == 0, rules.UNASSIGNED),
-        (later == 0, rules.LEAVING),
-        (or_(now < min_holders, later < min_holders), rules.UNDERCOVERED),
-        else_=rules.COVERED,
+    return case(*_status_rules(now, later, min_holders), else_=rules.COVERED)
+
+
+def severity_of(now, later, min_holders):
+    """The status as its severity number."""
+    ranked = (
+        (condition, rules.SEVERITY[s]) for condition, s in _status_rules(now, later, min_holders)
     )
+    return case(*ranked, else_=rules.SEVERITY[rules.COVERED])
 
 
 def days(as_of: date, horizon: int):
