@@ -43,7 +43,7 @@ from registry.gaps.services import forecast as forecasting
 from registry.mitigations.models import Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.reports.services import reports
+from registry.reports.services import lists
 
 OPEN_MITIGATION = ("open", "in_progress")
 SHOWN = 20  # items per section; the rest is counted ("and 12 more")
@@ -209,7 +209,7 @@ def build(as_of: date, horizon: int | None = None) -> list[Digest]:
     expiring = _expiring_assessments(as_of, end)
     risks, overdue = _mitigations(as_of, end)
     contracts = [
-        c for c in reports.ending_contracts(as_of, horizon) if c.contract_end >= as_of
+        c for c in lists.ending_contracts(as_of, horizon) if c.contract_end >= as_of
     ]  # a contract that has already ended is not "ending"
     last = _last_gaps([p.email for p in people], as_of)
     digests = []
@@ -239,7 +239,7 @@ def build(as_of: date, horizon: int | None = None) -> list[Digest]:
 
 def _departures(as_of: date, end: date, by_requirement: dict) -> list[Item]:
     """People qualified today for a requirement of a service who leave within the horizon."""
-    pairs = reports.qualifications(as_of, leaving_until=end)
+    pairs = lists.qualifications(as_of, leaving_until=end)
     person_ids = sorted({person_id for person_id, _rid in pairs})
     if not person_ids:
         return []

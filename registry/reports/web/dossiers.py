@@ -14,7 +14,7 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
 from registry.gaps.services import forecast as forecasting
 from registry.mitigations import services as mitigations
-from registry.reports.services import reports
+from registry.reports.services import dossiers, lists
 from registry.reports.web import trend
 from registry.reports.web.forecast_chart import step_chart
 
@@ -38,7 +38,7 @@ def _dossier_of(find, key):
 @bp.route("/services/<code>")
 @permission_required(Permission.READ)
 def service(code):
-    form, as_of, horizon, record = _dossier_of(reports.find_service, code)
+    form, as_of, horizon, record = _dossier_of(dossiers.find_service, code)
     end = periods.horizon_end(as_of, horizon)
     rows = {
         row.requirement_id: row
@@ -48,7 +48,7 @@ def service(code):
     gap_ids = [rid for rid, row in rows.items() if row.status != rules.COVERED]
     # The worst first, so the first screen shows what is at risk; not analysed ones last.
     requirements = sorted(
-        reports.service_requirements(record.id),
+        dossiers.service_requirements(record.id),
         key=lambda r: (-rows[r.id].severity if r.id in rows else 1, r.competence.code),
     )
     return render(
@@ -61,7 +61,7 @@ def service(code):
         holders_later=gaps.qualified_holders(ids, end, limit=HOLDERS_SHOWN),
         suggestions=gaps.suggestions_for(gap_ids, as_of, horizon),
         suggestions_shown=SUGGESTIONS_SHOWN,
-        assignments=reports.service_assignments_page(
+        assignments=dossiers.service_assignments_page(
             record.id, page_number(), current_app.config.get("PAGE_SIZE", 50)
         ),
         counts=gaps.status_counts(rows.values()),
@@ -88,9 +88,9 @@ def _forecast(service_id: int, as_of) -> dict:
 @bp.route("/competences/<code>")
 @permission_required(Permission.READ)
 def competence(code):
-    form, as_of, horizon, record = _dossier_of(reports.find_competence, code)
+    form, as_of, horizon, record = _dossier_of(dossiers.find_competence, code)
     rows = gaps.analyse(as_of, horizon, GapFilter(competence_ids=(record.id,)))
-    holders = reports.competence_holdings_page(
+    holders = dossiers.competence_holdings_page(
         record.id, page_number(), current_app.config.get("PAGE_SIZE", 50)
     )
     return render(
@@ -100,17 +100,17 @@ def competence(code):
         rows=sorted(rows, key=lambda r: (-r.severity, r.service_code)),
         mitigations=mitigations.open_for((r.requirement_id for r in rows), as_of),
         holders=holders,
-        needed=reports.assignments_where_needed(
+        needed=dossiers.assignments_where_needed(
             record.id, as_of, (h.person_id for h in holders.items)
         ),
-        stale_before=as_of - timedelta(days=reports.STALE_DAYS),
+        stale_before=as_of - timedelta(days=lists.STALE_DAYS),
     )
 
 
 @bp.route("/people/<employee_number>")
 @permission_required(Permission.READ)
 def person(employee_number):
-    form, as_of, horizon, record = _dossier_of(reports.find_person, employee_number)
+    form, as_of, horizon, record = _dossier_of(dossiers.find_person, employee_number)
     employed = rules.employed(rules.Person(record.id, record.start_date, record.leave_date), as_of)
     impact = gaps.what_if({record.id: as_of}, None, as_of, horizon) if employed else None
     return render(
@@ -119,8 +119,8 @@ def person(employee_number):
         person=record,
         employed=employed,
         impact=impact,
-        holdings=reports.person_holdings(record.id),
-        assignments=reports.person_assignments(record.id),
-        qualifications=reports.person_qualifications(record.id, as_of),
-        stale_before=as_of - timedelta(days=reports.STALE_DAYS),
+        holdings=dossiers.person_holdings(record.id),
+        assignments=dossiers.person_assignments(record.id),
+        qualifications=dossiers.person_qualifications(record.id, as_of),
+        stale_before=as_of - timedelta(days=lists.STALE_DAYS),
     )

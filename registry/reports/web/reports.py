@@ -28,7 +28,7 @@ from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.head_cache import memo
 from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
-from registry.reports.services import reports
+from registry.reports.services import lists, options
 from registry.reports.web.forms import GapFilterForm, MatrixForm, SkillsForm, WhatIfForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -51,13 +51,11 @@ def dashboard():
     by_id = {row.requirement_id: row for row in rows}
     # Not gap figures, but as dear at region scale: memoised on the audit head too.
     departures, leaving_total = memo(
-        ("leaving", as_of, horizon), lambda: reports.leaving_people(as_of, horizon)
+        ("leaving", as_of, horizon), lambda: lists.leaving_people(as_of, horizon)
     )
     top = [row for row in gaps.by_risk(rows) if row.status != rules.COVERED][:TOP_RISKS]
-    contracts = memo(
-        ("contracts", as_of, horizon), lambda: reports.ending_contracts(as_of, horizon)
-    )
-    ended = memo(("ended", as_of), lambda: reports.ended_contracts(as_of))
+    contracts = memo(("contracts", as_of, horizon), lambda: lists.ending_contracts(as_of, horizon))
+    ended = memo(("ended", as_of), lambda: lists.ended_contracts(as_of))
     return render(
         "reports/dashboard.html",
         form,
@@ -79,9 +77,9 @@ def dashboard():
         ended=ended[:DASHBOARD_ROWS],
         ended_total=len(ended),
         service_coverage=gaps.coverage_by_service(rows),
-        stale=memo(("stale", as_of), lambda: reports.stale_assessments(as_of)),
+        stale=memo(("stale", as_of), lambda: lists.stale_assessments(as_of)),
         expiring=memo(
-            ("expiring", as_of, horizon), lambda: reports.expiring_holdings(as_of, horizon)
+            ("expiring", as_of, horizon), lambda: lists.expiring_holdings(as_of, horizon)
         ),
         upcoming=forecasting.upcoming(as_of),
     )
@@ -106,14 +104,14 @@ def gap_form() -> tuple[GapFilterForm, list, dict]:
     """The gap-list form with its options, the rows it selects (highest risk first) and their
     open mitigations (one query for all rows)."""
     form = GapFilterForm()
-    service_rows = reports.service_choices()
-    framework_rows = reports.framework_choices()
+    service_rows = options.service_choices()
+    framework_rows = options.framework_choices()
     form.status.choices = choices("gap_status")
     form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
-    form.set_choices("provider", reports.provider_choices())
+    form.set_choices("provider", options.provider_choices())
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
     form.set_choices("framework", [localized_choice(r[1], r[2], r[3]) for r in framework_rows])
-    form.set_choices("area", [localized_choice(area, area) for area in reports.area_choices()])
+    form.set_choices("area", [localized_choice(area, area) for area in options.area_choices()])
     form.set_choices("mitigation", MITIGATION_FILTERS)
     read(form)
     as_of, horizon = form.period()
@@ -285,13 +283,13 @@ def matrix():
     at a time): at region scale a page shows MATRIX_SERVICES_PER_PAGE services and only the
     competences they require, so the table grows down, never sideways into blank cells."""
     form = MatrixForm()
-    framework_rows = reports.framework_choices()
-    service_rows = reports.service_choices(analysed_only=True)
-    form.set_choices("provider", reports.provider_choices())
+    framework_rows = options.framework_choices()
+    service_rows = options.service_choices(analysed_only=True)
+    form.set_choices("provider", options.provider_choices())
     form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
     form.set_choices("criticality", [(c.value, c.label) for c in choices("criticality")])
     form.set_choices("framework", [localized_choice(r[1], r[2], r[3]) for r in framework_rows])
-    form.set_choices("area", [localized_choice(area, area) for area in reports.area_choices()])
+    form.set_choices("area", [localized_choice(area, area) for area in options.area_choices()])
     read(form)
     as_of, horizon = form.period()
     provider, criticality = form.value("provider"), form.value("criticality")
@@ -342,9 +340,9 @@ def matrix():
 @permission_required(Permission.READ)
 def skills():
     form = SkillsForm()
-    service_rows = reports.service_choices()
+    service_rows = options.service_choices()
     form.set_choices("service", [localized_choice(c, n) for _id, c, n in service_rows])
-    form.set_choices("org_unit", reports.org_unit_choices())
+    form.set_choices("org_unit", options.org_unit_choices())
     read(form)
     as_of, _horizon = form.period()
     service_code, unit_id = form.value("service"), form.value("org_unit")
@@ -352,11 +350,11 @@ def skills():
     if service_code:
         service_id, _code, name = next(r for r in service_rows if r[1] == service_code)
         subject = ("service", service_code, name)
-        matrix_ = reports.skills_for_service(service_id, as_of)
+        matrix_ = options.skills_for_service(service_id, as_of)
     elif unit_id:
         unit = db.session.get(OrgUnit, int(unit_id))
         subject = ("org_unit", unit.id, unit.path)
-        matrix_ = reports.skills_for_org_unit(unit, as_of)
+        matrix_ = options.skills_for_org_unit(unit, as_of)
     return render("reports/skills.html", form, subject=subject, matrix=matrix_)
 
 
@@ -372,8 +370,8 @@ def whatif():
     form = WhatIfForm()
     # D is needed for the choices, before the form is validated: read it leniently.
     as_of = _date_arg("as_of") or peildatum.current()[0] or date.today()
-    suggestions = reports.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
-    services = reports.service_choices(analysed_only=True)
+    suggestions = options.assigned_people(as_of, limit=WHATIF_SUGGESTIONS)
+    services = options.service_choices(analysed_only=True)
     form.set_choices([localized_choice(code, name) for _id, code, name in services])
     read(form)
     as_of, horizon = form.period()
