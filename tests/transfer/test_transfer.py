@@ -322,11 +322,11 @@ def test_mixed_web_imports_and_edits_keep_the_chain_verifiable(editor, runner):
 
 
 def test_a_double_submit_applies_once(editor, uploads):
-    from registry.transfer.web import views as transfer
+    from registry.transfer.web import uploads as kept
 
     token, _html = _preview(editor, FILES)
     with editor.application.test_request_context():
-        assert transfer.claim_upload(token, _user_id(token, uploads)) is not None
+        assert kept.claim_upload(token, _user_id(token, uploads)) is not None
     before = _counts()
     response = editor.post("/transfer/apply", data={"token": token})  # the second click
     assert response.status_code == 302 and _counts() == before

@@ -11,18 +11,12 @@ Export: the page asks for the zip or the workbook (POST); `transfer_exports` wri
 background and the browser gets it at once or follows its status page. `export.zip` and
 `export.xlsx` write it during the request, for scripts and direct links.
 
-Why more than 400 lines: upload, safe reading of ZIPs and workbooks, preview, apply, the
-background job and the export are one flow over one stored folder per upload or export.
+Reading and keeping an upload is `uploads`; the background import and export are `jobs` and
+`exports`.
 """
 
 import io
-import json
-import re
-import secrets
-import shutil
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -44,202 +38,25 @@ from registry.core.decorators import permission_required
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
-from registry.core.provenance import README_NAME
-from registry.transfer.rules import archives
 from registry.transfer.rules import interchange as fmt
 from registry.transfer.services import imports, interchange, workbook
-from registry.transfer.web import exports, jobs
+from registry.transfer.web import exports, jobs, uploads
 from registry.transfer.web.forms import ApplyForm, ExportForm, UploadForm
-from registry.transfer.web.uploads import WORKBOOK, import_sources, unpacked_limit
+from registry.transfer.web.uploads import (
+    UploadError,
+    claim_upload,
+    discard_upload,
+    import_sources,
+    load_upload,
+    read_upload,
+    store_upload,
+    sweep_expired,
+)
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
 # The interchange format of DESIGN.md: files in import order, key column first.
 FORMAT = tuple((spec.name, spec.column_names) for spec in fmt.FILES)
-FILE_NAMES = tuple(name for name, _columns in FORMAT)
-KEPT_NAMES = (*FILE_NAMES, WORKBOOK)
-DEFAULT_LIFETIME = timedelta(minutes=30)
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-
-
-class UploadError(ValueError):
-    """The upload cannot be previewed (wrong names or types, a broken zip …)."""
-
-
-# --- reading the upload -------------------------------------------------------------------------
-
-
-def _file_name(raw: str) -> str:
-    """The bare, lower-case file name (browsers and zips may include folders)."""
-    return PurePosixPath((raw or "").replace("\\", "/")).name.strip().lower()
-
-
-def _check_name(name: str, shown: str) -> None:
-    if name not in FILE_NAMES:
-        raise UploadError(
-            _(
-                "%(name)s is not one of the interchange files (%(names)s).",
-                name=shown,
-                names=", ".join(FILE_NAMES),
-            )
-        )
-
-
-def _archive_error(error: archives.ArchiveError) -> UploadError:
-    return UploadError(_(error.message, **error.params))
-
-
-def _read_zip(data: bytes, shown: str, limit: int) -> dict[str, bytes]:
-    """The interchange files in a zip; folders inside it are ignored, other files refused.
-    Damaged, encrypted or oddly compressed zips and lying sizes get a message (domain.archives)."""
-    files: dict[str, bytes] = {}
-    try:
-        with archives.open_zip(data, shown) as archive:
-            wanted = [
-                info
-                for info in archive.infolist()
-                if not info.is_dir()
-                and not info.filename.startswith("__MACOSX/")
-                and not _file_name(info.filename).startswith(".")
-                # the dated README.txt of our own export (services/provenance.py)
-                and _file_name(info.filename) != README_NAME.lower()
-            ]
-            for info in wanted:
-                _check_name(_file_name(info.filename), info.filename)
-            if sum(info.file_size for info in wanted) > limit:
-                raise archives.ArchiveError(archives.TOO_LARGE, name=shown)
-            budget = limit
-            for info in wanted:
-                name = _file_name(info.filename)
-                if name in files:
-                    raise UploadError(
-                        _("%(name)s occurs more than once in %(zip)s.", name=name, zip=shown)
-                    )
-                files[name] = archives.read_member(archive, info, shown, budget)
-                budget -= len(files[name])
-    except archives.ArchiveError as error:
-        raise _archive_error(error) from None
-    if not files:
-        raise UploadError(_("%(name)s holds none of the interchange files.", name=shown))
-    return files
-
-
-def read_upload(storages) -> dict[str, bytes]:
-    """The uploaded files by name: several CSV files, or one zip holding them."""
-    uploads = [s for s in storages if s and s.filename]
-    if not uploads:
-        raise UploadError(_("Choose one or more CSV files, one zip file or one Excel workbook."))
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024
-    zips = [s for s in uploads if _file_name(s.filename).endswith((".zip", ".xlsx"))]
-    if zips:
-        if len(uploads) > 1:
-            raise UploadError(
-                _(
-                    "Upload either CSV files, or one zip file, or one Excel workbook (.xlsx); "
-                    "not several of them."
-                )
-            )
-        data = zips[0].read(limit + 1)
-        if len(data) > limit:
-            raise UploadError(_("%(name)s is larger than allowed.", name=zips[0].filename))
-        if _file_name(zips[0].filename).endswith(".xlsx"):
-            try:
-                archives.check_whole(data, zips[0].filename, unpacked_limit())
-            except archives.ArchiveError as error:
-                raise _archive_error(error) from None
-            return {WORKBOOK: data}
-        return _read_zip(data, zips[0].filename, unpacked_limit())
-    files: dict[str, bytes] = {}
-    for storage in uploads:
-        name = _file_name(storage.filename)
-        _check_name(name, storage.filename)
-        if name in files:
-            raise UploadError(_("%(name)s was chosen more than once.", name=name))
-        files[name] = storage.read()
-    return files
-
-
-# --- keeping the upload between preview and apply ---------------------------------------------
-
-
-def _root() -> Path:
-    folder = current_app.config.get("TRANSFER_UPLOAD_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "uploads" / "transfer"
-
-
-def _lifetime() -> timedelta:
-    return current_app.config.get("TRANSFER_UPLOAD_LIFETIME", DEFAULT_LIFETIME)
-
-
-def store_upload(user_id: int, files: dict[str, bytes]) -> str:
-    """Keep the files under a new random token, readable only by this user; returns it."""
-    token = secrets.token_urlsafe(32)
-    folder = _root() / token
-    folder.mkdir(parents=True, mode=0o700)
-    for name, content in files.items():
-        (folder / name).write_bytes(content)
-    (folder / "meta.json").write_text(
-        json.dumps({"user_id": user_id, "created": time.time(), "names": sorted(files)})
-    )
-    return token
-
-
-def _meta(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _expired(meta: dict | None, now: float) -> bool:
-    return meta is None or now - meta.get("created", 0) > _lifetime().total_seconds()
-
-
-def _read_folder(folder: Path, user_id: int) -> dict[str, bytes] | None:
-    meta = _meta(folder)
-    if meta is None or meta.get("user_id") != user_id or _expired(meta, time.time()):
-        return None
-    try:
-        return {name: (folder / name).read_bytes() for name in meta["names"] if name in KEPT_NAMES}
-    except OSError:
-        return None
-
-
-def load_upload(token: str | None, user_id: int) -> dict[str, bytes] | None:
-    """The files kept under `token` for this user, or None (unknown, someone else's, expired)."""
-    if not token or not _TOKEN.match(token):
-        return None
-    return _read_folder(_root() / token, user_id)
-
-
-def claim_upload(token: str | None, user_id: int) -> dict[str, bytes] | None:
-    """Take the files kept under `token` out of reach of a second request (a double click
-    applies once): the folder is renamed atomically, then read. Discard it afterwards."""
-    if not token or not _TOKEN.match(token) or load_upload(token, user_id) is None:
-        return None
-    claimed = _root() / f"{token}.applying"
-    try:
-        (_root() / token).rename(claimed)
-    except OSError:
-        return None
-    return _read_folder(claimed, user_id)
-
-
-def discard_upload(token: str | None) -> None:
-    """Remove the kept files of `token`, claimed or not."""
-    if token and _TOKEN.match(token):
-        for name in (token, f"{token}.applying"):
-            shutil.rmtree(_root() / name, ignore_errors=True)
-
-
-def sweep_expired(now: float | None = None) -> None:
-    """Remove every kept upload older than its lifetime."""
-    root, now = _root(), time.time() if now is None else now
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        if folder.is_dir() and _expired(_meta(folder), now):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -250,7 +67,7 @@ def _index(form: UploadForm, status: int = 200):
         "transfer/index.html",
         form=form,
         format=FORMAT,
-        lifetime=int(_lifetime().total_seconds() // 60),
+        lifetime=int(uploads.upload_lifetime().total_seconds() // 60),
     ), status
 
 
@@ -315,10 +132,10 @@ def preview(token: str):
 def release_upload(token: str) -> bool:
     """Give a claimed upload back (after a failed apply), so it can be previewed and applied
     again; True when it was claimed."""
-    if not token or not _TOKEN.match(token):
+    if not token or not uploads.TOKEN.match(token):
         return False
     try:
-        (_root() / f"{token}.applying").rename(_root() / token)
+        (uploads.upload_root() / f"{token}.applying").rename(uploads.upload_root() / token)
     except OSError:
         return False
     return True
@@ -364,7 +181,12 @@ def apply():
         return _unavailable()
     actor = audit.Actor.of(current_user, request.remote_addr)
     if sum(len(data) for data in files.values()) >= background_threshold():
-        jobs.start(current_app._get_current_object(), _root() / f"{token}.applying", actor, files)
+        jobs.start(
+            current_app._get_current_object(),
+            uploads.upload_root() / f"{token}.applying",
+            actor,
+            files,
+        )
         return redirect(url_for("transfer.status", token=token))
     try:
         plan = interchange.import_files(actor, import_sources(files))
@@ -394,10 +216,10 @@ def apply():
 @permission_required(Permission.EDIT_REGISTRY)
 def status(token: str):
     """The progress of an import applied in the background, then its outcome."""
-    if not _TOKEN.match(token or ""):
+    if not uploads.TOKEN.match(token or ""):
         return _unavailable()
-    folder = _root() / f"{token}.applying"
-    meta = _meta(folder)
+    folder = uploads.upload_root() / f"{token}.applying"
+    meta = uploads.read_meta(folder)
     if meta is None or meta.get("user_id") != current_user.id:
         return _unavailable()
     state = jobs.current_status(folder)
