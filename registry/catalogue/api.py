@@ -17,14 +17,16 @@ from registry.accounts.api_blueprint import api_blueprint
 from registry.accounts.bearer import actor, requires
 from registry.catalogue import schemas as s
 from registry.catalogue.models.competences import Competence, Framework
-from registry.catalogue.models.services import (
+from registry.catalogue.models.services import Provider, Requirement, Service
+from registry.catalogue.rules import (
+    AREA_MAX,
+    COMPETENCE_CODE_MAX,
     CRITICALITIES,
+    FRAMEWORK_KEY_MAX,
+    NAME_MAX,
+    SERVICE_CODE_MAX,
     SERVICE_STATUSES,
-    Provider,
-    Requirement,
-    Service,
 )
-from registry.catalogue.rules import NAME_MAX
 from registry.catalogue.services import catalogue
 from registry.core import schemas as cs
 from registry.core.api import (
@@ -198,8 +200,8 @@ def delete_framework(framework_id):
 
 
 class CompetenceArgs(PageArgs):
-    framework = cs.Text(60, metadata={"description": "Framework key."})
-    area = cs.Text(120)
+    framework = cs.Text(FRAMEWORK_KEY_MAX, metadata={"description": "Framework key."})
+    area = cs.Text(AREA_MAX)
     retired = ma.fields.Boolean(load_default=None, allow_none=True)
     q = cs.Text(200, metadata={"description": "Part of the code or name (Dutch or English)."})
 
@@ -359,8 +361,8 @@ def delete_service(code):
 
 
 class RequirementArgs(PageArgs):
-    service = cs.Text(80, metadata={"description": "Service code."})
-    competence = cs.Text(40, metadata={"description": "Competence code."})
+    service = cs.Text(SERVICE_CODE_MAX, metadata={"description": "Service code."})
+    competence = cs.Text(COMPETENCE_CODE_MAX, metadata={"description": "Competence code."})
 
 
 _REQUIREMENT = (joinedload(Requirement.service), joinedload(Requirement.competence))

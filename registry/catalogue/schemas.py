@@ -4,8 +4,19 @@ requirements."""
 import marshmallow as ma
 from marshmallow import validate
 
-from registry.catalogue.models.services import CRITICALITIES, PROVIDER_KINDS, SERVICE_STATUSES
-from registry.catalogue.rules import NAME_MAX
+from registry.catalogue.rules import (
+    AREA_MAX,
+    COMPETENCE_CODE_MAX,
+    CRITICALITIES,
+    FRAMEWORK_KEY_MAX,
+    LEVEL_LABEL_MAX,
+    MAX_HOLDERS,
+    NAME_MAX,
+    PROVIDER_KINDS,
+    SERVICE_CODE_MAX,
+    SERVICE_STATUSES,
+)
+from registry.core import limits
 from registry.core.schemas import (
     LEVEL,
     LONG_TEXT,
@@ -18,7 +29,6 @@ from registry.core.schemas import (
     StrictBoolean,
     Text,
 )
-from registry.transfer.rules.interchange import MAX_HOLDERS
 
 # --- providers, frameworks, competences -----------------------------------------------------
 
@@ -39,16 +49,16 @@ ENGLISH = "In English, shown to users who chose English; left out: kept as store
 
 
 class FrameworkIn(Strict):
-    key = Text(60, "e-cf-4", required=True, allow_none=False)
+    key = Text(FRAMEWORK_KEY_MAX, "e-cf-4", required=True, allow_none=False)
     name = Text(NAME_MAX, "e-CF 4.0", required=True, allow_none=False)
     description = Text(LONG_TEXT, load_default=None)
     name_en = Text(NAME_MAX, "e-CF 4.0", metadata={"description": ENGLISH})
     description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
-    label_1 = Text(100, "aware", load_default=None)
-    label_2 = Text(100, load_default=None)
-    label_3 = Text(100, load_default=None)
-    label_4 = Text(100, load_default=None)
-    label_5 = Text(100, load_default=None)
+    label_1 = Text(LEVEL_LABEL_MAX, "aware", load_default=None)
+    label_2 = Text(LEVEL_LABEL_MAX, load_default=None)
+    label_3 = Text(LEVEL_LABEL_MAX, load_default=None)
+    label_4 = Text(LEVEL_LABEL_MAX, load_default=None)
+    label_5 = Text(LEVEL_LABEL_MAX, load_default=None)
 
 
 class FrameworkOut(Record):
@@ -65,11 +75,11 @@ class FrameworkOut(Record):
 
 
 class CompetenceIn(Strict):
-    code = Text(40, "CM-01", required=True, allow_none=False)
+    code = Text(COMPETENCE_CODE_MAX, "CM-01", required=True, allow_none=False)
     name = Text(NAME_MAX, "Contractmanagement", required=True, allow_none=False)
     name_en = Text(NAME_MAX, "Contract management", metadata={"description": ENGLISH})
     framework_id = Id(load_default=None)
-    area = Text(120, "Regie", load_default=None)
+    area = Text(AREA_MAX, "Regie", load_default=None)
     description = Text(LONG_TEXT, load_default=None)
     description_en = Text(LONG_TEXT, metadata={"description": ENGLISH})
     retired = StrictBoolean(load_default=False, metadata={"example": False})
@@ -95,10 +105,15 @@ class CompetenceOut(Record):
 
 
 class ServiceIn(Strict):
-    code = Text(80, "zaaksysteem-dimpact", required=True, allow_none=False)
+    code = Text(SERVICE_CODE_MAX, "zaaksysteem-dimpact", required=True, allow_none=False)
     name = Text(NAME_MAX, "Zaaksysteem", required=True, allow_none=False)
     provider_id = Id(load_default=None)
-    owner = Text(40, "P0001", load_default=None, metadata={"description": "Employee number."})
+    owner = Text(
+        limits.EMPLOYEE_NUMBER_MAX_LENGTH,
+        "P0001",
+        load_default=None,
+        metadata={"description": "Employee number."},
+    )
     criticality = Choice(CRITICALITIES, "high", load_default="medium")
     status = Choice(SERVICE_STATUSES, "active", load_default="active")
     contract_start = Date("2024-01-01", load_default=None)
@@ -128,7 +143,7 @@ class ServiceOut(Record):
 
 
 class RequirementIn(Strict):
-    competence = Key(40, "CM-01")
+    competence = Key(COMPETENCE_CODE_MAX, "CM-01")
     required_level = ma.fields.Integer(load_default=3, validate=LEVEL, metadata={"example": 3})
     min_holders = ma.fields.Integer(
         load_default=2, validate=validate.Range(min=1, max=MAX_HOLDERS), metadata={"example": 2}
@@ -137,7 +152,7 @@ class RequirementIn(Strict):
 
 
 class RequirementCreate(RequirementIn):
-    service = Key(80, "zaaksysteem-dimpact")
+    service = Key(SERVICE_CODE_MAX, "zaaksysteem-dimpact")
 
 
 class RequirementOut(Record):

@@ -6,6 +6,7 @@ from marshmallow import validate
 
 from registry.core import periods
 from registry.core.schemas import Out
+from registry.gaps.rules import gaps as gap_rules
 
 # --- gaps ---------------------------------------------------------------------------------
 
@@ -41,7 +42,7 @@ class GapRow(Out):
     holders_at_horizon = ma.fields.Integer(metadata={"example": 0})
     candidates = ma.fields.Integer(metadata={"example": 2})
     status = ma.fields.String(
-        validate=validate.OneOf(("unassigned", "leaving", "undercovered", "covered")),
+        validate=validate.OneOf(gap_rules.STATUSES),
         metadata={"example": "leaving"},
     )
     risk = ma.fields.Integer(metadata={"example": 9})

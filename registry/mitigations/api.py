@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from registry.accounts.api_blueprint import api_blueprint
 from registry.accounts.bearer import actor, requires
+from registry.catalogue import rules as catalogue_rules
 from registry.catalogue.models.services import Requirement, Service
 from registry.catalogue.services import catalogue
 from registry.core import schemas as cs
@@ -54,7 +55,7 @@ def _with_owner(call, record_args, values: dict):
 
 class MitigationArgs(PageArgs):
     requirement_id = cs.Id()
-    service = cs.Text(80, metadata={"description": "Service code."})
+    service = cs.Text(catalogue_rules.SERVICE_CODE_MAX, metadata={"description": "Service code."})
     status = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(MITIGATION_KINDS))
 

@@ -7,10 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.services import Requirement
 from registry.core.models import ENUM_KW, Base, Versioned, utcnow
+from registry.mitigations.rules import MITIGATION_KINDS, MITIGATION_STATUSES
 from registry.people.models.staff import Person
-
-MITIGATION_KINDS = ("training", "knowledge_transfer", "hire", "provider_agreement", "accept_risk")
-MITIGATION_STATUSES = ("open", "in_progress", "done", "cancelled")
 
 
 class Mitigation(Versioned, Base):

@@ -7,6 +7,10 @@ overdue, and until when an accepted risk holds.
 
 from datetime import date
 
+# The kinds of measure and their states, declared once: the model's enum columns, the API
+# schemas and the forms' choices read them.
+MITIGATION_KINDS = ("training", "knowledge_transfer", "hire", "provider_agreement", "accept_risk")
+MITIGATION_STATUSES = ("open", "in_progress", "done", "cancelled")
 ACCEPT_RISK = "accept_risk"
 # Open and in progress: the mitigations still being worked on, shown beside the status.
 ACTIVE_STATUSES = ("open", "in_progress")

@@ -2,13 +2,19 @@
 
 import marshmallow as ma
 
+from registry.core import limits
 from registry.core.schemas import LONG_TEXT, Choice, Date, Id, Record, Strict, Text, UtcDateTime
-from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES
+from registry.mitigations.rules import MITIGATION_KINDS, MITIGATION_STATUSES
 
 
 class MitigationIn(Strict):
     kind = Choice(MITIGATION_KINDS, "training", required=True)
-    owner = Text(40, "P0001", load_default=None, metadata={"description": "Employee number."})
+    owner = Text(
+        limits.EMPLOYEE_NUMBER_MAX_LENGTH,
+        "P0001",
+        load_default=None,
+        metadata={"description": "Employee number."},
+    )
     due_on = Date("2027-01-01", load_default=None)
     status = Choice(MITIGATION_STATUSES, "open", load_default="open")
     note = Text(LONG_TEXT, load_default=None)

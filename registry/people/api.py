@@ -15,8 +15,10 @@ from sqlalchemy.orm import joinedload
 
 from registry.accounts.api_blueprint import api_blueprint
 from registry.accounts.bearer import actor, requires
+from registry.catalogue import rules as catalogue_rules
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
+from registry.core import limits
 from registry.core import schemas as cs
 from registry.core.api import (
     CREATED_HEADERS,
@@ -33,6 +35,7 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
+from registry.people import rules as people_rules
 from registry.people import schemas as s
 from registry.people import services as service
 from registry.people.models.holdings import Assignment, Holding
@@ -58,7 +61,10 @@ BLUEPRINTS = (org_units, people, assignments, holdings)
 
 class OrgUnitArgs(PageArgs):
     parent_id = cs.Id(metadata={"description": "Only the direct sub-units of this unit."})
-    path = cs.Text(1000, metadata={"description": "Units whose path starts with this."})
+    path = cs.Text(
+        people_rules.ORG_UNIT_PATH_MAX,
+        metadata={"description": "Units whose path starts with this."},
+    )
 
 
 @org_units.route("", methods=["GET"])
@@ -253,8 +259,8 @@ def withdraw_departure(employee_number):
 
 
 class AssignmentArgs(PageArgs):
-    employee_number = cs.Text(40)
-    service = cs.Text(80, metadata={"description": "Service code."})
+    employee_number = cs.Text(limits.EMPLOYEE_NUMBER_MAX_LENGTH)
+    service = cs.Text(catalogue_rules.SERVICE_CODE_MAX, metadata={"description": "Service code."})
     active_on = ma.fields.Date(metadata={"description": "Only assignments active on this day."})
 
 
@@ -362,8 +368,10 @@ def delete_assignment(assignment_id):
 
 
 class HoldingArgs(PageArgs):
-    employee_number = cs.Text(40)
-    competence = cs.Text(40, metadata={"description": "Competence code."})
+    employee_number = cs.Text(limits.EMPLOYEE_NUMBER_MAX_LENGTH)
+    competence = cs.Text(
+        catalogue_rules.COMPETENCE_CODE_MAX, metadata={"description": "Competence code."}
+    )
     min_level = ma.fields.Integer(validate=cs.LEVEL)
     valid_on = ma.fields.Date(metadata={"description": "Only holdings valid on this day."})
 

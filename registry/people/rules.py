@@ -10,3 +10,5 @@ EMAIL_MAX: Final = 254  # RFC 5321's limit on a forward path
 JOB_TITLE_MAX: Final = 200
 ORG_UNIT_NAME_MAX: Final = 200  # one part of an org unit's path
 ASSESSED_BY_MAX: Final = 200
+ORG_UNIT_PATH_MAX: Final = 1000  # the whole path, "Directie A / Afdeling B"
+ROLE_MAX: Final = 120  # a person's role in an assigned service

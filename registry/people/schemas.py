@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from registry.catalogue import rules as catalogue_rules
 from registry.core import limits
 from registry.core.schemas import LEVEL, LONG_TEXT, Date, Id, Key, Record, Strict, Text
 from registry.people import rules as people_rules
@@ -62,14 +63,14 @@ class DepartureIn(Strict):
 
 
 class AssignmentIn(Strict):
-    role = Text(120, "contractmanager", load_default=None)
+    role = Text(people_rules.ROLE_MAX, "contractmanager", load_default=None)
     start_on = Date("2024-01-01", load_default=None)
     end_on = Date(load_default=None)
 
 
 class AssignmentCreate(AssignmentIn):
     employee_number = Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
-    service = Key(80, "zaaksysteem-dimpact")
+    service = Key(catalogue_rules.SERVICE_CODE_MAX, "zaaksysteem-dimpact")
 
 
 class EndIn(Strict):
@@ -99,7 +100,7 @@ class HoldingIn(Strict):
 
 class HoldingCreate(HoldingIn):
     employee_number = Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
-    competence = Key(40, "CM-01")
+    competence = Key(catalogue_rules.COMPETENCE_CODE_MAX, "CM-01")
 
 
 class HoldingOut(Record):

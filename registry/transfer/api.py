@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 
 from registry.accounts.api_blueprint import api_blueprint
 from registry.accounts.bearer import actor, requires
+from registry.catalogue import rules as catalogue_rules
+from registry.core import limits
 from registry.core import schemas as cs
 from registry.core.api import errors
 from registry.core.database import immediate_writes
@@ -16,6 +18,7 @@ from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
 from registry.core.problems import ApiProblem
+from registry.people import rules as people_rules
 from registry.transfer.services import sync as sync_service
 
 bp = api_blueprint(
@@ -31,30 +34,30 @@ def _text(length, example=None):
 
 
 class PersonRecord(cs.Strict):
-    employee_number = cs.Key(40, "P0001")
-    name = _text(200, "Anna de Vries")
-    email = _text(254, "a.devries@voorbeeldstad.example")
-    org_unit = _text(1000, "Directie Bedrijfsvoering / Afdeling IV")
-    job_title = _text(200, "Contractmanager")
+    employee_number = cs.Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
+    name = _text(people_rules.PERSON_NAME_MAX, "Anna de Vries")
+    email = _text(people_rules.EMAIL_MAX, "a.devries@voorbeeldstad.example")
+    org_unit = _text(people_rules.ORG_UNIT_PATH_MAX, "Directie Bedrijfsvoering / Afdeling IV")
+    job_title = _text(people_rules.JOB_TITLE_MAX, "Contractmanager")
     start_date = cs.Date("2019-04-01")
     leave_date = cs.Date("2027-03-01")
 
 
 class AssignmentRecord(cs.Strict):
-    employee_number = cs.Key(40, "P0001")
-    service = cs.Key(80, "zaaksysteem-dimpact")
-    role = _text(120, "contractmanager")
+    employee_number = cs.Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
+    service = cs.Key(catalogue_rules.SERVICE_CODE_MAX, "zaaksysteem-dimpact")
+    role = _text(people_rules.ROLE_MAX, "contractmanager")
     start_on = cs.Date("2024-01-01")
     end_on = cs.Date()
 
 
 class HoldingRecord(cs.Strict):
-    employee_number = cs.Key(40, "P0001")
-    competence = cs.Key(40, "CM-01")
+    employee_number = cs.Key(limits.EMPLOYEE_NUMBER_MAX_LENGTH, "P0001")
+    competence = cs.Key(catalogue_rules.COMPETENCE_CODE_MAX, "CM-01")
     level = ma.fields.Integer(validate=cs.LEVEL, allow_none=True, metadata={"example": 3})
     assessed_on = cs.Date("2025-06-01")
     expires_on = cs.Date()
-    assessed_by = _text(200, "M. Jansen")
+    assessed_by = _text(people_rules.ASSESSED_BY_MAX, "M. Jansen")
     evidence = _text(cs.LONG_TEXT)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.models.users import User
 from registry.core.models import ENUM_KW, Base, utcnow
 
@@ -22,7 +23,7 @@ class ApiToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(accounts_rules.TOKEN_NAME_MAX))
     scope: Mapped[str] = mapped_column(Enum(*TOKEN_SCOPES, name="scope", **ENUM_KW))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters of the token, shown in lists so that a holder can recognise it.

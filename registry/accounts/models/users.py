@@ -6,6 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.accounts import rules as accounts_rules
 from registry.core.models import ENUM_KW, Base, Versioned, utcnow
 from registry.core.permissions import ROLES, can
 from registry.people.models.staff import OrgUnit, Person
@@ -17,8 +18,10 @@ class User(UserMixin, Versioned, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(accounts_rules.EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(
+        String(accounts_rules.USER_NAME_MAX), default="", server_default=""
+    )
     role: Mapped[str] = mapped_column(Enum(*ROLES, name="role", **ENUM_KW))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -32,8 +35,8 @@ class User(UserMixin, Versioned, Base):
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     # Single sign-on: the identity provider's issuer and subject this account is linked to.
-    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
-    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    oidc_issuer: Mapped[str | None] = mapped_column(String(accounts_rules.OIDC_ID_MAX))
+    oidc_subject: Mapped[str | None] = mapped_column(String(accounts_rules.OIDC_ID_MAX))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Opted in on the account page to the daily e-mail digest (`registry notify`).

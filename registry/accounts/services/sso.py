@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.models.users import User
 from registry.accounts.services.users import EMAIL_PATTERN, find_by_email
 from registry.audit.services import audit
@@ -123,15 +124,15 @@ def identity_from_claims(claims: dict) -> Identity:
         email = username if isinstance(username, str) else None
     if email is not None:
         email = email.strip()
-        if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        if len(email) > accounts_rules.EMAIL_MAX or not EMAIL_PATTERN.match(email):
             email = None
     name = name_claim if isinstance(name_claim, str) else ""
     return Identity(
-        issuer=str(claims.get("iss", ""))[:255],
-        subject=str(claims.get("sub", ""))[:255],
+        issuer=str(claims.get("iss", ""))[: accounts_rules.OIDC_ID_MAX],
+        subject=str(claims.get("sub", ""))[: accounts_rules.OIDC_ID_MAX],
         email=email,
         email_verified=verified,
-        name=name.strip()[:200],
+        name=name.strip()[: accounts_rules.USER_NAME_MAX],
         claims=claims,
     )
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.models.tokens import TOKEN_SCOPES, ApiToken
 from registry.accounts.models.users import User
 from registry.audit.services import audit
@@ -55,8 +56,10 @@ def create_token(
     if days is None or not 1 <= days <= MAX_DAYS:
         raise ServiceError(_l("Enter a number of days from 1 to %(max)s.", max=MAX_DAYS), "days")
     name = (name or "").strip() or f"{user.email} ({scope})"
-    if len(name) > 200:
-        raise ServiceError(_l("At most %(max)s characters.", max=200), "name")
+    if len(name) > accounts_rules.TOKEN_NAME_MAX:
+        raise ServiceError(
+            _l("At most %(max)s characters.", max=accounts_rules.TOKEN_NAME_MAX), "name"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,

@@ -6,11 +6,14 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.services.users import PASSWORD_MAX, PASSWORD_MIN
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Length(max=accounts_rules.EMAIL_MAX)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     next = HiddenField(validators=[Length(max=2000)])
 

@@ -10,6 +10,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.models.tokens import ApiToken
 from registry.accounts.services import tokens as token_service
 from registry.accounts.services import users as user_service
@@ -28,12 +29,12 @@ class TokenForm(FlaskForm):
 
     email = StringField(
         _l("Account (e-mail address)"),
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), Length(max=accounts_rules.EMAIL_MAX)],
         description=_l("The token acts as this account, with its role."),
     )
     name = StringField(
         _l("Name"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=accounts_rules.TOKEN_NAME_MAX)],
         description=_l("What the token is for, e.g. HR system sync."),
     )
     scope = SelectField(

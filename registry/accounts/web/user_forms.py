@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.services.users import PASSWORD_MAX, PASSWORD_MIN
 from registry.core.forms import EMAIL_PATTERN, EditForm, optional_int
 from registry.people.fields import PersonField
@@ -17,7 +18,9 @@ PASSWORD_HINT = _l(
 
 
 class _AccountFields:
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[Optional(), Length(max=accounts_rules.USER_NAME_MAX)]
+    )
     role = SelectField(_l("Role"), choices=[])
     person = PersonField(
         _l("Linked person"),
@@ -35,7 +38,7 @@ class NewUserForm(_AccountFields, FlaskForm):
         _l("E-mail address"),
         validators=[
             DataRequired(),
-            Length(max=254),
+            Length(max=accounts_rules.EMAIL_MAX),
             Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address like name@example.nl.")),
         ],
         description=_l("Used to log in."),

@@ -7,7 +7,13 @@
 from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.catalogue.rules import NAME_MAX
+from registry.catalogue.rules import (
+    AREA_MAX,
+    COMPETENCE_CODE_MAX,
+    FRAMEWORK_KEY_MAX,
+    LEVEL_LABEL_MAX,
+    NAME_MAX,
+)
 from registry.core.models import Base, Versioned
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -19,16 +25,16 @@ class Framework(Versioned, Base):
     __tablename__ = "frameworks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(60), unique=True)
+    key: Mapped[str] = mapped_column(String(FRAMEWORK_KEY_MAX), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     description_en: Mapped[str | None] = mapped_column(Text)
-    label_1: Mapped[str | None] = mapped_column(String(100))
-    label_2: Mapped[str | None] = mapped_column(String(100))
-    label_3: Mapped[str | None] = mapped_column(String(100))
-    label_4: Mapped[str | None] = mapped_column(String(100))
-    label_5: Mapped[str | None] = mapped_column(String(100))
+    label_1: Mapped[str | None] = mapped_column(String(LEVEL_LABEL_MAX))
+    label_2: Mapped[str | None] = mapped_column(String(LEVEL_LABEL_MAX))
+    label_3: Mapped[str | None] = mapped_column(String(LEVEL_LABEL_MAX))
+    label_4: Mapped[str | None] = mapped_column(String(LEVEL_LABEL_MAX))
+    label_5: Mapped[str | None] = mapped_column(String(LEVEL_LABEL_MAX))
 
     competences: Mapped[list["Competence"]] = relationship(back_populates="framework")
 
@@ -46,10 +52,10 @@ class Competence(Versioned, Base):
     __tablename__ = "competences"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(COMPETENCE_CODE_MAX), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"), index=True)
-    area: Mapped[str | None] = mapped_column(String(120))
+    area: Mapped[str | None] = mapped_column(String(AREA_MAX))
     description: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     description_en: Mapped[str | None] = mapped_column(Text)

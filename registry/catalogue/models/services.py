@@ -6,15 +6,15 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.competences import Competence
-from registry.catalogue.rules import NAME_MAX
+from registry.catalogue.rules import (
+    CRITICALITIES,
+    NAME_MAX,
+    PROVIDER_KINDS,
+    SERVICE_CODE_MAX,
+    SERVICE_STATUSES,
+)
 from registry.core.models import ENUM_KW, Base, Versioned
 from registry.people.models.staff import Person
-
-CRITICALITIES = ("low", "medium", "high", "critical")
-SERVICE_STATUSES = ("planned", "active", "retired")
-
-
-PROVIDER_KINDS = ("cooperative", "shared_service_centre", "supplier", "internal")
 
 
 class Provider(Versioned, Base):
@@ -42,7 +42,7 @@ class Service(Versioned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(80), unique=True)
+    code: Mapped[str] = mapped_column(String(SERVICE_CODE_MAX), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)

@@ -23,15 +23,23 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from registry.audit.services import audit
 from registry.catalogue.models.competences import LEVELS, Competence, Framework
-from registry.catalogue.models.services import (
+from registry.catalogue.models.services import Provider, Requirement, Service
+from registry.catalogue.rules import (
+    AREA_MAX,
+    COMPETENCE_CODE,
+    COMPETENCE_CODE_MAX,
     CRITICALITIES,
+    FRAMEWORK_KEY_MAX,
+    LEVEL_LABEL_MAX,
+    MAX_HOLDERS,
+    NAME_MAX,
     PROVIDER_KINDS,
+    RESERVED_COMPETENCE_CODES,
+    RESERVED_SERVICE_CODES,
+    SERVICE_CODE,
+    SERVICE_CODE_MAX,
     SERVICE_STATUSES,
-    Provider,
-    Requirement,
-    Service,
 )
-from registry.catalogue.rules import NAME_MAX
 from registry.core.errors import ServiceError, StaleRecord, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
@@ -44,13 +52,6 @@ from registry.mitigations import rules as mitigation_rules
 from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.transfer.rules.interchange import (
-    COMPETENCE_CODE,
-    MAX_HOLDERS,
-    RESERVED_COMPETENCE_CODES,
-    RESERVED_SERVICE_CODES,
-    SERVICE_CODE,
-)
 
 SERVICE_CODE_MESSAGE = _l(
     "Use only lowercase letters, digits and hyphens (for example zaaksysteem-dimpact)."
@@ -206,7 +207,7 @@ def delete_provider(actor: audit.Actor, provider: Provider, version) -> None:
 
 
 def _service_values(fields: dict, service: Service | None) -> dict:
-    code = _required(fields.get("code"), "code", 80)
+    code = _required(fields.get("code"), "code", SERVICE_CODE_MAX)
     if not SERVICE_CODE.match(code):
         raise ServiceError(SERVICE_CODE_MESSAGE, "code")
     if code in RESERVED_SERVICE_CODES:
@@ -398,7 +399,7 @@ def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fie
 
 def _framework_values(fields: dict, framework: Framework | None) -> dict:
     exclude = framework.id if framework else None
-    key = _required(fields.get("key"), "key", 60)
+    key = _required(fields.get("key"), "key", FRAMEWORK_KEY_MAX)
     if not COMPETENCE_CODE.match(key):
         raise ServiceError(FRAMEWORK_KEY_MESSAGE, "key")
     if _taken(Framework.key, key, Framework, exclude):
@@ -413,7 +414,9 @@ def _framework_values(fields: dict, framework: Framework | None) -> dict:
         **_english(fields, framework),
     }
     for level in LEVELS:
-        values[f"label_{level}"] = _optional(fields.get(f"label_{level}"), f"label_{level}", 100)
+        values[f"label_{level}"] = _optional(
+            fields.get(f"label_{level}"), f"label_{level}", LEVEL_LABEL_MAX
+        )
     return values
 
 
@@ -456,7 +459,7 @@ def delete_framework(actor: audit.Actor, framework: Framework, version) -> None:
 
 
 def _competence_values(fields: dict, competence: Competence | None) -> dict:
-    code = _required(fields.get("code"), "code", 40)
+    code = _required(fields.get("code"), "code", COMPETENCE_CODE_MAX)
     if not COMPETENCE_CODE.match(code):
         raise ServiceError(COMPETENCE_CODE_MESSAGE, "code")
     if code.lower() in RESERVED_COMPETENCE_CODES:
@@ -477,7 +480,7 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
         "code": code,
         "name": _required(fields.get("name"), "name", NAME_MAX),
         "framework_id": framework.id if framework else None,
-        "area": _optional(fields.get("area"), "area", 120),
+        "area": _optional(fields.get("area"), "area", AREA_MAX),
         "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
         **_english(fields, competence),
         "retired": bool(fields.get("retired")),

@@ -28,14 +28,21 @@ from wtforms.validators import (
     Regexp,
 )
 
-from registry.catalogue.rules import NAME_MAX
+from registry.catalogue.rules import (
+    AREA_MAX,
+    COMPETENCE_CODE,
+    COMPETENCE_CODE_MAX,
+    FRAMEWORK_KEY_MAX,
+    LEVEL_LABEL_MAX,
+    MAX_HOLDERS,
+    NAME_MAX,
+    SERVICE_CODE,
+    SERVICE_CODE_MAX,
+)
 from registry.catalogue.services import catalogue
 from registry.catalogue.services.catalogue import (
-    COMPETENCE_CODE,
     COMPETENCE_CODE_MESSAGE,
     FRAMEWORK_KEY_MESSAGE,
-    MAX_HOLDERS,
-    SERVICE_CODE,
     SERVICE_CODE_MESSAGE,
 )
 from registry.core.forms import LONG_TEXT, DateField, EditForm, level_choices, optional_int
@@ -107,7 +114,7 @@ class ServiceForm(CatalogueForm):
         _l("Code"),
         validators=[
             DataRequired(),
-            Length(max=80),
+            Length(max=SERVICE_CODE_MAX),
             Regexp(SERVICE_CODE, message=SERVICE_CODE_MESSAGE),
         ],
         description=_l(
@@ -236,7 +243,7 @@ class FrameworkForm(CatalogueForm):
         _l("Key"),
         validators=[
             DataRequired(),
-            Length(max=60),
+            Length(max=FRAMEWORK_KEY_MAX),
             Regexp(COMPETENCE_CODE, message=FRAMEWORK_KEY_MESSAGE),
         ],
         description=_l("A short unique key, for example e-cf-4."),
@@ -261,27 +268,27 @@ class FrameworkForm(CatalogueForm):
     )
     label_1 = StringField(
         _l("Name of level 1"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LEVEL_LABEL_MAX)],
         description=_l("Leave empty to use the generic name: aware."),
     )
     label_2 = StringField(
         _l("Name of level 2"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LEVEL_LABEL_MAX)],
         description=_l("Leave empty to use the generic name: knowledgeable."),
     )
     label_3 = StringField(
         _l("Name of level 3"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LEVEL_LABEL_MAX)],
         description=_l("Leave empty to use the generic name: competent."),
     )
     label_4 = StringField(
         _l("Name of level 4"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LEVEL_LABEL_MAX)],
         description=_l("Leave empty to use the generic name: expert."),
     )
     label_5 = StringField(
         _l("Name of level 5"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=LEVEL_LABEL_MAX)],
         description=_l("Leave empty to use the generic name: authority."),
     )
 
@@ -291,7 +298,7 @@ class CompetenceForm(CatalogueForm):
         _l("Code"),
         validators=[
             DataRequired(),
-            Length(max=40),
+            Length(max=COMPETENCE_CODE_MAX),
             Regexp(COMPETENCE_CODE, message=COMPETENCE_CODE_MESSAGE),
         ],
         description=_l(
@@ -312,7 +319,7 @@ class CompetenceForm(CatalogueForm):
     framework_id = SelectField(_l("Framework"), coerce=optional_int, validators=[Optional()])
     area = StringField(
         _l("Area"),
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=AREA_MAX)],
         description=_l("For example contract management or information security."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), LONG_TEXT])

@@ -56,7 +56,7 @@ class Assignment(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    role: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(people_rules.ROLE_MAX))
     start_on: Mapped[date | None]
     end_on: Mapped[date | None]
 

@@ -17,7 +17,7 @@ class OrgUnit(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(people_rules.ORG_UNIT_NAME_MAX))
-    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    path: Mapped[str] = mapped_column(String(people_rules.ORG_UNIT_PATH_MAX), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], back_populates="children")

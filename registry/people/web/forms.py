@@ -121,7 +121,7 @@ class AssignmentForm(EditForm):
     )
     role = StringField(
         _l("Role"),
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=people_rules.ROLE_MAX)],
         description=_l("For example contractmanager, functioneel beheerder or back-up."),
         render_kw={"list": "role-suggestions"},
     )

@@ -29,7 +29,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from registry.catalogue.rules import NAME_MAX
+from registry.catalogue import rules as catalogue_rules
+from registry.catalogue.rules import (
+    COMPETENCE_CODE,
+    CRITICALITIES,
+    MAX_HOLDERS,
+    NAME_MAX,
+    RESERVED_COMPETENCE_CODES,
+    RESERVED_SERVICE_CODES,
+    SERVICE_CODE,
+    SERVICE_STATUSES,
+)
 from registry.core import limits
 from registry.people import rules as people_rules
 
@@ -50,19 +60,11 @@ TEXT, DATE, LEVEL, HOLDERS, BOOL, CHOICE, PATH = (
     "choice",
     "path",
 )
-CRITICALITIES = ("low", "medium", "high", "critical")
-SERVICE_STATUSES = ("planned", "active", "retired")
-MAX_HOLDERS = 99
 PATH_SEPARATOR = " / "
 # A cell's typed value: text (text, choice, path), a date, a number (level, holders), a boolean,
 # or None for an empty cell.
 Value = str | date | int | bool | None
 
-# The same rules as the forms (services.catalogue), so imported codes work as page addresses.
-SERVICE_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-COMPETENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-RESERVED_SERVICE_CODES = frozenset({"new", "providers", "mitigations"})
-RESERVED_COMPETENCE_CODES = frozenset({"new", "frameworks"})
 LONG_TEXT = limits.MAX_TEXT_LENGTH  # long texts: the same limit as the forms
 
 
@@ -104,10 +106,10 @@ COMPETENCES = FileSpec(
     "competences.csv",
     "competence",
     (
-        Column("code", max_length=40),
+        Column("code", max_length=catalogue_rules.COMPETENCE_CODE_MAX),
         Column("name", max_length=NAME_MAX, required=True),
         Column("framework", max_length=NAME_MAX, reference="framework"),
-        Column("area", max_length=120),
+        Column("area", max_length=catalogue_rules.AREA_MAX),
         Column("description", max_length=LONG_TEXT),
         Column("retired", BOOL, default=False),
         # Optional English versions (after the columns of DESIGN.md): a file without them
@@ -125,7 +127,7 @@ PEOPLE = FileSpec(
         Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH),
         Column("name", max_length=people_rules.PERSON_NAME_MAX, required=True),
         Column("email", max_length=people_rules.EMAIL_MAX),
-        Column("org_unit", PATH, max_length=1000, reference="org_unit"),
+        Column("org_unit", PATH, max_length=people_rules.ORG_UNIT_PATH_MAX, reference="org_unit"),
         Column("job_title", max_length=people_rules.JOB_TITLE_MAX),
         Column("start_date", DATE),
         Column("leave_date", DATE),
@@ -138,14 +140,14 @@ SERVICES = FileSpec(
     "services.csv",
     "service",
     (
-        Column("code", max_length=80),
+        Column("code", max_length=catalogue_rules.SERVICE_CODE_MAX),
         Column("name", max_length=NAME_MAX, required=True),
         Column("provider", max_length=NAME_MAX, reference="provider"),
         Column("criticality", CHOICE, default="medium", choices=CRITICALITIES),
         Column("status", CHOICE, default="active", choices=SERVICE_STATUSES),
         Column("contract_start", DATE),
         Column("contract_end", DATE),
-        Column("owner", max_length=40, reference="person"),
+        Column("owner", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH, reference="person"),
         Column("description", max_length=LONG_TEXT),
     ),
     key=("code",),
@@ -156,8 +158,10 @@ REQUIREMENTS = FileSpec(
     "requirements.csv",
     "requirement",
     (
-        Column("service", max_length=80, reference="service"),
-        Column("competence", max_length=40, reference="competence"),
+        Column("service", max_length=catalogue_rules.SERVICE_CODE_MAX, reference="service"),
+        Column(
+            "competence", max_length=catalogue_rules.COMPETENCE_CODE_MAX, reference="competence"
+        ),
         Column("required_level", LEVEL, default=3),
         Column("min_holders", HOLDERS, default=2),
         Column("rationale", max_length=LONG_TEXT),
@@ -170,8 +174,8 @@ ASSIGNMENTS = FileSpec(
     "assignment",
     (
         Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH, reference="person"),
-        Column("service", max_length=80, reference="service"),
-        Column("role", max_length=120),
+        Column("service", max_length=catalogue_rules.SERVICE_CODE_MAX, reference="service"),
+        Column("role", max_length=people_rules.ROLE_MAX),
         Column("start_on", DATE),
         Column("end_on", DATE),
     ),
@@ -184,7 +188,9 @@ HOLDINGS = FileSpec(
     "holding",
     (
         Column("employee_number", max_length=limits.EMPLOYEE_NUMBER_MAX_LENGTH, reference="person"),
-        Column("competence", max_length=40, reference="competence"),
+        Column(
+            "competence", max_length=catalogue_rules.COMPETENCE_CODE_MAX, reference="competence"
+        ),
         Column("level", LEVEL, required=True),
         Column("assessed_on", DATE),
         Column("expires_on", DATE),
