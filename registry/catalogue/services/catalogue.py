@@ -1,5 +1,4 @@
-"""Maintaining the catalogue: providers, services, requirements, mitigations, frameworks and
-competences.
+"""Maintaining the catalogue: providers, services, requirements, frameworks and competences.
 
 Every use case checks its input (`core.checks`), changes the records, flushes and records an
 audit event in the caller's transaction (`audit.services.writes`); the caller commits. Refused
@@ -8,14 +7,14 @@ input raises `ServiceError(message, field)`, a change over someone else's newer 
 
 History is never lost silently: a record that other records still refer to cannot be deleted
 (services and competences are retired instead), and every delete is audited with the values it
-removed.
+removed. Deleting a requirement deletes its mitigations first, each audited, through the
+mitigations' service (`registry.mitigations.services`, where mitigations are planned and
+changed).
 
-Why one module of more than 400 lines: six small aggregates sharing the same steps (the
+Why one module of more than 400 lines: five small aggregates sharing the same steps (the
 reference and uniqueness checks, the code rules) and the reads of their lists and choices (at
 the end). Splitting it into a package like `services/people/` is the next step when it grows.
 """
-
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -38,13 +37,12 @@ from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.core.lists import contains, counts_by
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
+from registry.mitigations import services as mitigations
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 
 # The import's code rules, so that codes from a form and from a file work alike as page
 # addresses; reserved words are pages of their own under /services/ and /competences/.
-from registry.mitigations import rules as mitigation_rules
-from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
-from registry.people.models.holdings import Assignment, Holding
-from registry.people.models.staff import Person
 from registry.transfer.rules.interchange import (
     COMPETENCE_CODE,
     MAX_HOLDERS,
@@ -258,63 +256,11 @@ def update_requirement(
     )
 
 
-def requirement_mitigations(requirement: Requirement) -> list[Mitigation]:
-    """The mitigations planned for a requirement, oldest first."""
-    return list(
-        db.session.execute(
-            select(Mitigation)
-            .where(Mitigation.requirement_id == requirement.id)
-            .order_by(Mitigation.id)
-        ).scalars()
-    )
-
-
 def delete_requirement(actor: audit.Actor, requirement: Requirement, version) -> None:
     """Remove a requirement; its mitigations go with it, each audited with its values."""
     ensure_version(requirement, version)
-    for mitigation in requirement_mitigations(requirement):
-        writes.delete(actor, "mitigation", mitigation)
+    mitigations.delete_requirement_mitigations(actor, requirement)
     writes.delete(actor, "requirement", requirement)
-
-
-# --- mitigations --------------------------------------------------------------------------
-
-
-def _mitigation_values(fields: dict, stored: Mitigation | None = None) -> dict:
-    kind = checks.choice(fields.get("kind"), MITIGATION_KINDS, "kind")
-    owner = checks.existing(
-        Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
-    )
-    note = checks.optional(fields.get("note"), "note", MAX_TEXT_LENGTH)
-    expires = fields.get("risk_expires_on")
-    # The rules of an accepted risk (DESIGN.md "Acting on gaps"), from the pure domain.
-    problems = mitigation_rules.accept_risk_problems(
-        kind, note, expires, date.today(), stored.risk_expires_on if stored else None
-    )
-    if problems:
-        message, field = problems[0]
-        raise ServiceError(_l(message), field)
-    return {
-        "kind": kind,
-        "owner_id": owner.id if owner else None,
-        "due_on": fields.get("due_on"),
-        "status": checks.choice(fields.get("status"), MITIGATION_STATUSES, "status"),
-        "note": note,
-        "risk_expires_on": expires,
-    }
-
-
-def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) -> Mitigation:
-    """Plan a mitigation for a requirement's gap."""
-    mitigation = Mitigation(requirement_id=requirement.id, **_mitigation_values(fields))
-    return writes.create(actor, "mitigation", mitigation)
-
-
-def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fields) -> Mitigation:
-    """Change a mitigation (its status, owner, due date …)."""
-    ensure_version(mitigation, version)
-    values = _mitigation_values(fields, mitigation)
-    return writes.update(actor, "update", "mitigation", mitigation, values)
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -464,24 +410,6 @@ def services_query(text: str = "", status: str | None = None) -> Select:
     return query
 
 
-def mitigations_query(status: str | None = None) -> Select:
-    """Mitigations with requirement, service, competence and owner, by due date."""
-    query = (
-        select(Mitigation)
-        .join(Mitigation.requirement)
-        .join(Requirement.service)
-        .options(
-            joinedload(Mitigation.owner),
-            joinedload(Mitigation.requirement).joinedload(Requirement.service),
-            joinedload(Mitigation.requirement).joinedload(Requirement.competence),
-        )
-        .order_by(Mitigation.due_on.is_(None), Mitigation.due_on, Service.code, Mitigation.id)
-    )
-    if status in MITIGATION_STATUSES:
-        query = query.where(Mitigation.status == status)
-    return query
-
-
 def providers_query(text: str = "") -> Select:
     """Providers by name; `text` in the name."""
     query = select(Provider).order_by(Provider.name)
@@ -555,15 +483,6 @@ def requirement_of(service: Service, requirement_id: int) -> Requirement | None:
     return db.session.execute(
         select(Requirement).where(
             Requirement.id == requirement_id, Requirement.service_id == service.id
-        )
-    ).scalar_one_or_none()
-
-
-def mitigation_of(requirement_id: int, mitigation_id: int) -> Mitigation | None:
-    """The mitigation `mitigation_id` if it belongs to that requirement."""
-    return db.session.execute(
-        select(Mitigation).where(
-            Mitigation.id == mitigation_id, Mitigation.requirement_id == requirement_id
         )
     ).scalar_one_or_none()
 

@@ -1,5 +1,5 @@
-"""Forms for maintaining the catalogue: providers, services, requirements, mitigations,
-frameworks and competences, plus their search boxes.
+"""Forms for maintaining the catalogue: providers, services, requirements, frameworks and
+competences, plus their search boxes (the mitigation form is `mitigations/web/forms.py`).
 
 Checks that need the database (uniqueness, references) live in
 `catalogue.services.catalogue` and come back as field errors; the forms check what a single
@@ -170,37 +170,6 @@ class RequirementForm(RecordForm):
         self.competence_id.choices = options
         chosen = catalogue.competence_by_id(self.competence_id.data) or current
         self.required_level.choices = level_choices(chosen.framework if chosen else None)
-
-
-class MitigationForm(RecordForm):
-    # No default: a measure nobody chose is refused, not silently saved as "training".
-    kind = SelectField(
-        _l("Kind of measure"),
-        validators=[DataRequired(message=_l("Choose the kind of measure."))],
-    )
-    owner_id = PersonField(
-        _l("Owner"),
-        validators=[Optional()],
-        description=_l("Who carries it out: type a name, part of a name or an employee number."),
-    )
-    due_on = DateField(_l("Due on"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
-    risk_expires_on = DateField(
-        _l("Risk accepted until"),
-        validators=[Optional()],
-        description=_l(
-            "Only for an accepted risk: the date on which it lapses, at most a year from today."
-        ),
-    )
-    note = TextAreaField(
-        _l("Note"),
-        validators=[Optional(), LONG_TEXT],
-        description=_l("For an accepted risk: the justification, why the risk is acceptable."),
-    )
-
-    def set_choices(self, record=None) -> None:
-        self.kind.choices = [_none(_("choose a kind of measure")), *choices("mitigation_kind")]
-        self.status.choices = choices("mitigation_status")
 
 
 class FrameworkForm(RecordForm):
