@@ -1,5 +1,6 @@
 """What every feature's forms share: the version of edit forms (optimistic locking) and what
-the user typed, the confirmation form, the level choices, dates and text limits.
+the user typed, the edit form that maps onto a service's arguments (`RecordForm`), the
+confirmation form, the level choices, dates and text limits.
 
 Features import from here (and the person field and org-unit choices from
 `registry.people.fields`), never from each other's form modules.
@@ -8,6 +9,7 @@ Features import from here (and the person field and org-unit choices from
 from typing import Protocol
 
 import wtforms
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,6 +26,7 @@ LONG_TEXT = Length(
     max=limits.MAX_TEXT_LENGTH,
     message=_l("At most %(max)s characters.", max=limits.MAX_TEXT_LENGTH),
 )
+_NOT_VALUES = ("csrf_token", "version")  # a RecordForm's fields that are no service argument
 _HIDDEN = ("CSRFTokenField", "HiddenField", "PasswordField")
 
 
@@ -80,6 +83,33 @@ class EditForm(VersionedForm):
             if raw:
                 shown.append((str(f.label.text), raw))
         return shown
+
+
+class RecordForm(EditForm):
+    """An edit form whose fields map one to one onto a service call's keyword arguments (the
+    catalogue's and the mitigations' forms)."""
+
+    @classmethod
+    def for_page(cls, record=None):
+        """The form of a new or edit page: on GET the record's stored values (or the defaults
+        for a new one), on POST what was submitted; choices filled in for `record`."""
+        form = cls(obj=record) if request.method == "GET" else cls()
+        form.set_choices(record)
+        return form
+
+    @classmethod
+    def stored(cls, record):
+        """The form with `record`'s stored values and version, whatever was submitted."""
+        form = cls(formdata=None, obj=record)
+        form.set_choices(record)
+        return form
+
+    def set_choices(self, record=None) -> None:
+        """Fill in the choices of select fields; `record` is the one being edited, if any."""
+
+    def values(self) -> dict:
+        """The submitted values, keyed by field name, for the service's keyword arguments."""
+        return {name: f.data for name, f in self._fields.items() if name not in _NOT_VALUES}
 
 
 class ConfirmForm(EditForm):

@@ -72,6 +72,13 @@ NAVIGATION = (
         Permission.MANAGE_USERS,
     ),
 )
+# Pages whose menu area is not their blueprint's: a mitigation's form is the mitigations
+# feature's page, but lives under a service's address (/services/<code>/requirements/…) and is
+# reached from its dossier, so the menu shows Services as the current area there.
+NAVIGATION_AREAS = {
+    "mitigations.new": "services.index",
+    "mitigations.edit": "services.index",
+}
 
 
 # Labels for stored codes; templates call label('status', row.status) and the like.
@@ -155,10 +162,16 @@ def navigation() -> list[NavItem]:
         if endpoint not in current_app.view_functions or not current_user.can(permission):
             continue
         blueprint = endpoint.split(".")[0]
-        current = request.endpoint == endpoint or (
-            endpoint != "main.home"
-            and request.blueprint == blueprint
-            and blueprint not in ("reports",)
+        area = NAVIGATION_AREAS.get(request.endpoint or "")
+        current = (
+            request.endpoint == endpoint
+            or area == endpoint
+            or (
+                area is None
+                and endpoint != "main.home"
+                and request.blueprint == blueprint
+                and blueprint not in ("reports",)
+            )
         )
         items.append(NavItem(url_for(endpoint), label, hint, current, endpoint == "main.home"))
     return items

@@ -1,5 +1,5 @@
 """Mitigations: a manager's answer to a gap. Reads for every role; writes through the
-catalogue's service (the web's validation, audit events and optimistic locking), by editors
+mitigations' service (the web's validation, audit events and optimistic locking), by editors
 and managers (the role table of DESIGN.md)."""
 
 import marshmallow as ma
@@ -11,7 +11,6 @@ from registry.accounts.api_blueprint import api_blueprint
 from registry.accounts.bearer import actor, requires
 from registry.catalogue import rules as catalogue_rules
 from registry.catalogue.models.services import Requirement, Service
-from registry.catalogue.services import catalogue
 from registry.core import schemas as cs
 from registry.core.api import (
     CREATED_HEADERS,
@@ -28,6 +27,7 @@ from registry.core.extensions import db
 from registry.core.paging import LIST_HEADERS, PageArgs, paginate
 from registry.core.permissions import Permission
 from registry.mitigations import schemas as s
+from registry.mitigations import services as mitigation_service
 from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people import services as people_service
 
@@ -105,7 +105,7 @@ def create_mitigation(values):
         if requirement is None:
             raise ServiceError(_("This requirement does not exist."), "requirement_id")
         fields["owner_id"] = people_service.person_id_by_number(fields.pop("owner", None))
-        return catalogue.create_mitigation(actor(), requirement, **fields)
+        return mitigation_service.create_mitigation(actor(), requirement, **fields)
 
     record = write(run)
     return created(record, "api_mitigations.get_mitigation", mitigation_id=record.id)
@@ -129,4 +129,6 @@ def update_mitigation(values, mitigation_id):
     """Change a mitigation; status `done` or `cancelled` ends it (If-Match required)."""
     record = get_or_404(Mitigation, mitigation_id, *_MITIGATION)
     version = required_version(record)
-    return found(_with_owner(catalogue.update_mitigation, (actor(), record, version), values))
+    return found(
+        _with_owner(mitigation_service.update_mitigation, (actor(), record, version), values)
+    )

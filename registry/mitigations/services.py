@@ -1,22 +1,31 @@
-"""Mitigations where gaps are shown: the open ones of any set of requirements in one query,
-the list of all mitigations with its filters, and what one person owns.
+"""Mitigations: planning and changing them (the web's pages and the API write through here),
+the open ones of any set of requirements in one query where gaps are shown, the list of all
+mitigations with its filters, and what one person owns.
 
-The rules (active, overdue, accepted until) are those of `registry.mitigations.rules`; a
-mitigation never changes a computed status, so none of this touches the gap analysis.
+The rules (active, overdue, accepted until, what an accepted risk needs) are those of
+`registry.mitigations.rules`; a mitigation never changes a computed status, so none of this
+touches the gap analysis. Writes check their values with `core.checks` and write through
+`audit.services.writes` (flush, audit event, `StaleRecord`), as the catalogue's do; deleting a
+requirement (`catalogue.delete_requirement`) deletes its mitigations here first, each audited.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import contains_eager
 
+from registry.audit.services import audit, writes
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
+from registry.core import checks
+from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
+from registry.core.limits import MAX_TEXT_LENGTH
 from registry.mitigations import rules
-from registry.mitigations.models import Mitigation
+from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
 from registry.people.models.staff import Person
 
 # Above this many requirements, fetching every active mitigation is cheaper than a long IN.
@@ -202,3 +211,70 @@ def summary(mitigations: GapMitigations | None, describe) -> str:
     """One spreadsheet cell: each open mitigation on a line of its own. `describe(m)` gives
     the words (translated by the caller)."""
     return "\n".join(describe(m) for m in (mitigations.items if mitigations else ()))
+
+
+# --- planning and changing mitigations -------------------------------------------------------
+
+
+def _mitigation_values(fields: dict, stored: Mitigation | None = None) -> dict:
+    kind = checks.choice(fields.get("kind"), MITIGATION_KINDS, "kind")
+    owner = checks.existing(
+        Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
+    )
+    note = checks.optional(fields.get("note"), "note", MAX_TEXT_LENGTH)
+    expires = fields.get("risk_expires_on")
+    # The rules of an accepted risk (DESIGN.md "Acting on gaps"), from the pure domain.
+    problems = rules.accept_risk_problems(
+        kind, note, expires, date.today(), stored.risk_expires_on if stored else None
+    )
+    if problems:
+        message, field = problems[0]
+        raise ServiceError(_l(message), field)
+    return {
+        "kind": kind,
+        "owner_id": owner.id if owner else None,
+        "due_on": fields.get("due_on"),
+        "status": checks.choice(fields.get("status"), MITIGATION_STATUSES, "status"),
+        "note": note,
+        "risk_expires_on": expires,
+    }
+
+
+def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) -> Mitigation:
+    """Plan a mitigation for a requirement's gap."""
+    mitigation = Mitigation(requirement_id=requirement.id, **_mitigation_values(fields))
+    return writes.create(actor, "mitigation", mitigation)
+
+
+def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fields) -> Mitigation:
+    """Change a mitigation (its status, owner, due date …)."""
+    ensure_version(mitigation, version)
+    values = _mitigation_values(fields, mitigation)
+    return writes.update(actor, "update", "mitigation", mitigation, values)
+
+
+def mitigation_of(requirement_id: int, mitigation_id: int) -> Mitigation | None:
+    """The mitigation `mitigation_id` if it belongs to that requirement."""
+    return db.session.execute(
+        select(Mitigation).where(
+            Mitigation.id == mitigation_id, Mitigation.requirement_id == requirement_id
+        )
+    ).scalar_one_or_none()
+
+
+def requirement_mitigations(requirement: Requirement) -> list[Mitigation]:
+    """The mitigations planned for a requirement, oldest first."""
+    return list(
+        db.session.execute(
+            select(Mitigation)
+            .where(Mitigation.requirement_id == requirement.id)
+            .order_by(Mitigation.id)
+        ).scalars()
+    )
+
+
+def delete_requirement_mitigations(actor: audit.Actor, requirement: Requirement) -> None:
+    """Delete every mitigation of a requirement that is being deleted, oldest first, each
+    audited with its values (`catalogue.delete_requirement`)."""
+    for mitigation in requirement_mitigations(requirement):
+        writes.delete(actor, "mitigation", mitigation)

@@ -60,11 +60,16 @@ ROUTES = {
     ("dossiers.service", "GET"): (ALL, 200),
     ("dossiers.competence", "GET"): (ALL, 200),
     ("dossiers.person", "GET"): (ALL, 200),
+    # mitigations (their forms under /services/<code>/requirements/<rid>/mitigations/)
+    ("mitigations.index", "GET"): (ALL, 200),
+    ("mitigations.moved_list", "GET"): (ALL, 301),  # /services/mitigations: to mitigations.index
+    ("mitigations.new", "GET"): (MITIGATE, 200),
+    ("mitigations.new", "POST"): (MITIGATE, 200),
+    ("mitigations.edit", "GET"): (MITIGATE, 200),
+    ("mitigations.edit", "POST"): (MITIGATE, 200),
     # catalogue
     ("services.index", "GET"): (ALL, 200),
     ("services.providers", "GET"): (ALL, 200),
-    ("services.mitigations", "GET"): (ALL, 301),  # moved to mitigations.index
-    ("mitigations.index", "GET"): (ALL, 200),
     ("mywork.index", "GET"): (ALL, 200),
     ("trend.index", "GET"): (ALL, 200),
     ("services.new", "GET"): (EDIT, 200),
@@ -87,10 +92,6 @@ ROUTES = {
     ("services.edit_requirement", "POST"): (EDIT, 200),
     ("services.delete_requirement", "GET"): (EDIT, 200),
     ("services.delete_requirement", "POST"): (EDIT, 409),
-    ("services.new_mitigation", "GET"): (MITIGATE, 200),
-    ("services.new_mitigation", "POST"): (MITIGATE, 200),
-    ("services.edit_mitigation", "GET"): (MITIGATE, 200),
-    ("services.edit_mitigation", "POST"): (MITIGATE, 200),
     ("competences.index", "GET"): (ALL, 200),
     ("competences.frameworks", "GET"): (ALL, 200),
     ("competences.new", "GET"): (EDIT, 200),

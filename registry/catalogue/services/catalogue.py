@@ -1,27 +1,26 @@
-"""Maintaining the catalogue: providers, services, requirements, mitigations, frameworks and
-competences.
+"""Maintaining the catalogue: providers, services, requirements, frameworks and competences.
 
-Every use case checks its input, changes the records, flushes and records an audit event in the
-caller's transaction; the caller commits. Refused input raises `ServiceError(message, field)`,
-a change over someone else's newer version raises `StaleRecord`.
+Every use case checks its input (`core.checks`), changes the records, flushes and records an
+audit event in the caller's transaction (`audit.services.writes`); the caller commits. Refused
+input raises `ServiceError(message, field)`, a change over someone else's newer version raises
+`StaleRecord`.
 
 History is never lost silently: a record that other records still refer to cannot be deleted
 (services and competences are retired instead), and every delete is audited with the values it
-removed.
+removed. Deleting a requirement deletes its mitigations first, each audited, through the
+mitigations' service (`registry.mitigations.services`, where mitigations are planned and
+changed).
 
-Why one module of more than 400 lines: six small aggregates sharing the same steps (`_create`,
-`_update`, `_delete`, the code rules) and the reads of their lists and choices (at the end).
-Splitting it into a package like `services/people/` is the next step when it grows.
+Why one module of more than 400 lines: five small aggregates sharing the same steps (the
+reference and uniqueness checks, the code rules) and the reads of their lists and choices (at
+the end). Splitting it into a package like `services/people/` is the next step when it grows.
 """
-
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from registry.audit.services import audit
+from registry.audit.services import audit, writes
 from registry.catalogue.models.competences import LEVELS, Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.catalogue.rules import (
@@ -40,18 +39,18 @@ from registry.catalogue.rules import (
     SERVICE_CODE_MAX,
     SERVICE_STATUSES,
 )
-from registry.core.errors import ServiceError, StaleRecord, ensure_version
+from registry.core import checks
+from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.limits import MAX_TEXT_LENGTH
 from registry.core.lists import contains, counts_by
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
+from registry.mitigations import services as mitigations
+from registry.people.models.holdings import Assignment, Holding
+from registry.people.models.staff import Person
 
 # The import's code rules, so that codes from a form and from a file work alike as page
 # addresses; reserved words are pages of their own under /services/ and /competences/.
-from registry.mitigations import rules as mitigation_rules
-from registry.mitigations.models import MITIGATION_KINDS, MITIGATION_STATUSES, Mitigation
-from registry.people.models.holdings import Assignment, Holding
-from registry.people.models.staff import Person
 
 SERVICE_CODE_MESSAGE = _l(
     "Use only lowercase letters, digits and hyphens (for example zaaksysteem-dimpact)."
@@ -64,65 +63,7 @@ FRAMEWORK_KEY_MESSAGE = _l(
 )
 
 
-# --- shared steps -------------------------------------------------------------------------
-
-
-def _text(value) -> str | None:
-    """Strip text input; empty means None."""
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
-def _required(value, field: str, length: int):
-    value = _text(value)
-    if value is None:
-        raise ServiceError(_l("This field is required."), field)
-    if len(value) > length:
-        raise ServiceError(_l("At most %(max)s characters.", max=length), field)
-    return value
-
-
-def _optional(value, field: str, length: int | None = None):
-    value = _text(value)
-    if value is not None and length is not None and len(value) > length:
-        raise ServiceError(_l("At most %(max)s characters.", max=length), field)
-    return value
-
-
-def _flush(obj) -> None:
-    """Flush; an UPDATE or DELETE that finds a newer version becomes a StaleRecord."""
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise StaleRecord(obj) from error
-
-
-def _create(actor: audit.Actor, entity: str, obj):
-    db.session.add(obj)
-    _flush(obj)
-    audit.record(actor, "create", entity, obj.id, after=audit.snapshot(obj))
-    return obj
-
-
-def _update(actor: audit.Actor, action: str, entity: str, obj, values: dict):
-    """Set `values` on `obj`; audit only the fields that really changed."""
-    before = audit.snapshot(obj)
-    for key, value in values.items():
-        setattr(obj, key, value)
-    _flush(obj)
-    old, new = audit.changes(before, audit.snapshot(obj))
-    if new:
-        audit.record(actor, action, entity, obj.id, before=old, after=new)
-    return obj
-
-
-def _delete(actor: audit.Actor, entity: str, obj) -> None:
-    before = audit.snapshot(obj)
-    db.session.delete(obj)
-    _flush(obj)
-    audit.record(actor, "delete", entity, before["id"], before=before)
+# --- shared steps (the value checks are `core.checks`, the audited writes `audit.writes`) --
 
 
 def _refuse_if_referenced(references: list[tuple[str, int]], name: str) -> None:
@@ -146,49 +87,26 @@ def _taken(column, value: str, model, exclude_id: int | None) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
-def _choice(value, allowed, field: str, optional: bool = False):
-    value = _text(value)
-    if value is None and optional:
-        return None
-    if value not in allowed:
-        raise ServiceError(_l("Choose one of the options."), field)
-    return value
-
-
-def _existing(model, record_id, field: str, message):
-    if record_id in (None, ""):
-        return None
-    record = db.session.get(model, int(record_id))
-    if record is None:
-        raise ServiceError(message, field)
-    return record
-
-
-def _dates_in_order(start, end, field: str, message) -> None:
-    if start is not None and end is not None and end < start:
-        raise ServiceError(message, field)
-
-
 # --- providers ----------------------------------------------------------------------------
 
 
 def _provider_values(fields: dict, provider: Provider | None) -> dict:
-    name = _required(fields.get("name"), "name", NAME_MAX)
+    name = checks.required(fields.get("name"), "name", NAME_MAX)
     if _taken(Provider.name, name, Provider, provider.id if provider else None):
         raise ServiceError(_l("A provider named %(name)s already exists.", name=name), "name")
-    kind = _choice(fields.get("kind"), PROVIDER_KINDS, "kind", optional=True)
+    kind = checks.choice(fields.get("kind"), PROVIDER_KINDS, "kind", optional=True)
     return {"name": name, "kind": kind}
 
 
 def create_provider(actor: audit.Actor, **fields) -> Provider:
     """Add a provider (name unique)."""
-    return _create(actor, "provider", Provider(**_provider_values(fields, None)))
+    return writes.create(actor, "provider", Provider(**_provider_values(fields, None)))
 
 
 def update_provider(actor: audit.Actor, provider: Provider, version, **fields) -> Provider:
     """Change a provider's name or kind."""
     ensure_version(provider, version)
-    return _update(actor, "update", "provider", provider, _provider_values(fields, provider))
+    return writes.update(actor, "update", "provider", provider, _provider_values(fields, provider))
 
 
 def provider_references(provider: Provider) -> list[tuple[str, int]]:
@@ -200,14 +118,14 @@ def delete_provider(actor: audit.Actor, provider: Provider, version) -> None:
     """Delete a provider no service refers to."""
     ensure_version(provider, version)
     _refuse_if_referenced(provider_references(provider), provider.name)
-    _delete(actor, "provider", provider)
+    writes.delete(actor, "provider", provider)
 
 
 # --- services -----------------------------------------------------------------------------
 
 
 def _service_values(fields: dict, service: Service | None) -> dict:
-    code = _required(fields.get("code"), "code", SERVICE_CODE_MAX)
+    code = checks.required(fields.get("code"), "code", SERVICE_CODE_MAX)
     if not SERVICE_CODE.match(code):
         raise ServiceError(SERVICE_CODE_MESSAGE, "code")
     if code in RESERVED_SERVICE_CODES:
@@ -216,42 +134,44 @@ def _service_values(fields: dict, service: Service | None) -> dict:
         )
     if _taken(Service.code, code, Service, service.id if service else None):
         raise ServiceError(_l("Another service already has the code %(code)s.", code=code), "code")
-    provider = _existing(
+    provider = checks.existing(
         Provider, fields.get("provider_id"), "provider_id", _l("This provider no longer exists.")
     )
-    owner = _existing(
+    owner = checks.existing(
         Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
     )
     start, end = fields.get("contract_start"), fields.get("contract_end")
-    _dates_in_order(start, end, "contract_end", _l("The contract cannot end before it starts."))
+    checks.dates_in_order(
+        start, end, "contract_end", _l("The contract cannot end before it starts.")
+    )
     return {
         "code": code,
-        "name": _required(fields.get("name"), "name", NAME_MAX),
+        "name": checks.required(fields.get("name"), "name", NAME_MAX),
         "provider_id": provider.id if provider else None,
         "owner_id": owner.id if owner else None,
-        "criticality": _choice(fields.get("criticality"), CRITICALITIES, "criticality"),
-        "status": _choice(fields.get("status"), SERVICE_STATUSES, "status"),
+        "criticality": checks.choice(fields.get("criticality"), CRITICALITIES, "criticality"),
+        "status": checks.choice(fields.get("status"), SERVICE_STATUSES, "status"),
         "contract_start": start,
         "contract_end": end,
-        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
+        "description": checks.optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
     }
 
 
 def create_service(actor: audit.Actor, **fields) -> Service:
     """Add an outsourced service."""
-    return _create(actor, "service", Service(**_service_values(fields, None)))
+    return writes.create(actor, "service", Service(**_service_values(fields, None)))
 
 
 def update_service(actor: audit.Actor, service: Service, version, **fields) -> Service:
     """Change a service; a new code must be unique too."""
     ensure_version(service, version)
-    return _update(actor, "update", "service", service, _service_values(fields, service))
+    return writes.update(actor, "update", "service", service, _service_values(fields, service))
 
 
 def retire_service(actor: audit.Actor, service: Service, version) -> Service:
     """Retire a service: kept with its history, no longer analysed."""
     ensure_version(service, version)
-    return _update(actor, "retire", "service", service, {"status": "retired"})
+    return writes.update(actor, "retire", "service", service, {"status": "retired"})
 
 
 def service_references(service: Service) -> list[tuple[str, int]]:
@@ -266,14 +186,14 @@ def delete_service(actor: audit.Actor, service: Service, version) -> None:
     """Delete a service nothing refers to any more."""
     ensure_version(service, version)
     _refuse_if_referenced(service_references(service), service.code)
-    _delete(actor, "service", service)
+    writes.delete(actor, "service", service)
 
 
 # --- requirements -------------------------------------------------------------------------
 
 
 def _requirement_values(fields: dict, service: Service, requirement: Requirement | None) -> dict:
-    competence = _existing(
+    competence = checks.existing(
         Competence,
         fields.get("competence_id"),
         "competence_id",
@@ -312,13 +232,15 @@ def _requirement_values(fields: dict, service: Service, requirement: Requirement
         "competence_id": competence.id,
         "required_level": level,
         "min_holders": holders,
-        "rationale": _optional(fields.get("rationale"), "rationale", MAX_TEXT_LENGTH),
+        "rationale": checks.optional(fields.get("rationale"), "rationale", MAX_TEXT_LENGTH),
     }
 
 
 def create_requirement(actor: audit.Actor, service: Service, **fields) -> Requirement:
     """Require a competence for a service (once per service)."""
-    return _create(actor, "requirement", Requirement(**_requirement_values(fields, service, None)))
+    return writes.create(
+        actor, "requirement", Requirement(**_requirement_values(fields, service, None))
+    )
 
 
 def update_requirement(
@@ -326,7 +248,7 @@ def update_requirement(
 ) -> Requirement:
     """Change a requirement's competence, level, number of holders or rationale."""
     ensure_version(requirement, version)
-    return _update(
+    return writes.update(
         actor,
         "update",
         "requirement",
@@ -335,63 +257,11 @@ def update_requirement(
     )
 
 
-def requirement_mitigations(requirement: Requirement) -> list[Mitigation]:
-    """The mitigations planned for a requirement, oldest first."""
-    return list(
-        db.session.execute(
-            select(Mitigation)
-            .where(Mitigation.requirement_id == requirement.id)
-            .order_by(Mitigation.id)
-        ).scalars()
-    )
-
-
 def delete_requirement(actor: audit.Actor, requirement: Requirement, version) -> None:
     """Remove a requirement; its mitigations go with it, each audited with its values."""
     ensure_version(requirement, version)
-    for mitigation in requirement_mitigations(requirement):
-        _delete(actor, "mitigation", mitigation)
-    _delete(actor, "requirement", requirement)
-
-
-# --- mitigations --------------------------------------------------------------------------
-
-
-def _mitigation_values(fields: dict, stored: Mitigation | None = None) -> dict:
-    kind = _choice(fields.get("kind"), MITIGATION_KINDS, "kind")
-    owner = _existing(
-        Person, fields.get("owner_id"), "owner_id", _l("This person no longer exists.")
-    )
-    note = _optional(fields.get("note"), "note", MAX_TEXT_LENGTH)
-    expires = fields.get("risk_expires_on")
-    # The rules of an accepted risk (DESIGN.md "Acting on gaps"), from the pure domain.
-    problems = mitigation_rules.accept_risk_problems(
-        kind, note, expires, date.today(), stored.risk_expires_on if stored else None
-    )
-    if problems:
-        message, field = problems[0]
-        raise ServiceError(_l(message), field)
-    return {
-        "kind": kind,
-        "owner_id": owner.id if owner else None,
-        "due_on": fields.get("due_on"),
-        "status": _choice(fields.get("status"), MITIGATION_STATUSES, "status"),
-        "note": note,
-        "risk_expires_on": expires,
-    }
-
-
-def create_mitigation(actor: audit.Actor, requirement: Requirement, **fields) -> Mitigation:
-    """Plan a mitigation for a requirement's gap."""
-    mitigation = Mitigation(requirement_id=requirement.id, **_mitigation_values(fields))
-    return _create(actor, "mitigation", mitigation)
-
-
-def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fields) -> Mitigation:
-    """Change a mitigation (its status, owner, due date …)."""
-    ensure_version(mitigation, version)
-    values = _mitigation_values(fields, mitigation)
-    return _update(actor, "update", "mitigation", mitigation, values)
+    mitigations.delete_requirement_mitigations(actor, requirement)
+    writes.delete(actor, "requirement", requirement)
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -399,22 +269,22 @@ def update_mitigation(actor: audit.Actor, mitigation: Mitigation, version, **fie
 
 def _framework_values(fields: dict, framework: Framework | None) -> dict:
     exclude = framework.id if framework else None
-    key = _required(fields.get("key"), "key", FRAMEWORK_KEY_MAX)
+    key = checks.required(fields.get("key"), "key", FRAMEWORK_KEY_MAX)
     if not COMPETENCE_CODE.match(key):
         raise ServiceError(FRAMEWORK_KEY_MESSAGE, "key")
     if _taken(Framework.key, key, Framework, exclude):
         raise ServiceError(_l("Another framework already has the key %(key)s.", key=key), "key")
-    name = _required(fields.get("name"), "name", NAME_MAX)
+    name = checks.required(fields.get("name"), "name", NAME_MAX)
     if _taken(Framework.name, name, Framework, exclude):
         raise ServiceError(_l("A framework named %(name)s already exists.", name=name), "name")
     values = {
         "key": key,
         "name": name,
-        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
+        "description": checks.optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
         **_english(fields, framework),
     }
     for level in LEVELS:
-        values[f"label_{level}"] = _optional(
+        values[f"label_{level}"] = checks.optional(
             fields.get(f"label_{level}"), f"label_{level}", LEVEL_LABEL_MAX
         )
     return values
@@ -426,7 +296,7 @@ def _english(fields: dict, record) -> dict:
     values = {}
     for name, length in (("name_en", NAME_MAX), ("description_en", MAX_TEXT_LENGTH)):
         if name in fields:
-            values[name] = _optional(fields[name], name, length)
+            values[name] = checks.optional(fields[name], name, length)
         elif record is None:
             values[name] = None
     return values
@@ -434,13 +304,15 @@ def _english(fields: dict, record) -> dict:
 
 def create_framework(actor: audit.Actor, **fields) -> Framework:
     """Add a competence framework with its own names for levels 1–5."""
-    return _create(actor, "framework", Framework(**_framework_values(fields, None)))
+    return writes.create(actor, "framework", Framework(**_framework_values(fields, None)))
 
 
 def update_framework(actor: audit.Actor, framework: Framework, version, **fields) -> Framework:
     """Change a framework's key, name, description or level labels."""
     ensure_version(framework, version)
-    return _update(actor, "update", "framework", framework, _framework_values(fields, framework))
+    return writes.update(
+        actor, "update", "framework", framework, _framework_values(fields, framework)
+    )
 
 
 def framework_references(framework: Framework) -> list[tuple[str, int]]:
@@ -452,14 +324,14 @@ def delete_framework(actor: audit.Actor, framework: Framework, version) -> None:
     """Delete a framework no competence belongs to."""
     ensure_version(framework, version)
     _refuse_if_referenced(framework_references(framework), framework.name)
-    _delete(actor, "framework", framework)
+    writes.delete(actor, "framework", framework)
 
 
 # --- competences --------------------------------------------------------------------------
 
 
 def _competence_values(fields: dict, competence: Competence | None) -> dict:
-    code = _required(fields.get("code"), "code", COMPETENCE_CODE_MAX)
+    code = checks.required(fields.get("code"), "code", COMPETENCE_CODE_MAX)
     if not COMPETENCE_CODE.match(code):
         raise ServiceError(COMPETENCE_CODE_MESSAGE, "code")
     if code.lower() in RESERVED_COMPETENCE_CODES:
@@ -470,7 +342,7 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
         raise ServiceError(
             _l("Another competence already has the code %(code)s.", code=code), "code"
         )
-    framework = _existing(
+    framework = checks.existing(
         Framework,
         fields.get("framework_id"),
         "framework_id",
@@ -478,10 +350,10 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
     )
     return {
         "code": code,
-        "name": _required(fields.get("name"), "name", NAME_MAX),
+        "name": checks.required(fields.get("name"), "name", NAME_MAX),
         "framework_id": framework.id if framework else None,
-        "area": _optional(fields.get("area"), "area", AREA_MAX),
-        "description": _optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
+        "area": checks.optional(fields.get("area"), "area", AREA_MAX),
+        "description": checks.optional(fields.get("description"), "description", MAX_TEXT_LENGTH),
         **_english(fields, competence),
         "retired": bool(fields.get("retired")),
     }
@@ -489,13 +361,13 @@ def _competence_values(fields: dict, competence: Competence | None) -> dict:
 
 def create_competence(actor: audit.Actor, **fields) -> Competence:
     """Add a competence to the catalogue."""
-    return _create(actor, "competence", Competence(**_competence_values(fields, None)))
+    return writes.create(actor, "competence", Competence(**_competence_values(fields, None)))
 
 
 def update_competence(actor: audit.Actor, competence: Competence, version, **fields) -> Competence:
     """Change a competence; a new code must be unique too."""
     ensure_version(competence, version)
-    return _update(
+    return writes.update(
         actor, "update", "competence", competence, _competence_values(fields, competence)
     )
 
@@ -503,7 +375,7 @@ def update_competence(actor: audit.Actor, competence: Competence, version, **fie
 def retire_competence(actor: audit.Actor, competence: Competence, version) -> Competence:
     """Retire a competence: kept for history, no longer required or analysed."""
     ensure_version(competence, version)
-    return _update(actor, "retire", "competence", competence, {"retired": True})
+    return writes.update(actor, "retire", "competence", competence, {"retired": True})
 
 
 def competence_references(competence: Competence) -> list[tuple[str, int]]:
@@ -518,7 +390,7 @@ def delete_competence(actor: audit.Actor, competence: Competence, version) -> No
     """Delete a competence nothing refers to."""
     ensure_version(competence, version)
     _refuse_if_referenced(competence_references(competence), competence.code)
-    _delete(actor, "competence", competence)
+    writes.delete(actor, "competence", competence)
 
 
 # --- reads for lists and choices ------------------------------------------------------------
@@ -536,24 +408,6 @@ def services_query(text: str = "", status: str | None = None) -> Select:
         query = query.where(contains(text, Service.code, Service.name, Provider.name))
     if status in SERVICE_STATUSES:
         query = query.where(Service.status == status)
-    return query
-
-
-def mitigations_query(status: str | None = None) -> Select:
-    """Mitigations with requirement, service, competence and owner, by due date."""
-    query = (
-        select(Mitigation)
-        .join(Mitigation.requirement)
-        .join(Requirement.service)
-        .options(
-            joinedload(Mitigation.owner),
-            joinedload(Mitigation.requirement).joinedload(Requirement.service),
-            joinedload(Mitigation.requirement).joinedload(Requirement.competence),
-        )
-        .order_by(Mitigation.due_on.is_(None), Mitigation.due_on, Service.code, Mitigation.id)
-    )
-    if status in MITIGATION_STATUSES:
-        query = query.where(Mitigation.status == status)
     return query
 
 
@@ -630,15 +484,6 @@ def requirement_of(service: Service, requirement_id: int) -> Requirement | None:
     return db.session.execute(
         select(Requirement).where(
             Requirement.id == requirement_id, Requirement.service_id == service.id
-        )
-    ).scalar_one_or_none()
-
-
-def mitigation_of(requirement_id: int, mitigation_id: int) -> Mitigation | None:
-    """The mitigation `mitigation_id` if it belongs to that requirement."""
-    return db.session.execute(
-        select(Mitigation).where(
-            Mitigation.id == mitigation_id, Mitigation.requirement_id == requirement_id
         )
     ).scalar_one_or_none()
 

@@ -1,12 +1,11 @@
-"""Forms for maintaining the catalogue: providers, services, requirements, mitigations,
-frameworks and competences, plus their search boxes.
+"""Forms for maintaining the catalogue: providers, services, requirements, frameworks and
+competences, plus their search boxes (the mitigation form is `mitigations/web/forms.py`).
 
 Checks that need the database (uniqueness, references) live in
 `catalogue.services.catalogue` and come back as field errors; the forms check what a single
 value can tell.
 """
 
-from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -45,12 +44,11 @@ from registry.catalogue.services.catalogue import (
     FRAMEWORK_KEY_MESSAGE,
     SERVICE_CODE_MESSAGE,
 )
-from registry.core.forms import LONG_TEXT, DateField, EditForm, level_choices, optional_int
+from registry.core.forms import LONG_TEXT, DateField, RecordForm, level_choices, optional_int
 from registry.core.i18n import localize_text, localized_choice
 from registry.core.templating import choices
 from registry.people.fields import PersonField
 
-SKIPPED = ("csrf_token", "version")
 # The English fields of frameworks and competences: typed in English on a page in any language.
 ENGLISH = {"lang": "en"}
 ENGLISH_NAME_HINT = _l(
@@ -66,38 +64,12 @@ def _none(text):
     return SelectChoice("", text)
 
 
-class CatalogueForm(EditForm):
-    """An edit form whose fields map one to one onto a service call's keyword arguments."""
-
-    @classmethod
-    def for_page(cls, record=None):
-        """The form of a new or edit page: on GET the record's stored values (or the defaults
-        for a new one), on POST what was submitted; choices filled in for `record`."""
-        form = cls(obj=record) if request.method == "GET" else cls()
-        form.set_choices(record)
-        return form
-
-    @classmethod
-    def stored(cls, record):
-        """The form with `record`'s stored values and version, whatever was submitted."""
-        form = cls(formdata=None, obj=record)
-        form.set_choices(record)
-        return form
-
-    def set_choices(self, record=None) -> None:
-        """Fill in the choices of select fields; `record` is the one being edited, if any."""
-
-    def values(self) -> dict:
-        """The submitted values, keyed by field name, for `catalogue.services.catalogue`."""
-        return {name: f.data for name, f in self._fields.items() if name not in SKIPPED}
-
-
 def _date_order(start_field, end_field, message) -> None:
     if start_field.data and end_field.data and end_field.data < start_field.data:
         end_field.errors = [*end_field.errors, str(message)]
 
 
-class ProviderForm(CatalogueForm):
+class ProviderForm(RecordForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=NAME_MAX)],
@@ -109,7 +81,7 @@ class ProviderForm(CatalogueForm):
         self.kind.choices = [_none(_("not specified")), *choices("provider_kind")]
 
 
-class ServiceForm(CatalogueForm):
+class ServiceForm(RecordForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -163,7 +135,7 @@ class ServiceForm(CatalogueForm):
         return ok and not self.contract_end.errors
 
 
-class RequirementForm(CatalogueForm):
+class RequirementForm(RecordForm):
     competence_id = SelectField(_l("Competence"), coerce=optional_int, validators=[InputRequired()])
     required_level = SelectField(
         _l("Required level"),
@@ -207,38 +179,7 @@ class RequirementForm(CatalogueForm):
         self.required_level.choices = level_choices(chosen.framework if chosen else None)
 
 
-class MitigationForm(CatalogueForm):
-    # No default: a measure nobody chose is refused, not silently saved as "training".
-    kind = SelectField(
-        _l("Kind of measure"),
-        validators=[DataRequired(message=_l("Choose the kind of measure."))],
-    )
-    owner_id = PersonField(
-        _l("Owner"),
-        validators=[Optional()],
-        description=_l("Who carries it out: type a name, part of a name or an employee number."),
-    )
-    due_on = DateField(_l("Due on"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[DataRequired()], default="open")
-    risk_expires_on = DateField(
-        _l("Risk accepted until"),
-        validators=[Optional()],
-        description=_l(
-            "Only for an accepted risk: the date on which it lapses, at most a year from today."
-        ),
-    )
-    note = TextAreaField(
-        _l("Note"),
-        validators=[Optional(), LONG_TEXT],
-        description=_l("For an accepted risk: the justification, why the risk is acceptable."),
-    )
-
-    def set_choices(self, record=None) -> None:
-        self.kind.choices = [_none(_("choose a kind of measure")), *choices("mitigation_kind")]
-        self.status.choices = choices("mitigation_status")
-
-
-class FrameworkForm(CatalogueForm):
+class FrameworkForm(RecordForm):
     key = StringField(
         _l("Key"),
         validators=[
@@ -293,7 +234,7 @@ class FrameworkForm(CatalogueForm):
     )
 
 
-class CompetenceForm(CatalogueForm):
+class CompetenceForm(RecordForm):
     code = StringField(
         _l("Code"),
         validators=[

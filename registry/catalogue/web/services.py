@@ -1,19 +1,19 @@
-"""Services, providers, requirements and mitigations: lists with search, and the forms that
-keep them current.
+"""Services, providers and requirements: lists with search, and the forms that keep them
+current (a requirement's mitigations are planned and changed in `mitigations/web/views.py`,
+under the same /services/… addresses).
 
 Reading is for every logged-in role; changing services, providers and requirements is for
-admins and editors, mitigations also for managers; a hard delete is for admins only, and only
-of records nothing refers to. Every edit form carries the record's version: saving over a newer
-change answers 409 with the current values and what the user had typed.
+admins and editors; a hard delete is for admins only, and only of records nothing refers to.
+Every edit form carries the record's version: saving over a newer change answers 409 with the
+current values and what the user had typed.
 """
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.catalogue.services import catalogue
 from registry.catalogue.web.forms import (
-    MitigationForm,
     ProviderForm,
     RequirementForm,
     SearchForm,
@@ -25,6 +25,7 @@ from registry.core.editing import actor, confirm_page, delete_page, edit_page, f
 from registry.core.extensions import db
 from registry.core.navigation import safe_next
 from registry.core.permissions import Permission
+from registry.mitigations import services as mitigations
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 
@@ -152,63 +153,11 @@ def delete_requirement(code, rid):
             "services/requirement_delete.html",
             record=requirement,
             service=service,
-            mitigations=catalogue.requirement_mitigations(requirement),
+            mitigations=mitigations.requirement_mitigations(requirement),
         ),
         lambda version: catalogue.delete_requirement(actor(), requirement, version),
         lambda: url_for("dossiers.service", code=code),
         _("The requirement has been removed."),
-    )
-
-
-# --- mitigations --------------------------------------------------------------------------
-
-
-@bp.route("/mitigations")
-@permission_required(Permission.READ)
-def mitigations():
-    """The list moved to Maatregelen (/mitigations/); old links and bookmarks still work."""
-    return redirect(url_for("mitigations.index", **request.args.to_dict()), 301)
-
-
-@bp.route("/<code>/requirements/<int:rid>/mitigations/new", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_MITIGATIONS)
-def new_mitigation(code, rid):
-    service = _service_or_404(code)
-    requirement = _requirement_or_404(service, rid)
-    form = MitigationForm.for_page()
-    return edit_page(
-        form,
-        form_page(
-            "services/mitigation_form.html",
-            service=service,
-            requirement=requirement,
-            mitigation=None,
-        ),
-        lambda: catalogue.create_mitigation(actor(), requirement, **form.values()),
-        lambda _m: url_for("dossiers.service", code=code),
-    )
-
-
-@bp.route("/<code>/requirements/<int:rid>/mitigations/<int:mid>/edit", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_MITIGATIONS)
-def edit_mitigation(code, rid, mid):
-    service = _service_or_404(code)
-    requirement = _requirement_or_404(service, rid)
-    mitigation = catalogue.mitigation_of(rid, mid) or abort(404)
-    form = MitigationForm.for_page(mitigation)
-    return edit_page(
-        form,
-        form_page(
-            "services/mitigation_form.html",
-            service=service,
-            requirement=requirement,
-            mitigation=mitigation,
-        ),
-        lambda: catalogue.update_mitigation(
-            actor(), mitigation, form.version.data, **form.values()
-        ),
-        lambda _m: url_for("mitigations.index"),
-        fresh=lambda: MitigationForm.stored(mitigation),
     )
 
 
