@@ -53,7 +53,8 @@ def _too_deep():
 
 
 def _count_lists(schema, data) -> None:
-    """Refuse a list longer than its field allows before any of its items is deserialised."""
+    """Refuse a list longer than its field allows before any of its items is deserialised:
+    422, as the schema's own check answered (a schema-violating body, not a large one)."""
     if not isinstance(data, dict):
         return
     for name, field in schema.fields.items():
@@ -69,7 +70,7 @@ def _count_lists(schema, data) -> None:
                     count=len(value),
                 )
                 raise problems.ApiProblem(
-                    413, message, problems.field_error(field.data_key or name, message)
+                    422, message, problems.field_error(field.data_key or name, message)
                 )
 
 
