@@ -112,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.audit.web import attestations, audit
     from registry.catalogue import api as catalogue_api
     from registry.catalogue.web import competences, services, suppliers
-    from registry.core import health, openapi, peildatum
+    from registry.core import health, openapi, paging, peildatum
     from registry.digests import web as digests
     from registry.gaps import api as gaps_api
     from registry.mitigations import api as mitigations_api
@@ -147,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)
+    paging.init_app(app)  # a page number beyond any list is refused
     openapi.init_app(
         app,
         (

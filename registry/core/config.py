@@ -137,6 +137,9 @@ class Defaults:
     AUDIT_ANCHOR_TO: str | None = None
     # Requests per API token (flask-limiter syntax).
     API_RATE_LIMIT = "600 per minute"
+    # The largest request body the API reads, in bytes (413 beyond it): a full sync of 5,000
+    # records fits in well under this; every other API body is far smaller.
+    API_MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 def default_horizon() -> int:

@@ -1,16 +1,21 @@
-"""Pagination of list operations: `page` and `per_page` (at most 500), a `Link` header
-(first, prev, next, last) and `X-Total-Count`. Every list has a stable order (its key, then id)."""
+"""Pagination of list operations: `page` (at most MAX_PAGE) and `per_page` (at most 500), a
+`Link` header (first, prev, next, last) and `X-Total-Count`. Every list has a stable order (its
+key, then id). The pages' lists (`db.paginate`, the reports' `page_number`) take `page` from
+the query string too: `init_app` refuses one beyond MAX_PAGE with 404 before any view reads
+it (the offset of page 99999999999999999999 overflows the database's integers)."""
 
 from urllib.parse import quote
 
 import marshmallow as ma
-from flask import request
+from flask import abort, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from registry.core.extensions import db
 
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000  # 500 million records in, far beyond any list of the registry
 
 
 class PageArgs(ma.Schema):
@@ -18,7 +23,7 @@ class PageArgs(ma.Schema):
 
     page = ma.fields.Integer(
         load_default=1,
-        validate=ma.validate.Range(min=1, max=1_000_000),
+        validate=ma.validate.Range(min=1, max=MAX_PAGE),
         metadata={"description": "Page number, from 1.", "example": 1},
     )
     per_page = ma.fields.Integer(
@@ -67,3 +72,17 @@ def paginate(query, args: dict, headers: dict) -> list:
     headers["Link"] = ", ".join(links)
     headers["X-Total-Count"] = str(total)
     return items
+
+
+def _bounded_page() -> None:
+    """Refuse a page number beyond MAX_PAGE on the pages (the API's PageArgs answer 422)."""
+    if request.path.startswith("/api/"):
+        return
+    page = request.args.get("page", "")
+    digits = page.lstrip("0")
+    if page.isdecimal() and (len(digits) > 9 or int(digits or 0) > MAX_PAGE):
+        abort(404, description=_("Page numbers go from 1 to %(most)d.", most=MAX_PAGE))
+
+
+def init_app(app) -> None:
+    app.before_request(_bounded_page)

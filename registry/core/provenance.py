@@ -9,8 +9,12 @@ audit head `N:HASH` it was made at:
 - a ZIP gets a `README.txt` (`readme`).
 
 The values are fixed English keys, so a program can read them whatever the user's language.
+A value is always one line (`one_line`: a line break is written as `\\n`, `\\r` or `\\uXXXX`), and
+no cell a spreadsheet splits off a preamble line (at a comma, semicolon or tab) starts like a
+formula: a filter typed by a user can neither forge a line nor run in Excel.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +22,19 @@ from datetime import date, datetime, timedelta
 SHEET_TITLE = "Verantwoording"
 README_NAME = "README.txt"
 PREAMBLE_MARK = "#"
+# Every character str.splitlines() breaks a line at, written as an escape.
+_LINE_BREAKS = {
+    ord(c): {"\n": "\\n", "\r": "\\r"}.get(c, f"\\u{ord(c):04x}")
+    for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+}
+# A cell a spreadsheet splits off after a delimiter, starting like a formula (= + - @).
+_FORMULA_CELL = re.compile(r"""([,;\t]\s*"?)(?=[=+\-@])""")
+
+
+def one_line(value: str) -> str:
+    """`value` as one line of a preamble or README: line breaks escaped, and an apostrophe in
+    front of a cell that would start a formula once a spreadsheet splits the line."""
+    return _FORMULA_CELL.sub(r"\1'", value.translate(_LINE_BREAKS))
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,7 @@ class Provenance:
             ("made_by", self.made_by),
             *self.details,
         ]
-        return [(key, value) for key, value in pairs if value not in (None, "")]
+        return [(key, one_line(str(value))) for key, value in pairs if value not in (None, "")]
 
 
 def csv_preamble(provenance: Provenance) -> str:

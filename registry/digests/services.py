@@ -358,6 +358,12 @@ def render(digest: Digest) -> Digest:
     return digest
 
 
+def _one_line(value: str) -> str:
+    """A header value on one line: a name may hold line breaks (typed or imported), which
+    the mail headers refuse (and which must never start a header of their own)."""
+    return " ".join(value.split())
+
+
 def message(digest: Digest) -> EmailMessage:
     """The digest as a MIME message: plain text with an HTML alternative."""
     sender = current_app.config.get("SMTP_FROM")
@@ -365,8 +371,8 @@ def message(digest: Digest) -> EmailMessage:
         raise MailNotConfigured("REGISTRY_SMTP_FROM is not set.")
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = formataddr((digest.recipient.name, digest.recipient.email))
-    msg["Subject"] = digest.subject
+    msg["To"] = formataddr((_one_line(digest.recipient.name), digest.recipient.email))
+    msg["Subject"] = _one_line(digest.subject)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
     msg["Auto-Submitted"] = "auto-generated"

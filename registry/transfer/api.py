@@ -190,7 +190,7 @@ def _operation(kind: str, body_schema, summary: str):
 
     view.__doc__ = summary
     view.__name__ = f"sync_{kind}"
-    view = errors(bp, 422)(view)
+    view = errors(bp, 413, 422)(view)
     view = bp.response(200, SyncOut, example=EXAMPLE)(view)
     view = bp.arguments(body_schema, example={"records": [{"employee_number": "P0001"}]})(view)
     view = bp.arguments(SyncArgs, location="query")(view)

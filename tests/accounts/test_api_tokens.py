@@ -133,6 +133,7 @@ def test_rate_limit_per_token(make_app, users):
     limited_again = _get(limited, one, "/api/v1/gaps")
     assert limited_again.status_code == 429  # one budget for the whole API
     assert limited_again.mimetype == "application/problem+json"
+    assert 0 < int(limited_again.headers["Retry-After"]) <= 60
 
 
 def test_writes_name_the_tokens_user(app, api_as, users):

@@ -81,6 +81,7 @@ def test_failures_from_one_address_do_not_lock_out_the_holder_elsewhere(throttle
         assert post_login(client, editor, "wrong password").status_code == 401
     refused = post_login(client, editor, PASSWORD)
     assert refused.status_code == 429  # the attacker's address waits, right password or not
+    assert 0 < int(refused.headers["Retry-After"]) <= 300  # the window of 5 per 5 minutes
     page = refused.get_data(as_text=True)
     assert "Te veel mislukte inlogpogingen voor dit account vanaf uw adres" in page
     assert "per 5 minute" not in page
@@ -141,6 +142,7 @@ def test_two_factor_codes_are_throttled_like_passwords(throttled_app, users):
         assert client.post("/two-factor/code", data={"code": "000000"}).status_code == 401
     response = client.post("/two-factor/code", data={"code": totp_now(admin)})
     assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
     assert audited()[-1]["step"] == "code"
 
 

@@ -36,3 +36,25 @@ def test_people_read_write(app, api_as):
     assert person.leave_date.isoformat() == "2030-01-01"
     event = db.session.query(AuditEvent).filter_by(entity="person", action="update").one()
     assert "api-token:" in event.source
+
+
+def test_deeply_nested_json_is_refused_not_a_500(app, api_as):
+    body = '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    answer = api_as("editor").post("/api/v1/org-units", data=body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.mimetype == "application/problem+json"
+    assert "32" in answer.json["detail"]  # the depth it allows
+
+
+def test_json_nested_beyond_the_limit_is_refused(app, api_as):
+    body = '{"name": ' + "[" * 40 + "]" * 40 + "}"  # parses, but deeper than any body needs
+    answer = api_as("editor").post("/api/v1/org-units", data=body, content_type="application/json")
+    assert answer.status_code == 400
+    assert "32" in answer.json["detail"]
+
+
+def test_api_answers_are_not_stored_by_caches(app, api_as):
+    factories.make_person(employee_number="P1", name="Anna")
+    api = api_as("auditor", scope="read")
+    for path in ("/api/v1/people", "/api/v1/people/P1", "/api/v1/people/P404"):
+        assert api.get(path).headers["Cache-Control"] == "no-store", path

@@ -108,3 +108,11 @@ def test_the_bounds_live_in_one_place():
     assert periods.date_in_range(periods.MIN_DATE) and periods.date_in_range(periods.MAX_DATE)
     assert not periods.date_in_range(periods.MAX_DATE.replace(year=2201))
     assert periods.horizon_in_range(3650) and not periods.horizon_in_range(3651)
+
+
+@pytest.mark.parametrize("name", ["start", "end"])
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_trend_refuses_dates_out_of_range(client_as, registry_data, name, value):
+    response = client_as("auditor").get("/reports/trend/", query_string={name: value})
+    assert response.status_code == 200
+    assert DATE_MESSAGE in response.get_data(as_text=True)

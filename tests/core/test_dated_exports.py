@@ -113,3 +113,23 @@ def test_one_function_makes_every_preamble(app):
         "audit_head": "0:" + "0" * 64,
     }
     assert prov.strip_preamble("\ufeff" + text) == "\ufeffservice,competence\r\nloket,CM\r\n"
+
+
+def test_a_filter_value_is_one_preamble_line_that_never_starts_a_formula(client_as, data):
+    """A filter with CR/LF used to write a live formula line and a forged `# audit_head` line
+    into the preamble; a comma in it used to start a cell of its own with a formula."""
+    forged = 'x\r\n=HYPERLINK("http://evil.example")\n# audit_head: 1:forged,=1+1'
+    text = client_as("auditor").get("/audit/export.csv", query_string={"entity_id": forged})
+    text = text.data.decode("utf-8-sig")
+    preamble = text[: len(text) - len(prov.strip_preamble(text).lstrip("\ufeff"))]
+    lines = preamble.splitlines()
+    assert all(line.startswith("# ") for line in lines)
+    (head,) = [line for line in lines if line.startswith("# audit_head")]
+    assert HEAD.match(head.removeprefix("# audit_head: "))
+    (line,) = [line for line in lines if line.startswith("# filter_entity_id")]
+    assert line == (
+        '# filter_entity_id: x\\r\\n=HYPERLINK("http://evil.example")\\n'
+        "# audit_head: 1:forged,'=1+1"
+    )
+    cells = [cell for row in csv.reader(io.StringIO(preamble)) for cell in row]
+    assert not [cell for cell in cells if cell.lstrip(' "').startswith(("=", "+", "-", "@"))]

@@ -195,3 +195,24 @@ def test_expiring_assessments_are_those_an_analysed_requirement_needs(runner, re
     assert result.exit_code == 0, result.output
     assert "Archiefbeheer" in result.output
     assert "Oude kennis" not in result.output
+
+
+def test_names_with_line_breaks_are_sent_on_one_header_line(runner, registry, inbox):
+    """A name with CR/LF (typed or imported) used to make `message()` raise for the To header
+    and the whole run send nothing; no header line can be forged through it either."""
+    olga = db.session.scalar(select(Person).where(Person.name == "Olga Owner"))
+    olga.name = "Olga\r\nBcc: evil@example.org\r\nOwner"
+    zaak = db.session.scalar(select(Service).where(Service.code == "zaak"))
+    zaak.name = "Zaak\r\nsysteem"
+    db.session.commit()
+    result = notify(runner)
+    assert result.exit_code == 0, result.output
+    assert "Sent 3 digest(s)" in result.output
+    (message,) = inbox.to("olga@example.org")
+    assert message["To"] == '"Olga Bcc: evil@example.org Owner" <olga@example.org>'
+    assert message["Bcc"] is None
+    assert sorted(r for rcpt, _m in inbox.messages for r in rcpt) == [
+        "manager@example.org",
+        "olga@example.org",
+        "piet@example.org",
+    ]

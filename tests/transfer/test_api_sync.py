@@ -9,6 +9,7 @@ from registry.core.extensions import db
 from registry.people.models.holdings import Holding
 from registry.people.models.staff import Person
 from tests import factories
+from tests.support import make_token
 
 
 def test_dry_run_shows_every_field_and_flags_a_cleared_leave_date(app, api_as):
@@ -100,3 +101,28 @@ def test_refusals_name_the_right_record_after_multi_line_cells(app, api_as):
     assert outcomes == ["created", "refused", "refused"]
     assert "NOPE" in answer.json["records"][1]["reasons"][0]
     assert "P9" in answer.json["records"][2]["reasons"][0]
+
+
+def test_too_many_records_are_refused_before_any_is_read(app, api_as):
+    # A million empty records used to be deserialised one by one before the limit was checked.
+    body = '{"records": [' + ",".join(["{}"] * 5_001) + "]}"
+    answer = api_as("editor").post(
+        "/api/v1/sync/people", data=body, content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert answer.mimetype == "application/problem+json"
+    assert "5000" in answer.json["detail"]
+    # One error for the list: none of its records was read (each {} lacks its key).
+    assert [e["pointer"] for e in answer.json["errors"]] == ["/records"]
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_body_over_the_size_limit_is_refused(make_app, users):
+    app = make_app(API_MAX_BODY_BYTES=1_000)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token(users['editor'])}"
+    body = {"records": [{"employee_number": f"P{i}", "name": "x" * 50} for i in range(20)]}
+    answer = client.post("/api/v1/sync/people?dry_run=true", json=body)
+    assert answer.status_code == 413
+    assert answer.mimetype == "application/problem+json"
+    assert "1000 bytes" in answer.json["detail"]

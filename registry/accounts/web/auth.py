@@ -70,7 +70,7 @@ def login():
         if refusal is not None:
             throttled(throttle.passwords, account, refusal, email)
             form.password.errors.append(refusal.message())
-            return _login_page(form), 429
+            return _login_page(form), 429, {"Retry-After": str(refusal.retry_after)}
         user = users.authenticate(email, form.password.data)
         if user is None:
             throttle.passwords.failed(account)
@@ -137,7 +137,11 @@ def change_password():
         if refusal is not None:
             throttled(throttle.passwords, account, refusal, user.email, user)
             form.current.errors.append(refusal.message())
-            return render_template("auth/password.html", form=form), 429
+            return (
+                render_template("auth/password.html", form=form),
+                429,
+                {"Retry-After": str(refusal.retry_after)},
+            )
         try:
             users.change_password(
                 audit.Actor.of(user, request.remote_addr), user, form.current.data, form.new.data

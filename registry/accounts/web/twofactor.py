@@ -87,7 +87,11 @@ def code():
         if refusal is not None:
             throttled(throttle.codes, account, refusal, user.email, user)
             form.code.errors.append(refusal.message())
-            return render_template("auth/code.html", form=form), 429
+            return (
+                render_template("auth/code.html", form=form),
+                429,
+                {"Retry-After": str(refusal.retry_after)},
+            )
         method = twofactor.verify(_actor(user), user, form.code.data)
         db.session.commit()
         if method is None:
@@ -126,7 +130,7 @@ def enrol():
     # The new key waits signed in the session (the page shows it anyway) until a code
     # confirms it: nothing is stored before, and a reload shows the same QR code.
     secret = _enrolment_secret(user, session.get("_enrol"))
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST" and secret is None:
         flash(_("The set-up took too long or was changed; scan the new QR code."), "error")
         status = 400
@@ -136,7 +140,7 @@ def enrol():
         if refusal is not None:
             throttled(throttle.codes, account, refusal, user.email, user)
             form.code.errors.append(refusal.message())
-            status = 429
+            status, headers = 429, {"Retry-After": str(refusal.retry_after)}
         else:
             try:
                 codes = twofactor.confirm_enrolment(_actor(user), user, secret, form.code.data)
@@ -161,13 +165,17 @@ def enrol():
         secret = twofactor.new_secret()
         session["_enrol"] = _serializer().dumps({"uid": user.id, "secret": secret})
     uri = twofactor.provisioning_uri(user, secret, current_app.config["TWO_FACTOR_ISSUER"])
-    return render_template(
-        "auth/enrol.html",
-        form=form,
-        qr=twofactor.qr_svg_data_uri(uri),
-        secret=twofactor.grouped_secret(secret),
-        required=required_for(user),
-    ), status
+    return (
+        render_template(
+            "auth/enrol.html",
+            form=form,
+            qr=twofactor.qr_svg_data_uri(uri),
+            secret=twofactor.grouped_secret(secret),
+            required=required_for(user),
+        ),
+        status,
+        headers,
+    )
 
 
 ENROLMENT_SECONDS = 15 * 60
