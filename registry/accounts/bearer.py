@@ -12,7 +12,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from registry.accounts.services import tokens as token_service
-from registry.audit.services import audit
+from registry.audit.services import audit, refusals
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
 from registry.core.permissions import Permission
@@ -65,17 +65,11 @@ def authenticate() -> None:
 
 
 def _refuse(detail: str):
-    """Record the refused request (as the web does for 403) and answer 403."""
+    """Record the refused request exactly as the web records a 403 (repeats of one token user
+    and route within a minute are counted into one event), and answer 403."""
     db.session.rollback()
     immediate_writes()
-    audit.record(
-        actor(),
-        "refused",
-        "route",
-        request.endpoint,
-        after={"method": request.method, "path": request.path},
-        result="refused",
-    )
+    refusals.record(actor(), request.endpoint or request.path, request.method, request.path)
     db.session.commit()
     raise ApiProblem(403, detail)
 

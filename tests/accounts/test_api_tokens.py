@@ -157,3 +157,20 @@ def test_bearer_requests_need_no_csrf_token_and_cookies_cannot_call(make_app, us
     assert (
         strict.test_client().post("/api/v1/org-units", json={"name": "Team 2"}).status_code == 401
     )
+
+
+def test_a_hundred_refused_api_writes_are_one_audit_event_while_they_repeat(app, users):
+    """As on the web (audit/services/refusals.py): repeats of one actor and route within the
+    minute are counted, not each written as an event of its own."""
+    secret = make_token(users["auditor"], "write")
+    client = app.test_client()
+    for number in range(100):
+        answer = client.post(
+            "/api/v1/people",
+            json={"employee_number": f"X{number}", "name": "X"},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        assert answer.status_code == 403
+    db.session.rollback()
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert len(refused) == 1 and refused[0].actor_email == users["auditor"].email
