@@ -126,3 +126,20 @@ def test_a_body_over_the_size_limit_is_refused(make_app, users):
     assert answer.status_code == 413
     assert answer.mimetype == "application/problem+json"
     assert "1000 bytes" in answer.json["detail"]
+
+
+def test_a_key_with_spaces_is_the_same_record_in_the_dry_run_as_on_apply(app, api_as):
+    """The import strips every key cell; the sync's dry run must find the same record, so
+    that what it shows is what apply does ("P01 " is P01, a change, never a new person)."""
+    factories.make_person(employee_number="P01", name="Anna")
+    api = api_as("editor")
+    body = {"records": [{"employee_number": " P01 ", "name": "Bea"}]}
+    dry = api.post("/api/v1/sync/people?dry_run=true", json=body)
+    assert dry.status_code == 200, dry.get_data(as_text=True)
+    [record] = dry.json["records"]
+    assert record["outcome"] == "changed"
+    assert record["changes"] == [{"field": "name", "old": "Anna", "new": "Bea"}]
+    applied = api.post("/api/v1/sync/people", json=body)
+    assert applied.status_code == 200, applied.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.execute(select(Person.employee_number, Person.name)).all() == [("P01", "Bea")]

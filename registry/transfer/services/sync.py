@@ -131,8 +131,13 @@ def _same(column: str, old, new) -> bool:
     return False
 
 
+def _key_value(value):
+    """A key as the import reads it from a file: its cell stripped of spaces."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _text_key(spec: fmt.FileSpec, record: dict) -> tuple:
-    return tuple(record.get(k) for k in spec.key)
+    return tuple(_key_value(record.get(k)) for k in spec.key)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -153,7 +158,7 @@ def plan_sync(kind: str, records: list[dict]) -> SyncPlan:
     spec = KINDS[kind]
     if len(records) > MAX_RECORDS:
         raise ServiceError(_l("At most %(max)s records per call.", max=MAX_RECORDS), "records")
-    stored = stored_records(kind, (r.get("employee_number") for r in records))
+    stored = stored_records(kind, (_key_value(r.get("employee_number")) for r in records))
     diffs, rows, lines = [], [], {}
     line = 2  # line 1 is the header
     for index, record in enumerate(records):
