@@ -5,7 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.audit.services import audit
+from registry.audit.services import audit, writes
 from registry.catalogue.models.competences import LEVELS, Competence
 from registry.catalogue.models.services import Service
 from registry.core import limits
@@ -14,7 +14,7 @@ from registry.core.extensions import db
 from registry.gaps.rules.gaps import ANALYSED_SERVICE_STATUSES
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
-from registry.people.services._records import _change, _clean, _create, _delete
+from registry.people.services._records import _clean
 
 ASSIGNMENT_FIELDS = ("role", "start_on", "end_on")
 
@@ -64,7 +64,7 @@ def create_assignment(
             "service",
         )
     _check_period(start_on, end_on, "end_on")
-    return _create(
+    return writes.create(
         actor,
         "assignment",
         Assignment(
@@ -81,8 +81,9 @@ def update_assignment(
     """Change the role or period of an assignment."""
     ensure_version(assignment, version)
     _check_period(start_on, end_on, "end_on")
-    return _change(
+    return writes.update(
         actor,
+        "update",
         "assignment",
         assignment,
         {"role": _clean(role), "start_on": start_on, "end_on": end_on},
@@ -97,13 +98,13 @@ def end_assignment(
     if end_on is None:
         raise ServiceError(_l("Enter the first day the person is no longer assigned."), "end_on")
     _check_period(assignment.start_on, end_on, "end_on")
-    return _change(actor, "assignment", assignment, {"end_on": end_on})
+    return writes.update(actor, "update", "assignment", assignment, {"end_on": end_on})
 
 
 def delete_assignment(actor: audit.Actor, assignment: Assignment, version) -> None:
     """Remove an assignment entered by mistake (ending it keeps the history)."""
     ensure_version(assignment, version)
-    _delete(actor, "assignment", assignment)
+    writes.delete(actor, "assignment", assignment)
 
 
 def existing_holding(person: Person | None, competence_id: int | None) -> Holding | None:
@@ -156,7 +157,7 @@ def record_holding(
         )
     values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
     _check_holding(values)
-    return _create(
+    return writes.create(
         actor,
         "holding",
         Holding(person=person, competence=competence, **values),
@@ -170,10 +171,10 @@ def update_holding(actor: audit.Actor, holding: Holding, version, **values) -> H
     ensure_version(holding, version)
     values = {key: _clean(values.get(key)) for key in HOLDING_FIELDS}
     _check_holding(values)
-    return _change(actor, "holding", holding, values)
+    return writes.update(actor, "update", "holding", holding, values)
 
 
 def delete_holding(actor: audit.Actor, holding: Holding, version) -> None:
     """Remove an assessment recorded by mistake."""
     ensure_version(holding, version)
-    _delete(actor, "holding", holding)
+    writes.delete(actor, "holding", holding)

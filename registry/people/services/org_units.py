@@ -7,19 +7,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry.accounts.models.users import User
-from registry.audit.services import audit
+from registry.audit.services import audit, writes
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.gaps.services.sql import employed_on
 from registry.people.models.staff import OrgUnit, Person
-from registry.people.services._records import (
-    _clean,
-    _create,
-    _delete,
-    _flush,
-    _references,
-    _update_event,
-)
+from registry.people.services._records import _clean, _references
 from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 
@@ -74,7 +67,7 @@ def create_org_unit(actor: audit.Actor, name: str | None, parent_id: int | None)
     """Add a directorate, department or team."""
     name, parent = _clean(name), _parent(parent_id)
     path = _check_unit(name, parent, None)
-    return _create(
+    return writes.create(
         actor,
         "org_unit",
         OrgUnit(name=name, parent=parent, path=path),
@@ -102,9 +95,9 @@ def update_org_unit(
     unit.name, unit.parent, unit.path = name, parent, path
     for child in descendants:
         child.path = path + PATH_SEPARATOR + child.path[len(old_prefix) :]
-    _flush(_l("%(path)s already exists.", path=path), "name")
+    writes.flush(unit, _l("%(path)s already exists.", path=path), "name")
     for record in (unit, *descendants):
-        _update_event(actor, "org_unit", record, before[record.id])
+        writes.record_changes(actor, "update", "org_unit", record, before[record.id])
     return unit
 
 
@@ -132,7 +125,7 @@ def delete_org_unit(actor: audit.Actor, unit: OrgUnit, version) -> None:
         raise ServiceError(
             _l("%(path)s still has sub-units, people or accounts; move them first.", path=unit.path)
         )
-    _delete(actor, "org_unit", unit)
+    writes.delete(actor, "org_unit", unit)
 
 
 def org_unit_by_id(unit_id: int | None) -> OrgUnit | None:

@@ -8,7 +8,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.models.users import User
-from registry.audit.services import audit
+from registry.audit.services import audit, writes
 from registry.catalogue.models.services import Service
 from registry.core import limits
 from registry.core.config import default_horizon
@@ -19,7 +19,7 @@ from registry.gaps.services.sql import employed_on
 from registry.mitigations.models import Mitigation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
-from registry.people.services._records import _change, _clean, _create, _delete, _references
+from registry.people.services._records import _clean, _references
 from registry.transfer.rules.interchange import PATH_SEPARATOR
 
 PERSON_FIELDS = ("employee_number", "name", "email", "org_unit_id", "job_title", "start_date")
@@ -99,7 +99,7 @@ def create_person(actor: audit.Actor, **values) -> Person:
     """Register a new member of staff (a new hire)."""
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, None)
-    return _create(
+    return writes.create(
         actor,
         "person",
         Person(**values),
@@ -113,8 +113,9 @@ def update_person(actor: audit.Actor, person: Person, version, **values) -> Pers
     ensure_version(person, version)
     values = {key: _clean(values.get(key)) for key in PERSON_FIELDS}
     _check_person(values, person)
-    return _change(
+    return writes.update(
         actor,
+        "update",
         "person",
         person,
         values,
@@ -145,13 +146,13 @@ def register_departure(
     """Set (or change) the leave date: the first day the person is no longer employed."""
     ensure_version(person, version)
     check_leave_date(person, leave_date)
-    return _change(actor, "person", person, {"leave_date": leave_date})
+    return writes.update(actor, "update", "person", person, {"leave_date": leave_date})
 
 
 def withdraw_departure(actor: audit.Actor, person: Person, version) -> Person:
     """Clear a planned leave date (the person stays after all)."""
     ensure_version(person, version)
-    return _change(actor, "person", person, {"leave_date": None})
+    return writes.update(actor, "update", "person", person, {"leave_date": None})
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ def delete_person(actor: audit.Actor, person: Person, version) -> None:
                 name=person.name,
             )
         )
-    _delete(actor, "person", person)
+    writes.delete(actor, "person", person)
 
 
 PEOPLE_STATUS_FILTERS = ("employed", "leaving", "left")
