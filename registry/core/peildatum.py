@@ -27,9 +27,6 @@ SESSION_KEY = "peildatum"
 PARAMS = ("as_of", "horizon")
 
 
-_default_horizon = default_horizon
-
-
 def current() -> tuple[date | None, int | None]:
     """The stored (as_of, horizon); None for what is not set (today, the default horizon)."""
     stored = session.get(SESSION_KEY) or {}
@@ -65,7 +62,7 @@ def remember(as_of: date | None, horizon: int | None) -> None:
     """Store the peildatum; today with the default horizon (or nothing) clears it."""
     if as_of == date.today():
         as_of = None
-    if horizon == _default_horizon():
+    if horizon == default_horizon():
         horizon = None
     if as_of is None and horizon is None:
         session.pop(SESSION_KEY, None)
@@ -106,7 +103,7 @@ def banner() -> dict | None:
     if not active():
         return None
     as_of, horizon = current()
-    horizon = _default_horizon() if horizon is None else horizon
+    horizon = default_horizon() if horizon is None else horizon
     as_of_day = as_of or date.today()
     return {
         "as_of": as_of_day,

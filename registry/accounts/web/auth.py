@@ -70,7 +70,7 @@ def login():
         if refusal is not None:
             throttled(throttle.passwords, account, refusal, email)
             form.password.errors.append(refusal.message())
-            return _login_page(form), 429, {"Retry-After": str(refusal.retry_after)}
+            return _login_page(form), 429, refusal.headers()
         user = users.authenticate(email, form.password.data)
         if user is None:
             throttle.passwords.failed(account)
@@ -140,7 +140,7 @@ def change_password():
             return (
                 render_template("auth/password.html", form=form),
                 429,
-                {"Retry-After": str(refusal.retry_after)},
+                refusal.headers(),
             )
         try:
             users.change_password(

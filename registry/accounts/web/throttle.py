@@ -41,6 +41,10 @@ class Refusal:
     reason: str  # "address", "account_address" or "slowdown"
     retry_after: int
 
+    def headers(self) -> dict[str, str]:
+        """The answer's headers: when the attempt may be made again."""
+        return {"Retry-After": str(self.retry_after)}
+
     def message(self) -> str:
         """The translated message shown with the form."""
         if self.reason == "slowdown":

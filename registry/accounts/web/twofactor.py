@@ -90,7 +90,7 @@ def code():
             return (
                 render_template("auth/code.html", form=form),
                 429,
-                {"Retry-After": str(refusal.retry_after)},
+                refusal.headers(),
             )
         method = twofactor.verify(_actor(user), user, form.code.data)
         db.session.commit()
@@ -140,7 +140,7 @@ def enrol():
         if refusal is not None:
             throttled(throttle.codes, account, refusal, user.email, user)
             form.code.errors.append(refusal.message())
-            status, headers = 429, {"Retry-After": str(refusal.retry_after)}
+            status, headers = 429, refusal.headers()
         else:
             try:
                 codes = twofactor.confirm_enrolment(_actor(user), user, secret, form.code.data)
