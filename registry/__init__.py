@@ -64,6 +64,7 @@ def register_models() -> None:
     import registry.digests.models  # noqa: F401
     import registry.gaps.models  # noqa: F401
     import registry.mitigations.models  # noqa: F401
+    import registry.organisations.models  # noqa: F401
     import registry.people.models.holdings  # noqa: F401
     import registry.people.models.search  # noqa: F401
     import registry.people.models.staff  # noqa: F401
@@ -75,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from registry.core import database, i18n, statistics, templating
     from registry.core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from registry.gaps.services import store
+    from registry.organisations import web as organisations_web
     from registry.people import fields
     from registry.people.models.search import include_object
 
@@ -95,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
+    organisations_web.init_app(app)  # every request acts in one organisation, before the rest
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
@@ -117,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.gaps import api as gaps_api
     from registry.mitigations import api as mitigations_api
     from registry.mitigations.web import views as mitigations
+    from registry.organisations import web as organisations_web
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.privacy.web import views as privacy
@@ -144,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
         transfer,
         privacy,
         digests,
+        organisations_web,
     ):
         app.register_blueprint(module.bp)
     peildatum.init_app(app)
@@ -177,12 +182,14 @@ def register_commands(app: Flask) -> None:
     from registry.bench import cli as bench
     from registry.digests import cli as notify
     from registry.gaps.cli import forecast, gaps
+    from registry.organisations import cli as organisations
     from registry.privacy import cli as privacy
     from registry.reports import cli as trend
     from registry.transfer import cli as transfer
 
     for module in (
         users,
+        organisations,  # after users: it adds `users grant` and `users revoke`
         transfer,
         gaps,
         bench,

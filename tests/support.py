@@ -16,6 +16,8 @@ from registry.audit.rules.audit_chain import GENESIS
 from registry.audit.services import audit
 from registry.core.extensions import db
 from registry.core.models import Base
+from registry.organisations.models import Organisation
+from registry.organisations.rules import DEFAULT_CODE, DEFAULT_NAME
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "editor", "manager", "auditor")
@@ -82,7 +84,12 @@ def empty_database() -> None:
         for statement in create:
             db.session.execute(text(statement))
     db.session.add(AuditHead(id=1, count=0, hash=GENESIS))
+    # Every registry holds at least one organisation (migration 0012 makes it).
+    db.session.add(Organisation(id=1, code=DEFAULT_CODE, name=DEFAULT_NAME))
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT setval('organisations_id_seq', 1)"))
+        db.session.commit()
 
 
 def statements_for(client, url) -> int:

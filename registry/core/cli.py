@@ -3,12 +3,15 @@
 Every day on the command line is read by `parse_day`: ISO 8601, and within the period of
 `registry.core.periods` that the web and the API accept too."""
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
 
 import click
+from sqlalchemy import text
 
-from registry.core import periods
+from registry.core import periods, tenancy
+from registry.core.extensions import db
 
 
 def parse_day(_ctx, _param, value: str | None) -> date | None:
@@ -63,3 +66,41 @@ def text_table(headings: Sequence[str], rows: Sequence[Sequence[str]], right: se
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def organisation_option(command: Callable) -> Callable:
+    """`--organisation CODE`: the command acts in that organisation as a member would
+    (everything it reads and writes is that organisation's). May be left out while the
+    registry holds one organisation."""
+
+    @click.option(
+        "--organisation",
+        "organisation_code",
+        metavar="CODE",
+        help="The organisation to act in (its code); needed when the registry holds several.",
+    )
+    @functools.wraps(command)
+    def wrapped(*args, organisation_code=None, **kwargs):
+        with tenancy.acting_in(command_scope(organisation_code)):
+            return command(*args, **kwargs)
+
+    return wrapped
+
+
+def command_scope(code: str | None) -> tenancy.Scope:
+    """The scope of a command given `--organisation CODE` (or not)."""
+    rows = db.session.execute(text("SELECT id, code FROM organisations ORDER BY code")).all()
+    several = len(rows) > 1
+    if code:
+        found = next((row.id for row in rows if row.code == code.strip()), None)
+        if found is None:
+            raise click.UsageError(
+                f"No organisation has code {code}; `registry organisations list` shows them."
+            )
+        return tenancy.Scope(found, several)
+    if not several and rows:
+        return tenancy.Scope(rows[0].id, several)
+    codes = ", ".join(row.code for row in rows)
+    raise click.UsageError(
+        f"This registry holds several organisations; add --organisation CODE ({codes})."
+    )

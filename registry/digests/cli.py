@@ -4,10 +4,11 @@ from datetime import date
 
 import click
 
-from registry.core.cli import as_of_option
+from registry.core.cli import as_of_option, organisation_option
 
 
 @click.command("notify")
+@organisation_option
 @as_of_option("The day the digests are about (default: today).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and write nothing.")
 def notify_command(as_of: date | None, dry_run: bool) -> None:

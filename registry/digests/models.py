@@ -6,13 +6,14 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import Base, utcnow
+from registry.core.tenancy import OwnedByOrganisation
 
 
-class DigestLog(Base):
+class DigestLog(OwnedByOrganisation, Base):
     """One digest sent: at most one per recipient and day, so a second run sends nothing."""
 
     __tablename__ = "digest_log"
-    __table_args__ = (UniqueConstraint("recipient", "day"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "recipient", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)  # lower-cased e-mail

@@ -9,14 +9,15 @@ from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import Base, utcnow
+from registry.core.tenancy import OwnedByOrganisation
 
 
-class StoredResult(Base):
+class StoredResult(OwnedByOrganisation, Base):
     """One computation: `kind` (gaps, forecast) for `as_of` and `parameter` (the horizon or
     the window in days), at audit head `head_count:head_hash`."""
 
     __tablename__ = "stored_results"
-    __table_args__ = (UniqueConstraint("kind", "as_of", "parameter"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "as_of", "parameter"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

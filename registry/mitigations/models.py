@@ -7,14 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.services import Requirement
 from registry.core.models import ENUM_KW, Base, Versioned, utcnow
+from registry.core.tenancy import OwnedByOrganisation
 from registry.mitigations.rules import MITIGATION_KINDS, MITIGATION_STATUSES
 from registry.people.models.staff import Person
 
 
-class Mitigation(Versioned, Base):
+class Mitigation(OwnedByOrganisation, Versioned, Base):
     """A planned action on a requirement's gap; an accepted risk carries an expiry date."""
 
     __tablename__ = "mitigations"
+    organisation_from = "requirement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"), index=True)

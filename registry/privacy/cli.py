@@ -6,7 +6,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from registry.core.cli import parse_day
+from registry.core.cli import organisation_option, parse_day
 from registry.core.database import immediate_writes
 from registry.privacy import rules
 
@@ -21,6 +21,7 @@ def _day(ctx, param, value: str | None) -> date | None:
 
 
 @group.command("anonymise")
+@organisation_option
 @click.option(
     "--left-before",
     "left_before",
@@ -60,6 +61,7 @@ def anonymise(left_before: date | None, dry_run: bool) -> None:
 
 
 @group.command("export")
+@organisation_option
 @click.argument("employee_number")
 def export(employee_number: str) -> None:
     """Print everything the registry holds about one person as JSON (the export is audited)."""

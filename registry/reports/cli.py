@@ -7,10 +7,11 @@ from datetime import date
 
 import click
 
-from registry.core.cli import as_of_option
+from registry.core.cli import as_of_option, organisation_option
 
 
 @click.command("snapshot")
+@organisation_option
 @as_of_option("The day to store (default: today). Another day than today is marked as computed.")
 def snapshot_command(as_of: date | None) -> None:
     """Store today's (or --as-of's) status of every analysed requirement."""

@@ -7,10 +7,11 @@ from sqlalchemy import Boolean, Enum, Index, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import ENUM_KW, Base, utcnow
+from registry.core.tenancy import OwnedByOrganisation
 from registry.gaps.rules.gaps import STATUSES
 
 
-class StatusSnapshot(Base):
+class StatusSnapshot(OwnedByOrganisation, Base):
     """One requirement's figures on one day. The ids are plain numbers, not foreign keys: the
     history stays when a requirement, service or provider is later removed."""
 
@@ -18,7 +19,14 @@ class StatusSnapshot(Base):
     __table_args__ = (
         UniqueConstraint("day", "requirement_id"),
         # Covering indexes: the trend figures are counted from the index alone.
-        Index("ix_status_snapshots_day_figures", "day", "service_id", "provider_id", "status"),
+        Index(
+            "ix_status_snapshots_day_figures",
+            "day",
+            "service_id",
+            "provider_id",
+            "status",
+            "organisation_id",
+        ),
         Index("ix_status_snapshots_service_id_day", "service_id", "day", "status"),
     )
 

@@ -23,6 +23,7 @@ import click
 from flask_babel import gettext as _
 
 from registry.audit.services import audit
+from registry.core.cli import organisation_option
 from registry.core.database import immediate_writes, read_one_snapshot
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
@@ -77,6 +78,7 @@ def import_and_commit(files: interchange.ImportFiles, actor: audit.Actor) -> int
 
 
 @click.command("import")
+@organisation_option
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the files and show the counts; write nothing.")
 def import_command(source: Path, dry_run: bool) -> None:
@@ -112,6 +114,7 @@ def import_command(source: Path, dry_run: bool) -> None:
 
 
 @click.command("export")
+@organisation_option
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -168,6 +171,7 @@ def export_command(target: Path, kind: str, overwrite: bool) -> None:
 
 
 @click.command("demo")
+@organisation_option
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data."
 )

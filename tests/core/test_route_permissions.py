@@ -36,6 +36,8 @@ ROUTES = {
     ("auth.login", "POST"): (PUBLIC, 200),  # an empty form is shown again
     ("auth.logout", "POST"): (ALL, 302),
     ("auth.set_language", "POST"): (PUBLIC, 302),
+    # the organisation switch: no organisation chosen (or one the user is no member of): 404
+    ("organisations.switch", "POST"): (ALL, 404),
     ("auth.change_password", "GET"): (ALL, 200),
     ("auth.change_password", "POST"): (ALL, 200),
     # two-factor authentication and single sign-on (off here: 404)

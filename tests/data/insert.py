@@ -5,6 +5,7 @@ from sqlalchemy import insert
 
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.gaps.rules import gaps as rules
 from registry.people.models.holdings import Assignment, Holding
@@ -15,7 +16,11 @@ def insert_registry(registry: rules.Registry) -> None:
     """Bulk-insert a domain registry, keeping its ids (the caller rolls back)."""
     session = db.session
 
+    organisation_id = tenancy.organisation_for_insert(session)
+
     def rows(model, items):
+        if issubclass(model, tenancy.OwnedByOrganisation):
+            items = [item | {"organisation_id": organisation_id} for item in items]
         if items:
             session.execute(insert(model), items)
 

@@ -3,17 +3,21 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false, true
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from registry.accounts import rules as accounts_rules
-from registry.core.models import ENUM_KW, Base, Versioned, utcnow
-from registry.core.permissions import ROLES, can
+from registry.core import tenancy
+from registry.core.models import Base, Versioned, utcnow
+from registry.core.permissions import can
+from registry.organisations import rules as organisation_rules
+from registry.organisations.models import Membership
 from registry.people.models.staff import OrgUnit, Person
 
 
 class User(UserMixin, Versioned, Base):
-    """An account with one role of the role table."""
+    """An account. Its roles are its memberships: one role per organisation, or one for the
+    whole region (`role` is the role where the current request or command acts)."""
 
     __tablename__ = "users"
 
@@ -22,7 +26,6 @@ class User(UserMixin, Versioned, Base):
     name: Mapped[str] = mapped_column(
         String(accounts_rules.USER_NAME_MAX), default="", server_default=""
     )
-    role: Mapped[str] = mapped_column(Enum(*ROLES, name="role", **ENUM_KW))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Bumped by logout, password change and deactivation: every other session ends.
@@ -44,6 +47,9 @@ class User(UserMixin, Versioned, Base):
 
     org_unit: Mapped[OrgUnit | None] = relationship()
     person: Mapped[Person | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
@@ -65,9 +71,67 @@ class User(UserMixin, Versioned, Base):
     def two_factor_enabled(self) -> bool:
         return self.totp_secret is not None and self.totp_confirmed_at is not None
 
-    def can(self, permission) -> bool:
-        """Whether this user's role grants `permission` (see domain.permissions)."""
-        return can(self.role, permission)
+    def can(self, permission, shared: bool = False) -> bool:
+        """Whether this user's role grants `permission` (see core.permissions); `shared`:
+        on what the region shares (the catalogue), which needs the region role."""
+        return can(self.region_role if shared else self.role, permission)
+
+    def audit_values(self, values: dict) -> dict:
+        """The audit snapshot's values with the role where the change is made, after the name
+        (where the role column was before memberships)."""
+        ordered: dict = {}
+        for key, value in values.items():
+            ordered[key] = value
+            if key == "name":
+                ordered["role"] = self.role
+        return ordered
+
+    # --- roles from memberships ---------------------------------------------------------------
+
+    def _pairs(self) -> list[tuple[int | None, str]]:
+        return [(m.organisation_id, m.role) for m in self.memberships]
+
+    def _registry_has_one(self) -> bool:
+        scope = tenancy.current()
+        if scope is not None and scope.organisation_id != tenancy.NOBODY:
+            return not scope.several
+        session = object_session(self)
+        return session is not None and tenancy.sole_organisation_id(session) is not None
+
+    def role_in(self, organisation_id: int | None) -> str | None:
+        """The role in organisation `organisation_id` (None: in the region itself)."""
+        return organisation_rules.role_in(self._pairs(), organisation_id, self._registry_has_one())
+
+    @property
+    def region_role(self) -> str | None:
+        """The role on what the whole region shares (the catalogue, the region view)."""
+        return self.role_in(None)
+
+    @property
+    def role(self) -> str | None:
+        """The role in the organisation the current request or command acts in; outside one,
+        in the registry's only organisation, or the region role."""
+        organisation_id = tenancy.current_organisation_id()
+        if organisation_id in (None, tenancy.NOBODY):
+            # Outside any organisation (a command, a visitor logging in): the registry's only
+            # organisation, or with several the region.
+            organisation_id = None
+        return self.role_in(organisation_id)
+
+    @role.setter
+    def role(self, value: str) -> None:
+        """Give the role in the organisation acted in (outside one: the registry's only
+        organisation, else the region)."""
+        organisation_id = tenancy.current_organisation_id()
+        if organisation_id in (None, tenancy.NOBODY):
+            from registry.core.extensions import db
+
+            organisation_id = tenancy.sole_organisation_id(db.session)
+        for membership in self.memberships:
+            if membership.organisation_id == organisation_id:
+                membership.role = value
+                return
+        self.memberships.append(Membership(organisation_id=organisation_id, role=value))
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -6,15 +6,17 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.accounts.models.users import User
 from registry.audit.services import audit
+from registry.core import tenancy
 from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import ROLES
+from registry.organisations.models import Membership
 from registry.people.models.staff import OrgUnit, Person
 
 PASSWORD_MIN = 8
@@ -149,9 +151,21 @@ def generate_password() -> str:
 
 
 def active_admin_count() -> int:
+    """The active administrators of the organisation acted in (its own and the region's)."""
     return db.session.execute(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        select(func.count(func.distinct(User.id)))
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == "admin", User.active, membership_here())
     ).scalar_one()
+
+
+def membership_here():
+    """SQL on Membership: a membership that counts in the organisation acted in (its own or
+    the region's; every membership in a registry of one organisation)."""
+    organisation_id = tenancy.current_organisation_id()
+    if organisation_id is None or not tenancy.current().filtering:
+        return true()
+    return or_(Membership.organisation_id == organisation_id, Membership.organisation_id.is_(None))
 
 
 def _is_last_active_admin(user: User) -> bool:
@@ -292,16 +306,18 @@ def access_review() -> list[dict]:
         select(
             User.email,
             User.name,
-            User.role,
+            Membership.role,
             User.active,
             User.last_login_at,
             User.created_at,
             OrgUnit.path,
             Person.employee_number,
         )
+        .join(Membership, Membership.user_id == User.id)
         .outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
         .outerjoin(Person, User.person_id == Person.id)
-        .order_by(User.role, func.lower(User.email))
+        .where(membership_here())
+        .order_by(Membership.role, func.lower(User.email))
     )
     return [dict(zip(REVIEW_COLUMNS, row, strict=True)) for row in rows]
 

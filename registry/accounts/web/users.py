@@ -32,6 +32,8 @@ from registry.core.models import utcnow
 from registry.core.permissions import ROLES, Permission
 from registry.core.provenance import csv_preamble
 from registry.core.templating import role_label
+from registry.organisations import services as organisation_services
+from registry.organisations.models import Membership
 from registry.people.fields import org_unit_choices
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -93,6 +95,16 @@ def _edit_page(user: User):
     return render
 
 
+def _account_or_404(user_id: int) -> User:
+    """An account of the organisation acted in; any other does not exist here (404)."""
+    user = db.session.scalar(
+        select(User).where(User.id == user_id, organisation_services.members_condition(User.id))
+    )
+    if user is None:
+        abort(404)
+    return user
+
+
 @bp.route("/")
 @permission_required(Permission.MANAGE_USERS)
 def index():
@@ -105,8 +117,15 @@ def index():
         query = query.where(
             or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
         )
+    query = query.where(organisation_services.members_condition(User.id))
     if form.role.data in ROLES:
-        query = query.where(User.role == form.role.data)
+        query = query.where(
+            User.id.in_(
+                select(Membership.user_id).where(
+                    Membership.role == form.role.data, users.membership_here()
+                )
+            )
+        )
     page = db.paginate(query.order_by(func.lower(User.email)), error_out=False, per_page=50)
     return render_template(
         "users/index.html", form=form, page=page, filtered=bool(text or form.role.data)
@@ -148,7 +167,7 @@ def new():
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
 def edit(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _account_or_404(user_id)
     form = _stored_user(user) if request.method == "GET" else _account_form(EditUserForm())
     return edit_page(
         form,
@@ -193,7 +212,7 @@ def _account_button(user: User, form, act, message: str):
 
 
 def _set_active(user_id: int, active: bool):
-    user = db.get_or_404(User, user_id)
+    user = _account_or_404(user_id)
     if active:
         message = _("The account %(email)s has been reactivated.", email=user.email)
     else:
@@ -224,7 +243,7 @@ def reactivate(user_id):
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
 def reset_password(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _account_or_404(user_id)
     render = form_page("users/reset_password.html", user=user)
     if request.method == "GET":
         return render(form=ResetPasswordForm(formdata=None, data={"version": user.version}))
@@ -262,7 +281,7 @@ def reset_password(user_id):
 def reset_two_factor(user_id):
     """Switch off another account's two-factor authentication (a lost phone): its sessions
     end, and an account whose role requires it enrols again at its next log-in."""
-    user = db.get_or_404(User, user_id)
+    user = _account_or_404(user_id)
     return _account_button(
         user,
         ResetTwoFactorForm(),

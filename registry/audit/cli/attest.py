@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 
 from registry.audit.rules import attestation as bundles
 from registry.core import periods
-from registry.core.cli import as_of_option
+from registry.core.cli import as_of_option, organisation_option
 
 group = AppGroup("attest", help="Attestations: frozen gap reports with a statement.")
 
 
 @group.command("create")
+@organisation_option
 @as_of_option("The day of the gap report.", required=True)
 @click.option(
     "--horizon",
@@ -66,6 +67,7 @@ def create(as_of: date, horizon: int, statement: str, email: str) -> None:
 
 
 @group.command("export")
+@organisation_option
 @click.argument("attestation_id", type=int)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export(attestation_id: int, file: Path) -> None:

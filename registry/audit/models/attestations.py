@@ -8,9 +8,10 @@ from sqlalchemy import Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import Base
+from registry.core.tenancy import OwnedByOrganisation
 
 
-class Attestation(Base):
+class Attestation(OwnedByOrganisation, Base):
     """One attestation. The attester is copied in (id, email, name, role), not referenced:
     the row can never change, whatever happens to the account later."""
 

@@ -18,6 +18,7 @@ from registry.core.extensions import db
 from registry.core.models import utcnow
 
 SECRET_COLUMNS = {"password_hash", "totp_secret"}
+IMPLIED_COLUMNS = {"organisation_id"}
 _HEAD_KEY = "audit_head"
 
 
@@ -28,13 +29,17 @@ def _plain(value):
 
 
 def snapshot(obj) -> dict:
-    """Column values of a model instance as plain data, secrets left out."""
+    """Column values of a model instance as plain data, secrets left out, and the
+    organisation too (the event is recorded in that organisation). A model may add values
+    that are not columns of its own (`audit_values`, such as an account's role)."""
     mapper = inspect(obj).mapper
-    return {
+    values = {
         column.key: _plain(getattr(obj, column.key))
         for column in mapper.column_attrs
-        if column.key not in SECRET_COLUMNS
+        if column.key not in SECRET_COLUMNS and column.key not in IMPLIED_COLUMNS
     }
+    extra = getattr(obj, "audit_values", None)
+    return extra(values) if extra is not None else values
 
 
 def changes(before: dict, after: dict) -> tuple[dict, dict]:

@@ -14,6 +14,7 @@ from registry.catalogue.rules import (
     SERVICE_STATUSES,
 )
 from registry.core.models import ENUM_KW, Base, Versioned
+from registry.core.tenancy import OwnedByOrganisation
 from registry.people.models.staff import Person
 
 
@@ -30,11 +31,12 @@ class Provider(Versioned, Base):
         return f"<Provider {self.name}>"
 
 
-class Service(Versioned, Base):
+class Service(OwnedByOrganisation, Versioned, Base):
     """An outsourced service (uitbestede dienst) the municipality must commission."""
 
     __tablename__ = "services"
     __table_args__ = (
+        UniqueConstraint("organisation_id", "code"),
         CheckConstraint(
             "contract_end IS NULL OR contract_start IS NULL OR contract_end >= contract_start",
             name="contract_end_after_start",
@@ -42,7 +44,7 @@ class Service(Versioned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(SERVICE_CODE_MAX), unique=True)
+    code: Mapped[str] = mapped_column(String(SERVICE_CODE_MAX))
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
@@ -68,10 +70,11 @@ class Service(Versioned, Base):
         return f"<Service {self.code}>"
 
 
-class Requirement(Versioned, Base):
+class Requirement(OwnedByOrganisation, Versioned, Base):
     """A service needs a competence at a level, held by at least `min_holders` people."""
 
     __tablename__ = "requirements"
+    organisation_from = "service"
     __table_args__ = (
         UniqueConstraint("service_id", "competence_id"),
         CheckConstraint("required_level BETWEEN 1 AND 5", name="required_level_range"),

@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 
-from registry.core.cli import as_of_option, format_option, text_table
+from registry.core.cli import as_of_option, format_option, organisation_option, text_table
 from registry.gaps.rules import forecast as model
 from registry.gaps.services.records import forecast_records
 
@@ -57,6 +57,7 @@ def _table(records: list[dict]) -> str:
 
 
 @click.command("forecast")
+@organisation_option
 @as_of_option("The first day of the window (default: today).")
 @click.option(
     "--days",

@@ -9,7 +9,7 @@ import click
 
 from registry.audit.rules.attestation import REPORT_COLUMNS  # the columns of report.csv
 from registry.core import periods
-from registry.core.cli import as_of_option, format_option, text_table
+from registry.core.cli import as_of_option, format_option, organisation_option, text_table
 from registry.gaps.rules import gaps as rules
 from registry.gaps.services.records import json_records, report_records
 
@@ -48,6 +48,7 @@ def _table(records: list[dict]) -> str:
 
 
 @click.command("gaps")
+@organisation_option
 @as_of_option("The day to analyse (default: today).")
 @click.option(
     "--horizon",

@@ -25,6 +25,7 @@ from registry.audit.models.audit import AuditEvent, AuditHead
 from registry.audit.rules.audit_chain import GENESIS
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement, Service
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.gaps.services import sql, store
 from registry.gaps.services.rows import GapFilter, GapRow, report_order
@@ -71,7 +72,8 @@ class HeadCache:
         head = _head()
         if head is None:
             return self._compute(as_of, parameter, None) if compute else None
-        key = (str(db.engine.url), as_of, parameter)
+        # Per database and organisation: a scope never sees another's figures.
+        key = (str(db.engine.url), tenancy.current_organisation_id(), as_of, parameter)
         with self._lock:
             entry = self._entries.get(key)
         rows = self._current(entry, head, as_of, parameter)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from sqlalchemy import select
 
 from registry.audit.models.audit import AuditEvent
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.gaps.services import cache as gap_cache
 
@@ -31,7 +32,7 @@ def memo(key: Hashable, compute: Callable):
     head = gap_cache._head() if gap_cache.enabled() else None
     if head is None:
         return compute()
-    full_key = (str(db.engine.url), key)
+    full_key = (str(db.engine.url), tenancy.current_organisation_id(), key)
     with _lock:
         entry = _memo.get(full_key)
     if entry is not None and entry[:2] == (head.count, head.hash):

@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.audit.models.audit import AuditEvent
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.gaps.models import StoredResult
@@ -135,6 +136,7 @@ def load(kind: str, cls: type, as_of: date, parameter: int) -> Stored | None:
             StoredResult.fingerprint,
             StoredResult.payload,
         ).where(
+            StoredResult.organisation_id == _organisation(),
             StoredResult.kind == kind,
             StoredResult.as_of == as_of,
             StoredResult.parameter == parameter,
@@ -156,7 +158,7 @@ def save(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_: s
     transaction, and a request that writes never waits on itself for SQLite's write lock."""
     if count == 0:
         return  # an empty audit log: nothing worth keeping, and no write to tell data apart
-    item = (kind, cls, as_of, parameter, count, hash_, tuple(rows))
+    item = (_organisation(), kind, cls, as_of, parameter, count, hash_, tuple(rows))
     if not has_app_context():
         _write(*item)
         return
@@ -173,11 +175,32 @@ def write_pending(_exc: BaseException | None = None) -> None:
         _write(*item)
 
 
-def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_: str, rows):
+def _organisation() -> int | None:
+    """The organisation whose figures these are: the one acted in, or the registry's only
+    one (None: several and none chosen, a computation over all of them, never stored)."""
+    organisation_id = tenancy.current_organisation_id()
+    if organisation_id in (None, tenancy.NOBODY):
+        organisation_id = tenancy.sole_organisation_id(db.session)
+    return organisation_id
+
+
+def _write(
+    organisation_id: int | None,
+    kind: str,
+    cls: type,
+    as_of: date,
+    parameter: int,
+    count: int,
+    hash_: str,
+    rows,
+):
     """Store one result in a short transaction of its own, if the audit chain still holds the
     head it was computed at; a failure is logged, not raised (the result still serves from
     memory, and the next full computation stores it)."""
+    if organisation_id is None:
+        return
     key = (
+        StoredResult.organisation_id == organisation_id,
         StoredResult.kind == kind,
         StoredResult.as_of == as_of,
         StoredResult.parameter == parameter,
@@ -197,6 +220,7 @@ def _write(kind: str, cls: type, as_of: date, parameter: int, count: int, hash_:
             conn.execute(delete(StoredResult).where(*key))
             conn.execute(
                 insert(StoredResult).values(
+                    organisation_id=organisation_id,
                     kind=kind,
                     as_of=as_of,
                     parameter=parameter,

@@ -8,14 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Service
 from registry.core.models import Base, Versioned
+from registry.core.tenancy import OwnedByOrganisation
 from registry.people import rules as people_rules
 from registry.people.models.staff import Person
 
 
-class Holding(Versioned, Base):
+class Holding(OwnedByOrganisation, Versioned, Base):
     """A person holds a competence at a level (1–5), valid from assessment until expiry."""
 
     __tablename__ = "holdings"
+    organisation_from = "person"
     __table_args__ = (
         UniqueConstraint("person_id", "competence_id"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
@@ -42,10 +44,11 @@ class Holding(Versioned, Base):
         return f"<Holding {self.person_id}:{self.competence_id}@{self.level}>"
 
 
-class Assignment(Versioned, Base):
+class Assignment(OwnedByOrganisation, Versioned, Base):
     """A person assigned to commission a service, in a role; end_on is the first day off it."""
 
     __tablename__ = "assignments"
+    organisation_from = "person"
     __table_args__ = (
         UniqueConstraint("person_id", "service_id"),
         CheckConstraint(

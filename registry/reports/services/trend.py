@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select
 
 from registry.audit.services import audit
 from registry.catalogue.models.services import Provider, Service
+from registry.core import tenancy
 from registry.core.database import dml_result
 from registry.core.extensions import db
 from registry.gaps import services as gaps
@@ -32,6 +33,7 @@ def record_snapshot(
     if computed is None:
         computed = day != date.today()
     rows = gaps.analyse(day, horizon)
+    organisation_id = tenancy.organisation_for_insert(db.session)
     replaced = dml_result(db.session.execute(delete(S).where(S.day == day))).rowcount
     if rows:
         db.session.execute(
@@ -48,6 +50,7 @@ def record_snapshot(
                     "holders_at_horizon": r.holders_at_horizon,
                     "horizon": horizon,
                     "computed": computed,
+                    "organisation_id": organisation_id,
                 }
                 for r in rows
             ],

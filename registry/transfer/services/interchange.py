@@ -52,6 +52,7 @@ from sqlalchemy.orm import aliased
 from registry.audit.services import audit
 from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
+from registry.core import tenancy
 from registry.core.database import bulk_insert, dml_result, planned_each_time, table_of
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
@@ -469,7 +470,7 @@ def _with_parents(kind: str, names, refs: _References) -> list[str]:
 def _plain_snapshot(model) -> Callable:
     """A function turning a RETURNING row of all columns into `audit.snapshot`'s dict."""
     attributes = [(a.key, a.columns[0].name) for a in inspect(model).column_attrs]
-    secret = audit.SECRET_COLUMNS
+    secret = audit.SECRET_COLUMNS | audit.IMPLIED_COLUMNS
 
     def snapshot(row) -> dict:
         mapping = row._mapping
@@ -704,8 +705,11 @@ class _Import:
         model = _MODELS[spec.name]
         table = table_of(model)
         ids = self._new_ids(table, len(creates))
+        # Inserted without the ORM: the rows get the organisation imported into here.
+        owned = issubclass(model, tenancy.OwnedByOrganisation)
+        owner = {"organisation_id": tenancy.organisation_for_insert(db.session)} if owned else {}
         params = [
-            _attributes(spec.name, values, self.refs) | {"id": record_id}
+            _attributes(spec.name, values, self.refs) | {"id": record_id} | owner
             for values, record_id in zip(creates, ids, strict=True)
         ]
         bulk_insert(db.session, table, params)
