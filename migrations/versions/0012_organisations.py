@@ -167,6 +167,13 @@ def upgrade():
                 )
         _rebuild_triggers(table)
 
+    # Audit events are recorded in an organisation, or (NULL) in the region; no foreign key.
+    with op.batch_alter_table("audit_events") as batch_op:
+        batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
+    op.execute("UPDATE audit_events SET organisation_id = 1")
+    with op.batch_alter_table("audit_events") as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_events_organisation_id"), ["organisation_id"])
+
 
 def downgrade():
     bind = op.get_bind()
@@ -176,6 +183,9 @@ def downgrade():
             "This registry holds several organisations; the schema before 0012 can hold one. "
             "Export each organisation and remove all but one before downgrading."
         )
+    with op.batch_alter_table("audit_events") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_events_organisation_id"))
+        batch_op.drop_column("organisation_id")
     for table, unique, old_unique in reversed(OWNED):
         with op.batch_alter_table(table) as batch_op:
             if table == "status_snapshots":

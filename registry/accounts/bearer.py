@@ -74,7 +74,7 @@ def _refuse(detail: str):
     raise ApiProblem(403, detail)
 
 
-def requires(permission: Permission):
+def requires(permission: Permission, shared: bool = False):
     """The API's permission check: the token user's role must grant `permission`, and a
     method that writes needs a write-scope token. Recorded on the view for the route tests."""
 
@@ -84,7 +84,7 @@ def requires(permission: Permission):
             token = current_token()
             if token is None:  # the blueprint hook answers first; kept as a safety net
                 raise ApiProblem(401)
-            if not token.user.can(permission):
+            if not token.user.can(permission, shared=shared):
                 _refuse(_("Your role does not allow this."))
             if request.method not in SAFE_METHODS and token.scope != "write":
                 _refuse(_("This token may only read."))

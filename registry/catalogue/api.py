@@ -96,7 +96,7 @@ def list_providers(args):
 
 
 @providers.route("", methods=["POST"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @providers.arguments(s.ProviderIn)
 @providers.response(201, s.ProviderOut, headers=CREATED_HEADERS)
 @errors(providers, 409, 422)
@@ -116,7 +116,7 @@ def get_provider(provider_id):
 
 
 @providers.route("/<int:provider_id>", methods=["PUT"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @providers.arguments(s.ProviderIn)
 @providers.response(200, s.ProviderOut, headers=ETAG_HEADER)
 @errors(providers, 404, 409, 412, 422, 428)
@@ -128,7 +128,7 @@ def update_provider(values, provider_id):
 
 
 @providers.route("/<int:provider_id>", methods=["DELETE"])
-@requires(DELETE)
+@requires(DELETE, shared=True)
 @providers.response(204)
 @errors(providers, 404, 412, 422, 428)
 def delete_provider(provider_id):
@@ -154,7 +154,7 @@ def list_frameworks(args):
 
 
 @frameworks.route("", methods=["POST"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @frameworks.arguments(s.FrameworkIn)
 @frameworks.response(201, s.FrameworkOut, headers=CREATED_HEADERS)
 @errors(frameworks, 409, 422)
@@ -174,7 +174,7 @@ def get_framework(framework_id):
 
 
 @frameworks.route("/<int:framework_id>", methods=["PUT"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @frameworks.arguments(s.FrameworkIn)
 @frameworks.response(200, s.FrameworkOut, headers=ETAG_HEADER)
 @errors(frameworks, 404, 409, 412, 422, 428)
@@ -186,7 +186,7 @@ def update_framework(values, framework_id):
 
 
 @frameworks.route("/<int:framework_id>", methods=["DELETE"])
-@requires(DELETE)
+@requires(DELETE, shared=True)
 @frameworks.response(204)
 @errors(frameworks, 404, 412, 422, 428)
 def delete_framework(framework_id):
@@ -238,7 +238,7 @@ def list_competences(args):
 
 
 @competences.route("", methods=["POST"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @competences.arguments(s.CompetenceIn)
 @competences.response(201, s.CompetenceOut, headers=CREATED_HEADERS)
 @errors(competences, 409, 422)
@@ -258,7 +258,7 @@ def get_competence(code):
 
 
 @competences.route("/<code>", methods=["PUT"])
-@requires(EDIT)
+@requires(EDIT, shared=True)
 @competences.arguments(s.CompetenceIn)
 @competences.response(200, s.CompetenceOut, headers=ETAG_HEADER)
 @errors(competences, 404, 409, 412, 422, 428)
@@ -270,7 +270,7 @@ def update_competence(values, code):
 
 
 @competences.route("/<code>", methods=["DELETE"])
-@requires(DELETE)
+@requires(DELETE, shared=True)
 @competences.response(204)
 @errors(competences, 404, 412, 422, 428)
 def delete_competence(code):

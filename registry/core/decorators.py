@@ -8,8 +8,9 @@ from flask_login import current_user
 from registry.core.permissions import Permission
 
 
-def permission_required(permission: Permission):
-    """Refuse (403) unless the logged-in user's role grants `permission`.
+def permission_required(permission: Permission, shared: bool = False):
+    """Refuse (403) unless the logged-in user's role grants `permission`; `shared`: on what
+    the whole region shares (the catalogue), which takes the user's region role.
 
     The permission is also recorded on the view, so tests can list what each route needs.
     """
@@ -21,7 +22,7 @@ def permission_required(permission: Permission):
                 from registry.core.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if not current_user.can(permission):
+            if not current_user.can(permission, shared=shared):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, event, inspect
+from sqlalchemy import ForeignKey, event, inspect, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
 # No organisation at all: what a visitor who is not logged in, or a user without any
@@ -76,6 +76,17 @@ def acting_in(scope: Scope | None) -> Iterator[None]:
         _scope.reset(token)
 
 
+def run_in(scope: Scope | None, function):
+    """`function`, made to act in `scope` when called: for a thread, which starts without the
+    context (and so without the scope) of the request that started it."""
+
+    def run(*args, **kwargs):
+        with acting_in(scope):
+            return function(*args, **kwargs)
+
+    return run
+
+
 class OwnedByOrganisation:
     """Mixin of every record that belongs to one organisation.
 
@@ -90,16 +101,42 @@ class OwnedByOrganisation:
         return mapped_column(ForeignKey("organisations.id"), nullable=False)
 
 
+class RecordedInOrganisation:
+    """Mixin of what is recorded in an organisation or (NULL) for the whole region: audit
+    events. No foreign key: the record outlives whatever it names. Narrowed like an owned
+    record: a member of one organisation sees that organisation's events only."""
+
+    @declared_attr
+    def organisation_id(cls) -> Mapped[int | None]:
+        return mapped_column(index=True)
+
+
 class NoOrganisation(RuntimeError):
     """A record was saved outside any organisation while the registry holds several."""
 
 
-def sole_organisation_id(session) -> int | None:
-    """The id of the registry's organisation when it holds exactly one, else None."""
-    from sqlalchemy import text
+_SOLE = "sole_organisation"
 
-    ids = session.execute(text("SELECT id FROM organisations ORDER BY id LIMIT 2")).scalars().all()
-    return ids[0] if len(ids) == 1 else None
+
+def sole_organisation_id(session) -> int | None:
+    """The id of the registry's organisation when it holds exactly one, else None (read once
+    per transaction)."""
+    if _SOLE not in session.info:
+        ids = session.execute(text("SELECT id FROM organisations ORDER BY id LIMIT 2")).scalars()
+        found = list(ids)
+        session.info[_SOLE] = found[0] if len(found) == 1 else None
+    return session.info[_SOLE]
+
+
+def forget_organisations(session) -> None:
+    """After an organisation is added or removed within a transaction."""
+    session.info.pop(_SOLE, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SOLE, None)
 
 
 def organisation_for_insert(session) -> int:
@@ -164,9 +201,10 @@ def _narrow_to_the_scope(state) -> None:
         return
     organisation_id = scope.organisation_id
     state.statement = state.statement.options(
-        with_loader_criteria(
-            OwnedByOrganisation,
-            lambda cls: cls.organisation_id == organisation_id,
-            include_aliases=True,
+        *(
+            with_loader_criteria(
+                mixin, lambda cls: cls.organisation_id == organisation_id, include_aliases=True
+            )
+            for mixin in (OwnedByOrganisation, RecordedInOrganisation)
         )
     )

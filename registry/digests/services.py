@@ -41,6 +41,7 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import analysed_requirement, employed_on, held_for_requirements
 from registry.gaps.services import forecast as forecasting
 from registry.mitigations.models import Mitigation
+from registry.organisations import services as organisation_services
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from registry.reports.services import lists
@@ -145,7 +146,11 @@ def recipients(as_of: date) -> list[Recipient]:
     ):
         owned[person_id].add(service_id)
     for user in db.session.execute(
-        select(User).where(User.active.is_(True), User.digest_opt_in.is_(True))
+        select(User).where(
+            User.active.is_(True),
+            User.digest_opt_in.is_(True),
+            organisation_services.members_condition(User.id, with_region=True),
+        )
     ).scalars():
         key = user.email.strip().lower()
         scope = owned.get(user.person_id) or None  # no services of their own: everything

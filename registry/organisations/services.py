@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true
 
 from registry.audit.services import audit
 from registry.core import tenancy
@@ -60,15 +60,17 @@ def scope_of(place: Place) -> tenancy.Scope:
     return tenancy.Scope(organisation_id, place.several_in_registry)
 
 
-def members_condition(user_id_column):
-    """SQL: the account belongs to the organisation acted in (a membership of it, or of the
-    region); always true in a registry of one organisation."""
+def members_condition(user_id_column, with_region: bool = False):
+    """SQL: the account is a member of the organisation acted in (`with_region`: or of the
+    whole region); always true in a registry of one organisation. The user admin shows an
+    organisation's own members only: its admins do not manage the region's accounts."""
     scope = tenancy.current()
     if scope is None or not scope.filtering:
         return true()
-    return user_id_column.in_(
-        select(Membership.user_id).where(Membership.organisation_id == scope.organisation_id)
-    )
+    here = Membership.organisation_id == scope.organisation_id
+    if with_region:
+        here = or_(here, Membership.organisation_id.is_(None))
+    return user_id_column.in_(select(Membership.user_id).where(here))
 
 
 def _check(code: str, name: str, kind: str) -> None:
@@ -98,6 +100,7 @@ def create(actor: audit.Actor, code: str, name: str, kind: str = "municipality")
     organisation = Organisation(code=code, name=name, kind=kind)
     db.session.add(organisation)
     db.session.flush()
+    tenancy.forget_organisations(db.session)
     audit.record(
         actor, "create", "organisation", organisation.id, after=audit.snapshot(organisation)
     )

@@ -6,9 +6,10 @@ from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.models import Base
+from registry.core.tenancy import RecordedInOrganisation
 
 
-class AuditEvent(Base):
+class AuditEvent(RecordedInOrganisation, Base):
     """One event. `hash = sha256(prev_hash ‖ canonical event)`; the canonical form covers a
     digest of before/after, so redacting personal data keeps the chain verifiable."""
 

@@ -45,7 +45,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def new():
     form = CompetenceForm.for_page()
     return edit_page(
@@ -57,7 +57,7 @@ def new():
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def edit(code):
     competence = _competence_or_404(code)
     form = CompetenceForm.for_page(competence)
@@ -75,7 +75,7 @@ def edit(code):
 
 
 @bp.route("/<code>/retire", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def retire(code):
     competence = _competence_or_404(code)
     return confirm_page(
@@ -88,7 +88,7 @@ def retire(code):
 
 
 @bp.route("/<code>/delete", methods=["GET", "POST"])
-@permission_required(Permission.DELETE_RECORDS)
+@permission_required(Permission.DELETE_RECORDS, shared=True)
 def delete(code):
     competence = _competence_or_404(code)
     return delete_page(
@@ -118,7 +118,7 @@ def frameworks():
 
 
 @bp.route("/frameworks/new", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def new_framework():
     form = FrameworkForm.for_page()
     return edit_page(
@@ -130,7 +130,7 @@ def new_framework():
 
 
 @bp.route("/frameworks/<int:fid>/edit", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def edit_framework(fid):
     framework = db.get_or_404(Framework, fid)
     form = FrameworkForm.for_page(framework)
@@ -144,7 +144,7 @@ def edit_framework(fid):
 
 
 @bp.route("/frameworks/<int:fid>/delete", methods=["GET", "POST"])
-@permission_required(Permission.DELETE_RECORDS)
+@permission_required(Permission.DELETE_RECORDS, shared=True)
 def delete_framework(fid):
     framework = db.get_or_404(Framework, fid)
     back = url_for("competences.frameworks")

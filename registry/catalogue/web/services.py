@@ -180,7 +180,7 @@ def providers():
 
 
 @bp.route("/providers/new", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def new_provider():
     form = ProviderForm.for_page()
     back = safe_next(request.args.get("next"), url_for("services.providers"))
@@ -193,7 +193,7 @@ def new_provider():
 
 
 @bp.route("/providers/<int:pid>/edit", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_REGISTRY)
+@permission_required(Permission.EDIT_REGISTRY, shared=True)
 def edit_provider(pid):
     provider = _provider_or_404(pid)
     form = ProviderForm.for_page(provider)
@@ -208,7 +208,7 @@ def edit_provider(pid):
 
 
 @bp.route("/providers/<int:pid>/delete", methods=["GET", "POST"])
-@permission_required(Permission.DELETE_RECORDS)
+@permission_required(Permission.DELETE_RECORDS, shared=True)
 def delete_provider(pid):
     provider = _provider_or_404(pid)
     back = url_for("services.providers")

@@ -191,6 +191,7 @@ def affected_since(count: int, hash_: str, head, rows) -> set[int] | None:
         )
         .where(AuditEvent.seq >= count, AuditEvent.seq <= head.count)
         .order_by(AuditEvent.seq)
+        .execution_options(all_organisations=True)  # the whole chain, to the head
     ).all()
     # The chain must run on from the cached head (a cached head from a transaction that was
     # rolled back has a different hash), without gaps, to the current head.

@@ -57,6 +57,7 @@ def _only_neutral_since(count: int, hash_: str, head) -> bool:
         select(AuditEvent.seq, AuditEvent.hash, AuditEvent.entity)
         .where(AuditEvent.seq >= count, AuditEvent.seq <= head.count)
         .order_by(AuditEvent.seq)
+        .execution_options(all_organisations=True)  # the whole chain, to the head
     ).all()
     return (
         [e.seq for e in events] == list(range(count, head.count + 1))

@@ -48,8 +48,14 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        ids: Select = select(literal_column("rowid")).select_from(text_clause(search.SEARCH_TABLE))
-        ids = ids.where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
+        # Through the people table, so that a registry of several organisations takes the
+        # `limit` matches from the organisation acted in (core.tenancy narrows `Person`).
+        matched = (
+            select(literal_column("rowid"))
+            .select_from(text_clause(search.SEARCH_TABLE))
+            .where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
+        )
+        ids: Select = select(Person.id).where(Person.id.in_(matched.scalar_subquery()))
     elif dialect == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
         ids = select(Person.id).where(

@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import current_app
 
 from registry.audit.services import provenance
+from registry.core import tenancy
 from registry.core.database import read_one_snapshot
 from registry.core.extensions import db
 from registry.core.provenance import README_NAME
@@ -152,8 +153,12 @@ def start(app, user_id: int, made_by: str | None, kind: str) -> str:
         json.dumps({"user_id": user_id, "created": time.time(), "format": kind})
     )
     write_status(folder, {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0})
+    # The thread acts in the organisation of the request that started it.
     thread = threading.Thread(
-        target=_run, args=(app, folder, made_by, kind), name=f"export-{token[:8]}", daemon=True
+        target=tenancy.run_in(tenancy.current(), _run),
+        args=(app, folder, made_by, kind),
+        name=f"export-{token[:8]}",
+        daemon=True,
     )
     _threads[token] = thread
     thread.start()

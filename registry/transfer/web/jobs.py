@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from registry.core import tenancy
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
 from registry.transfer.services import imports, interchange
@@ -75,8 +76,12 @@ def plan_of(state: dict) -> interchange.ImportPlan:
 def start(app, folder: Path, actor, files: dict[str, bytes]) -> None:
     """Apply `files` in a new thread; progress and outcome go to `folder`/status.json."""
     write_status(folder, {"state": RUNNING, "beat": time.time(), "file": None, "rows": 0})
+    # The thread acts in the organisation of the request that started it.
     thread = threading.Thread(
-        target=_run, args=(app, folder, actor, files), name=f"import-{folder.name}", daemon=True
+        target=tenancy.run_in(tenancy.current(), _run),
+        args=(app, folder, actor, files),
+        name=f"import-{folder.name}",
+        daemon=True,
     )
     _threads[folder.name] = thread
     thread.start()
