@@ -14,6 +14,7 @@ These are plain assertions: a failure here is a leak (see the report of the run)
 import csv
 import io
 import json
+import os
 import re
 import socket
 import zipfile
@@ -464,6 +465,9 @@ def crawl(client, role: str, limit: int = CRAWL_LIMIT) -> Walk:
             break
         url = queue.popleft()
         response = client.get(url)
+        if os.environ.get("LEAK_WALK_LOG"):
+            with open(os.environ["LEAK_WALK_LOG"], "a") as log:
+                log.write(f"{role} {response.status_code} {url}\n")
         walk.pages += 1
         walk.statuses[response.status_code] += 1
         if response.status_code >= 500:
