@@ -27,6 +27,7 @@ def permission_required(permission: Permission, shared: bool = False):
             return view(*args, **kwargs)
 
         wrapped.required_permission = permission
+        wrapped.region_role = shared  # the check takes the region role (tests read this)
         return wrapped
 
     return decorator

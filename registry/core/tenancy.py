@@ -165,7 +165,8 @@ def _organisation_of_parent(session, obj) -> int | None:
             return None
         parent = session.get(relationship.mapper.class_, key)
         if parent is None:
-            return None
+            # The parent is another organisation's (or gone): never a record across the line.
+            raise NoOrganisation(f"{type(obj).__name__} of a {name} not in this organisation")
     if getattr(parent, "organisation_id", None) is None:
         _assign(session, parent)
     return parent.organisation_id

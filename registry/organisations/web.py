@@ -21,7 +21,8 @@ API_HEADER = "X-Organisation"
 
 
 def _user():
-    if request.path.startswith("/api/"):
+    """The token's user on the API (the reference page is read in a browser session)."""
+    if request.path.startswith("/api/") and request.headers.get("Authorization"):
         token = bearer.current_token()
         return token.user if token is not None else None
     return current_user._get_current_object() if current_user.is_authenticated else None

@@ -12,8 +12,9 @@ import pytest
 
 from registry.audit.services import attestations, audit
 from registry.core.extensions import db
+from registry.organisations import services as organisations
 from tests import factories
-from tests.support import fingerprint, is_api_rule, login
+from tests.support import PASSWORD, fingerprint, is_api_rule, login
 
 ALL = ("admin", "editor", "manager", "auditor")
 EDIT = ("admin", "editor")
@@ -307,3 +308,82 @@ def test_session_routes_for_every_role(app, users, role):
     assert client.post("/two-factor/enrol", data={}).status_code == (302 if enrolled else 200)
     assert client.post("/logout").status_code == 302
     assert client.get("/").status_code == 302
+
+
+# The organisation dimension: the world above is organisation A's (the registry's first). A
+# member of another organisation B, in any role, meets A's records as if they did not exist.
+OWNED_ARGUMENTS = {
+    "employee_number",
+    "rid",
+    "mid",
+    "assignment_id",
+    "holding_id",
+    "unit_id",
+    "user_id",
+    "attestation_id",
+    "token_id",
+}
+
+
+def _names_a_record_of_a(rule) -> bool:
+    arguments = set(rule.arguments)
+    if "code" in arguments and not rule.endpoint.startswith(
+        ("competences.", "dossiers.competence")
+    ):
+        return True  # a service code
+    return bool(arguments & OWNED_ARGUMENTS)
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_every_route_for_a_member_of_another_organisation(app, users, world, role):
+    member = factories.make_user(role=role, email=f"{role}@b.example", password=PASSWORD)
+    member.memberships.clear()
+    other = organisations.create(audit.Actor.system(), "GM0002", "Gemeente B")
+    db.session.flush()
+    organisations.grant(audit.Actor.system(), member, other, role)
+    db.session.commit()
+    client = app.test_client()
+    login(client, member)
+    failures = []
+    for rule, method in sorted(_rules(app), key=lambda rm: (rm[0].endpoint, rm[1])):
+        allowed, status = ROUTES[(rule.endpoint, method)]
+        if rule.endpoint in SESSION_ROUTES or allowed == PUBLIC:
+            continue
+        view = app.view_functions[rule.endpoint]
+        if role not in allowed or getattr(view, "region_role", False):
+            # Refused before any record is looked up, so nothing is confirmed; the shared
+            # catalogue is changed with a role in the whole region only.
+            expected = 403
+        elif _names_a_record_of_a(rule):
+            expected = 404
+        else:
+            expected = status
+        before = fingerprint() if method == "POST" else None
+        url = _url(rule, world)
+        response = client.open(url, method=method, data={})
+        if response.status_code != expected:
+            failures.append(
+                f"{method} {url} ({rule.endpoint}): {response.status_code}, expected {expected}"
+            )
+        if before is not None and expected in (403, 404) and before != fingerprint():
+            failures.append(f"{method} {url}: a refused request changed data")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_a_user_without_any_membership_reaches_nothing(app, users, world, role):
+    nobody = factories.make_user(role=role, email=f"{role}@nowhere.example", password=PASSWORD)
+    nobody.memberships.clear()
+    organisations.create(audit.Actor.system(), "GM0002", "Gemeente B")
+    db.session.commit()
+    client = app.test_client()
+    login(client, nobody)
+    failures = []
+    for rule, method in sorted(_rules(app), key=lambda rm: (rm[0].endpoint, rm[1])):
+        allowed, _status = ROUTES[(rule.endpoint, method)]
+        if rule.endpoint in SESSION_ROUTES or allowed in (PUBLIC, ALL):
+            continue
+        response = client.open(_url(rule, world), method=method, data={})
+        if response.status_code not in (403, 404):
+            failures.append(f"{method} {rule.endpoint}: {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from registry.accounts import rules as accounts_rules
 from registry.core import tenancy
+from registry.core.extensions import db
 from registry.core.models import Base, Versioned, utcnow
 from registry.core.permissions import can
 from registry.organisations import rules as organisation_rules
@@ -121,12 +122,13 @@ class User(UserMixin, Versioned, Base):
     @role.setter
     def role(self, value: str) -> None:
         """Give the role in the organisation acted in (outside one: the registry's only
-        organisation, else the region)."""
+        organisation). A role for the whole region is only ever given explicitly
+        (`organisations.services.grant`), never by default."""
         organisation_id = tenancy.current_organisation_id()
         if organisation_id in (None, tenancy.NOBODY):
-            from registry.core.extensions import db
-
             organisation_id = tenancy.sole_organisation_id(db.session)
+        if organisation_id is None:
+            raise tenancy.NoOrganisation("a role needs an organisation (or an explicit grant)")
         for membership in self.memberships:
             if membership.organisation_id == organisation_id:
                 membership.role = value

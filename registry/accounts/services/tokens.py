@@ -20,6 +20,7 @@ from registry.audit.services import audit
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.models import utcnow
+from registry.organisations import services as organisation_services
 
 TOKEN_PREFIX = "kb_"  # noqa: S105 (a marker, not a secret)
 MAX_DAYS = 730
@@ -117,7 +118,12 @@ def list_tokens(user: User | None = None) -> list[ApiToken]:
     """Every token (or a user's), newest first, with its user loaded."""
     from sqlalchemy.orm import joinedload
 
-    query = select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc())
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(organisation_services.members_condition(ApiToken.user_id))
+        .order_by(ApiToken.id.desc())
+    )
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     return list(db.session.execute(query).scalars())

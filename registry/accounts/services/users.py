@@ -16,6 +16,7 @@ from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import ROLES
+from registry.organisations import services as organisation_services
 from registry.organisations.models import Membership
 from registry.people.models.staff import OrgUnit, Person
 
@@ -157,6 +158,18 @@ def active_admin_count() -> int:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.role == "admin", User.active, membership_here())
     ).scalar_one()
+
+
+def is_member_here(user: User) -> bool:
+    """Whether `user` is a member of the organisation acted in (always, with one)."""
+    return (
+        db.session.scalar(
+            select(User.id).where(
+                User.id == user.id, organisation_services.members_condition(User.id)
+            )
+        )
+        is not None
+    )
 
 
 def membership_here():

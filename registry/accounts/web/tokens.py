@@ -1,11 +1,12 @@
 """API tokens for administrators: list (with last use), create (the token is shown once, in
 the answer to the request that made it) and revoke."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -20,6 +21,7 @@ from registry.core.editing import actor, show_error
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.permissions import Permission
+from registry.organisations import services as organisation_services
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 
@@ -82,6 +84,8 @@ def create():
         return _index(form)
     immediate_writes()
     user = user_service.find_by_email(form.email.data)
+    if user is not None and not user_service.is_member_here(user):
+        user = None  # an account of another organisation does not exist here
     try:
         token, secret = token_service.create_token(
             actor(),
@@ -106,7 +110,14 @@ def create():
 def revoke(token_id):
     """Revoke a token: it gets 401 from now on."""
     form = RevokeForm()
-    token = db.get_or_404(ApiToken, token_id)
+    # A token of an account of another organisation does not exist here.
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id, organisation_services.members_condition(ApiToken.user_id)
+        )
+    )
+    if token is None:
+        abort(404)
     if not form.validate_on_submit():
         flash(_("The form had expired. Try again."), "error")
         return redirect(url_for("tokens.index"))
