@@ -84,8 +84,19 @@ def _check(code: str, name: str, kind: str) -> None:
             "kind",
         )
     problem = rules.code_problem(code, kind)
-    if problem:
-        raise OrganisationError(_l("The code must be %(rule)s.", rule=problem), "code")
+    if problem == "pattern":
+        raise OrganisationError(
+            _l(
+                "A code has at most 20 letters, digits, '-' and '_', and starts with a letter "
+                "or digit."
+            ),
+            "code",
+        )
+    if problem == "municipality":
+        raise OrganisationError(
+            _l("A municipality's code is its CBS code: GM and four digits, such as GM0363."),
+            "code",
+        )
     if not name.strip() or len(name) > rules.NAME_MAX:
         raise OrganisationError(
             _l("Give a name of at most %(n)d characters.", n=rules.NAME_MAX), "name"
