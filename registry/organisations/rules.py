@@ -52,3 +52,24 @@ def visible_organisations(memberships: Pairs, all_ids: Iterable[int]) -> list[in
         return list(all_ids)
     mine = {org for org, _ in memberships}
     return [org for org in all_ids if org in mine]
+
+
+
+def orphaned(
+    before: dict[int | None, set[int]],
+    after: dict[int | None, set[int]],
+    organisation_ids: list[int],
+    several: bool,
+) -> list[int | None]:
+    """The organisations (None: the region) that have an active administrator `before` and
+    none `after`; both map the organisation of an admin membership (None: the region) to the
+    administrators' ids. A region administrator administers every organisation; the region
+    itself counts only in a registry of several (in one of one, it is that organisation)."""
+
+    def admins(found: dict[int | None, set[int]], key: int | None) -> set[int]:
+        region = found.get(None, set())
+        return region if key is None else found.get(key, set()) | region
+
+    keys: list[int | None] = [None] if several else []
+    keys += organisation_ids
+    return [key for key in keys if admins(before, key) and not admins(after, key)]
