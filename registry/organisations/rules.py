@@ -54,6 +54,16 @@ def visible_organisations(memberships: Pairs, all_ids: Iterable[int]) -> list[in
     return [org for org in all_ids if org in mine]
 
 
+# Where a membership is written as text (`registry users list`, the single sign-on map): the
+# organisation's code, or this for the whole region, then the role: "GM0363:editor", "*:auditor".
+REGION_CODE: Final = "*"
+
+
+def membership_text(code: str | None, role: str) -> str:
+    """A membership as text: "GM0363:editor", or "*:auditor" for the whole region."""
+    return f"{code or REGION_CODE}:{role}"
+
+
 
 def orphaned(
     before: dict[int | None, set[int]],

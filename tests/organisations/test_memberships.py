@@ -1,7 +1,7 @@
 """Memberships in a registry of several organisations: what an organisation's administrators
 may do with its members (and that every other account does not exist for them), what the
 region's administrators do with every account's memberships, the last active administrator
-of each organisation and of the region.
+of each organisation, and `registry users create|list`.
 
 Two organisations A (GM0001) and B (GM0002) beside the registry's own ORG; one
 administrator of each, a region administrator, and members of A, of B and of both."""
@@ -358,3 +358,52 @@ def test_with_one_organisation_there_are_no_memberships_to_manage(client_as, use
     assert client.post(f"/users/{target.id}/memberships", data=add).status_code == 404
     remove = {"organisation": "1"}
     assert client.post(f"/users/{target.id}/memberships/remove", data=remove).status_code == 404
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_users_create_gives_a_role_in_an_organisation_or_the_region(runner, region):
+    result = runner.invoke(
+        args=["users", "create", "--email", "x@astad.nl", "--role", "editor"],
+        input="a long enough secret\n",
+    )
+    assert result.exit_code == 2 and "--organisation CODE" in result.output
+    result = runner.invoke(
+        args=["users", "create", "--email", "x@astad.nl", "--role", "editor",
+              "--organisation", "GM0001"],
+        input="a long enough secret\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "editor in GM0001" in result.output
+    result = runner.invoke(
+        args=["users", "create", "--email", "y@regio.nl", "--role", "auditor", "--region"],
+        input="a long enough secret\n",
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=["users", "create", "--email", "z@regio.nl", "--role", "auditor",
+              "--organisation", "GM9999"],
+        input="a long enough secret\n",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "GM9999" in result.output
+    by_email = {u.email: u for u in db.session.scalars(select(User))}
+    assert memberships_of(by_email["x@astad.nl"]) == {"GM0001": "editor"}
+    assert memberships_of(by_email["y@regio.nl"]) == {None: "auditor"}
+    listing = runner.invoke(args=["users", "list"])
+    assert listing.exit_code == 0
+    lines = {line.split("\t")[0]: line.split("\t") for line in listing.output.splitlines()}
+    assert lines["member.ab@example.org"][1:3] == ["active", "GM0001:editor, GM0002:manager"]
+    assert lines["y@regio.nl"][2] == "*:auditor"
+
+
+def test_users_list_with_one_organisation_shows_the_role(runner, users):
+    listing = runner.invoke(args=["users", "list"])
+    assert listing.exit_code == 0
+    lines = {line.split("\t")[0]: line.split("\t") for line in listing.output.splitlines()}
+    assert lines[users["auditor"].email][1:3] == ["active", "auditor"]
+    result = runner.invoke(
+        args=["users", "create", "--email", "o@example.org", "--role", "editor"],
+        input="a long enough secret\n",
+    )
+    assert result.output == "Created editor account o@example.org.\n"

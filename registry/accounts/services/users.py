@@ -106,6 +106,11 @@ def create_user(
     return user
 
 
+def all_users() -> list[User]:
+    """Every account, by e-mail address (with its memberships)."""
+    return list(db.session.scalars(select(User).order_by(func.lower(User.email))))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (always hashes once). Accounts
     of single sign-on have no password and never match."""
