@@ -64,6 +64,19 @@ def membership_text(code: str | None, role: str) -> str:
     return f"{code or REGION_CODE}:{role}"
 
 
+def parse_membership(text: str, roles: tuple[str, ...]) -> tuple[str | None, str] | None:
+    """(code, role) of "CODE:role", the code None for "*" (the region); None when `text` is
+    not of that form or names no role of `roles`."""
+    code, sep, role = text.strip().rpartition(":")
+    code, role = code.strip(), role.strip()
+    if not sep or role not in roles:
+        return None
+    if code == REGION_CODE:
+        return None, role
+    if not CODE_PATTERN.match(code):
+        return None
+    return code, role
+
 
 def orphaned(
     before: dict[int | None, set[int]],
