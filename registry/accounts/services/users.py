@@ -406,6 +406,15 @@ def memberships_elsewhere(user: User) -> list[Membership]:
     return [m for m in user.memberships if m.organisation_id != scope.organisation_id]
 
 
+def is_member_here(user: User) -> bool:
+    """Whether the account is a member of the organisation acted in (always, in a registry of
+    one organisation): an account its administrators manage (`members_condition`)."""
+    scope = tenancy.current()
+    if scope is None or not scope.filtering:
+        return True
+    return any(m.organisation_id == scope.organisation_id for m in user.memberships)
+
+
 def set_membership(actor: audit.Actor, user: User, organisation: Organisation | None, role: str):
     """Give `user` `role` in `organisation` (None: the whole region), replacing the role there
     (audited); the last active administrator of an organisation, or of the region, keeps it."""
