@@ -61,6 +61,11 @@ class Defaults:
     OIDC_SCOPES = "openid email profile"
     OIDC_ROLE_CLAIM = "groups"
     OIDC_ROLE_MAP: dict = {}
+    # Memberships from the same claim: claim value → "CODE:role" (a role in the organisation
+    # with that code), "*:role" (in the whole region) or a list of them, e.g.
+    # REGISTRY_OIDC_ORGANISATION_ROLE_MAP='{"grp-gm0363-redactie": "GM0363:editor"}'. When set,
+    # an account's memberships follow the claim at every login (docs/LOGIN.md).
+    OIDC_ORGANISATION_ROLE_MAP: dict = {}
     OIDC_PROVIDER_NAME = ""  # shown on the button, e.g. "Keycloak"; empty: "single sign-on"
     # An existing account is linked by e-mail only when the provider vouches for the address
     # (email_verified); Entra ID sends no such claim: set false there (one tenant only).

@@ -4,6 +4,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+# A user's memberships as plain data: (organisation id, None for the whole region; role).
+Pairs = Sequence[tuple[int | None, str]]
+
 KINDS: Final = ("municipality", "shared_service", "other")
 CODE_MAX: Final = 20
 NAME_MAX: Final = 200
@@ -19,20 +22,15 @@ DEFAULT_NAME: Final = "Organisatie"
 
 
 def code_problem(code: str, kind: str) -> str | None:
-    """What is wrong with `code` for an organisation of `kind` ("pattern": not letters,
-    digits, '-' and '_'; "municipality": not a CBS code), or None."""
+    """What is wrong with `code` for an organisation of `kind`, or None."""
     if not CODE_PATTERN.match(code or ""):
-        return "pattern"
+        return "letters, digits, '-' and '_', at most 20, starting with a letter or digit"
     if kind == "municipality" and not MUNICIPALITY_CODE.match(code):
-        return "municipality"
+        return "a municipality's CBS code: GM and four digits, such as GM0363"
     return None
 
 
-def role_in(
-    memberships: Iterable[tuple[int | None, str]],
-    organisation_id: int | None,
-    registry_has_one: bool,
-) -> str | None:
+def role_in(memberships: Pairs, organisation_id: int | None, registry_has_one: bool) -> str | None:
     """The role of a user with `memberships` ((organisation_id or None for the region, role)
     pairs) in organisation `organisation_id` (None: in the region itself).
 
@@ -48,11 +46,53 @@ def role_in(
     return own or region
 
 
-def visible_organisations(
-    memberships: Sequence[tuple[int | None, str]], all_ids: Iterable[int]
-) -> list[int]:
+def visible_organisations(memberships: Pairs, all_ids: Iterable[int]) -> list[int]:
     """The organisations a user with `memberships` may act in, in the order of `all_ids`."""
     if any(org is None for org, _ in memberships):
         return list(all_ids)
     mine = {org for org, _ in memberships}
     return [org for org in all_ids if org in mine]
+
+
+# Where a membership is written as text (`registry users list`, the single sign-on map): the
+# organisation's code, or this for the whole region, then the role: "GM0363:editor", "*:auditor".
+REGION_CODE: Final = "*"
+
+
+def membership_text(code: str | None, role: str) -> str:
+    """A membership as text: "GM0363:editor", or "*:auditor" for the whole region."""
+    return f"{code or REGION_CODE}:{role}"
+
+
+def parse_membership(text: str, roles: tuple[str, ...]) -> tuple[str | None, str] | None:
+    """(code, role) of "CODE:role", the code None for "*" (the region); None when `text` is
+    not of that form or names no role of `roles`."""
+    code, sep, role = text.strip().rpartition(":")
+    code, role = code.strip(), role.strip()
+    if not sep or role not in roles:
+        return None
+    if code == REGION_CODE:
+        return None, role
+    if not CODE_PATTERN.match(code):
+        return None
+    return code, role
+
+
+def orphaned(
+    before: dict[int | None, set[int]],
+    after: dict[int | None, set[int]],
+    organisation_ids: list[int],
+    several: bool,
+) -> list[int | None]:
+    """The organisations (None: the region) that have an active administrator `before` and
+    none `after`; both map the organisation of an admin membership (None: the region) to the
+    administrators' ids. A region administrator administers every organisation; the region
+    itself counts only in a registry of several (in one of one, it is that organisation)."""
+
+    def admins(found: dict[int | None, set[int]], key: int | None) -> set[int]:
+        region = found.get(None, set())
+        return region if key is None else found.get(key, set()) | region
+
+    keys: list[int | None] = [None] if several else []
+    keys += organisation_ids
+    return [key for key in keys if admins(before, key) and not admins(after, key)]

@@ -1,5 +1,6 @@
 """Organisations and memberships: creating them, and which organisation a user acts in."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -157,16 +158,17 @@ def grant(actor: audit.Actor, user, organisation: Organisation | None, role: str
         user.memberships.append(membership)
     db.session.flush()
     if before != role:
-        audit.record(
-            actor,
-            "grant",
-            "membership",
-            user.id,
-            before={"organisation": organisation.code if organisation else None, "role": before}
-            if before
-            else None,
-            after={"organisation": organisation.code if organisation else None, "role": role},
-        )
+        with _recorded_in(organisation):
+            audit.record(
+                actor,
+                "grant",
+                "membership",
+                user.id,
+                before={"organisation": organisation.code if organisation else None, "role": before}
+                if before
+                else None,
+                after={"organisation": organisation.code if organisation else None, "role": role},
+            )
     return membership
 
 
@@ -176,15 +178,30 @@ def revoke(actor: audit.Actor, user, organisation: Organisation | None) -> bool:
         if membership.organisation_id == organisation_id:
             user.memberships.remove(membership)
             db.session.flush()
-            audit.record(
-                actor,
-                "revoke",
-                "membership",
-                user.id,
-                before={
-                    "organisation": organisation.code if organisation else None,
-                    "role": membership.role,
-                },
-            )
+            with _recorded_in(organisation):
+                audit.record(
+                    actor,
+                    "revoke",
+                    "membership",
+                    user.id,
+                    before={
+                        "organisation": organisation.code if organisation else None,
+                        "role": membership.role,
+                    },
+                )
             return True
     return False
+
+
+@contextmanager
+def _recorded_in(organisation: Organisation | None):
+    """Audit events recorded in the block belong to the log of the organisation a membership
+    is of (the region's for a region membership, in a registry of several), wherever the
+    change is made: that organisation's auditors read who was given access to it."""
+    several_here = tenancy.sole_organisation_id(db.session) is None
+    if organisation is None:
+        scope = None if several_here else tenancy.current()
+    else:
+        scope = tenancy.Scope(organisation.id, several_here)
+    with tenancy.acting_in(scope):
+        yield

@@ -3,7 +3,9 @@
 Every request acts in one organisation (`core.tenancy`): the one chosen with the switch (kept
 in the session) when the user may act in it, else the first they may. An API request acts in
 its token user's first organisation, or the one named by the header `X-Organisation` (the
-code); a code the user may not act in is answered like an unknown record: 404.
+code); a code the user may not act in is answered like an unknown record: 404. A token
+narrowed to one organisation acts in that one only: a header naming another is answered 404
+(and the token stops working, 401, when its user may no longer act there).
 """
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
@@ -21,28 +23,38 @@ API_HEADER = "X-Organisation"
 
 
 def _user():
-    """The token's user on the API (the reference page is read in a browser session)."""
+    """The user of the request and, for the API with a token, the token (else None); the
+    API's reference page is read in a browser session."""
     if request.path.startswith("/api/") and request.headers.get("Authorization"):
         token = bearer.current_token()
-        return token.user if token is not None else None
-    return current_user._get_current_object() if current_user.is_authenticated else None
+        return (token.user if token is not None else None), token
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return user, None
 
 
 def enter_scope() -> None:
     """`before_request`: act in the user's organisation (a visitor: in none)."""
-    user = _user()
+    user, token = _user()
     if user is None:
         g.place = None
         # No query here: /readyz must answer without the database.
         g.scope_token = tenancy.enter(tenancy.Scope(tenancy.NOBODY, several=True))
         return
     wanted = session.get(SESSION_KEY)
+    narrowed = token.organisation_id if token is not None else None
     code = request.headers.get(API_HEADER) if request.path.startswith("/api/") else None
+    if narrowed is not None:
+        wanted = narrowed
     if code:
         organisation = services.by_code(code.strip())
-        wanted = organisation.id if organisation else -1
+        named = organisation.id if organisation else -1
+        if narrowed is not None and named != narrowed:
+            abort(404)  # the token acts in its own organisation only
+        wanted = named
     place = services.place_of(user, wanted)
-    if code and (place.organisation is None or place.organisation.id != wanted):
+    if (code or narrowed is not None) and (
+        place.organisation is None or place.organisation.id != wanted
+    ):
         abort(404)
     g.place = place
     g.scope_token = tenancy.enter(services.scope_of(place))

@@ -2,11 +2,13 @@
 expiring, listed with last use; audited writes; a rate limit per token."""
 
 import hashlib
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from registry.accounts.models.tokens import ApiToken
+from registry.accounts.services import tokens as token_service
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.core.models import utcnow
@@ -174,3 +176,139 @@ def test_a_hundred_refused_api_writes_are_one_audit_event_while_they_repeat(app,
     db.session.rollback()
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
     assert len(refused) == 1 and refused[0].actor_email == users["auditor"].email
+
+
+# --- a registry of several organisations: tokens narrowed to one -------------------------------
+
+
+def _two_organisations():
+    """A (GM0001) and B (GM0002); an editor of both, and an admin of each."""
+    from registry.audit.services import audit
+    from registry.core import tenancy
+    from registry.organisations import services as organisation_services
+
+    actor = audit.Actor.system("test")
+    a = organisation_services.create(actor, "GM0001", "Gemeente Astad")
+    b = organisation_services.create(actor, "GM0002", "Gemeente Bstad")
+    db.session.flush()
+    made = {}
+    for organisation, key in ((a, "a"), (b, "b")):
+        with tenancy.acting_in(tenancy.Scope(organisation.id, several=True)):
+            made[f"admin_{key}"] = factories.make_user(role="admin")
+            made[f"editor_{key}"] = factories.make_user(role="editor")
+    with tenancy.acting_in(tenancy.Scope(a.id, several=True)):
+        both = factories.make_user(role="editor", email="both@example.org")
+    organisation_services.grant(actor, both, b, "editor")
+    db.session.commit()
+    return a, b, both, made
+
+
+def _narrowed(user, organisation, scope="read"):
+    from registry.audit.services import audit
+
+    _token, secret = token_service.create_token(
+        audit.Actor.system("test"), user, scope, 30, organisation=organisation
+    )
+    db.session.commit()
+    return secret
+
+
+def test_a_narrowed_token_acts_in_its_organisation_only(app):
+    a, b, both, _made = _two_organisations()
+    wide, narrow = make_token(both, "read"), _narrowed(both, b)
+    client = app.test_client()
+
+    def people(secret, code=None):
+        headers = {"Authorization": f"Bearer {secret}"}
+        if code:
+            headers["X-Organisation"] = code
+        return client.get("/api/v1/people", headers=headers).status_code
+
+    assert (people(wide), people(wide, "GM0001"), people(wide, "GM0002")) == (200, 200, 200)
+    assert (people(narrow), people(narrow, "GM0002")) == (200, 200)
+    assert people(narrow, "GM0001") == 404  # another organisation does not exist for it
+    assert people(narrow, "GM9999") == 404
+    assert people(narrow, "ORG") == 404
+
+
+def test_a_narrowed_token_stops_when_its_user_leaves_the_organisation(app):
+    from registry.audit.services import audit
+    from registry.organisations import services as organisation_services
+
+    a, b, both, _made = _two_organisations()
+    wide, narrow = make_token(both, "read"), _narrowed(both, b)
+    assert _get(app, narrow).status_code == 200
+    organisation_services.revoke(audit.Actor.system("test"), both, b)
+    db.session.commit()
+    assert _get(app, narrow).status_code == 401
+    assert _get(app, wide).status_code == 200  # still a member of A
+    # A region membership lets it act there again.
+    organisation_services.grant(audit.Actor.system("test"), both, None, "auditor")
+    db.session.commit()
+    assert _get(app, narrow).status_code == 200
+
+
+def test_a_token_is_narrowed_only_to_an_organisation_of_its_user(app, runner):
+    a, b, both, made = _two_organisations()
+    result = runner.invoke(
+        args=["tokens", "create", "--user", made["editor_a"].email, "--scope", "read",
+              "--expires", "5", "--organisation", "GM0002"],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "Gemeente Bstad" in result.output
+    result = runner.invoke(
+        args=["tokens", "create", "--user", both.email, "--scope", "read", "--expires", "5",
+              "--organisation", "GM0002"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "in GM0002 only" in result.output
+    secret = result.output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {secret}", "X-Organisation": "GM0001"}
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 404
+    created = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "api_token", AuditEvent.action == "create")
+    ).one()
+    assert json.loads(created.after)["organisation"] == "GM0002"
+    listing = runner.invoke(args=["tokens", "list"]).output
+    assert "\tGM0002\tboth@example.org\t" in listing
+
+
+def test_an_organisation_admin_manages_its_members_tokens_only(app):
+    from tests.support import login
+
+    a, b, both, made = _two_organisations()
+    of_b = make_token(made["editor_b"], "read")
+    narrowed_to_b = _narrowed(both, b)
+    wide_of_both = make_token(both, "read")
+    tokens = {t.id: t for t in db.session.scalars(select(ApiToken))}
+    by_secret = {s: t for s in (of_b, narrowed_to_b, wide_of_both) for t in tokens.values()
+                 if t.digest == hashlib.sha256(s.encode()).hexdigest()}  # fmt: skip
+    client = app.test_client()
+    login(client, made["admin_a"])
+    page = client.get("/tokens").get_data(as_text=True)
+    assert f'data-token="{by_secret[wide_of_both].id}"' in page
+    assert f'data-token="{by_secret[of_b].id}"' not in page
+    assert f'data-token="{by_secret[narrowed_to_b].id}"' not in page
+    for hidden in (of_b, narrowed_to_b):
+        assert client.post(f"/tokens/{by_secret[hidden].id}/revoke").status_code == 404
+    assert _get(app, of_b).status_code == 200
+    # A token made by A's administrator is narrowed to A, for a member of A only.
+    made_b = client.post(
+        "/tokens",
+        data={"email": made["editor_b"].email, "scope": "read", "days": "5",
+              "organisation": str(a.id)},
+    )  # fmt: skip
+    assert 'id="email-error"' in made_b.get_data(as_text=True)
+    refused = client.post(
+        "/tokens",
+        data={"email": both.email, "scope": "read", "days": "5", "organisation": str(b.id)},
+    )
+    assert 'id="organisation-error"' in refused.get_data(as_text=True)
+    answer = client.post(
+        "/tokens",
+        data={"email": both.email, "scope": "read", "days": "5", "organisation": str(a.id)},
+    )
+    secret = answer.get_data(as_text=True).split("data-token>", 1)[1].split("<", 1)[0]
+    token = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert token.organisation_id == a.id
+    headers = {"Authorization": f"Bearer {secret}", "X-Organisation": "GM0002"}
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 404

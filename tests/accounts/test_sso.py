@@ -379,3 +379,125 @@ def test_pages_with_a_form_that_leads_to_the_provider_allow_it_in_form_action(ss
 def test_without_single_sign_on_forms_go_to_our_own_origin_only(client):
     policy = client.get("/login").headers["Content-Security-Policy"]
     assert policy.endswith("form-action 'self'")
+
+
+# --- memberships from the claim (OIDC_ORGANISATION_ROLE_MAP) -----------------------------------
+
+ORGANISATION_MAP = {
+    "grp-astad-editors": "GM0363:editor",
+    "grp-astad-admins": "GM0363:admin",
+    "grp-bstad-admins": ["GM0364:admin"],
+    "grp-region-auditors": "*:auditor",
+    "grp-gone": "GM9999:editor",  # no such organisation (any more): ignored
+}
+
+
+def _organisations(*codes):
+    from registry.audit.services import audit
+    from registry.organisations import services as organisation_services
+
+    made = [organisation_services.create(audit.Actor.system(), c, f"Gemeente {c}") for c in codes]
+    db.session.commit()
+    return made
+
+
+def held(email) -> dict:
+    """code (None: the region) → role of the stored account's memberships."""
+    from registry.organisations.models import Organisation
+
+    user = stored_user(email)
+    codes = {o.id: o.code for o in db.session.scalars(select(Organisation))}
+    return {codes.get(m.organisation_id): m.role for m in user.memberships}
+
+
+def test_memberships_follow_the_claim_at_every_login(sso_app, provider):
+    _organisations("GM0363", "GM0364")
+    app = sso_app(OIDC_ORGANISATION_ROLE_MAP=ORGANISATION_MAP)
+    groups = ["grp-astad-editors", "grp-astad-admins", "grp-region-auditors", "grp-gone"]
+    assert sso_login(app.test_client(), provider, claims(groups=groups)).status_code == 302
+    # The most rights win within one organisation; the unknown code is left out.
+    assert held("anna@gemeente.example") == {"GM0363": "admin", None: "auditor"}
+    assert [e.after for e in events("grant")] == [
+        {"organisation": "GM0363", "role": "admin"},
+        {"organisation": None, "role": "auditor"},
+    ]
+    # The groups change at the provider: at the next login, added, changed and removed.
+    groups = ["grp-astad-editors", "grp-bstad-admins"]
+    assert sso_login(app.test_client(), provider, claims(groups=groups)).status_code == 302
+    assert held("anna@gemeente.example") == {"GM0363": "editor", "GM0364": "admin"}
+    assert [e.before for e in events("revoke")] == [{"organisation": None, "role": "auditor"}]
+    grants = events("grant")[2:]
+    assert [(g.before, g.after) for g in grants] == [
+        ({"organisation": "GM0363", "role": "admin"}, {"organisation": "GM0363", "role": "editor"}),
+        ({}, {"organisation": "GM0364", "role": "admin"}),
+    ]
+    user = stored_user("anna@gemeente.example")
+    assert all(e.actor_id == user.id for e in events("grant") + events("revoke"))
+    # The same groups again: nothing to change, nothing recorded.
+    assert sso_login(app.test_client(), provider, claims(groups=groups)).status_code == 302
+    assert len(events("grant")) == 4 and len(events("revoke")) == 1
+
+
+def test_claims_that_map_to_no_membership_are_refused_and_change_nothing(sso_app, provider):
+    _organisations("GM0363", "GM0364")
+    app = sso_app(OIDC_ORGANISATION_ROLE_MAP=ORGANISATION_MAP)
+    assert (
+        sso_login(app.test_client(), provider, claims(groups=["grp-astad-editors"])).status_code
+        == 302
+    )
+    for groups in ([], ["somebody-else"], ["grp-gone"]):
+        response = sso_login(app.test_client(), provider, claims(groups=groups))
+        assert response.status_code == 403
+        assert "geen rol in Kennisborg" in response.get_data(as_text=True)
+    assert [e.after["reason"] for e in events("login_refused")] == ["no_role"] * 3
+    assert held("anna@gemeente.example") == {"GM0363": "editor"}
+
+
+def test_with_several_organisations_the_role_map_alone_is_refused(sso_app, provider):
+    """The role map does not say in which organisation: refused with its own reason (never a
+    role in every organisation), new and existing accounts alike."""
+    _organisations("GM0363")
+    response = sso_login(sso_app().test_client(), provider, claims(groups=["kb-admins"]))
+    assert response.status_code == 403
+    assert "verschillende organisaties" in response.get_data(as_text=True) or (
+        "several organisations" in response.get_data(as_text=True)
+    )
+    assert events("login_refused")[0].after["reason"] == "no_organisation"
+    assert stored_user("anna@gemeente.example") is None
+    # Claims that map to no role at all are still "no_role".
+    response = sso_login(sso_app().test_client(), provider, claims(groups=["other"]))
+    assert events("login_refused")[1].after["reason"] == "no_role"
+    # With the organisation map too, the role map is not used.
+    app = sso_app(OIDC_ORGANISATION_ROLE_MAP={"kb-editors": "GM0363:manager"})
+    response = sso_login(app.test_client(), provider, claims(groups=["kb-admins", "kb-editors"]))
+    assert response.status_code == 302
+    assert held("anna@gemeente.example") == {"GM0363": "manager"}
+
+
+def test_with_one_organisation_both_maps_give_the_role_in_it(sso_app, provider):
+    app = sso_app(OIDC_ORGANISATION_ROLE_MAP={"kb-managers": "ORG:manager"})
+    response = sso_login(app.test_client(), provider, claims(groups=["kb-managers"]))
+    assert response.status_code == 302
+    assert held("anna@gemeente.example") == {"ORG": "manager"}
+    # The role map's role is a role in the registry's one organisation; the most rights win.
+    both = claims(groups=["kb-managers", "kb-editors"])
+    assert sso_login(app.test_client(), provider, both).status_code == 302
+    assert held("anna@gemeente.example") == {"ORG": "editor"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"grp": "GM0363"},
+        {"grp": "GM0363:boss"},
+        {"grp": "GM 0363:editor"},
+        {"grp": []},
+        {"grp": 3},
+        ["GM0363:editor"],
+    ],
+)
+def test_a_malformed_organisation_map_stops_the_start(sso_app, bad):
+    from registry.core.config import InvalidSetting
+
+    with pytest.raises(InvalidSetting, match="OIDC_ORGANISATION_ROLE_MAP"):
+        sso_app(OIDC_ORGANISATION_ROLE_MAP=bad)

@@ -156,6 +156,9 @@ ROUTES = {
     ("users.deactivate", "POST"): (ADMIN, 409),
     ("users.reset_two_factor", "POST"): (ADMIN, 409),
     ("users.reactivate", "POST"): (ADMIN, 409),
+    # memberships: a registry of several organisations only (one here: 404)
+    ("users.add_membership", "POST"): (ADMIN, 404),
+    ("users.remove_membership", "POST"): (ADMIN, 404),
     # audit log: administrators and auditors
     ("audit.index", "GET"): (AUDIT, 200),
     ("audit.export", "GET"): (AUDIT, 200),

@@ -8,8 +8,14 @@ with which role.
 - Otherwise an account is created, without a password.
 - The role follows the configured claim at every login; an identity whose claim maps to no
   role is refused, a new one and an existing one alike. A deactivated account stays out.
+- Memberships: with a map of claim values to organisations and roles
+  (OIDC_ORGANISATION_ROLE_MAP), the account's memberships follow the claim at every login:
+  added, changed and removed (each audited). Without that map the role map gives the role in
+  a registry of one organisation; a registry of several refuses the identity
+  (`no_organisation`): the role map does not say in which organisation.
 """
 
+import logging
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -19,8 +25,13 @@ from registry.accounts import rules as accounts_rules
 from registry.accounts.models.users import User
 from registry.accounts.services.users import EMAIL_PATTERN, find_by_email
 from registry.audit.services import audit
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.core.permissions import ROLES
+from registry.organisations import services as organisation_services
+from registry.organisations.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 # Where several values map to roles, the one with the most rights wins.
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -29,6 +40,11 @@ REASONS = {
     "no_role": _l(
         "Your account at the identity provider has no role in Kennisborg. Ask the application "
         "administrator to add you to one of the groups for Kennisborg."
+    ),
+    "no_organisation": _l(
+        "Kennisborg serves several organisations, and the identity provider did not say in "
+        "which of them you work. Ask the application administrator to add you to one of the "
+        "groups for Kennisborg."
     ),
     "no_email": _l("The identity provider did not send an e-mail address for your account."),
     "email_unverified": _l(
@@ -113,6 +129,15 @@ def mapped_role(claims: dict, claim: str, role_map: dict) -> str | None:
     return min(roles, key=_RANK.__getitem__) if roles else None
 
 
+def mapped_memberships(claims: dict, claim: str, organisation_map: dict | None):
+    """The memberships the claim maps to with OIDC_ORGANISATION_ROLE_MAP (read by
+    `accounts.rules.organisation_role_map`): organisation code (None: the region) → role; None
+    when no such map is configured."""
+    if not organisation_map:
+        return None
+    return accounts_rules.mapped_memberships(claim_values(claims, claim), organisation_map)
+
+
 def identity_from_claims(claims: dict) -> Identity:
     """Read the fields we use from validated claims (bounded to our column sizes)."""
     email_claim, name_claim = claims.get("email"), claims.get("name")
@@ -149,11 +174,60 @@ def _linked(identity: Identity) -> User | None:
     ).scalar_one_or_none()
 
 
+def _places(role: str | None, memberships) -> dict[Organisation | None, str] | None:
+    """The memberships an identity gets: organisation (None: the region) → role. None: the
+    role map alone decides, as in a registry of one organisation before memberships (the
+    role `role` in that organisation). Raises SsoRefused when the identity gets none."""
+    sole = tenancy.sole_organisation_id(db.session)
+    if memberships is None:  # no organisation map
+        if sole is None and role is not None:
+            raise SsoRefused("no_organisation")
+        if role is None:
+            raise SsoRefused("no_role")
+        return None
+    places: dict[Organisation | None, str] = {}
+    for code, given in memberships.items():
+        organisation = None
+        if code is not None:
+            organisation = organisation_services.by_code(code)
+            if organisation is None:
+                logger.warning("single sign-on: no organisation has code %s (the map)", code)
+                continue
+        places[organisation] = given
+    if sole is not None and role is not None:
+        # One organisation: the role map's role is a role in it (the most rights win).
+        organisation = db.session.get(Organisation, sole)
+        places[organisation] = accounts_rules.most_rights(places.get(organisation), role)
+    if not places:
+        raise SsoRefused("no_organisation" if role is not None else "no_role")
+    return places
+
+
+def _follow(actor: audit.Actor, user: User, places: dict[Organisation | None, str]) -> None:
+    """Make the account's memberships those of `places`: add, change, remove (audited)."""
+    wanted = {organisation.id if organisation else None for organisation in places}
+    for membership in list(user.memberships):
+        if membership.organisation_id not in wanted:
+            organisation = (
+                db.session.get(Organisation, membership.organisation_id)
+                if membership.organisation_id is not None
+                else None
+            )
+            organisation_services.revoke(actor, user, organisation)
+    for organisation, role in places.items():
+        organisation_services.grant(actor, user, organisation, role)  # audited when changed
+
+
 def sign_in(
-    actor: audit.Actor, identity: Identity, role: str | None, require_verified_email: bool
+    actor: audit.Actor,
+    identity: Identity,
+    role: str | None,
+    require_verified_email: bool,
+    memberships: accounts_rules.Memberships | None = None,
 ) -> User:
-    """The account `identity` logs in as (created, linked or updated, and audited); raises
-    SsoRefused when it may not. Flushes; the caller commits."""
+    """The account `identity` logs in as (created, linked or updated, and audited) with `role`
+    (of the role map) or `memberships` (of the organisation map, see `mapped_memberships`);
+    raises SsoRefused when it may not. Flushes; the caller commits."""
     user = _linked(identity)
     if user is None:
         if identity.email is None:
@@ -166,30 +240,40 @@ def sign_in(
                 raise SsoRefused("email_unverified", user)
     if user is not None and not user.active:
         raise SsoRefused("deactivated", user)
-    if role is None:
-        raise SsoRefused("no_role", user)
+    try:
+        places = _places(role, memberships)
+    except SsoRefused as refusal:
+        refusal.user = user
+        raise
+    legacy_role = role if places is None else None  # the role map alone decides
     if user is None:
         user = User(
             email=identity.email,
             name=identity.name,
-            role=role,
             password_hash="",
             oidc_issuer=identity.issuer,
             oidc_subject=identity.subject,
         )
+        if legacy_role is not None:
+            user.role = legacy_role
         db.session.add(user)
         db.session.flush()
         after = audit.snapshot(user) | {"via": "sso"}
         audit.record(_as(user, actor), "create", "user", user.id, after=after)
+        if places is not None:
+            _follow(_as(user, actor), user, places)
         return user
     before = audit.snapshot(user)
     if user.oidc_subject is None:
         user.oidc_issuer, user.oidc_subject = identity.issuer, identity.subject
-    user.role = role
+    if legacy_role is not None:
+        user.role = legacy_role
     if identity.name and not user.name:
         user.name = identity.name
     db.session.flush()
     old, new = audit.changes(before, audit.snapshot(user))
     if new:
         audit.record(_as(user, actor), "update", "user", user.id, before=old, after=new)
+    if places is not None:
+        _follow(_as(user, actor), user, places)
     return user

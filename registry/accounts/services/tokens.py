@@ -11,16 +11,20 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from registry.accounts import rules as accounts_rules
 from registry.accounts.models.tokens import TOKEN_SCOPES, ApiToken
 from registry.accounts.models.users import User
 from registry.audit.services import audit
+from registry.core import tenancy
 from registry.core.errors import ServiceError
 from registry.core.extensions import db
 from registry.core.models import utcnow
+from registry.organisations import rules as organisation_rules
 from registry.organisations import services as organisation_services
+from registry.organisations.models import Organisation
 
 TOKEN_PREFIX = "kb_"  # noqa: S105 (a marker, not a secret)
 MAX_DAYS = 730
@@ -36,7 +40,15 @@ def digest(token: str) -> str:
 def _snapshot(token: ApiToken) -> dict:
     values = audit.snapshot(token)
     values.pop("digest", None)  # not secret, but of no use to a reader of the log
+    if token.organisation is not None:
+        values["organisation"] = token.organisation.code  # narrowed to it
     return values
+
+
+def may_act_in(user: User, organisation_id: int) -> bool:
+    """Whether `user` may act in the organisation: a membership of it, or of the region."""
+    pairs = [(m.organisation_id, m.role) for m in user.memberships]
+    return organisation_rules.role_in(pairs, organisation_id, registry_has_one=False) is not None
 
 
 def create_token(
@@ -46,12 +58,19 @@ def create_token(
     days: int | None,
     name: str | None = None,
     created_by: User | None = None,
+    organisation: Organisation | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for `user`; returns the record and the token itself (shown once)."""
+    """Create a token for `user`, narrowed to `organisation` when given (the user must be
+    able to act in it); returns the record and the token itself (shown once)."""
     if user is None:
         raise ServiceError(_l("No account has this e-mail address."), "user")
     if not user.active:
         raise ServiceError(_l("This account is deactivated."), "user")
+    if organisation is not None and not may_act_in(user, organisation.id):
+        raise ServiceError(
+            _l("This account is no member of %(organisation)s.", organisation=organisation.name),
+            "organisation",
+        )
     if scope not in TOKEN_SCOPES:
         raise ServiceError(_l("Choose one of the options."), "scope")
     if days is None or not 1 <= days <= MAX_DAYS:
@@ -70,6 +89,7 @@ def create_token(
         prefix=secret[:10],
         created_by=created_by,
         expires_at=utcnow() + timedelta(days=days),
+        organisation=organisation,
     )
     db.session.add(token)
     db.session.flush()
@@ -94,7 +114,8 @@ def revoke_token(actor: audit.Actor, token: ApiToken) -> ApiToken:
 
 
 def find_usable(secret: str | None) -> ApiToken | None:
-    """The token with this value when it is neither revoked nor expired, and its user active."""
+    """The token with this value when it is neither revoked nor expired, its user active, and
+    (a token narrowed to one organisation) its user may still act in that organisation."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     token = db.session.execute(
@@ -104,6 +125,8 @@ def find_usable(secret: str | None) -> ApiToken | None:
         return None
     if not token.user.active:
         return None
+    if token.organisation_id is not None and not may_act_in(token.user, token.organisation_id):
+        return None  # the user lost the membership the token was narrowed to
     return token
 
 
@@ -114,19 +137,34 @@ def note_use(token: ApiToken) -> None:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
 
 
-def list_tokens(user: User | None = None) -> list[ApiToken]:
-    """Every token (or a user's), newest first, with its user loaded."""
-    from sqlalchemy.orm import joinedload
-
-    query = (
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(organisation_services.members_condition(ApiToken.user_id))
-        .order_by(ApiToken.id.desc())
-    )
+def list_tokens(user: User | None = None, organisation_only: bool = False) -> list[ApiToken]:
+    """Every token (or a user's), newest first, with its user loaded. `organisation_only`
+    (an organisation's administrators, in a registry of several): the tokens of the members
+    of the organisation acted in that may act in it (not narrowed to another)."""
+    query = select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc())
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
+    if organisation_only:
+        query = query.where(*_of_this_organisation())
     return list(db.session.execute(query).scalars())
+
+
+def _of_this_organisation() -> tuple:
+    scope = tenancy.current()
+    if scope is None or not scope.filtering:
+        return ()
+    return (
+        organisation_services.members_condition(ApiToken.user_id),
+        or_(ApiToken.organisation_id.is_(None), ApiToken.organisation_id == scope.organisation_id),
+    )
+
+
+def visible_token(token_id: int, organisation_only: bool = False) -> ApiToken | None:
+    """The token with this id, if `list_tokens(organisation_only=…)` lists it."""
+    query = select(ApiToken).where(ApiToken.id == token_id)
+    if organisation_only:
+        query = query.where(*_of_this_organisation())
+    return db.session.scalar(query)
 
 
 def status(token: ApiToken) -> str:

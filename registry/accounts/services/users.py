@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import secrets
+from typing import Final
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, true, update
@@ -16,8 +17,9 @@ from registry.core.errors import ServiceError, ensure_version
 from registry.core.extensions import db
 from registry.core.models import utcnow
 from registry.core.permissions import ROLES
+from registry.organisations import rules as organisation_rules
 from registry.organisations import services as organisation_services
-from registry.organisations.models import Membership
+from registry.organisations.models import Membership, Organisation
 from registry.people.models.staff import OrgUnit, Person
 
 PASSWORD_MIN = 8
@@ -54,9 +56,18 @@ def find_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def create_user(actor: audit.Actor, email: str, role: str, password: str, name: str = "") -> User:
-    """Create an account (flushes and audits; the caller commits)."""
-    email = email.strip()
+class _ActedIn:
+    """Where a new account's role is given by default: the organisation acted in (outside
+    one, the registry's only organisation)."""
+
+    def __repr__(self) -> str:
+        return "ACTED_IN"
+
+
+ACTED_IN: Final = _ActedIn()
+
+
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise UserError(
             _l(
@@ -64,16 +75,40 @@ def create_user(actor: audit.Actor, email: str, role: str, password: str, name: 
             ),
             "role",
         )
+
+
+def create_user(
+    actor: audit.Actor,
+    email: str,
+    role: str,
+    password: str,
+    name: str = "",
+    where: Organisation | None | _ActedIn = ACTED_IN,
+) -> User:
+    """Create an account with `role` in `where`: an organisation, None for the whole region,
+    by default the organisation acted in (flushes and audits; the caller commits)."""
+    email = email.strip()
+    _check_role(role)
     if "@" not in email:
         raise UserError(_l("An e-mail address is required."), "email")
     if find_by_email(email):
         raise UserError(_l("An account for %(email)s already exists.", email=email), "email")
     check_password_rules(password)
-    user = User(email=email, role=role, name=name, password_hash=hash_password(password))
+    if isinstance(where, _ActedIn):
+        user = User(email=email, role=role, name=name, password_hash=hash_password(password))
+    else:
+        user = User(email=email, name=name, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "create", "user", user.id, after=audit.snapshot(user))
+    if not isinstance(where, _ActedIn):
+        organisation_services.grant(actor, user, where, role)  # audited as a grant
     return user
+
+
+def all_users() -> list[User]:
+    """Every account, by e-mail address (with its memberships)."""
+    return list(db.session.scalars(select(User).order_by(func.lower(User.email))))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -151,27 +186,6 @@ def generate_password() -> str:
     )
 
 
-def active_admin_count() -> int:
-    """The active administrators of the organisation acted in (its own and the region's)."""
-    return db.session.execute(
-        select(func.count(func.distinct(User.id)))
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.role == "admin", User.active, membership_here())
-    ).scalar_one()
-
-
-def is_member_here(user: User) -> bool:
-    """Whether `user` is a member of the organisation acted in (always, with one)."""
-    return (
-        db.session.scalar(
-            select(User.id).where(
-                User.id == user.id, organisation_services.members_condition(User.id)
-            )
-        )
-        is not None
-    )
-
-
 def membership_here():
     """SQL on Membership: a membership that counts in the organisation acted in (its own or
     the region's; every membership in a registry of one organisation)."""
@@ -181,8 +195,80 @@ def membership_here():
     return or_(Membership.organisation_id == organisation_id, Membership.organisation_id.is_(None))
 
 
-def _is_last_active_admin(user: User) -> bool:
-    return user.role == "admin" and user.active and active_admin_count() <= 1
+# --- the last active administrator, per organisation ------------------------------------------
+
+
+def _administrators() -> dict[int | None, set[int]]:
+    """The active administrators' ids by the organisation of their admin membership (None:
+    the region)."""
+    found: dict[int | None, set[int]] = {}
+    rows = db.session.execute(
+        select(Membership.organisation_id, Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == "admin", User.active)
+    )
+    for organisation_id, user_id in rows:
+        found.setdefault(organisation_id, set()).add(user_id)
+    return found
+
+
+def _acted_in_id() -> int | None:
+    """The organisation whose membership `user.role = …` changes (see User.role)."""
+    organisation_id = tenancy.current_organisation_id()
+    if organisation_id in (None, tenancy.NOBODY):
+        organisation_id = tenancy.sole_organisation_id(db.session)
+    return organisation_id
+
+
+def _orphaned_by(user: User, change) -> int | None | bool:
+    """The organisation (None: the region) that `change` would leave without an active
+    administrator, or False. `change(admins)` alters a copy of the administrators by
+    organisation (`_administrators()`) as the change would."""
+    if not (user.active and any(m.role == "admin" for m in user.memberships)):
+        return False  # only an active administrator's change can leave anyone without one
+    before = _administrators()
+    after = {key: set(ids) for key, ids in before.items()}
+    change(after)
+    ids = list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
+    lost = organisation_rules.orphaned(before, after, ids, several=len(ids) > 1)
+    return lost[0] if lost else False
+
+
+def _taken_from(organisation_id: int | None, user_id: int):
+    def change(admins: dict[int | None, set[int]]) -> None:
+        admins.get(organisation_id, set()).discard(user_id)
+
+    return change
+
+
+def _deactivated(user_id: int):
+    def change(admins: dict[int | None, set[int]]) -> None:
+        for ids in admins.values():
+            ids.discard(user_id)
+
+    return change
+
+
+def _last_admin_error(lost: int | None, field: str | None = None) -> UserError:
+    """The refusal of a change that would leave `lost` (None: the region) without an active
+    administrator, naming it (registries of several organisations)."""
+    if lost is None:
+        return UserError(
+            _l(
+                "This account is the last active region administrator; make someone else "
+                "region administrator first."
+            ),
+            field,
+        )
+    organisation = db.session.get(Organisation, lost)
+    return UserError(
+        _l(
+            "This account is the last active administrator of %(organisation)s; make someone "
+            "else administrator there first.",
+            organisation=organisation.name if organisation else lost,
+        ),
+        field,
+    )
 
 
 def _check_links(person_id, org_unit_id) -> None:
@@ -206,16 +292,18 @@ def create_account(
     password: str | None = None,
     person_id: int | None = None,
     org_unit_id: int | None = None,
+    where: Organisation | None | _ActedIn = ACTED_IN,
 ) -> tuple[User, str | None]:
-    """Create an account from the users page. Without a password one is generated and
-    returned (to be shown once); with one, None is returned."""
+    """Create an account from the users page, with `role` in `where` (see `create_user`).
+    Without a password one is generated and returned (to be shown once); with one, None is
+    returned."""
     generated = None
     if not password:
         password = generated = generate_password()
     _check_links(person_id, org_unit_id)
     if email and not EMAIL_PATTERN.match(email.strip()):
         raise UserError(_l("Enter an e-mail address like name@example.nl."), "email")
-    user = create_user(actor, email or "", role, password, name=(name or "").strip())
+    user = create_user(actor, email or "", role, password, name=(name or "").strip(), where=where)
     if person_id is not None or org_unit_id is not None:
         before = audit.snapshot(user)
         user.person_id, user.org_unit_id = person_id, org_unit_id
@@ -229,32 +317,33 @@ def update_account(
     user: User,
     version,
     name: str,
-    role: str,
+    role: str | None,
     person_id: int | None = None,
     org_unit_id: int | None = None,
 ) -> User:
-    """Change name, role and links of an account. The last active administrator keeps the
-    admin role, so the registry always has someone who can manage accounts."""
+    """Change name, role (in the organisation acted in; None: unchanged) and links of an
+    account. The last active administrator keeps the admin role, so the organisation always
+    has someone who can manage its accounts."""
     ensure_version(user, version)
-    if role not in ROLES:
-        raise UserError(
-            _l(
-                "Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)
-            ),
-            "role",
-        )
-    if role != "admin" and _is_last_active_admin(user):
-        raise UserError(
-            _l(
-                "This is the last active administrator account; make someone else "
-                "administrator first."
-            ),
-            "role",
-        )
+    if role is not None:
+        _check_role(role)
+        if (
+            role != "admin"
+            and _orphaned_by(user, _taken_from(_acted_in_id(), user.id)) is not False
+        ):
+            raise UserError(
+                _l(
+                    "This is the last active administrator account; make someone else "
+                    "administrator first."
+                ),
+                "role",
+            )
     _check_links(person_id, org_unit_id)
     before = audit.snapshot(user)
     # The role is read on every request, so a change takes effect at once.
-    user.name, user.role = (name or "").strip(), role
+    user.name = (name or "").strip()
+    if role is not None:
+        user.role = role
     user.person_id, user.org_unit_id = person_id, org_unit_id
     db.session.flush()
     _changed(actor, user, before)
@@ -264,10 +353,13 @@ def update_account(
 def set_active(actor: audit.Actor, user: User, version, active: bool) -> User:
     """Deactivate (ending every session) or reactivate an account."""
     ensure_version(user, version)
-    if not active and _is_last_active_admin(user):
-        raise UserError(
-            _l("This is the last active administrator account; it cannot be deactivated.")
-        )
+    lost = False if active else _orphaned_by(user, _deactivated(user.id))
+    if lost is not False:
+        if lost == _acted_in_id():
+            raise UserError(
+                _l("This is the last active administrator account; it cannot be deactivated.")
+            )
+        raise _last_admin_error(lost)  # another organisation's, or the region's
     before = audit.snapshot(user)
     if user.active and not active:
         end_other_sessions(user)
@@ -298,6 +390,51 @@ def reset_password(
         after={"sessions_ended": True, "generated": generated is not None},
     )
     return generated
+
+
+# --- memberships (registries of several organisations) ----------------------------------------
+
+
+def memberships_elsewhere(user: User) -> list[Membership]:
+    """The account's memberships of other organisations than the one acted in, and of the
+    region (none in a registry of one organisation). An organisation's administrators leave
+    what concerns the whole account (its activation, password, second factor) to the region's
+    administrators while there are any."""
+    scope = tenancy.current()
+    if scope is None or not scope.filtering:
+        return []
+    return [m for m in user.memberships if m.organisation_id != scope.organisation_id]
+
+
+def is_member_here(user: User) -> bool:
+    """Whether the account is a member of the organisation acted in (always, in a registry of
+    one organisation): an account its administrators manage (`members_condition`)."""
+    scope = tenancy.current()
+    if scope is None or not scope.filtering:
+        return True
+    return any(m.organisation_id == scope.organisation_id for m in user.memberships)
+
+
+def set_membership(actor: audit.Actor, user: User, organisation: Organisation | None, role: str):
+    """Give `user` `role` in `organisation` (None: the whole region), replacing the role there
+    (audited); the last active administrator of an organisation, or of the region, keeps it."""
+    _check_role(role)
+    organisation_id = organisation.id if organisation else None
+    if role != "admin":
+        lost = _orphaned_by(user, _taken_from(organisation_id, user.id))
+        if lost is not False:
+            raise _last_admin_error(lost, "role")
+    return organisation_services.grant(actor, user, organisation, role)
+
+
+def remove_membership(actor: audit.Actor, user: User, organisation: Organisation | None) -> bool:
+    """End `user`'s membership of `organisation` (None: of the region), audited; the account
+    and its other memberships stay. False when it had none there."""
+    organisation_id = organisation.id if organisation else None
+    lost = _orphaned_by(user, _taken_from(organisation_id, user.id))
+    if lost is not False:
+        raise _last_admin_error(lost)
+    return organisation_services.revoke(actor, user, organisation)
 
 
 REVIEW_COLUMNS = (

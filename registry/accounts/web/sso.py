@@ -33,10 +33,12 @@ from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
 from requests import RequestException
 
+from registry.accounts import rules as accounts_rules
 from registry.accounts.services import sso as accounts
 from registry.accounts.web import security
 from registry.accounts.web.sessions import finish_login
 from registry.audit.services import audit
+from registry.core.config import InvalidSetting
 from registry.core.database import immediate_writes
 from registry.core.extensions import db
 
@@ -74,6 +76,7 @@ def init_app(app) -> None:
     """Register the provider when a discovery URL is configured (each app its own client)."""
     if not app.config.get("OIDC_DISCOVERY_URL"):
         return
+    _organisation_map(app.config)  # a malformed map stops the start, saying what is wrong
     oauth = OAuth(app)
     oauth.register(
         CLIENT,
@@ -147,16 +150,22 @@ def callback():
         return _refused("provider_error", None, None, detail="no id_token")
     claims, userinfo_failed = _with_userinfo(client, token, claims)
     identity = accounts.identity_from_claims(claims)
-    role = accounts.mapped_role(claims, current_app.config["OIDC_ROLE_CLAIM"], _role_map())
+    claim = current_app.config["OIDC_ROLE_CLAIM"]
+    role = accounts.mapped_role(claims, claim, _role_map())
+    memberships = accounts.mapped_memberships(claims, claim, _organisation_map(current_app.config))
     actor = audit.Actor(None, identity.email, None, request.remote_addr)
     try:
         user = accounts.sign_in(
-            actor, identity, role, current_app.config["OIDC_REQUIRE_VERIFIED_EMAIL"]
+            actor,
+            identity,
+            role,
+            current_app.config["OIDC_REQUIRE_VERIFIED_EMAIL"],
+            memberships,
         )
     except accounts.SsoRefused as refusal:
         db.session.rollback()
         reason = refusal.reason
-        if userinfo_failed and reason in ("no_email", "no_role"):
+        if userinfo_failed and reason in ("no_email", "no_role", "no_organisation"):
             reason = "userinfo_failed"  # what was missing may have been in the user info
         return _refused(reason, identity, refusal.user)
     next_url = session.pop("_sso_next", "")
@@ -172,6 +181,15 @@ def callback():
 def _role_map() -> dict:
     value = current_app.config["OIDC_ROLE_MAP"]
     return value if isinstance(value, dict) else {}
+
+
+def _organisation_map(config) -> dict:
+    """OIDC_ORGANISATION_ROLE_MAP read (claim value → memberships); empty when not set."""
+    raw = config.get("OIDC_ORGANISATION_ROLE_MAP") or {}
+    try:
+        return accounts_rules.organisation_role_map(raw)
+    except ValueError as problem:
+        raise InvalidSetting(f"OIDC_ORGANISATION_ROLE_MAP: {problem}") from None
 
 
 def _described(error: Exception) -> str:

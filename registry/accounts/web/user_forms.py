@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from registry.accounts import rules as accounts_rules
@@ -48,6 +48,8 @@ class NewUserForm(_AccountFields, FlaskForm):
         validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
         description=PASSWORD_HINT,
     )
+    # Region administrators of a registry of several organisations only (else removed).
+    organisation = SelectField(_l("Organisation"), choices=[])
 
 
 class EditUserForm(_AccountFields, EditForm):
@@ -68,6 +70,20 @@ class ActivationForm(EditForm):
 
 class ResetTwoFactorForm(EditForm):
     """Reset another account's two-factor authentication: CSRF and the account's version."""
+
+
+class MembershipForm(FlaskForm):
+    """A region administrator gives an account a role in an organisation or in the whole
+    region (replacing the role it had there)."""
+
+    organisation = SelectField(_l("Organisation"), choices=[])
+    role = SelectField(_l("Role"), choices=[])
+
+
+class RemoveMembershipForm(FlaskForm):
+    """Ends the account's membership of one organisation (or of the region): CSRF and which."""
+
+    organisation = HiddenField()
 
 
 class UserFilterForm(FlaskForm):
