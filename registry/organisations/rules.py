@@ -22,11 +22,12 @@ DEFAULT_NAME: Final = "Organisatie"
 
 
 def code_problem(code: str, kind: str) -> str | None:
-    """What is wrong with `code` for an organisation of `kind`, or None."""
+    """What is wrong with `code` for an organisation of `kind` ("pattern": not letters,
+    digits, '-' and '_'; "municipality": not a CBS code), or None."""
     if not CODE_PATTERN.match(code or ""):
-        return "letters, digits, '-' and '_', at most 20, starting with a letter or digit"
+        return "pattern"
     if kind == "municipality" and not MUNICIPALITY_CODE.match(code):
-        return "a municipality's CBS code: GM and four digits, such as GM0363"
+        return "municipality"
     return None
 
 

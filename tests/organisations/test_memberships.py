@@ -49,7 +49,7 @@ def region(app) -> Region:
     db.session.flush()
     admin_a = _member(a, "admin", email="admin.a@example.org")
     admin_b = _member(b, "admin", email="admin.b@example.org")
-    region_admin = factories.make_user(role="admin", email="admin.region@example.org")
+    region_admin = _member(a, "admin", email="admin.region@example.org")
     region_admin.memberships.clear()
     db.session.flush()
     organisation_services.grant(actor, region_admin, None, "admin")
