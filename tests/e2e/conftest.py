@@ -17,6 +17,7 @@ from registry.accounts.models.users import User
 from registry.audit.services import audit
 from registry.core.database import sqlite_immediate
 from registry.core.extensions import db
+from registry.organisations.models import Membership
 from registry.transfer.services.demo import load_demo
 from tests import factories
 from tests.support import PASSWORD, empty_database, totp_now
@@ -93,7 +94,7 @@ def demo(app) -> dict[str, tuple[str, str]]:
     # log_in types its current code.
     db.session.execute(
         update(User)
-        .where(User.role == "admin")
+        .where(User.id.in_(select(Membership.user_id).where(Membership.role == "admin")))
         .values(totp_secret=factories.TOTP_SECRET, totp_confirmed_at=datetime(2026, 1, 1))
     )
     db.session.commit()
