@@ -13,8 +13,6 @@ These are plain assertions: a failure here is a leak (see the report of the run)
 
 import csv
 import io
-import json
-import re
 import socket
 import zipfile
 from collections import Counter, deque
@@ -27,23 +25,17 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import select
 
 from registry.accounts.models.users import User
-from registry.audit.models.attestations import Attestation
 from registry.audit.services import audit
-from registry.catalogue.models.services import Requirement, Service
+from registry.catalogue.models.services import Requirement
 from registry.core import tenancy
 from registry.core.extensions import db
-from registry.core.models import Base
 from registry.mitigations import services as mitigation_services
-from registry.mitigations.models import Mitigation
 from registry.organisations import services as organisation_services
-from registry.organisations.models import Membership, Organisation
-from registry.people.models.holdings import Assignment, Holding
-from registry.people.models.staff import OrgUnit, Person
+from registry.organisations.models import Organisation
+from registry.people.models.staff import Person
 from tests import factories
 from tests.support import PASSWORD, ROLES, login, make_token
 
@@ -97,32 +89,112 @@ def write_interchange(folder: Path, mark: str, key: str) -> None:
         folder / "people.csv",
         ["employee_number", "name", "email", "org_unit", "job_title", "start_date", "leave_date"],
         [
-            ["1001", f"{mark} Anna Een", f"anna.{low}@example.org", unit_a, f"{mark} regisseur",
-             "2019-01-01", ""],
-            ["1002", f"{mark} Bram Twee", f"bram.{low}@example.org", unit_a, f"{mark} beheerder",
-             "2018-01-01", day(20)],
-            ["1003", f"{mark} Cees Drie", f"cees.{low}@example.org", unit_b, f"{mark} adviseur",
-             "2020-01-01", ""],
-            ["1004", f"{mark} Dora Vier", f"dora.{low}@example.org", unit_b, f"{mark} architect",
-             "2021-01-01", day(100)],
+            [
+                "1001",
+                f"{mark} Anna Een",
+                f"anna.{low}@example.org",
+                unit_a,
+                f"{mark} regisseur",
+                "2019-01-01",
+                "",
+            ],
+            [
+                "1002",
+                f"{mark} Bram Twee",
+                f"bram.{low}@example.org",
+                unit_a,
+                f"{mark} beheerder",
+                "2018-01-01",
+                day(20),
+            ],
+            [
+                "1003",
+                f"{mark} Cees Drie",
+                f"cees.{low}@example.org",
+                unit_b,
+                f"{mark} adviseur",
+                "2020-01-01",
+                "",
+            ],
+            [
+                "1004",
+                f"{mark} Dora Vier",
+                f"dora.{low}@example.org",
+                unit_b,
+                f"{mark} architect",
+                "2021-01-01",
+                day(100),
+            ],
             ["1005", f"{mark} Eva Vijf", "", unit_b, f"{mark} medewerker", "2022-01-01", ""],
-            [own_person, f"{mark} Fleur Zes", f"fleur.{low}@example.org", unit_a,
-             f"{mark} specialist", "2023-01-01", day(45)],
+            [
+                own_person,
+                f"{mark} Fleur Zes",
+                f"fleur.{low}@example.org",
+                unit_a,
+                f"{mark} specialist",
+                "2023-01-01",
+                day(45),
+            ],
         ],
     )
     _csv(
         folder / "services.csv",
-        ["code", "name", "provider", "criticality", "status", "contract_start", "contract_end",
-         "owner", "description"],
         [
-            ["s01", f"{mark} Zaaksysteem", PROVIDERS[0], "critical", "active", "2023-01-01",
-             day(60), "1001", f"{mark} beschrijving zaaksysteem"],
-            ["s02", f"{mark} Website", PROVIDERS[1], "high", "active", "2022-01-01", "",
-             "1003", f"{mark} beschrijving website"],
-            ["s03", f"{mark} Portaal", PROVIDERS[0], "medium", "planned", "", "", "",
-             f"{mark} beschrijving portaal"],
-            [own_service, f"{mark} Eigen dienst", PROVIDERS[1], "low", "active", "", day(30),
-             own_person, f"{mark} beschrijving eigen dienst"],
+            "code",
+            "name",
+            "provider",
+            "criticality",
+            "status",
+            "contract_start",
+            "contract_end",
+            "owner",
+            "description",
+        ],
+        [
+            [
+                "s01",
+                f"{mark} Zaaksysteem",
+                PROVIDERS[0],
+                "critical",
+                "active",
+                "2023-01-01",
+                day(60),
+                "1001",
+                f"{mark} beschrijving zaaksysteem",
+            ],
+            [
+                "s02",
+                f"{mark} Website",
+                PROVIDERS[1],
+                "high",
+                "active",
+                "2022-01-01",
+                "",
+                "1003",
+                f"{mark} beschrijving website",
+            ],
+            [
+                "s03",
+                f"{mark} Portaal",
+                PROVIDERS[0],
+                "medium",
+                "planned",
+                "",
+                "",
+                "",
+                f"{mark} beschrijving portaal",
+            ],
+            [
+                own_service,
+                f"{mark} Eigen dienst",
+                PROVIDERS[1],
+                "low",
+                "active",
+                "",
+                day(30),
+                own_person,
+                f"{mark} beschrijving eigen dienst",
+            ],
         ],
     )
     _csv(
@@ -152,17 +224,30 @@ def write_interchange(folder: Path, mark: str, key: str) -> None:
     )
     _csv(
         folder / "holdings.csv",
-        ["employee_number", "competence", "level", "assessed_on", "expires_on", "assessed_by",
-         "evidence"],
+        [
+            "employee_number",
+            "competence",
+            "level",
+            "assessed_on",
+            "expires_on",
+            "assessed_by",
+            "evidence",
+        ],
         [
             ["1001", "C-01", "4", "2024-01-01", "", f"{mark} assessor", f"{mark} bewijs een"],
             ["1002", "C-01", "3", "2024-01-01", "", f"{mark} assessor", f"{mark} bewijs twee"],
-            ["1003", "C-02", "3", "2024-01-01", day(40), f"{mark} assessor",
-             f"{mark} bewijs drie"],
+            ["1003", "C-02", "3", "2024-01-01", day(40), f"{mark} assessor", f"{mark} bewijs drie"],
             ["1004", "C-03", "4", "2024-01-01", "", f"{mark} assessor", f"{mark} bewijs vier"],
             ["1005", "C-01", "1", "2024-01-01", "", f"{mark} assessor", f"{mark} bewijs vijf"],
-            [own_person, "C-04", "3", "2024-01-01", day(35), f"{mark} assessor",
-             f"{mark} bewijs zes"],
+            [
+                own_person,
+                "C-04",
+                "3",
+                "2024-01-01",
+                day(35),
+                f"{mark} assessor",
+                f"{mark} bewijs zes",
+            ],
         ],
     )
 
@@ -252,9 +337,18 @@ def fill(runner, folder: Path, inbox=None) -> World:
         _ok(
             runner.invoke(
                 args=[
-                    "attest", "create", "--organisation", code, "--as-of", day(0),
-                    "--horizon", "90", "--statement", f"{mark} verklaring",
-                    "--by", users["auditor"].email,
+                    "attest",
+                    "create",
+                    "--organisation",
+                    code,
+                    "--as-of",
+                    day(0),
+                    "--horizon",
+                    "90",
+                    "--statement",
+                    f"{mark} verklaring",
+                    "--by",
+                    users["auditor"].email,
                 ]
             )
         )
@@ -434,8 +528,14 @@ class Walk:
     truncated: bool = False
 
 
-DOWNLOAD_TYPES = ("text/csv", "application/zip", "application/vnd.openxmlformats", "application/json",
-                  "application/x-ndjson", "text/plain")
+DOWNLOAD_TYPES = (
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats",
+    "application/json",
+    "application/x-ndjson",
+    "text/plain",
+)
 
 
 def crawl(client, role: str, limit: int = CRAWL_LIMIT) -> Walk:
