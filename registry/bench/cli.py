@@ -53,7 +53,8 @@ from registry import bench
     multiple=True,
     metavar="URL",
     help="Benchmark these databases instead of a temporary SQLite file plus "
-    "TEST_DATABASE_URL (PostgreSQL: a temporary schema, dropped afterwards).",
+    "TEST_DATABASE_URL (PostgreSQL: a temporary schema, dropped afterwards; with --region, "
+    "a SQLite URL stands for temporary files: the region and the municipality alone).",
 )
 def bench_command(
     people,

@@ -72,6 +72,8 @@ def run_region(
 def _run_one(kind, url, region, repeat, seed, echo, as_of, horizon) -> list[Figure]:
     from registry.core.extensions import db
 
+    if kind == "SQLite":
+        url = None  # two registries, two files: temporary ones, whatever file was named
     # Not the first: the region's first organisation has the id of the one alone.
     measured = region.municipalities // 2 + 1
     code = municipality_code(measured)
