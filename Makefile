@@ -8,7 +8,7 @@ VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint install constraints assets translations extract-messages bench bench-small clean e2e-deps loadtest fuzz
+.PHONY: run serve test lint install constraints assets translations extract-messages bench bench-small bench-region clean e2e-deps loadtest fuzz
 
 # A terminal reads plain log lines better than JSON (production keeps JSON: docs/DEPLOYMENT.md).
 run: export REGISTRY_LOG_FORMAT ?= text
@@ -113,3 +113,7 @@ clean:
 
 bench-small: $(STAMP)
 	$(BIN)/registry bench --small
+
+# One registry of 25 municipalities of 2,000 people against one of them alone (bench/region.py).
+bench-region: $(STAMP)
+	$(BIN)/registry bench --region

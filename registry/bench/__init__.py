@@ -11,11 +11,30 @@ computing the same counts, plus the service calls behind each page.
 - `figures`: a figure and the timing helper;
 - `calls`: the service calls behind each page, timed without HTTP;
 - `pages`: the pages over HTTP, cold and warm;
-- `harness`: `run()`, which does all of it on every target database.
+- `harness`: `run()`, which does all of it on every target database;
+- `region`: `run_region()`, `registry bench --region`: a region of N municipalities of M
+  people, one municipality's pages against the same municipality alone, and the region-wide
+  gap analysis against the hand-written SQL.
 """
 
 from registry.bench.figures import Figure
-from registry.bench.generate import Scale, generate_rows, interchange_files, write_region_folder
+from registry.bench.generate import (
+    RegionScale,
+    Scale,
+    generate_rows,
+    interchange_files,
+    write_region_folder,
+)
 from registry.bench.harness import run
+from registry.bench.region import run_region
 
-__all__ = ["Figure", "Scale", "generate_rows", "interchange_files", "run", "write_region_folder"]
+__all__ = [
+    "Figure",
+    "RegionScale",
+    "Scale",
+    "generate_rows",
+    "interchange_files",
+    "run",
+    "run_region",
+    "write_region_folder",
+]

@@ -1,9 +1,11 @@
 """The generator of `registry bench`: a registry of region size with realistic spreads
 (Zipf-distributed assignments and holdings, leavers within the horizon, ending assignments,
 expiring and stale assessments, retired competences, planned and retired services), written
-as the interchange files users import.
+as the interchange files users import; for `registry bench --region`, a region of N
+municipalities of M people, each such a registry in proportion, with one shared catalogue.
 """
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,6 +33,50 @@ class Scale:
             f"{self.services:,} services, ~{self.requirements:,} requirements, "
             f"{self.assignments:,} assignments, {self.holdings:,} holdings"
         )
+
+
+@dataclass(frozen=True)
+class RegionScale:
+    """A region of `municipalities` organisations of `people` people each; by default 25 of
+    2,000, together the size of `Scale()` (50,000 people, 400,000 holdings)."""
+
+    municipalities: int = 25
+    people: int = 2_000
+
+    def municipality(self) -> Scale:
+        """One municipality: `Scale()` in proportion to its people (2,000 people: 20 services,
+        120 requirements, 2,000 assignments, 16,000 holdings), and the region's catalogue of
+        competences (1,000; fewer for a small run)."""
+        base, people = Scale(), self.people
+        services = max(2, people * base.services // base.people)
+        return Scale(
+            people=people,
+            competences=min(base.competences, max(10, people // 2)),
+            services=services,
+            requirements=services * base.requirements // base.services,
+            assignments=max(1, people * base.assignments // base.people),
+            holdings=max(1, people * base.holdings // base.people),
+        )
+
+    def describe(self) -> str:
+        one = self.municipality()
+        n = self.municipalities
+        return (
+            f"{n} municipalities of {self.people:,} people ({n * self.people:,} people, "
+            f"{n * one.holdings:,} holdings); each with {one.services:,} services, "
+            f"~{one.requirements:,} requirements, {one.assignments:,} assignments, "
+            f"{one.holdings:,} holdings; {one.competences:,} competences shared"
+        )
+
+
+def municipality_code(number: int) -> str:
+    """The code of the region's municipality `number` (1, 2, …): GM9001, GM9002, … (CBS-like
+    codes that belong to no real municipality)."""
+    return f"GM{9000 + number:04d}"
+
+
+# The folder of the region's shared catalogue (competences.csv) next to the municipalities'.
+CATALOGUE = "catalogue"
 
 
 # --- the generator ----------------------------------------------------------------------------
@@ -351,3 +397,22 @@ def write_region_folder(folder, scale: Scale, as_of: date, horizon: int, seed: i
     from registry.transfer.services.interchange import write_folder
 
     write_folder(folder, interchange_files(generate_rows(scale, as_of, horizon, seed)))
+
+
+def write_municipality_folders(
+    folder, region: RegionScale, as_of: date, horizon: int, seed: int
+) -> None:
+    """Write each municipality's interchange files into `folder/<code>/` (the same employee
+    numbers, service codes and org units recur in every municipality, each with its own
+    people and spreads) and the shared catalogue, `competences.csv`, into
+    `folder/catalogue/`."""
+    from registry.transfer.rules import interchange as fmt
+    from registry.transfer.services.interchange import write_folder
+
+    scale = region.municipality()
+    for number in range(1, region.municipalities + 1):
+        files = interchange_files(generate_rows(scale, as_of, horizon, seed + number))
+        catalogue = files.pop(fmt.COMPETENCES.name)
+        if number == 1:
+            write_folder(os.path.join(folder, CATALOGUE), {fmt.COMPETENCES.name: catalogue})
+        write_folder(os.path.join(folder, municipality_code(number)), files)

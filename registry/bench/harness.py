@@ -9,7 +9,8 @@ import resource
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from flask import current_app
@@ -23,13 +24,14 @@ from registry.bench.pages import measure_pages
 from registry.core import periods
 
 
-def _targets(database_urls) -> list[tuple[str, str | None]]:
+def targets(database_urls) -> list[tuple[str, str | None]]:
+    """(kind, URL) of each database to benchmark; URL None: a temporary SQLite file."""
     if database_urls:
         return [(_kind(url), url) for url in database_urls]
-    targets: list[tuple[str, str | None]] = [("SQLite", None)]
+    found: list[tuple[str, str | None]] = [("SQLite", None)]
     if os.environ.get("TEST_DATABASE_URL"):
-        targets.append((_kind(os.environ["TEST_DATABASE_URL"]), os.environ["TEST_DATABASE_URL"]))
-    return targets
+        found.append((_kind(os.environ["TEST_DATABASE_URL"]), os.environ["TEST_DATABASE_URL"]))
+    return found
 
 
 def _kind(url: str) -> str:
@@ -52,65 +54,74 @@ def run(
         f"best and median of {repeat} runs."
     )
     results = {}
-    for kind, url in _targets(database_urls):
+    for kind, url in targets(database_urls):
         echo("")
         echo(f"== {kind} ==")
         results[kind] = _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon)
-    _summary(results, echo)
+    summary(results, echo)
     return results
 
 
 def _run_one(kind, url, scale, repeat, seed, echo, as_of, horizon) -> list[Figure]:
+    with (
+        tempfile.TemporaryDirectory(prefix="kennisborg-bench-") as tmp,
+        bench_app(kind, url, tmp) as app,
+    ):
+        figures = _import_region(tmp, scale, as_of, horizon, seed, echo)
+        figures += measure_calls(kind, repeat, echo, as_of, horizon)
+        figures += measure_pages(app, repeat, echo)
+        return figures + measure_exports(echo)
+
+
+@contextmanager
+def bench_app(kind: str, url: str | None, tmp: str, name: str = "bench") -> Iterator:
+    """An app on an empty database of the bench, its context pushed: the SQLite file
+    `tmp/<name>.sqlite3` (`url` None), or a throw-away schema in the PostgreSQL database of
+    `url`, dropped afterwards."""
     from registry.core.extensions import db
     from registry.core.models import Base
 
-    with tempfile.TemporaryDirectory(prefix="kennisborg-bench-") as tmp:
-        schema = None
-        # Warnings only: the operational lines (each request, each import step) would bury
-        # the figures on the terminal.
-        config = {
-            "SECRET_KEY": "bench",
-            "GAP_CACHE": False,
-            "TESTING": False,
-            "LOG_LEVEL": "WARNING",
+    schema = None
+    # Warnings only: the operational lines (each request, each import step) would bury
+    # the figures on the terminal.
+    config = {
+        "SECRET_KEY": "bench",
+        "GAP_CACHE": False,
+        "TESTING": False,
+        "LOG_LEVEL": "WARNING",
+    }
+    if url is None:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/{name}.sqlite3"
+    elif kind == "PostgreSQL":
+        # A throw-away schema keeps whatever else lives in that database untouched.
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        config["SQLALCHEMY_DATABASE_URI"] = url
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": f"-csearch_path={schema}"}
         }
-        if url is None:
-            config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/bench.sqlite3"
-        elif kind == "PostgreSQL":
-            # A throw-away schema keeps whatever else lives in that database untouched.
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            config["SQLALCHEMY_DATABASE_URI"] = url
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-                "connect_args": {"options": f"-csearch_path={schema}"}
-            }
-        else:
-            config["SQLALCHEMY_DATABASE_URI"] = url
-        app = current_app.extensions["app_factory"](config)
-        with app.app_context():
-            try:
-                if schema:
-                    with db.engine.begin() as conn:
-                        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                Base.metadata.create_all(db.engine)
-                figures = _import_region(tmp, scale, as_of, horizon, seed, echo)
-                figures += measure_calls(kind, repeat, echo, as_of, horizon)
-                figures += measure_pages(app, repeat, echo)
-                return figures + measure_exports(echo)
-            finally:
-                db.session.remove()
-                if schema:
-                    with db.engine.begin() as conn:
-                        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                db.engine.dispose()
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    app = current_app.extensions["app_factory"](config)
+    with app.app_context():
+        try:
+            if schema:
+                with db.engine.begin() as conn:
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            Base.metadata.create_all(db.engine)
+            yield app
+        finally:
+            db.session.remove()
+            if schema:
+                with db.engine.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            db.engine.dispose()
 
 
-def _write_folder_in_child(folder: str, scale: Scale, as_of, horizon, seed) -> None:
-    """Generate the interchange files in a child process, so that this process's peak memory
-    is the import's alone."""
+def write_in_child(target: Callable, *args) -> None:
+    """Generate interchange files (`target(*args)`) in a child process, so that this process's
+    peak memory is the import's alone."""
     context = multiprocessing.get_context("fork")
-    child = context.Process(
-        target=write_region_folder, args=(folder, scale, as_of, horizon, seed), daemon=True
-    )
+    child = context.Process(target=target, args=args, daemon=True)
     child.start()
     child.join()
     if child.exitcode != 0:
@@ -127,7 +138,7 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
 
     folder = os.path.join(tmp, "region")
     start = time.perf_counter()
-    _write_folder_in_child(folder, scale, as_of, horizon, seed)
+    write_in_child(write_region_folder, folder, scale, as_of, horizon, seed)
     size = sum(os.path.getsize(os.path.join(folder, name)) for name in os.listdir(folder))
     took = time.perf_counter() - start
     echo(f"generated {size / 2**20:.1f} MiB of interchange files in {took:.1f} s")
@@ -169,7 +180,7 @@ def _import_region(tmp, scale, as_of, horizon, seed, echo) -> list[Figure]:
     ]
 
 
-def _summary(results: dict[str, list[Figure]], echo) -> None:
+def summary(results: dict[str, list[Figure]], echo) -> None:
     if not results:
         return
     kinds = list(results)

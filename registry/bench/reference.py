@@ -16,7 +16,7 @@ WITH ar AS (
     FROM requirements r
     JOIN services s ON s.id = r.service_id
     JOIN competences c ON c.id = r.competence_id
-    WHERE s.status IN ('planned', 'active') AND c.retired = :no
+    WHERE s.status IN ('planned', 'active') AND c.retired = :no{services_of}
 ),
 q AS (
     SELECT ar.id AS rid,
@@ -46,7 +46,7 @@ cand AS (
     FROM ar
     JOIN holdings h ON h.competence_id = ar.competence_id AND h.level >= ar.lvl
     JOIN people p ON p.id = h.person_id
-    WHERE (h.assessed_on IS NULL OR h.assessed_on <= :d)
+    WHERE (h.assessed_on IS NULL OR h.assessed_on <= :d){people_of}
       AND (h.expires_on IS NULL OR h.expires_on > :e)
       AND (p.start_date IS NULL OR p.start_date <= :d)
       AND (p.leave_date IS NULL OR p.leave_date > :e)
@@ -61,11 +61,26 @@ FROM ar LEFT JOIN q ON q.rid = ar.id LEFT JOIN cand ON cand.rid = ar.id
 """
 # The candidate test above uses "valid on D and E" and "employed on D and E" in their
 # shortest form: with start ≤ D ≤ E, (leave > E) implies (leave > D), and so on.
+# For one organisation of a region, the requirements of its services and the candidates among
+# its people (the assignees of its services are its own people: no secondments yet).
+ONE_ORGANISATION = {
+    "services_of": " AND s.organisation_id = :org",
+    "people_of": " AND p.organisation_id = :org",
+}
+EVERY_ORGANISATION = {"services_of": "", "people_of": ""}
 
 
-def hand_written_counts(session, as_of: date, horizon: int) -> dict[int, tuple[int, int, int]]:
-    """requirement id → (now, later, candidates), from one raw SQL statement."""
-    stmt = text(HAND_WRITTEN_SQL).bindparams(
+def hand_written_counts(
+    session, as_of: date, horizon: int, organisation_id: int | None = None
+) -> dict[int, tuple[int, int, int]]:
+    """requirement id → (now, later, candidates), from one raw SQL statement: of the whole
+    registry, or of organisation `organisation_id` alone."""
+    if organisation_id is None:
+        stmt = text(HAND_WRITTEN_SQL.format(**EVERY_ORGANISATION))
+    else:
+        stmt = text(HAND_WRITTEN_SQL.format(**ONE_ORGANISATION))
+        stmt = stmt.bindparams(bindparam("org", organisation_id))
+    stmt = stmt.bindparams(
         bindparam("d", as_of, type_=Date),
         bindparam("e", periods.horizon_end(as_of, horizon), type_=Date),
         bindparam("no", False),

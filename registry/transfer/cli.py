@@ -13,7 +13,9 @@ twice into the same folder just works. Other files in DIR are left alone.
 `export --format xlsx FILE` writes one workbook with a sheet per file instead.
 
 `demo [--if-empty]` loads Gemeente Voorbeeldstad into an empty database and prints the demo
-accounts with their generated passwords, once.
+accounts with their generated passwords, once. `demo --region` loads the small region around it
+(`transfer/services/demo.py`): four organisations, with accounts per organisation and for the
+region.
 """
 
 import sys
@@ -175,7 +177,14 @@ def export_command(target: Path, kind: str, overwrite: bool) -> None:
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data."
 )
-def demo_command(if_empty: bool) -> None:
+@click.option(
+    "--region",
+    is_flag=True,
+    help="Load a small region: Voorbeeldstad, two neighbouring municipalities and the "
+    "region's shared-service centre, each an organisation of its own, with accounts per "
+    "organisation and for the whole region.",
+)
+def demo_command(if_empty: bool, region: bool) -> None:
     """Load the demo municipality Gemeente Voorbeeldstad into an empty database."""
     immediate_writes()
     try:
@@ -187,7 +196,11 @@ def demo_command(if_empty: bool) -> None:
             raise click.ClickException(
                 _("The database already has data; the demo is only loaded into an empty database.")
             )
-        accounts = demo.load_demo(audit.Actor.system("cli"))
+        actor = audit.Actor.system("cli")
+        if region:
+            groups = demo.load_region(actor)
+        else:
+            accounts = demo.load_demo(actor)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
@@ -195,11 +208,33 @@ def demo_command(if_empty: bool) -> None:
     except Exception:
         db.session.rollback()
         raise
+    if region:
+        _print_region(groups)
+        return
     click.echo(
         _("Gemeente Voorbeeldstad is loaded. Demo accounts (the passwords are shown only now):")
     )
+    _print_accounts(accounts)
+
+
+def _print_accounts(accounts: list[demo.Account], indent: str = "  ") -> None:
     for email, role, password in accounts:
-        click.echo(f"  {role:<8} {email:<36} {password}")
+        click.echo(f"{indent}{role:<8} {email:<36} {password}")
+
+
+def _print_region(groups) -> None:
+    """The organisations loaded, and each one's demo accounts under its code and name."""
+    organisations = [organisation for organisation, _accounts in groups if organisation]
+    click.echo(
+        f"The region is loaded: {len(organisations)} organisations. "
+        "Demo accounts (the passwords are shown only now):"
+    )
+    for organisation, accounts in groups:
+        if organisation is None:
+            click.echo("  The whole region (a role in every organisation):")
+        else:
+            click.echo(f"  {organisation.code} {organisation.name}:")
+        _print_accounts(accounts, indent="    ")
 
 
 def register(app) -> None:

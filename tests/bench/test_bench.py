@@ -65,3 +65,35 @@ def test_bench_leaves_the_given_postgresql_database_as_it_was(runner, database_u
     assert result.exit_code == 0, result.output
     assert set(inspect(engine).get_schema_names()) == before
     engine.dispose()
+
+
+REGION_FIGURES = (
+    "import, the region (one per municipality)",
+    "import, the municipality alone",
+    "dashboard, cold ",
+    "dashboard, warm ",
+    "gap list, cold, nothing stored ",
+    "service dossier, warm ",
+    "person dossier, cold ",
+    "gap analysis, the municipality alone ",
+    "gap analysis, the municipality in the region ",
+    "hand-written SQL, the whole region ",
+    "gap analysis, the whole region (no scope) ",
+)
+
+
+def test_region_bench_runs_at_tiny_scale_and_prints_every_figure(runner, database_url):
+    args = ["bench", "--region", "--municipalities", "2", "--people", "60", "--repeat", "1"]
+    if database_url.startswith("postgres"):
+        args += ["--database-url", database_url]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "2 municipalities of 60 people (120 people, 960 holdings)" in out
+    for label in REGION_FIGURES:
+        assert re.search(rf"^{re.escape(label)}.*\d+\.\d", out, re.MULTILINE), label
+    assert out.count("counts agree: yes") == 3
+    assert "measured: GM9002 (municipality 2 of 2)" in out
+    assert re.search(r"^dashboard, warm\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d\d×", out, re.MULTILINE)
+    assert "Summary (median)" in out
+    assert "registry.request" not in out and "import started" not in out
