@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.catalogue.models.competences import Competence
@@ -19,6 +19,13 @@ class Holding(OwnedByOrganisation, Versioned, Base):
     __tablename__ = "holdings"
     organisation_from = "person"
     __table_args__ = (
+        # A municipality's holdings of a competence, where a registry holds several.
+        Index(
+            "ix_holdings_organisation_id_competence_id_level",
+            "organisation_id",
+            "competence_id",
+            "level",
+        ),
         UniqueConstraint("person_id", "competence_id"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
         CheckConstraint(
@@ -50,6 +57,7 @@ class Assignment(OwnedByOrganisation, Versioned, Base):
     __tablename__ = "assignments"
     organisation_from = "person"
     __table_args__ = (
+        Index("ix_assignments_organisation_id_service_id", "organisation_id", "service_id"),
         UniqueConstraint("person_id", "service_id"),
         CheckConstraint(
             "end_on IS NULL OR start_on IS NULL OR end_on >= start_on", name="end_after_start"
