@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, literal_column, select
+from sqlalchemy import Select, column, select, table
 from sqlalchemy import text as text_clause
 
 from registry.core.extensions import db
@@ -50,12 +50,13 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
         # Through the people table, so that a registry of several organisations takes the
         # `limit` matches from the organisation acted in (core.tenancy narrows `Person`).
-        matched: Select = (
-            select(literal_column("rowid"))
-            .select_from(text_clause(search.SEARCH_TABLE))
+        index = table(search.SEARCH_TABLE, column("rowid"))
+        ids: Select = (
+            select(Person.id)
+            .select_from(index)
+            .join(Person, Person.id == index.c.rowid)
             .where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
         )
-        ids: Select = select(Person.id).where(Person.id.in_(matched.scalar_subquery()))
     elif dialect == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
         ids = select(Person.id).where(

@@ -135,13 +135,13 @@ def _load_organisation(actor: audit.Actor, folder: str) -> None:
     trend.load_demo_snapshots(actor)  # a year of monthly snapshots, computed from the data
 
 
-def _create_accounts(actor: audit.Actor, declared) -> list[Account]:
+def _create_accounts(actor: audit.Actor, declared, where=users.ACTED_IN) -> list[Account]:
     """An account per (role, e-mail, name) with a generated password, given its role where
-    the caller acts."""
+    the caller acts (or `where`: None for the whole region)."""
     accounts = []
     for role, email, name in declared:
         password = secrets.token_urlsafe(12)
-        users.create_user(actor, email, role, password, name=name)
+        users.create_user(actor, email, role, password, name=name, where=where)
         accounts.append((email, role, password))
     return accounts
 
@@ -189,7 +189,6 @@ def load_region(actor: audit.Actor) -> list[tuple[Organisation | None, list[Acco
             _load_organisation(actor, item["folder"])
             made = _create_accounts(actor, item.get("accounts", ACCOUNTS))
         accounts.append((organisation, made))
-    # Outside any organisation of a registry of several, the role given is the region's.
-    with tenancy.acting_in(None):
-        accounts.append((None, _create_accounts(actor, declared["accounts"])))
+    # The region's accounts: a role in the whole region, given explicitly.
+    accounts.append((None, _create_accounts(actor, declared["accounts"], where=None)))
     return accounts
