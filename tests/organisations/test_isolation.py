@@ -13,8 +13,6 @@ These are plain assertions: a failure here is a leak (see the report of the run)
 
 import csv
 import io
-import json
-import re
 import socket
 import zipfile
 from collections import Counter, deque
@@ -27,23 +25,17 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import select
 
 from registry.accounts.models.users import User
-from registry.audit.models.attestations import Attestation
 from registry.audit.services import audit
-from registry.catalogue.models.services import Requirement, Service
+from registry.catalogue.models.services import Requirement
 from registry.core import tenancy
 from registry.core.extensions import db
-from registry.core.models import Base
 from registry.mitigations import services as mitigation_services
-from registry.mitigations.models import Mitigation
 from registry.organisations import services as organisation_services
-from registry.organisations.models import Membership, Organisation
-from registry.people.models.holdings import Assignment, Holding
-from registry.people.models.staff import OrgUnit, Person
+from registry.organisations.models import Organisation
+from registry.people.models.staff import Person
 from tests import factories
 from tests.support import PASSWORD, ROLES, login, make_token
 
@@ -88,6 +80,8 @@ def write_interchange(folder: Path, mark: str, key: str) -> None:
     low = mark.lower()
     own_person, own_service = f"{key}-1006", f"{key.lower()}-only"
     unit_a, unit_b = f"Directie {mark} / Team {mark} Regie", f"Directie {mark} / Team {mark} Beheer"
+    # One row of each file per line, as in the file.
+    # fmt: off
     _csv(
         folder / "competences.csv",
         ["code", "name", "framework", "area", "description", "retired"],
@@ -165,6 +159,7 @@ def write_interchange(folder: Path, mark: str, key: str) -> None:
              f"{mark} bewijs zes"],
         ],
     )
+    # fmt: on
 
 
 @dataclass
@@ -249,6 +244,8 @@ def fill(runner, folder: Path, inbox=None) -> World:
         code = organisation.code
         _ok(runner.invoke(args=["snapshot", "--organisation", code, "--as-of", day(-7)]))
         _ok(runner.invoke(args=["snapshot", "--organisation", code]))
+        # The command line as one types it.
+        # fmt: off
         _ok(
             runner.invoke(
                 args=[
@@ -258,6 +255,7 @@ def fill(runner, folder: Path, inbox=None) -> World:
                 ]
             )
         )
+        # fmt: on
     # B's accounts have tokens too (their names hold B's addresses).
     for user in users_b.values():
         make_token(user, "read")
@@ -434,8 +432,14 @@ class Walk:
     truncated: bool = False
 
 
-DOWNLOAD_TYPES = ("text/csv", "application/zip", "application/vnd.openxmlformats", "application/json",
-                  "application/x-ndjson", "text/plain")
+DOWNLOAD_TYPES = (
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats",
+    "application/json",
+    "application/x-ndjson",
+    "text/plain",
+)
 
 
 def crawl(client, role: str, limit: int = CRAWL_LIMIT) -> Walk:
