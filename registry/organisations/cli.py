@@ -77,7 +77,7 @@ def _user(email: str):
 def _where(code: str | None, region: bool):
     if region == bool(code):
         raise click.UsageError("Give either --organisation CODE or --region.")
-    if region:
+    if region or code is None:
         return None
     organisation = services.by_code(code)
     if organisation is None:

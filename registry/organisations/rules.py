@@ -1,6 +1,7 @@
 """The rules of organisations and memberships (pure: no Flask, no SQLAlchemy)."""
 
 import re
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 KINDS: Final = ("municipality", "shared_service", "other")
@@ -26,7 +27,11 @@ def code_problem(code: str, kind: str) -> str | None:
     return None
 
 
-def role_in(memberships, organisation_id: int | None, registry_has_one: bool) -> str | None:
+def role_in(
+    memberships: Iterable[tuple[int | None, str]],
+    organisation_id: int | None,
+    registry_has_one: bool,
+) -> str | None:
     """The role of a user with `memberships` ((organisation_id or None for the region, role)
     pairs) in organisation `organisation_id` (None: in the region itself).
 
@@ -42,7 +47,9 @@ def role_in(memberships, organisation_id: int | None, registry_has_one: bool) ->
     return own or region
 
 
-def visible_organisations(memberships, all_ids) -> list[int]:
+def visible_organisations(
+    memberships: Sequence[tuple[int | None, str]], all_ids: Iterable[int]
+) -> list[int]:
     """The organisations a user with `memberships` may act in, in the order of `all_ids`."""
     if any(org is None for org, _ in memberships):
         return list(all_ids)

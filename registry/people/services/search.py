@@ -50,7 +50,7 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
         # Through the people table, so that a registry of several organisations takes the
         # `limit` matches from the organisation acted in (core.tenancy narrows `Person`).
-        matched = (
+        matched: Select = (
             select(literal_column("rowid"))
             .select_from(text_clause(search.SEARCH_TABLE))
             .where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
