@@ -9,10 +9,13 @@ people of the other organisations who meet the candidate rule (checked person by
 in a constructed case); and a registry of one organisation shows none of it.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry.audit.services import audit
@@ -20,6 +23,7 @@ from registry.catalogue.models.competences import Competence
 from registry.catalogue.models.services import Requirement
 from registry.core import periods, tenancy
 from registry.core.extensions import db
+from registry.core.provenance import read_preamble, strip_preamble
 from registry.gaps import services as gaps
 from registry.gaps.rules import gaps as gap_rules
 from registry.gaps.services import forecast as forecasting
@@ -29,10 +33,19 @@ from registry.organisations.models import Organisation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from tests import factories
-from tests.data.registries import D, demo_registry
+from tests.data.registries import PERIOD, D, demo_registry
+from tests.support import PASSWORD, login, parse
 
 H = 90
 ACTOR = audit.Actor.system("test")
+REGION_URLS = [
+    "/region/",
+    *(
+        f"/region/{part}.{fmt}"
+        for part in ("coverage", "providers", "shortages", "candidates")
+        for fmt in ("csv", "xlsx")
+    ),
+]
 
 
 @dataclass
@@ -77,6 +90,22 @@ def region(app) -> Region:
     with within(world.c):
         demo_registry(scale=2)
     return world
+
+
+def member(organisation: Organisation | None, role: str = "auditor"):
+    """An account with `role` in `organisation` only (None: in the whole region)."""
+    user = factories.make_user(role=role, password=PASSWORD)
+    user.memberships.clear()
+    db.session.flush()
+    organisations.grant(ACTOR, user, organisation, role)
+    db.session.commit()
+    return user
+
+
+def client_of(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
 
 
 # --- the figures equal each organisation's own ------------------------------------------------
@@ -151,6 +180,130 @@ def test_regional_candidates_follow_the_rule_person_by_person(region):
         assert region_sql.regional_candidates(D, H, some) == {r: expected[r] for r in some}
 
 
+def test_region_page_shows_each_organisations_figures(app, region):
+    expected = {}
+    for organisation in region.all:
+        with within(organisation):
+            own = gaps.analyse(D, H)
+        expected[organisation.code] = (
+            str(len(own)),
+            f"{gaps.coverage(own):.1f}",
+            {s: str(n) for s, n in gaps.status_counts(own).items()},
+        )
+    client = client_of(app, member(None))
+    response = client.get("/region/", query_string=PERIOD)
+    assert response.status_code == 200
+    page = parse(response)
+    table = page.find("table", id="coverage")
+    shown = {}
+    for tr in table.find_all("tr", data_organisation=True):
+        code = tr.get("data-organisation")
+        counts = {
+            td.get("data-status-count"): td.text()
+            for td in tr.find_all("td", data_status_count=True)
+        }
+        shown[code] = (tr.get("data-requirements"), tr.get("data-coverage"), counts)
+    whole = shown.pop("")
+    assert shown == expected
+    assert whole[0] == str(sum(int(n) for n, _c, _s in expected.values()))
+    # The chart draws one bar per organisation, and the region's other parts are there.
+    assert len(page.find("figure", id="coverage-chart").find_all("text")) == 3
+    assert page.find("table", id="providers") is not None
+    assert page.find("table", id="shortages") is not None
+    assert page.find("table", id="regional-candidates") is not None
+
+
+def test_region_lists_lacking_providers_shortfalls_and_candidates(app, region):
+    client = client_of(app, member(None))
+    page = parse(client.get("/region/", query_string=PERIOD))
+    # Dimpact's Functional management is unassigned in A and C, covered in B (by Daan).
+    providers = {
+        tr.get("data-provider-gap"): {
+            li.get("data-lacking-organisation"): li.get("data-first-short")
+            for li in tr.find_all("li")
+        }
+        for tr in page.find("table", id="providers").find_all("tr", data_provider_gap=True)
+    }
+    assert providers["Dimpact/FB"] == {"GM0001": D.isoformat(), "GM0003": D.isoformat()}
+    # Bram leaves on 2025-07-01: the Zaaksysteem's Contract management falls short then.
+    assert providers["Dimpact/CM"] == dict.fromkeys(("GM0001", "GM0002", "GM0003"), "2025-07-01")
+    shortages = {
+        tr.get("data-shortage")
+        for tr in page.find("table", id="shortages").find_all("tr", data_shortage=True)
+    }
+    assert {
+        "GM0001/zaaksysteem-0/CM",
+        "GM0002/zaaksysteem-0/CM",
+        "GM0003/zaaksysteem-1/CM",
+    } <= shortages
+    # A's Functional management gap: B's Carla and Daan (assigned to B's Zaaksysteem: still a
+    # candidate for A's), and C's two Carlas are candidates.
+    row = page.find("tr", data_gap="GM0001/zaaksysteem-0/FB")
+    assert row.get("data-regional") == "4"
+    names = {li.get("data-candidate") for li in row.find_all("li")}
+    assert len(names) == 4 and {n.split("/")[0] for n in names} == {"GM0002", "GM0003"}
+
+
+def test_region_downloads_hold_the_same_figures_dated(app, region):
+    client = client_of(app, member(None))
+    page = parse(client.get("/region/", query_string=PERIOD))
+    response = client.get("/region/coverage.csv", query_string=PERIOD)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    preamble = read_preamble(text)
+    assert preamble["export"] == "region coverage" and preamble["as_of"] == D.isoformat()
+    rows = list(csv.reader(io.StringIO(strip_preamble(text).lstrip("\ufeff"))))
+    body = {r[0]: r for r in rows[1:]}
+    for tr in page.find("table", id="coverage").find_all("tr", data_organisation=True):
+        code = tr.get("data-organisation")
+        assert body[code][2] == tr.get("data-requirements")
+        assert body[code][-1] == tr.get("data-coverage")
+    candidates = client.get("/region/candidates.xlsx", query_string=PERIOD)
+    sheet = load_workbook(io.BytesIO(candidates.data)).worksheets[0]
+    values = [[cell.value for cell in r] for r in sheet.iter_rows()]
+    found = {(r[0], r[2], r[4]): r[10] for r in values[1:]}
+    assert found[("GM0001", "zaaksysteem-0", "FB")] == 4
+    for part in ("providers", "shortages"):
+        response = client.get(f"/region/{part}.csv", query_string=PERIOD)
+        assert response.status_code == 200
+        assert len(strip_preamble(response.get_data(as_text=True)).splitlines()) > 1
+
+
+# --- who sees the region view --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "manager", "auditor"])
+def test_a_member_of_one_organisation_gets_404(app, region, role):
+    client = client_of(app, member(region.a, role))
+    for url in REGION_URLS:
+        assert client.get(url).status_code == 404, url
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/region/"' not in home
+
+
+def test_a_member_of_every_organisation_one_by_one_is_no_region_member(app, region):
+    user = member(region.a)
+    for organisation in (region.b, region.c):
+        organisations.grant(ACTOR, user, organisation, "admin")
+    db.session.commit()
+    client = client_of(app, user)
+    assert client.get("/region/").status_code == 404
+
+
+def test_region_members_have_the_link(app, region):
+    client = client_of(app, member(None, "manager"))
+    home = parse(client.get("/"))
+    links = [a for a in home.find("nav").find_all("a") if a.get("href") == "/region/"]
+    assert len(links) == 1
+    page = client.get("/region/")
+    assert 'aria-current="page"' in page.get_data(as_text=True)
+
+
+def test_visitors_are_sent_to_log_in(client, region):
+    response = client.get("/region/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 # --- the candidates in the region, constructed -------------------------------------------------
 
 
@@ -209,3 +362,16 @@ def test_regional_candidates_count_others_who_meet_the_rule(case):
     assert region_sql.regional_candidates(D, H)[case.requirement_id] == 2
     (gap,) = region_sql.analyse_by_organisation(D, H, statuses=("unassigned",))
     assert (gap[0], gap[1], gap[2]) == (case.region.a.id, row, 2)
+
+
+# --- one organisation: nothing changes ---------------------------------------------------------
+
+
+def test_a_registry_of_one_organisation_has_no_region(app, client_as, users):
+    demo_registry()
+    for role in ("admin", "auditor"):
+        client = client_as(role)
+        home = client.get("/").get_data(as_text=True)
+        assert "/region/" not in home
+        for url in REGION_URLS:
+            assert client.get(url).status_code == 404, url
