@@ -11,6 +11,7 @@ in a constructed case); and a registry of one organisation shows none of it.
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,7 +35,7 @@ from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import Person
 from tests import factories
 from tests.data.registries import PERIOD, D, demo_registry
-from tests.support import PASSWORD, login, parse
+from tests.support import PASSWORD, login, make_token, parse
 
 H = 90
 ACTOR = audit.Actor.system("test")
@@ -364,6 +365,36 @@ def test_regional_candidates_count_others_who_meet_the_rule(case):
     assert (gap[0], gap[1], gap[2]) == (case.region.a.id, row, 2)
 
 
+def test_everyone_who_sees_the_gap_sees_the_number_but_not_the_names(app, case):
+    client = client_of(app, member(case.region.a, "manager"))
+    client.post("/language", data={"lang": "en"})
+    page = parse(client.get("/reports/gaps", query_string=PERIOD))
+    row = page.find("tr", data_requirement="dienst/X")
+    assert row.find("td", data_regional_candidates=True).text() == "2"
+    headers = [th.text() for th in page.find("table", id="gaps").find_all("th", scope="col")]
+    assert headers[headers.index("Candidates") + 1] == "Regional candidates"
+    assert "Bea" not in page.text() and "Cor" not in page.text()
+    # The export and the API carry the number too.
+    exported = client.get("/reports/gaps.csv", query_string=PERIOD).get_data(as_text=True)
+    header, *body = csv.reader(io.StringIO(strip_preamble(exported).lstrip("\ufeff")))
+    assert header[header.index("Candidates") + 1] == "Regional candidates"
+    assert [r[header.index("Regional candidates")] for r in body] == ["2"]
+    api = app.test_client()
+    token = make_token(member(case.region.a, "auditor"), "read")
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    records = api.get("/api/v1/gaps", query_string=PERIOD).get_json()
+    assert [(r["service"], r["regional_candidates"]) for r in records] == [("dienst", 2)]
+
+
+def test_the_cli_json_gives_the_number_too(runner, case):
+    result = runner.invoke(
+        args=["gaps", "--organisation", "GM0001", "--as-of", D.isoformat(), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.output)
+    assert record["regional_candidates"] == 2
+
+
 # --- one organisation: nothing changes ---------------------------------------------------------
 
 
@@ -375,3 +406,8 @@ def test_a_registry_of_one_organisation_has_no_region(app, client_as, users):
         assert "/region/" not in home
         for url in REGION_URLS:
             assert client.get(url).status_code == 404, url
+    client = client_as("manager")
+    page = client.get("/reports/gaps", query_string=PERIOD).get_data(as_text=True)
+    assert "data-regional-candidates" not in page and "regional-candidates-note" not in page
+    exported = client.get("/reports/gaps.csv", query_string=PERIOD).get_data(as_text=True)
+    assert len(next(csv.reader(io.StringIO(strip_preamble(exported).lstrip("\ufeff"))))) == 19

@@ -11,7 +11,9 @@ organisations or gaps.
 - `regional_candidates`: per requirement, the people of OTHER organisations who meet the
   candidate rule (employed on D and E, holding the competence at the required level validly
   on D and E, not assigned to the service on D);
-- `regional_candidate_people`: who they are (for those who may read every organisation).
+- `regional_candidate_people`: who they are (for those who may read every organisation);
+- `regional_candidates_of`: the number beside each gap of a list, for everyone who sees the
+  gap, and only in a registry of several organisations.
 """
 
 from dataclasses import dataclass
@@ -21,9 +23,10 @@ from sqlalchemy import Integer, and_, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from registry.catalogue.models.services import Requirement
-from registry.core import periods
+from registry.core import periods, tenancy
 from registry.core.extensions import db
 from registry.gaps.rules import gaps as rules
+from registry.gaps.services import head_cache
 from registry.gaps.services.rows import CoverageSummary, GapFilter, GapRow, report_order
 from registry.gaps.services.sql import (
     _analysis_statement,
@@ -189,3 +192,16 @@ def regional_candidate_people(
             RegionalCandidate(row.id, row.organisation_id, row.employee_number, row.name, row.level)
         )
     return result
+
+
+def regional_candidates_of(rows, as_of: date, horizon: int) -> dict[int, int] | None:
+    """Requirement id → the number of candidates in other organisations, for these gap rows
+    (memoised on the audit head); None in a registry of one organisation, where nothing shows
+    the number."""
+    if not tenancy.several_organisations():
+        return None
+    ids = tuple(sorted(row.requirement_id for row in rows))
+    return head_cache.memo(
+        ("regional_candidates", as_of, horizon, ids),
+        lambda: regional_candidates(as_of, horizon, ids),
+    )
