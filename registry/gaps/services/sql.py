@@ -252,19 +252,7 @@ def _analysis_statement(
     same_organisation = (
         [stable_holders.c.organisation_id == ar.c.organisation_id] if by_organisation else []
     )
-    stable_counts = (
-        select(ar.c.rid, func.sum(stable_holders.c.n).label("n"))
-        .join(
-            stable_holders,
-            and_(
-                stable_holders.c.competence_id == ar.c.competence_id,
-                stable_holders.c.level >= ar.c.required_level,
-                *same_organisation,
-            ),
-        )
-        .group_by(ar.c.rid)
-        .cte("stable_counts")
-    )
+    stable_counts = _at_required_level(ar, stable_holders, "stable_counts", *same_organisation)
     now = cast(func.coalesce(counts.c.now, 0), Integer)
     later = cast(func.coalesce(counts.c.later, 0), Integer)
     candidates = cast(
@@ -337,24 +325,33 @@ def _stable_holders(
     )
 
 
-def regional_counts(ar, holders, d, e, service_ids=None):
-    """The candidates of other organisations, per requirement of `ar` (analysed
-    `by_organisation`), as two CTEs to subtract: `others`, the people of other organisations
-    among `holders` (`_stable_holders` by organisation) at ≥ L, and `seconded`, those of them
-    assigned to the requirement's service on D (a secondment: they count for it, so they are
-    no candidate). Only the assignments to `service_ids`, when given."""
-    others = (
+def _at_required_level(ar, holders, name: str, *conditions):
+    """Per requirement of `ar`: how many of `holders` (`_stable_holders`, counted per
+    competence and level) hold its competence at its required level or above, of those that
+    meet `conditions`."""
+    return (
         select(ar.c.rid, func.sum(holders.c.n).label("n"))
         .join(
             holders,
             and_(
                 holders.c.competence_id == ar.c.competence_id,
                 holders.c.level >= ar.c.required_level,
-                holders.c.organisation_id != ar.c.organisation_id,
+                *conditions,
             ),
         )
         .group_by(ar.c.rid)
-        .cte("others")
+        .cte(name)
+    )
+
+
+def regional_counts(ar, holders, d, e, service_ids=None):
+    """The candidates of other organisations, per requirement of `ar` (analysed
+    `by_organisation`), as two CTEs to subtract: `others`, the people of other organisations
+    among `holders` (`_stable_holders` by organisation) at ≥ L, and `seconded`, those of them
+    assigned to the requirement's service on D (a secondment: they count for it, so they are
+    no candidate). Only the assignments to `service_ids`, when given."""
+    others = _at_required_level(
+        ar, holders, "others", holders.c.organisation_id != ar.c.organisation_id
     )
     # Secondments first (an assignment of another organisation than its service's: rare),
     # then their holdings: the planner never walks every assignment of the region.
