@@ -124,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.people import api as people_api
     from registry.people import web as people
     from registry.privacy.web import views as privacy
-    from registry.reports.web import dossiers, main, mywork, reports, trend
+    from registry.reports.web import dossiers, main, mywork, region, reports, trend
     from registry.transfer import api as sync_api
     from registry.transfer.web import views as transfer
 
@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         main,
         reports,
+        region,
         suppliers,
         trend,
         mitigations,

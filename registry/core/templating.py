@@ -6,6 +6,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.core.decorators import sees_region
 from registry.core.permissions import Permission
 
 ROLE_LABELS = {
@@ -29,6 +30,12 @@ NAVIGATION = (
         "reports.dashboard",
         _l("Dashboard"),
         _l("coverage, top risks and departures"),
+        Permission.READ,
+    ),
+    (
+        "region.index",
+        _l("Region"),
+        _l("coverage, shortages and candidates across the organisations"),
         Permission.READ,
     ),
     ("reports.gaps", _l("Gaps"), _l("every requirement that is not covered"), Permission.READ),
@@ -72,6 +79,8 @@ NAVIGATION = (
         Permission.MANAGE_USERS,
     ),
 )
+# Areas for the members of the region only, in a registry of several organisations.
+REGION_AREAS = frozenset({"region.index"})
 # Pages whose menu area is not their blueprint's: a mitigation's form is the mitigations
 # feature's page, but lives under a service's address (/services/<code>/requirements/…) and is
 # reached from its dossier, so the menu shows Services as the current area there.
@@ -159,7 +168,11 @@ def navigation() -> list[NavItem]:
     """The areas this user may open, in menu order."""
     items = []
     for endpoint, label, hint, permission in NAVIGATION:
-        if endpoint not in current_app.view_functions or not current_user.can(permission):
+        if endpoint not in current_app.view_functions:
+            continue
+        if not (
+            sees_region(permission) if endpoint in REGION_AREAS else current_user.can(permission)
+        ):
             continue
         blueprint = endpoint.split(".")[0]
         area = NAVIGATION_AREAS.get(request.endpoint or "")

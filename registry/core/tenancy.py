@@ -57,6 +57,13 @@ def current_organisation_id() -> int | None:
     return scope.organisation_id if scope is not None else None
 
 
+def several_organisations() -> bool:
+    """Whether the registry this request or command acts in holds several organisations (what
+    only such a registry shows: the region view, the candidates in the region)."""
+    scope = _scope.get()
+    return scope is not None and scope.several
+
+
 def enter(scope: Scope | None) -> contextvars.Token:
     """Act in `scope` from now on in this context (a request, a command); see `acting_in`."""
     return _scope.set(scope)

@@ -71,7 +71,7 @@ def gap_report(args):
     rows = gap_service.analyse(as_of, horizon)
     shown = rows if args.get("all") else [r for r in rows if r.status != rules.COVERED]
     # Returned as built (not re-dumped through the schema), so the rows are exactly the CLI's.
-    return jsonify(json_records(shown, as_of))
+    return jsonify(json_records(shown, as_of, horizon))
 
 
 @forecast.route("", methods=["GET"])

@@ -41,6 +41,13 @@ class GapRow(Out):
     holders_now = ma.fields.Integer(metadata={"example": 1})
     holders_at_horizon = ma.fields.Integer(metadata={"example": 0})
     candidates = ma.fields.Integer(metadata={"example": 2})
+    regional_candidates = ma.fields.Integer(
+        metadata={
+            "description": "Only in a registry of several organisations: the people of the "
+            "other organisations who meet the candidate rule.",
+            "example": 3,
+        }
+    )
     status = ma.fields.String(
         validate=validate.OneOf(gap_rules.STATUSES),
         metadata={"example": "leaving"},

@@ -58,6 +58,10 @@ ROUTES = {
     ("reports.matrix", "GET"): (ALL, 200),
     ("reports.skills", "GET"): (ALL, 200),
     ("reports.whatif", "GET"): (ALL, 200),
+    # the region view: only in a registry of several organisations, for its region members;
+    # here (one organisation) it does not exist for anyone
+    ("region.index", "GET"): (ALL, 404),
+    ("region.export", "GET"): (ALL, 404),
     ("suppliers.index", "GET"): (ALL, 200),
     ("suppliers.export", "GET"): (ALL, 200),
     ("dossiers.service", "GET"): (ALL, 200),
@@ -236,6 +240,7 @@ def world(app):
         "token": "0" * 32,
         "token_id": _api_token(target),
         "fmt": "csv",
+        "part": "coverage",
         "filename": "css/app.css",
     }
 

@@ -66,7 +66,7 @@ def gaps_command(as_of: date | None, horizon: int | None, show_all: bool, fmt: s
     as_of, horizon = gaps.resolve(as_of, horizon)
     rows = gaps.analyse(as_of, horizon)
     shown = rows if show_all else [r for r in rows if r.status != rules.COVERED]
-    records = json_records(shown, as_of) if fmt == "json" else report_records(shown)
+    records = json_records(shown, as_of, horizon) if fmt == "json" else report_records(shown)
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":

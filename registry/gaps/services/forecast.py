@@ -116,12 +116,13 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _ctes(as_of: date, days: int, filters: GapFilter | None):
-    """The analysed requirements, their qualifying intervals, q(D) and the running q."""
+def _ctes(as_of: date, days: int, filters: GapFilter | None, by_organisation: bool = False):
+    """The analysed requirements, their qualifying intervals, q(D) and the running q
+    (`by_organisation`: of every organisation, each with its own people; see `gaps.sql`)."""
     d = bindparam("as_of", as_of, type_=Date)
     # x: the first day after the window; an interval open at its end is clipped to it.
     x = bindparam("after_window", model.window_end(as_of, days) + timedelta(days=1), type_=Date)
-    ar = analysed(filters, "far")
+    ar = analysed(filters, "far", by_organisation=by_organisation)
     a, h, p = Assignment, Holding, Person
     fc = func.coalesce
     lo = greatest(d, fc(p.start_date, d), fc(a.start_on, d), fc(h.assessed_on, d))
@@ -129,7 +130,9 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     columns = select(
         ar.c.rid, a.person_id, lo.label("lo"), hi.label("hi"), p.leave_date, a.end_on, h.expires_on
     )
-    pairs_query = qualifying(columns.select_from(ar), ar.c).where(lo < hi)
+    pairs_query = qualifying(
+        columns.select_from(ar), ar.c, same_organisation=by_organisation
+    ).where(lo < hi)
     scope = _scope(filters)
     if scope is not None:  # a few requirements: let the planner start from their services
         # (not from the holdings of their competences: see gaps.sql.qualified_pairs)
@@ -169,12 +172,12 @@ def _ctes(as_of: date, days: int, filters: GapFilter | None):
     return d, ar, pairs, counts, running
 
 
-def _statement(as_of: date, days: int, filters: GapFilter | None):
+def _statement(as_of: date, days: int, filters: GapFilter | None, by_organisation: bool = False):
     """One statement for the whole forecast: a row per analysed requirement and step (one row
     with an empty day when q never changes), with the labels, q(D), the first short and empty
     days, and on the first short day's row the people who stop counting that day (one row per
     person; none when already short on D)."""
-    d, ar, pairs, counts, running = _ctes(as_of, days, filters)
+    d, ar, pairs, counts, running = _ctes(as_of, days, filters, by_organisation)
     m = ar.c.min_holders
     now = cast(func.coalesce(counts.c.now, 0), Integer)
     per_rid = {"partition_by": running.c.rid}
@@ -223,11 +226,29 @@ def _statement(as_of: date, days: int, filters: GapFilter | None):
 
 def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[ForecastRow]:
     """The forecast straight from SQL (one statement), in DESIGN.md's order."""
+    return [row for _organisation_id, row in _compute(as_of, days, filters)]
+
+
+def compute_by_organisation(as_of: date, days: int) -> list[tuple[int, ForecastRow]]:
+    """The forecast of every organisation at once (one statement over all of them, each
+    requirement with its own organisation's people): (organisation id, row) pairs in
+    DESIGN.md's order. The rows are those `compute` gives within each organisation."""
+    return _compute(as_of, days, None, by_organisation=True)
+
+
+def _compute(
+    as_of: date, days: int, filters: GapFilter | None, by_organisation: bool = False
+) -> list:
     rows: dict[int, ForecastRow] = {}
+    organisations: dict[int, int | None] = {}
     steps: dict[int, dict[date, int]] = {}
     causes: dict[int, list[Cause]] = {}
-    for r in db.session.execute(_statement(as_of, days, filters)):
+    stmt = _statement(as_of, days, filters, by_organisation)
+    if by_organisation:
+        stmt = stmt.execution_options(all_organisations=True)
+    for r in db.session.execute(stmt):
         if r.rid not in rows:
+            organisations[r.rid] = r.organisation_id if by_organisation else None
             rows[r.rid] = ForecastRow(
                 requirement_id=r.rid,
                 service_id=r.service_id,
@@ -257,14 +278,17 @@ def compute(as_of: date, days: int, filters: GapFilter | None = None) -> list[Fo
                         Cause(kind, r.person_id, r.employee_number, r.person_name, _as_date(r.day))
                     )
     result = [
-        replace(
-            row,
-            steps=tuple(sorted(steps.get(rid, {}).items())),
-            causes=tuple(sorted(causes.get(rid, ()), key=model.cause_order)),
+        (
+            organisations[rid],
+            replace(
+                row,
+                steps=tuple(sorted(steps.get(rid, {}).items())),
+                causes=tuple(sorted(causes.get(rid, ()), key=model.cause_order)),
+            ),
         )
         for rid, row in rows.items()
     ]
-    return sorted(result, key=model.sort_key)
+    return sorted(result, key=lambda pair: model.sort_key(pair[1]))
 
 
 # --- the cache on the audit head -------------------------------------------------------------

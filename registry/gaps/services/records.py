@@ -4,17 +4,27 @@ dates or null. `registry gaps`/`registry forecast --format json` print them and
 
 from datetime import date
 
+from registry.gaps.services.region import regional_candidates_of
 from registry.mitigations import services as mitigation_service
 
 
-def report_records(rows, mitigations: dict | None = None) -> list[dict]:
+def report_records(
+    rows, mitigations: dict | None = None, regional: dict | None = None
+) -> list[dict]:
     """The gap rows as plain records: codes, not names; numbers as numbers. With
-    `mitigations` (open ones by requirement id), each record lists them as `mitigations`."""
+    `mitigations` (open ones by requirement id), each record lists them as `mitigations`;
+    with `regional` (by requirement id), the candidates in other organisations as
+    `regional_candidates`."""
     return [
         {
             "service": r.service_code,
             "competence": r.competence_code,
             **r.figures(),
+            **(
+                {"regional_candidates": regional.get(r.requirement_id, 0)}
+                if regional is not None
+                else {}
+            ),
             **(
                 {"mitigations": mitigation_service.records(mitigations.get(r.requirement_id))}
                 if mitigations is not None
@@ -25,11 +35,12 @@ def report_records(rows, mitigations: dict | None = None) -> list[dict]:
     ]
 
 
-def json_records(rows, as_of: date) -> list[dict]:
+def json_records(rows, as_of: date, horizon: int) -> list[dict]:
     """The rows as `registry gaps --format json` (and `GET /api/v1/gaps`) give them: with the
-    open mitigations of each (one query for all rows)."""
+    open mitigations of each (one query for all rows) and, in a registry of several
+    organisations, the number of candidates in the other organisations (one statement)."""
     found = mitigation_service.open_for((r.requirement_id for r in rows), as_of)
-    return report_records(rows, found)
+    return report_records(rows, found, regional_candidates_of(rows, as_of, horizon))
 
 
 def _iso(value: date | None) -> str | None:

@@ -50,23 +50,29 @@ def analysed_requirement():
     return and_(Service.status.in_(rules.ANALYSED_SERVICE_STATUSES), Competence.retired.is_(False))
 
 
-def qualifying(query, requirement, a=Assignment, h=Holding, p=Person):
+def qualifying(
+    query, requirement, a=Assignment, h=Holding, p=Person, same_organisation: bool = False
+):
     """`query` joined from `requirement` (the columns of a requirement: `Requirement` or a
     subquery's `.c`) to the assignments of its service, each assignee's holding of its
     competence at the required level or above, and the assignee: the people who may count
-    for it (add the predicates of the day to the WHERE)."""
-    return (
-        query.join(a, a.service_id == requirement.service_id)
-        .join(
-            h,
-            and_(
-                h.person_id == a.person_id,
-                h.competence_id == requirement.competence_id,
-                h.level >= requirement.required_level,
-            ),
-        )
-        .join(p, p.id == a.person_id)
-    )
+    for it (add the predicates of the day to the WHERE).
+
+    `same_organisation` (for a statement over every organisation, whose `requirement` has an
+    `organisation_id`): only the assignments, holdings and people of the requirement's own
+    organisation, exactly what the statement sees when it runs within that organisation
+    (`core.tenancy` narrows every owned table to it)."""
+    on_a = [a.service_id == requirement.service_id]
+    on_h = [
+        h.person_id == a.person_id,
+        h.competence_id == requirement.competence_id,
+        h.level >= requirement.required_level,
+    ]
+    on_p = [p.id == a.person_id]
+    if same_organisation:
+        for conditions, table in ((on_a, a), (on_h, h), (on_p, p)):
+            conditions.append(table.organisation_id == requirement.organisation_id)
+    return query.join(a, and_(*on_a)).join(h, and_(*on_h)).join(p, and_(*on_p))
 
 
 def held_for_requirements(query):
@@ -123,9 +129,10 @@ def days(as_of: date, horizon: int):
     )
 
 
-def analysed(filters: GapFilter | None, name: str = "ar"):
+def analysed(filters: GapFilter | None, name: str = "ar", by_organisation: bool = False):
     """The analysed requirements (planned/active service, competence not retired), with the
-    labels every row shows; every filter but the status is applied here, in SQL."""
+    labels every row shows; every filter but the status is applied here, in SQL.
+    `by_organisation`: with each requirement's `organisation_id` (a region statement)."""
     f = filters or GapFilter()
     conditions = [analysed_requirement()]
     for values, column in (
@@ -157,6 +164,7 @@ def analysed(filters: GapFilter | None, name: str = "ar"):
             Competence.name_en.label("competence_name_en"),
             Competence.framework_id,
             Competence.area,
+            *([Requirement.organisation_id.label("organisation_id")] if by_organisation else []),
         )
         .join(Service, Service.id == Requirement.service_id)
         .join(Competence, Competence.id == Requirement.competence_id)
@@ -165,9 +173,10 @@ def analysed(filters: GapFilter | None, name: str = "ar"):
     )
 
 
-def qualified_pairs(ar, d, e, name: str = "pairs", scope=None):
+def qualified_pairs(ar, d, e, name: str = "pairs", scope=None, by_organisation: bool = False):
     """(requirement, assigned person holding C at ≥ L) with flags: qualified on D, on E, and
-    assigned on D while employed and validly holding C on both days (not a candidate)."""
+    assigned on D while employed and validly holding C on both days (not a candidate).
+    `by_organisation`: each requirement with the people of its own organisation only."""
     a, h, p = Assignment, Holding, Person
     on_d = and_(assigned_on(d, a), valid_on(d, h), employed_on(d, p))
     on_e = and_(assigned_on(e, a), valid_on(e, h), employed_on(e, p))
@@ -181,7 +190,9 @@ def qualified_pairs(ar, d, e, name: str = "pairs", scope=None):
         flag(on_e).label("on_e"),
         flag(stable).label("stable"),
     )
-    stmt = qualifying(columns.select_from(ar), ar.c).where(or_(on_d, on_e))
+    stmt = qualifying(columns.select_from(ar), ar.c, same_organisation=by_organisation).where(
+        or_(on_d, on_e)
+    )
     if scope is not None:  # a few requirements: let the planner start from their services
         # Only the services: a condition on the holding's competence lets SQLite start from
         # the holdings of a popular competence (20,000 of them at region scale, where its
@@ -203,12 +214,10 @@ def _scope(filters: GapFilter | None):
     ) or [-1]
 
 
-def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
-    d, e = days(as_of, horizon)
-    ar = analysed(filters)
-    scope = _scope(filters)
-    pairs = qualified_pairs(ar, d, e, scope=scope)
-    counts = (
+def holder_counts(pairs, name: str = "counts"):
+    """Per requirement of `qualified_pairs`: the number qualified on D (`now`), on E
+    (`later`), and assigned on D while validly holding C on both days (`assigned_stable`)."""
+    return (
         select(
             pairs.c.rid,
             func.sum(pairs.c.on_d).label("now"),
@@ -216,42 +225,40 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
             func.sum(pairs.c.stable).label("assigned_stable"),
         )
         .group_by(pairs.c.rid)
-        .cte("counts")
+        .cte(name)
     )
+
+
+def _analysis_statement(
+    as_of: date,
+    horizon: int,
+    filters: GapFilter | None,
+    by_organisation: bool = False,
+    regional: bool = False,
+):
+    """The whole gap analysis as one statement. `by_organisation`: over every organisation at
+    once (run it with `all_organisations=True`), each requirement analysed with its own
+    organisation's people as if the statement ran within that organisation, and each row
+    with its `organisation_id`; `regional` (with `by_organisation`): and with the number of
+    candidates in the other organisations (`regional`, see `regional_counts`)."""
+    d, e = days(as_of, horizon)
+    ar = analysed(filters, by_organisation=by_organisation)
+    scope = _scope(filters)
+    pairs = qualified_pairs(ar, d, e, scope=scope, by_organisation=by_organisation)
+    counts = holder_counts(pairs)
     # People employed on D and E holding C validly on both days, per competence and level;
     # a requirement's candidates are those at ≥ L minus the ones assigned to its service.
-    h, p = Holding, Person
-    stable_holders = (
-        select(h.competence_id, h.level, func.count().label("n"))
-        .join(p, p.id == h.person_id)
-        .where(
-            valid_on(d, h),
-            valid_on(e, h),
-            employed_on(d, p),
-            employed_on(e, p),
-            h.competence_id.in_(scope[1]) if scope else true(),
-        )
-        .group_by(h.competence_id, h.level)
-        .cte("stable_holders")
+    stable_holders = _stable_holders(d, e, scope[1] if scope else None, by_organisation)
+    same_organisation = (
+        [stable_holders.c.organisation_id == ar.c.organisation_id] if by_organisation else []
     )
-    stable_counts = (
-        select(ar.c.rid, func.sum(stable_holders.c.n).label("n"))
-        .join(
-            stable_holders,
-            and_(
-                stable_holders.c.competence_id == ar.c.competence_id,
-                stable_holders.c.level >= ar.c.required_level,
-            ),
-        )
-        .group_by(ar.c.rid)
-        .cte("stable_counts")
-    )
+    stable_counts = _at_required_level(ar, stable_holders, "stable_counts", *same_organisation)
     now = cast(func.coalesce(counts.c.now, 0), Integer)
     later = cast(func.coalesce(counts.c.later, 0), Integer)
     candidates = cast(
         func.coalesce(stable_counts.c.n, 0) - func.coalesce(counts.c.assigned_stable, 0), Integer
     )
-    base = (
+    columns = (
         select(
             ar,
             Provider.name.label("provider_name"),
@@ -266,8 +273,20 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
         .outerjoin(Framework, Framework.id == ar.c.framework_id)
         .outerjoin(counts, counts.c.rid == ar.c.rid)
         .outerjoin(stable_counts, stable_counts.c.rid == ar.c.rid)
-        .subquery("base")
     )
+    if regional:
+        # From the same count of holders per organisation: those of the others.
+        others, seconded = regional_counts(ar, stable_holders, d, e)
+        columns = (
+            columns.add_columns(
+                cast(func.coalesce(others.c.n, 0) - func.coalesce(seconded.c.n, 0), Integer).label(
+                    "regional"
+                )
+            )
+            .outerjoin(others, others.c.rid == ar.c.rid)
+            .outerjoin(seconded, seconded.c.rid == ar.c.rid)
+        )
+    base = columns.subquery("base")
     status = status_of(base.c.now, base.c.later, base.c.min_holders)
     weight = case(rules.CRITICALITY_WEIGHT, value=base.c.criticality, else_=0)
     severity = severity_of(base.c.now, base.c.later, base.c.min_holders)
@@ -277,6 +296,100 @@ def _analysis_statement(as_of: date, horizon: int, filters: GapFilter | None):
     if filters and filters.statuses:
         stmt = stmt.where(status.in_(list(filters.statuses)))
     return stmt
+
+
+def _stable_holders(
+    d, e, competence_ids=None, by_organisation: bool = False, name="stable_holders"
+):
+    """People employed on D and E holding a competence validly on both days, counted per
+    competence and level (`by_organisation`: and per organisation of the person); only of
+    `competence_ids` when given."""
+    h, p = Holding, Person
+    keys = [h.competence_id, h.level]
+    on_person = [p.id == h.person_id]
+    if by_organisation:
+        keys.insert(0, p.organisation_id)
+        on_person.append(h.organisation_id == p.organisation_id)
+    return (
+        select(*keys, func.count().label("n"))
+        .join(p, and_(*on_person))
+        .where(
+            valid_on(d, h),
+            valid_on(e, h),
+            employed_on(d, p),
+            employed_on(e, p),
+            h.competence_id.in_(competence_ids) if competence_ids is not None else true(),
+        )
+        .group_by(*keys)
+        .cte(name)
+    )
+
+
+def _at_required_level(ar, holders, name: str, *conditions):
+    """Per requirement of `ar`: how many of `holders` (`_stable_holders`, counted per
+    competence and level) hold its competence at its required level or above, of those that
+    meet `conditions`."""
+    return (
+        select(ar.c.rid, func.sum(holders.c.n).label("n"))
+        .join(
+            holders,
+            and_(
+                holders.c.competence_id == ar.c.competence_id,
+                holders.c.level >= ar.c.required_level,
+                *conditions,
+            ),
+        )
+        .group_by(ar.c.rid)
+        .cte(name)
+    )
+
+
+def regional_counts(ar, holders, d, e, service_ids=None):
+    """The candidates of other organisations, per requirement of `ar` (analysed
+    `by_organisation`), as two CTEs to subtract: `others`, the people of other organisations
+    among `holders` (`_stable_holders` by organisation) at ≥ L, and `seconded`, those of them
+    assigned to the requirement's service on D (a secondment: they count for it, so they are
+    no candidate). Only the assignments to `service_ids`, when given."""
+    others = _at_required_level(
+        ar, holders, "others", holders.c.organisation_id != ar.c.organisation_id
+    )
+    # Secondments first (an assignment of another organisation than its service's: rare),
+    # then their holdings: the planner never walks every assignment of the region.
+    a, s = Assignment, Service
+    away = (
+        select(a.person_id, a.service_id)
+        .join(s, s.id == a.service_id)
+        .where(
+            a.organisation_id != s.organisation_id,
+            assigned_on(d, a),
+            a.service_id.in_(service_ids) if service_ids is not None else true(),
+        )
+        .cte("away")
+    )
+    h, p = Holding, Person
+    seconded = (
+        select(ar.c.rid, func.count().label("n"))
+        .join(away, away.c.service_id == ar.c.service_id)
+        .join(
+            h,
+            and_(
+                h.person_id == away.c.person_id,
+                h.competence_id == ar.c.competence_id,
+                h.level >= ar.c.required_level,
+            ),
+        )
+        .join(p, p.id == away.c.person_id)
+        .where(
+            valid_on(d, h),
+            valid_on(e, h),
+            employed_on(d, p),
+            employed_on(e, p),
+            p.organisation_id != ar.c.organisation_id,
+        )
+        .group_by(ar.c.rid)
+        .cte("seconded")
+    )
+    return others, seconded
 
 
 def _row(r, as_of: date, end: date) -> GapRow:

@@ -26,6 +26,7 @@ from registry.gaps.rules import gaps as rules
 from registry.gaps.services import GapFilter
 from registry.gaps.services import forecast as forecasting
 from registry.gaps.services.head_cache import memo
+from registry.gaps.services.region import regional_candidates_of
 from registry.mitigations import services as mitigations
 from registry.people.models.staff import OrgUnit
 from registry.reports.services import lists, options
@@ -160,7 +161,8 @@ def sorted_by_request(rows: list, as_of: date) -> tuple[list, dict, str]:
 @permission_required(Permission.READ)
 def gaps_list():
     form, rows, found = gap_form()
-    rows, forecasts, sort = sorted_by_request(rows, form.period()[0])
+    as_of, horizon = form.period()
+    rows, forecasts, sort = sorted_by_request(rows, as_of)
     page = ListPage(rows, page_number(), current_app.config.get("PAGE_SIZE", 50))
     filtered = any(
         form.value(name)
@@ -176,10 +178,14 @@ def gaps_list():
         forecasts=forecasts,
         sort=sort,
         mitigations=found,
+        # With several organisations: the candidates in other organisations of each gap shown.
+        regional=regional_candidates_of(page.items, as_of, horizon),
     )
 
 
-def export_header() -> list[str]:
+def export_header(regional: bool = False) -> list[str]:
+    """The gap export's columns; `regional`: with the candidates in other organisations (only
+    in a registry of several organisations)."""
     return [
         _("Service code"),
         _("Service"),
@@ -194,6 +200,7 @@ def export_header() -> list[str]:
         _("Qualified now"),
         _("Qualified at the horizon"),
         _("Candidates"),
+        *([_("Regional candidates")] if regional else []),
         _("Status"),
         _("Risk"),
         _("Contract end"),
@@ -217,7 +224,9 @@ def describe_mitigation(m) -> str:
     return ", ".join(parts)
 
 
-def export_row(row, found: dict | None = None, forecasts: dict | None = None) -> list:
+def export_row(
+    row, found: dict | None = None, forecasts: dict | None = None, regional: dict | None = None
+) -> list:
     gm = (found or {}).get(row.requirement_id)
     fc = (forecasts or {}).get(row.requirement_id)
     return [
@@ -234,6 +243,7 @@ def export_row(row, found: dict | None = None, forecasts: dict | None = None) ->
         row.holders_now,
         row.holders_at_horizon,
         row.candidates,
+        *([regional.get(row.requirement_id, 0)] if regional is not None else []),
         label("gap_status", row.status),
         row.risk,
         row.contract_end,
@@ -259,12 +269,14 @@ def gaps_export(fmt):
         details=[("status", " ".join(form.statuses()))]
         + [(n, form.value(n)) for n in ("service", "provider", "criticality", "framework", "area")],
     )
-    body = [export_row(row, found, forecasts) for row in rows]
+    regional = regional_candidates_of(rows, as_of, horizon)
+    header = export_header(regional=regional is not None)
+    body = [export_row(row, found, forecasts, regional) for row in rows]
     if fmt == "csv":
-        data = provenance.dated_csv(export_header(), body, stamp)
+        data = provenance.dated_csv(header, body, stamp)
         mimetype = "text/csv; charset=utf-8"
     else:
-        data = provenance.dated_xlsx(export_header(), body, stamp, title=_("Gaps"))
+        data = provenance.dated_xlsx(header, body, stamp, title=_("Gaps"))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
