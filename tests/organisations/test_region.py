@@ -95,7 +95,8 @@ def region(app) -> Region:
 
 def member(organisation: Organisation | None, role: str = "auditor"):
     """An account with `role` in `organisation` only (None: in the whole region)."""
-    user = factories.make_user(role=role, password=PASSWORD)
+    with tenancy.acting_in(tenancy.Scope(1, several=True)):  # made in one, then moved
+        user = factories.make_user(role=role, password=PASSWORD)
     user.memberships.clear()
     db.session.flush()
     organisations.grant(ACTOR, user, organisation, role)
