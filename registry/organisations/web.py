@@ -33,8 +33,9 @@ def _user():
 
 
 def enter_scope() -> None:
-    """`before_request`: act in the user's organisation (a visitor: in none)."""
-    user, token = _user()
+    """`before_request`: act in the user's organisation (a visitor, and a static file: in
+    none, without loading the account)."""
+    user, token = (None, None) if request.endpoint == "static" else _user()
     if user is None:
         g.place = None
         # No query here: /readyz must answer without the database.

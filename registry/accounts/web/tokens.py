@@ -72,19 +72,14 @@ class RevokeForm(FlaskForm):
     """Only the CSRF token."""
 
 
-def _several() -> bool:
-    scope = tenancy.current()
-    return scope is not None and scope.several
-
-
 def _organisation_only() -> bool:
     """Whether the logged-in administrator is an organisation's (not the region's) in a
     registry of several organisations: their tokens are the organisation's."""
-    return _several() and current_user.region_role != "admin"
+    return tenancy.several_organisations() and current_user.region_role != "admin"
 
 
 def _token_form(form: TokenForm) -> TokenForm:
-    if not _several():
+    if not tenancy.several_organisations():
         del form.organisation
     elif _organisation_only():
         here = db.session.get(Organisation, tenancy.current_organisation_id())
@@ -106,7 +101,7 @@ def _index(form, status=200):
         tokens=token_service.list_tokens(organisation_only=_organisation_only()),
         status_of=token_service.status,
         revoke_form=RevokeForm(),
-        several=_several(),
+        several=tenancy.several_organisations(),
     ), status
 
 

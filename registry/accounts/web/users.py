@@ -73,12 +73,6 @@ def _role_choices(empty=None):
     return head + [SelectChoice(role, role_label(role)) for role in ROLES]
 
 
-def _several() -> bool:
-    """Whether the registry holds several organisations (the memberships show only then)."""
-    scope = tenancy.current()
-    return scope is not None and scope.several
-
-
 def _region_admin() -> bool:
     """Whether the logged-in user administers the whole region: every account and all of its
     memberships (in a registry of one organisation: every administrator)."""
@@ -118,11 +112,11 @@ def _account_form(form):
     form.role.choices = _role_choices()
     form.org_unit_id.choices = org_unit_choices(_("(none)"))
     if isinstance(form, NewUserForm):
-        if _several() and _region_admin():
+        if tenancy.several_organisations() and _region_admin():
             form.organisation.choices = _organisation_choices()
         else:
             del form.organisation  # the account is made in the organisation acted in
-    if _several():
+    if tenancy.several_organisations():
         if _region_admin() and isinstance(form, EditUserForm):
             del form.role  # the table of memberships gives the roles
         elif not _region_admin():
@@ -181,7 +175,7 @@ def _memberships_part(user: User) -> dict:
     """What the account page shows of memberships: nothing with one organisation; for a
     region administrator every membership (with a button to end each) and the form that adds
     one; for an organisation's administrator the button that ends its own membership."""
-    if not _several():
+    if not tenancy.several_organisations():
         return {"several": False, "manages_account": True}
     if _region_admin():
         organisations: dict[int | None, Organisation] = {
@@ -275,7 +269,7 @@ def index():
         )
     page = db.paginate(query.order_by(func.lower(User.email)), error_out=False, per_page=50)
     organisations = None
-    if everyone and _several():
+    if everyone and tenancy.several_organisations():
         organisations = {o.id: o for o in organisation_services.all_organisations()}
     return render_template(
         "users/index.html",
@@ -468,7 +462,7 @@ def add_membership(user_id):
     """A region administrator gives the account a role in an organisation or in the whole
     region, or changes the role it has there (a registry of several organisations only)."""
     user = _account_or_404(user_id)
-    if not _several():
+    if not tenancy.several_organisations():
         abort(404)
     if not _region_admin():
         abort(403)
@@ -504,7 +498,7 @@ def remove_membership(user_id):
     its other memberships stay. An organisation's administrators end their own organisation's
     membership only (a registry of several organisations only)."""
     user = _account_or_404(user_id)
-    if not _several():
+    if not tenancy.several_organisations():
         abort(404)
     form = RemoveMembershipForm()
     if not form.validate_on_submit():
