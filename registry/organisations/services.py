@@ -74,7 +74,7 @@ def members_condition(user_id_column, with_region: bool = False):
     return user_id_column.in_(select(Membership.user_id).where(here))
 
 
-def _check(code: str, name: str, kind: str) -> None:
+def _check(code: str, name: str, kind: str, check_code: bool = True) -> None:
     if kind not in rules.KINDS:
         raise OrganisationError(
             _l(
@@ -84,7 +84,7 @@ def _check(code: str, name: str, kind: str) -> None:
             ),
             "kind",
         )
-    problem = rules.code_problem(code, kind)
+    problem = rules.code_problem(code, kind) if check_code else None
     if problem == "pattern":
         raise OrganisationError(
             _l(
@@ -123,7 +123,10 @@ def update(
     actor: audit.Actor, organisation: Organisation, code: str, name: str, kind: str
 ) -> Organisation:
     code, name = (code or "").strip(), (name or "").strip()
-    _check(code, name, kind)
+    # A code is checked when it or the kind changes: the upgrade's `ORG` can be renamed
+    # before it gets its CBS code.
+    unchanged = code == organisation.code and kind == organisation.kind
+    _check(code, name, kind, check_code=not unchanged)
     other = by_code(code)
     if other is not None and other.id != organisation.id:
         raise OrganisationError(_l("An organisation with code %(code)s exists.", code=code), "code")

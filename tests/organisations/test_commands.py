@@ -3,6 +3,7 @@ commands: what an operator types and reads."""
 
 from sqlalchemy import select
 
+from registry.accounts.models.users import User
 from registry.audit.models.audit import AuditEvent
 from registry.core.extensions import db
 from registry.organisations.models import Organisation
@@ -109,3 +110,17 @@ def test_grant_and_revoke_memberships(runner):
         select(AuditEvent.action).where(AuditEvent.entity == "membership")
     ).all()
     assert actions == ["grant", "grant", "revoke"]
+
+
+def test_the_audit_log_names_organisation_and_membership_events_in_dutch(app, runner, client_as):
+    user = factories.make_user(role="manager", email="bert@example.org")
+    db.session.commit()
+    renamed = runner.invoke(args=["organisations", "update", "ORG", "--name", "Gemeente A"])
+    assert renamed.exit_code == 0, renamed.output  # the upgrade's code may stay a while
+    runner.invoke(
+        args=["users", "grant", "--email", user.email, "--role", "editor", "--organisation", "ORG"]
+    )
+    page = client_as("auditor").get("/audit/").get_data(as_text=True)
+    assert "lidmaatschap" in page and "toegekend" in page and "organisatie" in page
+    account = db.session.scalar(select(User).where(User.email == "bert@example.org"))
+    assert account.name in page and "Gemeente A" in page and "bestaat niet meer" not in page

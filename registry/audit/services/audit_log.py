@@ -19,6 +19,7 @@ from registry.catalogue.models.competences import Competence, Framework
 from registry.catalogue.models.services import Provider, Requirement, Service
 from registry.core.extensions import db
 from registry.mitigations.models import Mitigation
+from registry.organisations.models import Organisation
 from registry.people.models.holdings import Assignment, Holding
 from registry.people.models.staff import OrgUnit, Person
 
@@ -213,6 +214,8 @@ DESCRIBE = {
     "holding": (Holding, _describe_holding),
     "mitigation": (Mitigation, lambda o: f"{_describe_requirement(o.requirement)} #{o.id}"),
     "user": (User, lambda o: o.email),
+    "membership": (User, lambda o: o.email),  # a membership's events name its account
+    "organisation": (Organisation, lambda o: f"{o.name} ({o.code})"),
 }
 
 
@@ -264,9 +267,12 @@ def _name_select(kind: str, ids: list[int]):
         stmt, id_column = select(OrgUnit.id, OrgUnit.path, _as_text(OrgUnit.id)), OrgUnit.id
     elif kind == "person":
         stmt, id_column = select(Person.id, Person.name, Person.employee_number), Person.id
-    elif kind == "user":
+    elif kind in ("user", "membership"):
         name = func.coalesce(func.nullif(User.name, ""), User.email)
         stmt, id_column = select(User.id, name, User.email), User.id
+    elif kind == "organisation":
+        stmt = select(Organisation.id, Organisation.name, Organisation.code)
+        id_column = Organisation.id
     elif kind == "attestation":
         name = "#" + _as_text(Attestation.id) + " · " + _as_text(Attestation.as_of)
         stmt = select(Attestation.id, name, _as_text(Attestation.id))

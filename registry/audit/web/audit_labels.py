@@ -23,6 +23,8 @@ ENTITY_LABELS = {
     "digest": _l("e-mail digest"),
     "api_token": _l("API token"),
     "two_factor": _l("two-factor authentication"),
+    "organisation": _l("organisation"),
+    "membership": _l("membership"),
 }
 ACTION_LABELS = {
     "create": _l("created"),
@@ -43,6 +45,7 @@ ACTION_LABELS = {
     "snapshot": _l("stored a trend snapshot"),
     "send": _l("sent"),
     "revoke": _l("revoked"),
+    "grant": _l("granted"),
     "export": _l("exported"),
     "anonymise": _l("anonymised"),
     "login_refused": _l("login refused"),
@@ -91,6 +94,7 @@ FIELD_LABELS = {
     "level": _l("Level"),
     "min_holders": _l("Minimum holders"),
     "name": _l("Name"),
+    "organisation": _l("Organisation"),
     "name_en": _l("Name in English"),
     "note": _l("Note"),
     "org_unit_id": _l("Org unit"),
