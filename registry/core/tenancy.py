@@ -57,6 +57,12 @@ def current_organisation_id() -> int | None:
     return scope.organisation_id if scope is not None else None
 
 
+def narrowing() -> bool:
+    """Whether the statements of this request or command are narrowed to an organisation."""
+    scope = _scope.get()
+    return scope is not None and scope.filtering
+
+
 def several_organisations() -> bool:
     """Whether the registry this request or command acts in holds several organisations (what
     only such a registry shows: the region view, the candidates in the region)."""

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, column, select, table
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy import text as text_clause
 
+from registry.core import tenancy
 from registry.core.extensions import db
 from registry.gaps.services.sql import employed_on
 from registry.people.models import search
@@ -48,15 +49,16 @@ def find_people(text: str | None, limit: int = MATCH_LIMIT) -> list[Person]:
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        # Through the people table, so that a registry of several organisations takes the
-        # `limit` matches from the organisation acted in (core.tenancy narrows `Person`).
-        index = table(search.SEARCH_TABLE, column("rowid"))
-        ids: Select = (
-            select(Person.id)
-            .select_from(index)
-            .join(Person, Person.id == index.c.rowid)
-            .where(text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query))
+        matched: Select = select(literal_column("rowid")).select_from(
+            text_clause(search.SEARCH_TABLE)
         )
+        ids: Select = matched.where(
+            text_clause(f"{search.SEARCH_TABLE} MATCH :query").bindparams(query=query)
+        )
+        if tenancy.narrowing():
+            # Several organisations: the `limit` matches are taken from the organisation
+            # acted in (core.tenancy narrows `Person`), not from the whole index.
+            ids = select(Person.id).where(Person.id.in_(ids.scalar_subquery()))
     elif dialect == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
         ids = select(Person.id).where(
