@@ -105,23 +105,6 @@ def formatter(kind: str) -> logging.Formatter:
     return TextFormatter() if resolved_format(kind) == "text" else JsonFormatter()
 
 
-class _StandardError(logging.StreamHandler):
-    """Writes to whatever `sys.stderr` is when a line is logged, not to the stream it was
-    when the app was made: an app made inside a command whose output is captured (the
-    bench builds its apps that way) would otherwise keep writing to a closed stream."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property  # type: ignore[override]
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:
-        pass
-
-
 def configure(app: Flask) -> None:
     """One handler on the root logger, in the configured format: our `registry.*` lines at
     LOG_LEVEL, other libraries' at the root's level (WARNING unless set). Records propagate
@@ -136,7 +119,7 @@ def configure(app: Flask) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_registry", False):
             root.removeHandler(handler)
-    handler = _StandardError()
+    handler = logging.StreamHandler(sys.stderr)
     handler._registry = True  # type: ignore[attr-defined]
     handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
     root.addHandler(handler)
