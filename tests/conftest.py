@@ -8,6 +8,7 @@ TEST_DATABASE_URL, created when missing.
 """
 
 import contextvars
+import logging
 import os
 
 import pytest
@@ -232,3 +233,18 @@ def api_as(app, users):
         return client
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_on_a_closed_stream():
+    """An app built inside a captured command (the bench builds its apps that way) installs
+    its log handler on the command's captured standard error, which is closed afterwards:
+    drop such a handler after the test, so that later commands' output holds no 'Logging
+    error' dumps."""
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_registry", False) and getattr(
+            getattr(handler, "stream", None), "closed", False
+        ):
+            root.removeHandler(handler)
